@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { ProviderId, Severity, Subject } from './common.ts';
+import { Evidence } from './evidence.ts';
+
+export const Finding = z.object({
+  /** Stable fingerprint of rule + message id + subject: the same problem keeps its id across runs. */
+  id: z.string(),
+  ruleId: z.string(),
+  messageId: z.string(),
+  severity: Severity,
+  subject: Subject,
+  title: z.string(),
+  message: z.string(),
+  evidence: z.array(Evidence),
+  rationale: z.string(),
+  remediation: z.string(),
+  /** Where the threshold or the advice comes from (a document, a rule file at a commit). */
+  sources: z.array(z.string()),
+  recommendationIds: z.array(z.string()),
+});
+export type Finding = z.infer<typeof Finding>;
+
+export const RecommendationKind = z.enum(['instance-type', 'volume', 'sysctl', 'ulimit', 'runtime', 'scaling']);
+export type RecommendationKind = z.infer<typeof RecommendationKind>;
+
+export const Recommendation = z.object({
+  id: z.string(),
+  findingId: z.string(),
+  kind: RecommendationKind,
+  subject: Subject,
+  current: z.string(),
+  recommended: z.string(),
+  rationale: z.string(),
+  evidence: z.array(Evidence),
+  /** Negative saves money. Null where a price the change needs is not known. */
+  monthlyCostDeltaUsd: z.number().nullable(),
+  /** Compute Optimizer's scale: 0 very low to 4 very high risk that the change hurts performance. */
+  risk: z.number().int().min(0).max(4),
+});
+export type Recommendation = z.infer<typeof Recommendation>;
+
+export const GapKind = z.enum([
+  'auth',
+  'throttled',
+  'unavailable',
+  'not-found',
+  'bad-response',
+  'bad-sample',
+  'insufficient-data',
+]);
+export type GapKind = z.infer<typeof GapKind>;
+
+/** Something the run could not collect or judge. A report never hides one. */
+export const Gap = z.object({
+  provider: ProviderId.or(z.enum(['onhost', 'config'])),
+  what: z.string(),
+  kind: GapKind,
+  message: z.string(),
+  subject: Subject.optional(),
+  file: z.string().optional(),
+  line: z.number().int().positive().optional(),
+});
+export type Gap = z.infer<typeof Gap>;

@@ -1,0 +1,5 @@
+export * from './common.ts';
+export * from './evidence.ts';
+export * from './finding.ts';
+export * from './inventory.ts';
+export * from './metric.ts';
