@@ -1,0 +1,171 @@
+// The contract of report.json (DESIGN.md "Commands"): outside tools read it, so a change here is a
+// schemaVersion bump. `report.schema.json` beside this file is written from it by a test.
+import { z } from 'zod';
+import {
+  Finding,
+  Gap,
+  Group,
+  Host,
+  IsoTime,
+  ProviderId,
+  Recommendation,
+  Severity,
+  Unit,
+  Volume,
+} from '../../src/model/index.ts';
+
+export const SCHEMA_VERSION = 1;
+
+export const ApiCalls = z.object({
+  /** Distinct requests issued (a retried request counts once). */
+  made: z.number().int().nonnegative(),
+  /** The fewest calls this fleet needs at the provider's published batch and page limits. */
+  minimum: z.number().int().nonnegative(),
+  retries: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  byOperation: z.record(
+    z.string(),
+    z.object({
+      made: z.number().int().nonnegative(),
+      minimum: z.number().int().nonnegative().nullable(),
+      retries: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+    }),
+  ),
+});
+export type ApiCalls = z.infer<typeof ApiCalls>;
+
+export const RuleStatus = z.enum(['findings', 'pass', 'not-applicable', 'insufficient-data', 'skipped', 'error']);
+export type RuleStatus = z.infer<typeof RuleStatus>;
+
+export const RuleRun = z.object({
+  ruleId: z.string(),
+  title: z.string(),
+  status: RuleStatus,
+  findings: z.number().int().nonnegative(),
+  /** Why a rule was skipped, lacked data or did not apply, per subject where it matters. */
+  reasons: z.array(z.object({ subject: z.string().nullable(), reason: z.string() })),
+  durationMs: z.number().nonnegative(),
+});
+export type RuleRun = z.infer<typeof RuleRun>;
+
+export const Run = z.object({
+  id: z.string(),
+  tool: z.object({ name: z.literal('fleetlens'), version: z.string() }),
+  mode: z.enum(['live', 'demo', 'artifacts']),
+  startedAt: IsoTime,
+  finishedAt: IsoTime,
+  durationMs: z.number().nonnegative(),
+  window: z.object({ from: IsoTime, to: IsoTime, stepSec: z.number().positive() }),
+  providers: z.array(ProviderId),
+  apiCalls: z.partialRecord(ProviderId, ApiCalls),
+  eventMultiplier: z.number().positive().nullable(),
+  rules: z.array(RuleRun),
+  summary: z.object({
+    hosts: z.number().int().nonnegative(),
+    findingsBySeverity: z.record(Severity, z.number().int().nonnegative()),
+    recommendations: z.number().int().nonnegative(),
+    /** Sum of the known monthly deltas; recommendations with an unknown price are counted apart. */
+    monthlyCostDeltaUsd: z.number(),
+    recommendationsWithUnknownCost: z.number().int().nonnegative(),
+    gaps: z.number().int().nonnegative(),
+  }),
+});
+export type Run = z.infer<typeof Run>;
+
+/** One headline figure per host and metric over the window, with how it was computed. */
+export const HostStat = z.object({
+  metric: z.string(),
+  unit: Unit,
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99_5: z.number().nullable(),
+  max: z.number().nullable(),
+  points: z.number().int().nonnegative(),
+});
+export type HostStat = z.infer<typeof HostStat>;
+
+export const OnHostVerdict = z.object({
+  sampleDir: z.string(),
+  primary: z.string(),
+  confidence: z.number().min(0).max(1),
+  window: z.object({ from: IsoTime.nullable(), to: IsoTime.nullable() }),
+});
+export type OnHostVerdict = z.infer<typeof OnHostVerdict>;
+
+export const ReportHost = Host.extend({
+  volumes: z.array(Volume),
+  priceUsdPerHour: z.number().nullable(),
+  stats: z.array(HostStat),
+  onHost: OnHostVerdict.nullable(),
+  /** Dimensions the cloud could not give for this host, and whether on-host samples filled them. */
+  blindSpots: z.array(z.object({ dimension: z.string(), filledByOnHost: z.boolean() })),
+});
+export type ReportHost = z.infer<typeof ReportHost>;
+
+export const AnalysisResult = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  run: Run,
+  hosts: z.array(ReportHost),
+  groups: z.array(Group),
+  findings: z.array(Finding),
+  recommendations: z.array(Recommendation),
+  gaps: z.array(Gap),
+});
+export type AnalysisResult = z.infer<typeof AnalysisResult>;
+
+// `fleetlens diagnose --format json` (DESIGN.md): one diagnosis per folder, in argument order.
+export const DiagnosisClass = z.enum([
+  'healthy',
+  'cpu-saturated',
+  'disk-saturated',
+  'thread-exhaustion',
+  'threadpool-starvation',
+  'event-loop-blocked',
+  'gevent-loop-blocked',
+  'listen-queue-overflow',
+  'fd-exhaustion',
+]);
+export type DiagnosisClass = z.infer<typeof DiagnosisClass>;
+
+export const DiagnosisInput = z.object({
+  file: z.string(),
+  kind: z.string(),
+  records: z.number().int().nonnegative(),
+  from: IsoTime.nullable(),
+  to: IsoTime.nullable(),
+});
+
+export const DiagnosisGap = z.object({
+  file: z.string(),
+  kind: z.enum(['bad-sample', 'unrecognised', 'insufficient-data']),
+  message: z.string(),
+  line: z.number().int().positive().optional(),
+});
+
+export const ClassScore = z.object({
+  class: DiagnosisClass,
+  score: z.number().min(0).max(1),
+  /** The signals that voted, for and against, each in one line. */
+  signals: z.array(z.object({ signal: z.string(), weight: z.number(), observed: z.string() })),
+});
+
+export const Diagnosis = z.object({
+  source: z.string(),
+  primary: DiagnosisClass,
+  confidence: z.number().min(0).max(1),
+  window: z.object({ from: IsoTime.nullable(), to: IsoTime.nullable() }),
+  scores: z.array(ClassScore),
+  findings: z.array(Finding),
+  recommendations: z.array(Recommendation),
+  inputs: z.array(DiagnosisInput),
+  gaps: z.array(DiagnosisGap),
+  ignored: z.array(z.string()),
+});
+export type Diagnosis = z.infer<typeof Diagnosis>;
+
+export const DiagnoseResult = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  diagnoses: z.array(Diagnosis),
+});
+export type DiagnoseResult = z.infer<typeof DiagnoseResult>;
