@@ -1,0 +1,298 @@
+// CloudWatch metrics for the window: one query per (subject, metric), packed into as few
+// GetMetricData calls as the limits allow (≤ 500 queries and ≤ 100,800 datapoints per call;
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html),
+// so the call count equals the fleet's minimum (providers.md §6).
+import { GetMetricDataCommand, ListMetricsCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { AwsConfig } from '../../src/config/schema.ts';
+import type { Gap, Host, InstanceType, MetricName, MetricSeries, SubjectKind, Unit, Volume } from '../../src/model/index.ts';
+import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
+import type { AwsClientFactory } from './clients.ts';
+import { parseList, toGap } from './inventory.ts';
+import { ListedMetric, MetricDataResult } from './schema.ts';
+
+export const MAX_QUERIES_PER_CALL = 500;
+export const MAX_DATAPOINTS_PER_CALL = 100_800;
+const LIST_METRICS_PAGE = 500;
+
+type Stat = 'Average' | 'Maximum' | 'Minimum' | 'Sum';
+/** How a CloudWatch value becomes ours: as is, a per-period Sum to per-second, idle seconds to busy %. */
+type Conversion = 'as-is' | 'per-second' | 'busy-percent';
+
+interface MetricSpec {
+  metric: MetricName;
+  namespace: string;
+  name: string;
+  stat: Stat;
+  unit: Unit;
+  convert: Conversion;
+}
+
+export interface PlannedQuery extends MetricSpec {
+  subjectKind: SubjectKind;
+  subjectId: string;
+  dimensions: { Name: string; Value: string }[];
+}
+
+const ec2 = (metric: MetricName, name: string, stat: Stat, unit: Unit, convert: Conversion = 'as-is'): MetricSpec => ({
+  metric,
+  namespace: 'AWS/EC2',
+  name,
+  stat,
+  unit,
+  convert,
+});
+const ebs = (metric: MetricName, name: string, stat: Stat, unit: Unit, convert: Conversion = 'as-is'): MetricSpec => ({
+  metric,
+  namespace: 'AWS/EBS',
+  name,
+  stat,
+  unit,
+  convert,
+});
+
+// Compute Optimizer sizes on the per-5-minute Maximum of CPU; the Average serves idle and trend rules.
+const INSTANCE_METRICS: MetricSpec[] = [
+  ec2('cpu.util', 'CPUUtilization', 'Average', 'percent'),
+  ec2('cpu.util.max', 'CPUUtilization', 'Maximum', 'percent'),
+  ec2('disk.read.ops', 'EBSReadOps', 'Sum', 'ops-per-second', 'per-second'),
+  ec2('disk.write.ops', 'EBSWriteOps', 'Sum', 'ops-per-second', 'per-second'),
+  ec2('disk.read.bytes', 'EBSReadBytes', 'Sum', 'bytes-per-second', 'per-second'),
+  ec2('disk.write.bytes', 'EBSWriteBytes', 'Sum', 'bytes-per-second', 'per-second'),
+  ec2('net.in.bytes', 'NetworkIn', 'Sum', 'bytes-per-second', 'per-second'),
+  ec2('net.out.bytes', 'NetworkOut', 'Sum', 'bytes-per-second', 'per-second'),
+  ec2('net.in.packets', 'NetworkPacketsIn', 'Sum', 'packets-per-second', 'per-second'),
+  ec2('net.out.packets', 'NetworkPacketsOut', 'Sum', 'packets-per-second', 'per-second'),
+];
+// Credit metrics exist for burstable (T) types only, at 5-minute resolution.
+const CREDIT_METRICS: MetricSpec[] = [
+  ec2('cpu.credit.balance', 'CPUCreditBalance', 'Minimum', 'credits'),
+  ec2('cpu.credit.usage', 'CPUCreditUsage', 'Sum', 'credits'),
+  ec2('cpu.credit.surplus', 'CPUSurplusCreditBalance', 'Maximum', 'credits'),
+];
+const VOLUME_METRICS: MetricSpec[] = [
+  ebs('disk.read.ops', 'VolumeReadOps', 'Sum', 'ops-per-second', 'per-second'),
+  ebs('disk.write.ops', 'VolumeWriteOps', 'Sum', 'ops-per-second', 'per-second'),
+  ebs('disk.read.bytes', 'VolumeReadBytes', 'Sum', 'bytes-per-second', 'per-second'),
+  ebs('disk.write.bytes', 'VolumeWriteBytes', 'Sum', 'bytes-per-second', 'per-second'),
+  ebs('disk.queue', 'VolumeQueueLength', 'Average', 'count'),
+  ebs('disk.busy', 'VolumeIdleTime', 'Sum', 'percent', 'busy-percent'),
+];
+// BurstBalance is reported for gp2, st1 and sc1 only (EBS CloudWatch metrics page).
+// t2, t3, t3a, t4g: burstable even when the catalog lacks the exact size (not trn1, a Trainium type).
+const BURSTABLE_FAMILY = /^t\d[a-z]*\./;
+const BURST_VOLUME_TYPES = new Set(['gp2', 'st1', 'sc1']);
+const BURST_METRIC = ebs('disk.burst.balance', 'BurstBalance', 'Minimum', 'percent');
+const GROUP_METRICS: Record<string, MetricSpec> = {
+  GroupDesiredCapacity: { metric: 'group.desired', namespace: 'AWS/AutoScaling', name: 'GroupDesiredCapacity', stat: 'Maximum', unit: 'instances', convert: 'as-is' },
+  GroupInServiceInstances: { metric: 'group.in-service', namespace: 'AWS/AutoScaling', name: 'GroupInServiceInstances', stat: 'Average', unit: 'instances', convert: 'as-is' },
+};
+// The CloudWatch agent's names (metrics-collected-by-CloudWatch-agent.html); found by ListMetrics.
+const AGENT_METRICS: Record<string, MetricSpec> = {
+  mem_used_percent: { metric: 'mem.used', namespace: 'CWAgent', name: 'mem_used_percent', stat: 'Maximum', unit: 'percent', convert: 'as-is' },
+  cpu_usage_iowait: { metric: 'cpu.iowait', namespace: 'CWAgent', name: 'cpu_usage_iowait', stat: 'Average', unit: 'percent', convert: 'as-is' },
+  cpu_usage_steal: { metric: 'cpu.steal', namespace: 'CWAgent', name: 'cpu_usage_steal', stat: 'Average', unit: 'percent', convert: 'as-is' },
+};
+
+export function pointsPerSeries(window: MetricWindow): number {
+  return Math.ceil((window.toMs - window.fromMs) / (window.stepSec * 1000));
+}
+
+/** Queries one call can carry: as many whole series as fit the datapoint cap, at most 500. */
+export function queriesPerCall(window: MetricWindow): number {
+  return Math.max(1, Math.min(MAX_QUERIES_PER_CALL, Math.floor(MAX_DATAPOINTS_PER_CALL / pointsPerSeries(window))));
+}
+
+/** providers.md §6: calls ≥ max(⌈S/500⌉, ⌈S·points/100,800⌉). */
+export function minimumMetricCalls(series: number, window: MetricWindow): number {
+  if (series === 0) return 0;
+  return Math.max(
+    Math.ceil(series / MAX_QUERIES_PER_CALL),
+    Math.ceil((series * pointsPerSeries(window)) / MAX_DATAPOINTS_PER_CALL),
+  );
+}
+
+export async function fetchMetrics(
+  ctx: ProviderContext<AwsConfig>,
+  clients: AwsClientFactory,
+  inventory: Inventory,
+  catalog: readonly InstanceType[],
+): Promise<Collected<MetricSeries[]>> {
+  const regions = [...new Set(inventory.hosts.map((host) => host.region))];
+  const results = await Promise.all(regions.map((region) => fetchRegion(ctx, clients, inventory, catalog, region)));
+  return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
+}
+
+async function fetchRegion(
+  ctx: ProviderContext<AwsConfig>,
+  clients: AwsClientFactory,
+  inventory: Inventory,
+  catalog: readonly InstanceType[],
+  region: string,
+): Promise<Collected<MetricSeries[]>> {
+  const gaps: Gap[] = [];
+  const { cloudwatch } = clients.forRegion(region);
+  const hosts = inventory.hosts.filter((host) => host.region === region && host.state === 'running');
+  const agentMetrics = await listAgentMetrics(ctx, cloudwatch, region).catch((error: unknown) => {
+    gaps.push(toGap(error, `CloudWatch agent metrics (memory, iowait, steal) in ${region}`));
+    return [];
+  });
+  const queries = planQueries(
+    hosts,
+    inventory.volumes.filter((v) => v.region === region),
+    inventory.groups.filter((g) => g.region === region),
+    catalog,
+    agentMetrics,
+  );
+  ctx.observe('series', region, queries.length);
+
+  const perCall = queriesPerCall(ctx.window);
+  const batches: PlannedQuery[][] = [];
+  for (let start = 0; start < queries.length; start += perCall) batches.push(queries.slice(start, start + perCall));
+  const series = await Promise.all(
+    batches.map(async (batch, index) => {
+      try {
+        return await getMetricData(ctx, cloudwatch, region, batch);
+      } catch (error) {
+        const subjects = [...new Set(batch.map((q) => q.subjectId))];
+        const gap = toGap(error, `metrics in ${region}, batch ${index + 1} of ${batches.length}`);
+        gaps.push({ ...gap, message: `${gap.message}; no data for ${subjects.length} subjects: ${subjects.join(', ')}` });
+        return [];
+      }
+    }),
+  );
+  return { value: series.flat(), gaps };
+}
+
+async function listAgentMetrics(
+  ctx: ProviderContext<AwsConfig>,
+  cloudwatch: ReturnType<AwsClientFactory['forRegion']>['cloudwatch'],
+  region: string,
+): Promise<ListedMetric[]> {
+  const listed: ListedMetric[] = [];
+  let token: string | undefined;
+  do {
+    // No RecentlyActive filter: PT3H would miss an agent that stopped reporting hours ago.
+    const page = await ctx.call({ bucket: 'cloudwatch', operation: 'cloudwatch.ListMetrics', region }, (signal) =>
+      cloudwatch.send(new ListMetricsCommand({ Namespace: 'CWAgent', NextToken: token }), { abortSignal: signal }),
+    );
+    listed.push(...parseList(ctx, ListedMetric, page.Metrics ?? [], 'listed metrics'));
+    token = page.NextToken || undefined;
+  } while (token);
+  ctx.observe('agent-metrics', region, listed.length);
+  return listed;
+}
+
+export function planQueries(
+  hosts: readonly Host[],
+  volumes: readonly Volume[],
+  groups: readonly Inventory['groups'][number][],
+  catalog: readonly InstanceType[],
+  agentMetrics: readonly ListedMetric[],
+): PlannedQuery[] {
+  const burstable = new Set(catalog.filter((t) => t.burstable).map((t) => t.name));
+  const hostIds = new Set(hosts.map((h) => h.id));
+  const queries: PlannedQuery[] = [];
+  for (const host of hosts) {
+    const dimensions = [{ Name: 'InstanceId', Value: host.id }];
+    const specs = burstable.has(host.instanceType) || BURSTABLE_FAMILY.test(host.instanceType)
+      ? [...INSTANCE_METRICS, ...CREDIT_METRICS]
+      : INSTANCE_METRICS;
+    for (const spec of specs) queries.push({ ...spec, subjectKind: 'host', subjectId: host.id, dimensions });
+    for (const [name, spec] of Object.entries(AGENT_METRICS)) {
+      const found = agentDimensions(agentMetrics, name, host.id);
+      if (found) queries.push({ ...spec, subjectKind: 'host', subjectId: host.id, dimensions: found });
+    }
+  }
+  for (const volume of volumes) {
+    if (!volume.attachedTo.some((a) => hostIds.has(a.hostId))) continue;
+    const dimensions = [{ Name: 'VolumeId', Value: volume.id }];
+    const specs = BURST_VOLUME_TYPES.has(volume.type) ? [...VOLUME_METRICS, BURST_METRIC] : VOLUME_METRICS;
+    for (const spec of specs) queries.push({ ...spec, subjectKind: 'volume', subjectId: volume.id, dimensions });
+  }
+  for (const group of groups) {
+    const dimensions = [{ Name: 'AutoScalingGroupName', Value: group.name }];
+    for (const enabled of group.enabledMetrics) {
+      const spec = GROUP_METRICS[enabled];
+      if (spec) queries.push({ ...spec, subjectKind: 'group', subjectId: group.id, dimensions });
+    }
+  }
+  return queries;
+}
+
+/** The agent publishes one metric under several dimension sets; take the host's narrowest one. */
+function agentDimensions(listed: readonly ListedMetric[], name: string, hostId: string) {
+  const candidates = listed
+    .filter((m) => m.MetricName === name && m.Dimensions.some((d) => d.Name === 'InstanceId' && d.Value === hostId))
+    // cpu_usage_* is per CPU and for `cpu-total`; only the total describes the host.
+    .filter((m) => !m.Dimensions.some((d) => d.Name === 'cpu' && d.Value !== 'cpu-total'))
+    .sort((a, b) => a.Dimensions.length - b.Dimensions.length);
+  return candidates[0]?.Dimensions;
+}
+
+async function getMetricData(
+  ctx: ProviderContext<AwsConfig>,
+  cloudwatch: ReturnType<AwsClientFactory['forRegion']>['cloudwatch'],
+  region: string,
+  batch: readonly PlannedQuery[],
+): Promise<MetricSeries[]> {
+  const { window } = ctx;
+  const byId = new Map(batch.map((query, index) => [`q${index}`, query]));
+  const points = new Map<string, [number, number][]>();
+  const queries: MetricDataQuery[] = [...byId].map(([id, q]) => ({
+    Id: id,
+    MetricStat: {
+      Metric: { Namespace: q.namespace, MetricName: q.name, Dimensions: q.dimensions },
+      Period: window.stepSec,
+      Stat: q.stat,
+    },
+    ReturnData: true,
+  }));
+  let token: string | undefined;
+  do {
+    const out = await ctx.call({ bucket: 'cloudwatch.GetMetricData', operation: 'cloudwatch.GetMetricData', region }, (signal) =>
+      cloudwatch.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: queries,
+          StartTime: new Date(window.fromMs),
+          EndTime: new Date(window.toMs),
+          ScanBy: 'TimestampAscending',
+          NextToken: token,
+        }),
+        { abortSignal: signal },
+      ),
+    );
+    for (const result of parseList(ctx, MetricDataResult, out.MetricDataResults ?? [], 'metric results')) {
+      const query = byId.get(result.Id);
+      if (!query) continue;
+      const list = points.get(result.Id) ?? [];
+      result.Timestamps.forEach((timeMs, i) => {
+        const value = result.Values[i];
+        if (value !== undefined && Number.isFinite(timeMs)) list.push([timeMs, convert(value, query.convert, window.stepSec)]);
+      });
+      points.set(result.Id, list);
+    }
+    token = out.NextToken || undefined;
+  } while (token);
+
+  return [...byId].flatMap(([id, query]) => {
+    const list = (points.get(id) ?? []).sort((a, b) => a[0] - b[0]);
+    if (list.length === 0) return [];
+    return [
+      {
+        subjectKind: query.subjectKind,
+        subjectId: query.subjectId,
+        metric: query.metric,
+        unit: query.unit,
+        stepSec: window.stepSec,
+        points: list,
+        source: `${query.namespace} ${query.name} ${query.stat} (${window.stepSec} s)`,
+      } satisfies MetricSeries,
+    ];
+  });
+}
+
+function convert(value: number, how: Conversion, periodSec: number): number {
+  if (how === 'per-second') return value / periodSec;
+  if (how === 'busy-percent') return Math.min(100, Math.max(0, (1 - value / periodSec) * 100));
+  return value;
+}

@@ -1,0 +1,62 @@
+// One interface for every cloud (DESIGN.md "Providers"): adapters return the shared model,
+// never SDK types, validate raw responses at the boundary, and make every call through call().
+import type { z } from 'zod';
+import type { Logger } from '../src/log.ts';
+import type { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../src/model/index.ts';
+import type { Caller, ErrorMapper, RateLimit, RetryPolicy } from '../src/net/call.ts';
+
+export interface MetricWindow {
+  fromMs: number;
+  toMs: number;
+  stepSec: number;
+}
+
+export interface ProviderContext<Config> {
+  config: Config;
+  call: Caller;
+  log: Logger;
+  window: MetricWindow;
+  /** Records how many items a listing returned (or series a region requested), for minimumCalls. */
+  observe(what: string, region: string, count: number): void;
+  signal?: AbortSignal;
+}
+
+export interface Inventory {
+  hosts: Host[];
+  volumes: Volume[];
+  groups: Group[];
+}
+
+/** A step's result: what was collected, and what could not be (the run goes on either way). */
+export interface Collected<T> {
+  value: T;
+  gaps: Gap[];
+}
+
+export interface ProviderAdapter<Config = unknown> {
+  readonly id: ProviderId;
+  readonly configSchema: z.ZodType<Config>;
+  /** Published limits per bucket of calls, each with a link to the provider's page. */
+  readonly limits: Record<string, RateLimit>;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly toProviderError: ErrorMapper;
+  inventory(ctx: ProviderContext<Config>): Promise<Collected<Inventory>>;
+  catalog(ctx: ProviderContext<Config>, inventory: Inventory): Promise<Collected<InstanceType[]>>;
+  metrics(
+    ctx: ProviderContext<Config>,
+    inventory: Inventory,
+    catalog: readonly InstanceType[],
+  ): Promise<Collected<MetricSeries[]>>;
+  /** The fewest calls per operation this inventory needs at the provider's batch and page limits. */
+  minimumCalls(window: MetricWindow, observed: ObservedCounts): Record<string, number>;
+  /** What this cloud cannot report for a host, given the series it did return (e.g. memory without an agent). */
+  blindSpots(host: Host, series: readonly MetricSeries[]): BlindSpot[];
+  /** Releases clients and sockets at the end of a run. */
+  dispose(): void;
+}
+
+/** A dimension the provider could not report for a host (memory without an agent, OVH disk IOPS). */
+export type BlindSpot = 'memory' | 'iowait' | 'steal' | 'disk-iops' | 'disk-queue' | 'burst-balance' | 'network-packets';
+
+/** What `observe` recorded: per item kind (`instances`, `series`, ...), per region, a count. */
+export type ObservedCounts = Record<string, Record<string, number>>;

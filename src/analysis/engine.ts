@@ -1,0 +1,170 @@
+// The one engine that runs rules (models-and-libraries.md §2.4): it checks `requires`, parses
+// options, isolates each rule (a throw is an `error` result, the run goes on), fills messages,
+// fingerprints findings and links recommendations to them.
+import { createHash } from 'node:crypto';
+import type { RuleRun, RuleStatus } from '../../reports/json/schema.ts';
+import { ConfigError } from '../errors.ts';
+import type { Finding, Recommendation, Subject } from '../model/index.ts';
+import type { FindingReport, Rule } from './define-rule.ts';
+import type { Facts } from './facts.ts';
+
+export interface RuleSettings {
+  /** `rules:` of fleetlens.yaml: options per rule id, or false to switch it off. */
+  byId: Record<string, false | Record<string, unknown>>;
+  file?: string;
+  locate?: (path: readonly PropertyKey[]) => number | undefined;
+}
+
+export interface EngineResult {
+  findings: Finding[];
+  recommendations: Recommendation[];
+  runs: RuleRun[];
+}
+
+/** Fails fast, before any collection, on unknown rule ids and bad options (exit 2). */
+export function validateRuleSettings(rules: readonly Rule[], settings: RuleSettings): Map<string, unknown> {
+  const known = new Map(rules.map((rule) => [rule.meta.id, rule]));
+  for (const id of Object.keys(settings.byId)) {
+    if (!known.has(id)) {
+      throw new ConfigError(`unknown rule (known: ${[...known.keys()].sort().join(', ')})`, settings.file, settings.locate?.(['rules', id]), `rules.${id}`);
+    }
+  }
+  const parsed = new Map<string, unknown>();
+  for (const rule of rules) {
+    const given = settings.byId[rule.meta.id];
+    if (given === false) continue;
+    const result = rule.meta.options.safeParse(given ?? {});
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      const path = ['rules', rule.meta.id, ...issue.path];
+      throw new ConfigError(issue.message, settings.file, settings.locate?.(path), path.map(String).join('.'));
+    }
+    parsed.set(rule.meta.id, result.data);
+  }
+  return parsed;
+}
+
+export function runRules(rules: readonly Rule[], facts: Facts, settings: RuleSettings = { byId: {} }): EngineResult {
+  const options = validateRuleSettings(rules, settings);
+  const findings: Finding[] = [];
+  const recommendations: Recommendation[] = [];
+  const runs: RuleRun[] = [];
+  for (const rule of rules) {
+    const started = performance.now();
+    const run = runOne(rule, facts, options);
+    findings.push(...run.findings);
+    recommendations.push(...run.recommendations);
+    runs.push({ ...run.summary, durationMs: Math.round((performance.now() - started) * 100) / 100 });
+  }
+  return { findings, recommendations, runs };
+}
+
+function runOne(rule: Rule, facts: Facts, options: Map<string, unknown>) {
+  const { meta } = rule;
+  const base = { ruleId: meta.id, title: meta.title };
+  const findings: Finding[] = [];
+  const recommendations: Recommendation[] = [];
+  const reasons: RuleRun['reasons'] = [];
+  const done = (status: RuleStatus) => ({
+    findings,
+    recommendations,
+    summary: { ...base, status, findings: findings.length, reasons },
+  });
+
+  if (!options.has(meta.id)) {
+    reasons.push({ subject: null, reason: 'switched off in the config (rules.' + meta.id + ': false)' });
+    return done('not-applicable');
+  }
+  const missing = meta.requires.find((key) => facts.unavailable[key] !== undefined || !hasFact(facts, key));
+  if (missing) {
+    reasons.push({ subject: null, reason: facts.unavailable[missing] ?? `no ${missing} data in this run` });
+    return done('skipped');
+  }
+
+  let insufficient = 0;
+  let notApplicable = 0;
+  try {
+    rule.check(facts, {
+      options: options.get(meta.id),
+      report: (report) => {
+        const finding = toFinding(rule, report);
+        const recs = (report.recommendations ?? []).map((draft, index) => ({
+          ...draft,
+          id: `${finding.id}-${index + 1}`,
+          findingId: finding.id,
+        }));
+        finding.recommendationIds = recs.map((r) => r.id);
+        findings.push(finding);
+        recommendations.push(...recs);
+      },
+      notApplicable: (reason, subject) => {
+        notApplicable += 1;
+        reasons.push({ subject: subject ? label(subject) : null, reason });
+      },
+      insufficientData: (reason, subject) => {
+        insufficient += 1;
+        reasons.push({ subject: subject ? label(subject) : null, reason });
+      },
+    });
+  } catch (error) {
+    reasons.push({ subject: null, reason: `rule failed: ${error instanceof Error ? error.message : String(error)}` });
+    return done('error');
+  }
+  if (findings.length > 0) return done('findings');
+  if (insufficient > 0) return done('insufficient-data');
+  if (notApplicable > 0) return done('not-applicable');
+  return done('pass');
+}
+
+function hasFact(facts: Facts, key: keyof Facts['unavailable']): boolean {
+  switch (key) {
+    case 'inventory':
+      return facts.hosts.length > 0;
+    case 'metrics':
+      return facts.series.all().length > 0;
+    case 'catalog':
+      return facts.catalog.size > 0;
+    case 'onhost':
+      return facts.onHost.length > 0;
+  }
+}
+
+function toFinding(rule: Rule, report: FindingReport<string>): Finding {
+  const { meta } = rule;
+  const template = meta.messages[report.messageId];
+  if (template === undefined) throw new Error(`rule ${meta.id} reported unknown message id ${report.messageId}`);
+  return {
+    id: fingerprint(meta.id, report.messageId, report.subject),
+    ruleId: meta.id,
+    messageId: report.messageId,
+    severity: report.severity ?? meta.defaultSeverity,
+    subject: report.subject,
+    title: meta.title,
+    message: fillTemplate(template, report.data, meta.id),
+    evidence: report.evidence,
+    rationale: meta.docs.rationale,
+    remediation: meta.docs.remediation,
+    sources: [...meta.docs.sources],
+    recommendationIds: [],
+  };
+}
+
+export function fillTemplate(template: string, data: Record<string, string | number>, ruleId = '?'): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_match, key: string) => {
+    const value = data[key];
+    if (value === undefined) throw new Error(`rule ${ruleId}: message placeholder {{${key}}} has no value`);
+    return String(value);
+  });
+}
+
+/** Same rule, message and subject ⇒ same id across runs, so history can say new / still open / resolved. */
+export function fingerprint(ruleId: string, messageId: string, subject: Subject): string {
+  return createHash('sha256')
+    .update([ruleId, messageId, subject.provider, subject.kind, subject.id].join('\u0000'))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+function label(subject: Subject): string {
+  return subject.name && subject.name !== subject.id ? `${subject.name} (${subject.id})` : subject.id;
+}

@@ -1,0 +1,69 @@
+// Builders for the evidence rules attach: writers render these kinds without knowing the rule.
+import type { MetricSeries, SeriesEvidence, StatEvidence, TableEvidence, Unit } from '../model/index.ts';
+import { downsampleMax, percentile } from './stats.ts';
+
+/** Series evidence stays readable in report.json: at most this many points, max per bucket. */
+export const MAX_EVIDENCE_POINTS = 336;
+
+export function seriesEvidence(
+  series: Pick<MetricSeries, 'points' | 'stepSec' | 'unit' | 'source'>,
+  label: string,
+  reference?: { label: string; value: number },
+): SeriesEvidence {
+  const points = downsampleMax(series.points, MAX_EVIDENCE_POINTS);
+  const stepSec = points.length < series.points.length ? Math.round((series.stepSec * series.points.length) / points.length) : series.stepSec;
+  const downsampled = points.length < series.points.length ? `, max per ${Math.round(stepSec / 60)} min` : '';
+  return {
+    kind: 'series',
+    label,
+    unit: series.unit,
+    stepSec,
+    points,
+    source: `${series.source}${downsampled}`,
+    ...(reference ? { reference } : {}),
+  };
+}
+
+/** Columnar on-host samples to a series evidence (times in ms, values aligned). */
+export function sampleSeriesEvidence(
+  label: string,
+  timesMs: readonly number[],
+  values: readonly number[],
+  unit: Unit,
+  source: string,
+  reference?: { label: string; value: number },
+): SeriesEvidence {
+  const points = timesMs
+    .map((t, i) => [t, values[i] ?? Number.NaN] as [number, number])
+    .filter(([t]) => Number.isFinite(t))
+    .map(([t, v]) => [t, Number.isFinite(v) ? v : null] as [number, number | null]);
+  const stepSec = points.length >= 2 ? Math.max(1, Math.round((points[1]![0] - points[0]![0]) / 1000)) : 1;
+  const down = downsampleMax(points, MAX_EVIDENCE_POINTS);
+  return {
+    kind: 'series',
+    label,
+    unit,
+    stepSec: down.length < points.length ? Math.round((stepSec * points.length) / down.length) : stepSec,
+    points: down,
+    source,
+    ...(reference ? { reference } : {}),
+  };
+}
+
+export function percentileStat(label: string, values: readonly number[], pct: number, unit: Unit, stepSec: number): StatEvidence {
+  return {
+    kind: 'stat',
+    label,
+    value: percentile(values, pct) ?? null,
+    unit,
+    method: `nearest-rank P${pct} of ${values.length} points at ${stepSec} s`,
+  };
+}
+
+export function stat(label: string, value: number | null, unit: Unit, method?: string): StatEvidence {
+  return { kind: 'stat', label, value, unit, ...(method ? { method } : {}) };
+}
+
+export function table(label: string, columns: TableEvidence['columns'], rows: TableEvidence['rows']): TableEvidence {
+  return { kind: 'table', label, columns, rows };
+}

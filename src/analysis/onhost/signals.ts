@@ -1,0 +1,151 @@
+// Derived on-host facts: one pass over a HostSamples bundle into the series and counters the
+// classifier and the rules read. Pure; no thresholds here (those live with the rules and scorers).
+import type { CountLog, DiskSeries, HostSamples, KernelCounters, ProcLimits } from '../../ingest/types.ts';
+import { max } from '../stats.ts';
+
+export interface CpuFacts {
+  cpuCount: number | null;
+  timesMs: number[];
+  intervalSec: number[];
+  /** 100 - idle - iowait: time the CPUs ran something (iowait is idle time with I/O pending). */
+  busyPct: number[];
+  userPct: number[];
+  systemPct: number[];
+  iowaitPct: number[];
+  stealPct: number[];
+  runqSz: number[];
+  blocked: number[];
+  load1: number[];
+  cswchPerSec: number[];
+  psiCpuSome: number[];
+  memUsedPct: number[];
+}
+
+export interface DiskFacts {
+  device: string;
+  source: 'sysstat' | 'iostat';
+  series: DiskSeries;
+}
+
+export interface ListenFacts {
+  /** TcpExt counters: end minus start over the capture; undefined without both files. */
+  overflowsDelta?: number;
+  dropsDelta?: number;
+  synDropsDelta?: number; // TCPReqQFullDrop: a full SYN queue, a different problem
+  listeners: { address: string; timesMs: number[]; recvQ: number[]; sendQ: number[] }[];
+  somaxconn: number | null;
+  tcpMaxSynBacklog: number | null;
+  syncookies: number | null;
+}
+
+export interface OnHostFacts {
+  dir: string;
+  samples: HostSamples;
+  window: { fromMs: number; toMs: number } | null;
+  cpu: CpuFacts | null;
+  disks: DiskFacts[];
+  threads: CountLog | null;
+  fds: CountLog | null;
+  limits: ProcLimits | null;
+  fdSoftLimit: number | null;
+  nprocSoftLimit: number | null;
+  stackSoftLimitBytes: number | null;
+  threadsMax: number | null;
+  pidMax: number | null;
+  fileMax: number | null;
+  listen: ListenFacts;
+  counters: { start: KernelCounters | null; end: KernelCounters | null };
+}
+
+export function deriveOnHost(samples: HostSamples): OnHostFacts {
+  const limits = samples.limitsEnd ?? samples.limitsStart ?? null;
+  return {
+    dir: samples.dir,
+    samples,
+    window: windowOf(samples),
+    cpu: cpuFacts(samples),
+    disks: diskFacts(samples),
+    threads: samples.threads ?? null,
+    fds: samples.fds ?? null,
+    limits,
+    fdSoftLimit: limits?.['Max open files']?.soft ?? null,
+    nprocSoftLimit: limits?.['Max processes']?.soft ?? null,
+    stackSoftLimitBytes: limits?.['Max stack size']?.soft ?? null,
+    threadsMax: sysctlNumber(samples, 'kernel.threads-max'),
+    pidMax: sysctlNumber(samples, 'kernel.pid_max'),
+    fileMax: sysctlNumber(samples, 'fs.file-max'),
+    listen: listenFacts(samples),
+    counters: { start: samples.netstatStart ?? null, end: samples.netstatEnd ?? null },
+  };
+}
+
+export function sysctlNumber(samples: HostSamples, key: string): number | null {
+  const raw = samples.sysctl?.[key];
+  if (raw === undefined) return null;
+  const value = Number(raw.trim().split(/\s+/)[0]);
+  return Number.isFinite(value) ? value : null;
+}
+
+function cpuFacts(samples: HostSamples): CpuFacts | null {
+  const s = samples.sysstat;
+  if (!s || s.timesMs.length === 0) return null;
+  const busyPct = s.cpu.idle.map((idle, i) => clampPct(100 - idle - (s.cpu.iowait[i] ?? 0)));
+  return {
+    cpuCount: s.cpuCount,
+    timesMs: s.timesMs,
+    intervalSec: s.intervalSec,
+    busyPct,
+    userPct: s.cpu.usr.map((u, i) => u + (s.cpu.nice[i] ?? 0)),
+    systemPct: s.cpu.sys.map((v, i) => v + (s.cpu.irq[i] ?? 0) + (s.cpu.soft[i] ?? 0)),
+    iowaitPct: s.cpu.iowait,
+    stealPct: s.cpu.steal,
+    runqSz: s.runqSz,
+    blocked: s.blocked,
+    load1: s.ldavg1,
+    cswchPerSec: s.cswchPerSec,
+    psiCpuSome: s.psi.cpuSome,
+    memUsedPct: s.memUsedPct,
+  };
+}
+
+function clampPct(value: number): number {
+  return Number.isFinite(value) ? Math.min(100, Math.max(0, value)) : Number.NaN;
+}
+
+/** Every block device, busiest first by peak %util; iostat where sysstat has no disk activity. */
+function diskFacts(samples: HostSamples): DiskFacts[] {
+  const fromSysstat = Object.entries(samples.sysstat?.disks ?? {}).map(([device, series]) => ({ device, source: 'sysstat' as const, series }));
+  const seen = new Set(fromSysstat.map((d) => d.device));
+  const fromIostat = Object.entries(samples.iostat ?? {})
+    .filter(([device]) => !seen.has(device))
+    .map(([device, series]) => ({ device, source: 'iostat' as const, series }));
+  return [...fromSysstat, ...fromIostat]
+    .filter((d) => !/^(loop|ram|sr|fd)\d/.test(d.device))
+    .sort((a, b) => (max(b.series.utilPct) ?? 0) - (max(a.series.utilPct) ?? 0));
+}
+
+function listenFacts(samples: HostSamples): ListenFacts {
+  const start = samples.netstatStart;
+  const end = samples.netstatEnd;
+  const delta = (key: string) => {
+    const a = start?.[key];
+    const b = end?.[key];
+    return a !== undefined && b !== undefined ? b - a : undefined;
+  };
+  return {
+    overflowsDelta: delta('TcpExt.ListenOverflows'),
+    dropsDelta: delta('TcpExt.ListenDrops'),
+    synDropsDelta: delta('TcpExt.TCPReqQFullDrop'),
+    listeners: Object.entries(samples.listenQueue?.listeners ?? {}).map(([address, l]) => ({ address, ...l })),
+    somaxconn: sysctlNumber(samples, 'net.core.somaxconn'),
+    tcpMaxSynBacklog: sysctlNumber(samples, 'net.ipv4.tcp_max_syn_backlog'),
+    syncookies: sysctlNumber(samples, 'net.ipv4.tcp_syncookies'),
+  };
+}
+
+function windowOf(samples: HostSamples): { fromMs: number; toMs: number } | null {
+  const times = samples.inputs.flatMap((input) => [input.from, input.to]).filter((t): t is string => t !== null).map(Date.parse);
+  const finiteTimes = times.filter(Number.isFinite);
+  if (finiteTimes.length === 0) return null;
+  return { fromMs: Math.min(...finiteTimes), toMs: Math.max(...finiteTimes) };
+}

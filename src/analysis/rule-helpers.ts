@@ -1,0 +1,118 @@
+// Small pieces several rules share: reading series as values, the window in words, and turning a
+// sizing result into a recommendation with its arithmetic.
+import type { Host, InstanceType, MetricName, Subject, Volume } from '../model/index.ts';
+import type { SizingResult, SizingSignals } from '../recommend/sizing.ts';
+import { usd } from '../recommend/money.ts';
+import type { RecommendationDraft } from './define-rule.ts';
+import type { Facts } from './facts.ts';
+
+export function values(facts: Facts, subjectId: string, metric: MetricName): number[] {
+  return facts.series.get(subjectId, metric)?.points.map(([, v]) => v) ?? [];
+}
+
+/** Seconds of data a series covers (points × step). */
+export function coveredSec(facts: Facts, subjectId: string, metric: MetricName): number {
+  const series = facts.series.get(subjectId, metric);
+  return series ? series.points.length * series.stepSec : 0;
+}
+
+export function windowLabel(facts: Facts): string {
+  const hours = (facts.window.toMs - facts.window.fromMs) / 3_600_000;
+  return hours >= 48 ? `${Math.round(hours / 24)} days` : `${Math.round(hours)} h`;
+}
+
+export function hostLabel(host: Pick<Host, 'id' | 'name'>): string {
+  return host.name && host.name !== host.id ? `${host.name} (${host.id})` : host.id;
+}
+
+export function sizingSignals(facts: Facts, hostIds: readonly string[]): SizingSignals {
+  const pooled = (metric: MetricName) => hostIds.flatMap((id) => values(facts, id, metric));
+  const sumOf = (a: MetricName, b: MetricName) =>
+    hostIds.flatMap((id) => {
+      const left = values(facts, id, a);
+      const right = values(facts, id, b);
+      return left.length === right.length ? left.map((v, i) => v + right[i]!) : [];
+    });
+  const mem = pooled('mem.used');
+  return {
+    cpuMaxPct: pooled('cpu.util.max'),
+    stepSec: facts.window.stepSec,
+    ...(mem.length > 0 ? { memUsedPct: mem } : {}),
+    netInBps: pooled('net.in.bytes'),
+    netOutBps: pooled('net.out.bytes'),
+    ebsOps: sumOf('disk.read.ops', 'disk.write.ops'),
+    ebsBps: sumOf('disk.read.bytes', 'disk.write.bytes'),
+  };
+}
+
+export function catalogType(facts: Facts, host: Host): InstanceType | undefined {
+  return facts.catalog.get(host.instanceType);
+}
+
+export function instanceRecommendation(
+  result: SizingResult,
+  subject: Subject,
+  instances: number,
+  cpuPercentile: number,
+  note?: string,
+): RecommendationDraft | undefined {
+  if (!result.recommended) return undefined;
+  const perInstance = result.monthlyDeltaUsd;
+  const total = perInstance === null ? null : Math.round(perInstance * instances * 100) / 100;
+  const count = instances > 1 ? ` on each of ${instances} instances` : '';
+  const unmeasured = result.unmeasured.length > 0 ? ` ${result.unmeasured.join(' and ')} not measured: held at the current capacity.` : '';
+  return {
+    kind: 'instance-type',
+    subject,
+    current: result.current.name,
+    recommended: result.recommended.name,
+    rationale:
+      `${result.reason}${count}. Sized on P${cpuPercentile} of per-period CPU maxima plus headroom, every dimension a ceiling;` +
+      ` ${total === null ? 'price unknown for one of the types' : `${usd(total)}/month`}.${unmeasured}${note ? ` ${note}` : ''}`,
+    evidence: [result.arithmetic],
+    monthlyCostDeltaUsd: total,
+    risk: result.risk,
+  };
+}
+
+export interface VolumeLoad {
+  /** Per-period read + write ops per second and MiB per second, aligned by time. */
+  iops: number[];
+  mibps: number[];
+  timesMs: number[];
+  points: number;
+  hours: number;
+}
+
+export function volumeLoad(facts: Facts, volumeId: string): VolumeLoad {
+  const byTime = new Map<number, { ops: number; bytes: number }>();
+  const add = (metric: MetricName, key: 'ops' | 'bytes') => {
+    for (const [t, v] of facts.series.get(volumeId, metric)?.points ?? []) {
+      const slot = byTime.get(t) ?? { ops: 0, bytes: 0 };
+      slot[key] += v;
+      byTime.set(t, slot);
+    }
+  };
+  add('disk.read.ops', 'ops');
+  add('disk.write.ops', 'ops');
+  add('disk.read.bytes', 'bytes');
+  add('disk.write.bytes', 'bytes');
+  const times = [...byTime.keys()].sort((a, b) => a - b);
+  return {
+    timesMs: times,
+    iops: times.map((t) => byTime.get(t)!.ops),
+    mibps: times.map((t) => byTime.get(t)!.bytes / 1_048_576),
+    points: times.length,
+    hours: (times.length * facts.window.stepSec) / 3600,
+  };
+}
+
+export function volumeLabel(facts: Facts, volume: Volume): string {
+  const host = facts.hosts.find((h) => volume.attachedTo.some((a) => a.hostId === h.id));
+  return `${volume.id} (${volume.type} ${volume.sizeGiB} GiB${host ? ` on ${hostLabel(host)}` : ''})`;
+}
+
+export function volumeSpec(type: string, sizeGiB: number, iops: number | null, throughputMiBps: number | null): string {
+  const perf = [iops !== null ? `${iops} IOPS` : null, throughputMiBps !== null ? `${throughputMiBps} MiB/s` : null].filter(Boolean);
+  return `${type} ${sizeGiB} GiB${perf.length > 0 ? `, ${perf.join(', ')}` : ''}`;
+}

@@ -1,0 +1,141 @@
+// CPU saturated: the cloud's per-5-minute CPU sits above 90 % for a meaningful share of the window
+// (node-mixin NodeCPUHighUsage and pmie cpu.util both use 90 %), and/or on-host samples show the
+// CPUs busy above 90 % with a run queue longer than the CPU count (USE method). One verdict per host.
+import { z } from 'zod';
+import type { Evidence, Host, Subject } from '../../model/index.ts';
+import { rightsize } from '../../recommend/sizing.ts';
+import { defineRule, type RecommendationDraft } from '../define-rule.ts';
+import { percentileStat, sampleSeriesEvidence, seriesEvidence, stat } from '../evidence.ts';
+import { hostSubject, type Facts, type OnHostEntry } from '../facts.ts';
+import type { CpuFacts } from '../onhost/signals.ts';
+import { catalogType, hostLabel, instanceRecommendation, sizingSignals, values, windowLabel } from '../rule-helpers.ts';
+import { longestRunSec, percentile, rollingMedian, round, secondsWhere } from '../stats.ts';
+
+export const cpuSaturated = defineRule({
+  meta: {
+    id: 'cpu-saturated',
+    title: 'CPU saturated',
+    category: 'capacity',
+    defaultSeverity: 'high',
+    requires: [],
+    options: z.object({
+      threshold: z.number().min(50).max(100).default(90).describe('Busy percent that counts as saturated.'),
+      percentile: z.number().min(50).max(100).default(95).describe('Percentile of per-period CPU that must reach the threshold.'),
+      minPoints: z.number().int().positive().default(12).describe('Cloud points needed to judge (12 = one hour at 300 s).'),
+      sustainedSec: z.number().positive().default(30).describe('On-host: how long busy must stay above the threshold.'),
+    }),
+    messages: {
+      cloud: '{{host}}: p{{pct}} CPU {{value}} % over {{window}} ({{hours}} h at or above {{threshold}} %)',
+      onhost: '{{host}}: CPUs busy ≥ {{threshold}} % for {{runSec}} s straight, run queue above {{ncpu}} CPUs for {{queuedSec}} s',
+      both: '{{host}}: p{{pct}} CPU {{value}} % over {{window}}, and on the host the CPUs stayed ≥ {{threshold}} % busy for {{runSec}} s with a run queue above {{ncpu}} CPUs for {{queuedSec}} s',
+    },
+    docs: {
+      rationale:
+        'Above about 90 % busy, runnable work waits for a CPU: latency grows with the run queue long before the CPU reads 100 %. ' +
+        'The cloud sees the hypervisor side (utilization); the host sees the queue (runq-sz, PSI). Either alone can mislead, together they decide.',
+      remediation:
+        'Move to a type with more vCPUs (the recommendation sizes it from the observed peak plus headroom), or scale out; ' +
+        'if a batch job shares the host, confine it (cgroup cpu.max, nice) away from the latency-sensitive service.',
+      sources: [
+        'node-mixin NodeCPUHighUsage (> 90 %): prometheus/node_exporter docs/node-mixin/alerts/alerts.libsonnet @a7dcc3a0154518',
+        'pmie cpu.util (> 90 %): performancecopilot/pcp src/pmieconf/cpu/util @918d12b68beca9b2',
+        'USE method: run queue > CPU count = saturation (brendangregg.com/USEmethod/use-linux.html)',
+      ],
+    },
+  },
+  check(facts, ctx) {
+    const { threshold, minPoints, sustainedSec } = ctx.options;
+    const pct = ctx.options.percentile;
+    const onHostByHost = new Map(facts.onHost.filter((e) => e.host).map((e) => [e.host!.id, e]));
+    for (const host of facts.hosts.filter((h) => h.state === 'running')) {
+      const cpu = values(facts, host.id, 'cpu.util');
+      const onHost = onHostByHost.get(host.id);
+      const hostVerdict = onHost?.facts.cpu ? judgeOnHost(onHost.facts.cpu, threshold, sustainedSec) : undefined;
+      if (cpu.length < minPoints && !hostVerdict) {
+        ctx.insufficientData(`${cpu.length} CPU points; needs ${minPoints}`, hostSubject(host));
+        continue;
+      }
+      const p = percentile(cpu, pct);
+      const cloudSaturated = cpu.length >= minPoints && p !== undefined && p >= threshold;
+      const hostSaturated = hostVerdict?.saturated === true;
+      if (!cloudSaturated && !hostSaturated) continue;
+      const evidence: Evidence[] = [];
+      if (cpu.length > 0) {
+        evidence.push(percentileStat(`p${pct} CPU (per-period average)`, cpu, pct, 'percent', facts.window.stepSec));
+        evidence.push(seriesEvidence(facts.series.get(host.id, 'cpu.util.max') ?? facts.series.get(host.id, 'cpu.util')!, 'CPU utilization', { label: `${threshold} %`, value: threshold }));
+      }
+      if (hostVerdict && onHost) evidence.push(...onHostEvidence(onHost, hostVerdict, threshold));
+      const hours = round((secondsWhere(cpu, facts.window.stepSec, (v) => v >= threshold) || 0) / 3600, 1);
+      const messageId = cloudSaturated && hostSaturated ? 'both' : cloudSaturated ? 'cloud' : 'onhost';
+      const recommendation = upsize(facts, host);
+      ctx.report({
+        subject: hostSubject(host),
+        messageId,
+        data: {
+          host: hostLabel(host),
+          pct,
+          value: p === undefined ? 'n/a' : round(p, 1),
+          window: windowLabel(facts),
+          hours,
+          threshold,
+          runSec: hostVerdict?.runSec ?? 0,
+          queuedSec: hostVerdict?.queuedSec ?? 0,
+          ncpu: hostVerdict?.ncpu ?? host.vcpu ?? '?',
+        },
+        evidence,
+        severity: p !== undefined && p >= 98 ? 'critical' : 'high',
+        ...(recommendation ? { recommendations: [recommendation] } : {}),
+      });
+    }
+    // On-host folders not mapped to a cloud host (diagnose, or an unmapped folder).
+    for (const entry of facts.onHost.filter((e) => !e.host && e.facts.cpu)) {
+      const verdict = judgeOnHost(entry.facts.cpu!, threshold, sustainedSec);
+      if (!verdict.saturated) continue;
+      ctx.report({
+        subject: entry.subject,
+        messageId: 'onhost',
+        data: { host: entry.subject.name ?? entry.subject.id, threshold, runSec: verdict.runSec, ncpu: verdict.ncpu, queuedSec: verdict.queuedSec },
+        evidence: onHostEvidence(entry, verdict, threshold),
+      });
+    }
+  },
+});
+
+interface OnHostVerdict {
+  saturated: boolean;
+  runSec: number;
+  queuedSec: number;
+  ncpu: number;
+}
+
+export function judgeOnHost(cpu: CpuFacts, threshold: number, sustainedSec: number): OnHostVerdict {
+  const ncpu = cpu.cpuCount ?? 1;
+  const runSec = longestRunSec(rollingMedian(cpu.busyPct), cpu.intervalSec, (v) => v >= threshold);
+  const queuedSec = secondsWhere(
+    cpu.runqSz.map((q, i) => (q > ncpu && (cpu.busyPct[i] ?? 0) >= threshold - 10 ? 1 : 0)),
+    cpu.intervalSec,
+    (v) => v === 1,
+  );
+  return { saturated: runSec >= sustainedSec, runSec, queuedSec, ncpu };
+}
+
+function onHostEvidence(entry: OnHostEntry, verdict: OnHostVerdict, threshold: number): Evidence[] {
+  const cpu = entry.facts.cpu!;
+  return [
+    stat('on-host longest run at or above the threshold', verdict.runSec, 'seconds', `sysstat cpu-load "all", busy = 100 - idle - iowait`),
+    stat(`on-host seconds with run queue above ${verdict.ncpu} CPUs`, verdict.queuedSec, 'seconds', 'sysstat queue runq-sz'),
+    sampleSeriesEvidence('On-host CPU busy', cpu.timesMs, cpu.busyPct, 'percent', `sysstat (${entry.facts.dir})`, { label: `${threshold} %`, value: threshold }),
+    sampleSeriesEvidence('On-host run queue', cpu.timesMs, cpu.runqSz, 'count', `sysstat queue runq-sz (${entry.facts.dir})`, { label: 'CPUs', value: verdict.ncpu }),
+  ];
+}
+
+function upsize(facts: Facts, host: Host): RecommendationDraft | undefined {
+  const { sizing } = facts;
+  const current = catalogType(facts, host);
+  if (!current) return undefined;
+  const result = rightsize(current, [...facts.catalog.values()], sizingSignals(facts, [host.id]), sizing);
+  if (result.verdict !== 'under-provisioned') return undefined;
+  const censored = (percentile(values(facts, host.id, 'cpu.util.max'), 99.5) ?? 0) >= 99;
+  const note = censored ? 'CPU was pinned near 100 %, so the true demand is higher than measured: this is a floor.' : undefined;
+  return instanceRecommendation(result, hostSubject(host) satisfies Subject, 1, sizing.cpuPercentile, note);
+}

@@ -1,0 +1,194 @@
+// Disk saturated, from both sides. Cloud: the volume is busy nearly all of a period
+// (1 - VolumeIdleTime/period), requests queue (VolumeQueueLength), and IOPS or throughput sit at the
+// volume's limit (gp2's baseline once its burst balance is spent). Host: %util and the queue (aqu-sz)
+// stay high together: %util alone misleads on devices that serve requests in parallel (sar(1)), and
+// iowait is not required because Linux does not count async I/O waits as iowait.
+import { z } from 'zod';
+import type { Evidence, Volume } from '../../model/index.ts';
+import { GP3, planGp3, volumeCapacity, volumeMonthlyCost } from '../../recommend/ebs.ts';
+import { usd } from '../../recommend/money.ts';
+import { defineRule, type RecommendationDraft } from '../define-rule.ts';
+import { sampleSeriesEvidence, seriesEvidence, stat } from '../evidence.ts';
+import { volumeSubject, type Facts, type OnHostEntry } from '../facts.ts';
+import type { DiskFacts } from '../onhost/signals.ts';
+import { hostLabel, volumeLabel, volumeLoad, volumeSpec, windowLabel } from '../rule-helpers.ts';
+import { longestRunSec, mean, percentile, rollingMedian, round, secondsWhere } from '../stats.ts';
+
+export const diskSaturated = defineRule({
+  meta: {
+    id: 'disk-saturated',
+    title: 'Disk saturated',
+    category: 'capacity',
+    defaultSeverity: 'high',
+    requires: [],
+    options: z.object({
+      busyPct: z.number().min(50).max(100).default(90).describe('Busy (or %util) percent that counts as saturated.'),
+      atLimitShare: z.number().min(0.5).max(1).default(0.9).describe('Share of the volume limit that counts as "at the limit".'),
+      minSaturatedHours: z.number().positive().default(1).describe('Cloud: hours saturated before it is a finding.'),
+      queueDepth: z.number().positive().default(1).describe('Average queue that counts as queueing (Netflix: aqu-sz > 1).'),
+      sustainedSec: z.number().positive().default(30).describe('On-host: how long %util and the queue must stay high.'),
+    }),
+    messages: {
+      cloud: '{{volume}} was saturated for {{hours}} h over {{window}}: {{limitText}}, queue {{queue}}, busy {{busy}} % of those periods',
+      onhost: '{{host}}: {{device}} at {{util}} % util with a queue of {{queue}} for {{runSec}} s straight (await {{awaitBusy}} ms busy vs {{awaitIdle}} ms idle)',
+    },
+    docs: {
+      rationale:
+        'A volume at its IOPS or throughput limit queues requests: latency grows with the queue while the application sees slow writes and reads. ' +
+        'The cloud shows the limit being hit (busy time, queue length, ops against provisioned IOPS); the host shows the queue the kernel sees.',
+      remediation:
+        'Raise the volume\'s performance (gp3 with provisioned IOPS/throughput, io2 beyond gp3\'s limits), make sure the instance\'s EBS bandwidth is not the cap, ' +
+        'or reduce small random I/O (batching, larger blocks, buffered writes); local NVMe suits scratch data.',
+      sources: [
+        'Netflix 60 s analysis: iostat avgqu-sz > 1 can be evidence of saturation, %util > 60 % typically poor performance',
+        'node-mixin NodeDiskIOSaturation (weighted io time > 10): prometheus/node_exporter docs/node-mixin/alerts/alerts.libsonnet @a7dcc3a0154518',
+        'sar(1) %util caveat for parallel devices: sysstat/sysstat man/sar.in @c1eb661ab208',
+        'EBS VolumeIdleTime, VolumeQueueLength: https://docs.aws.amazon.com/ebs/latest/userguide/using_cloudwatch_ebs.html',
+      ],
+    },
+  },
+  check(facts, ctx) {
+    const o = ctx.options;
+    for (const volume of facts.volumes) {
+      const load = volumeLoad(facts, volume.id);
+      if (load.points === 0) continue;
+      const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
+      const busy = new Map(facts.series.get(volume.id, 'disk.busy')?.points ?? []);
+      const queue = new Map(facts.series.get(volume.id, 'disk.queue')?.points ?? []);
+      const saturatedAt = load.timesMs.filter((t, i) => {
+        const atIops = capacity.iops !== null && load.iops[i]! >= o.atLimitShare * capacity.iops;
+        const atThroughput = capacity.throughputMiBps !== null && load.mibps[i]! >= o.atLimitShare * capacity.throughputMiBps;
+        const queued = (queue.get(t) ?? 0) >= o.queueDepth;
+        const busyNow = (busy.get(t) ?? 0) >= o.busyPct;
+        return (atIops || atThroughput) && (queued || busyNow);
+      });
+      const hours = (saturatedAt.length * facts.window.stepSec) / 3600;
+      if (hours < o.minSaturatedHours) continue;
+      const at = new Set(saturatedAt);
+      const sel = (values: number[]) => values.filter((_, i) => at.has(load.timesMs[i]!));
+      const peakIops = Math.max(...load.iops);
+      const peakMiBps = Math.max(...load.mibps);
+      const limitText = [
+        capacity.iops !== null ? `${round(percentile(sel(load.iops), 50) ?? 0)} IOPS of ${capacity.iops}` : null,
+        capacity.throughputMiBps !== null ? `${round(percentile(sel(load.mibps), 50) ?? 0, 1)} MiB/s of ${capacity.throughputMiBps}` : null,
+      ].filter(Boolean).join(', ');
+      ctx.report({
+        subject: volumeSubject(volume),
+        messageId: 'cloud',
+        data: {
+          volume: volumeLabel(facts, volume),
+          hours: round(hours, 1),
+          window: windowLabel(facts),
+          limitText,
+          queue: round(mean(saturatedAt.map((t) => queue.get(t) ?? Number.NaN)) ?? 0, 1),
+          busy: round(mean(saturatedAt.map((t) => busy.get(t) ?? Number.NaN)) ?? 0),
+        },
+        evidence: cloudEvidence(facts, volume, load, capacity.iops),
+        recommendations: upgrade(volume, peakIops, peakMiBps, capacity.basis),
+      });
+    }
+    for (const entry of facts.onHost) {
+      const disk = entry.facts.disks[0];
+      if (!disk) continue;
+      const verdict = judgeDisk(disk, o.busyPct, o.queueDepth);
+      if (verdict.runSec < o.sustainedSec) continue;
+      ctx.report({
+        subject: entry.subject,
+        messageId: 'onhost',
+        data: {
+          host: entry.host ? hostLabel(entry.host) : (entry.subject.name ?? entry.subject.id),
+          device: disk.device,
+          util: round(verdict.util),
+          queue: round(verdict.queue, 1),
+          runSec: verdict.runSec,
+          awaitBusy: round(verdict.awaitBusy ?? 0, 2),
+          awaitIdle: round(verdict.awaitIdle ?? 0, 2),
+        },
+        evidence: onHostEvidence(entry, disk, o.busyPct),
+      });
+    }
+  },
+});
+
+export function judgeDisk(disk: DiskFacts, busyPct: number, queueDepth: number) {
+  const s = disk.series;
+  const util = rollingMedian(s.utilPct);
+  const queue = rollingMedian(s.aquSz);
+  // Busy and queueing together; or a queue so deep (node-mixin: > 10) that %util no longer matters.
+  const hot = util.map((u, i) => ((u >= busyPct && (queue[i] ?? 0) >= queueDepth) || (queue[i] ?? 0) >= 10 ? 1 : 0));
+  const intervals = s.timesMs.map((t, i) => Math.max(1, Math.round(((s.timesMs[i + 1] ?? t + 1000) - t) / 1000)));
+  const busyIdx = hot.flatMap((h, i) => (h ? [i] : []));
+  return {
+    runSec: longestRunSec(hot, intervals, (v) => v === 1),
+    totalSec: secondsWhere(hot, intervals, (v) => v === 1),
+    util: mean(busyIdx.map((i) => s.utilPct[i]!)) ?? 0,
+    queue: mean(busyIdx.map((i) => s.aquSz[i]!)) ?? 0,
+    awaitBusy: percentile(busyIdx.map((i) => s.awaitMs[i]!), 50),
+    awaitIdle: percentile(s.awaitMs.filter((v, i) => (s.utilPct[i] ?? 100) < 10 && v > 0), 50),
+  };
+}
+
+function cloudEvidence(facts: Facts, volume: Volume, load: ReturnType<typeof volumeLoad>, iopsLimit: number | null): Evidence[] {
+  const evidence: Evidence[] = [
+    seriesEvidence(
+      { points: load.timesMs.map((t, i) => [t, load.iops[i]!]), stepSec: facts.window.stepSec, unit: 'ops-per-second', source: 'AWS/EBS VolumeReadOps + VolumeWriteOps Sum ÷ period' },
+      'IOPS',
+      iopsLimit !== null ? { label: 'volume limit', value: iopsLimit } : undefined,
+    ),
+  ];
+  for (const [metric, label] of [['disk.queue', 'Queue length'], ['disk.busy', 'Busy'], ['disk.burst.balance', 'Burst balance']] as const) {
+    const series = facts.series.get(volume.id, metric);
+    if (series) evidence.push(seriesEvidence(series, label));
+  }
+  return evidence;
+}
+
+function onHostEvidence(entry: OnHostEntry, disk: DiskFacts, busyPct: number): Evidence[] {
+  const s = disk.series;
+  const source = `${disk.source} ${disk.device} (${entry.facts.dir})`;
+  return [
+    sampleSeriesEvidence(`${disk.device} %util`, s.timesMs, s.utilPct, 'percent', source, { label: `${busyPct} %`, value: busyPct }),
+    sampleSeriesEvidence(`${disk.device} queue (aqu-sz)`, s.timesMs, s.aquSz, 'count', source, { label: 'queueing', value: 1 }),
+    sampleSeriesEvidence(`${disk.device} await`, s.timesMs, s.awaitMs, 'milliseconds', source),
+    sampleSeriesEvidence(`${disk.device} IOPS`, s.timesMs, s.tps, 'ops-per-second', source),
+  ];
+}
+
+function upgrade(volume: Volume, peakIops: number, peakMiBps: number, basis: string): RecommendationDraft[] {
+  // The peak is censored at the limit: the demand is at least that, so size well above it.
+  const plan = planGp3(volume.sizeGiB, peakIops, peakMiBps, 1.5);
+  const steps = [
+    { label: 'today', formula: basis, result: volume.type },
+    { label: 'observed peaks (a floor: the volume capped them)', formula: 'max of per-period averages', result: `${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s` },
+    ...plan.steps,
+  ];
+  if (!plan.fits) {
+    return [
+      {
+        kind: 'volume',
+        subject: volumeSubject(volume),
+        current: volumeSpec(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps),
+        recommended: volumeSpec('io2', volume.sizeGiB, Math.ceil((peakIops * 1.5) / 100) * 100, null),
+        rationale: `The peaks need more than gp3 allows (${GP3.maxIops} IOPS, ${GP3.maxMiBps} MiB/s, ${GP3.maxIopsPerGiB} IOPS per GiB): io2 Block Express, sized 1.5 × the capped peak.`,
+        evidence: [{ kind: 'arithmetic', label: `Resizing ${volume.id}`, steps }],
+        monthlyCostDeltaUsd: null,
+        risk: 1,
+      },
+    ];
+  }
+  const before = volumeMonthlyCost(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
+  const after = volumeMonthlyCost('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps);
+  const delta = before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
+  return [
+    {
+      kind: 'volume',
+      subject: volumeSubject(volume),
+      current: volumeSpec(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps),
+      recommended: volumeSpec('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps),
+      rationale: `The volume capped its own peaks, so gp3 is sized at 1.5 × the capped peak; ${delta === null ? `price of ${[...before.unknown, ...after.unknown].join(' and ') || 'a part'} not in the bundled catalog` : `${usd(delta)}/month`}. Check the instance's EBS bandwidth too.`,
+      evidence: [{ kind: 'arithmetic', label: `Resizing ${volume.id}`, steps }],
+      monthlyCostDeltaUsd: delta,
+      risk: 1,
+    },
+  ];
+}

@@ -1,0 +1,23 @@
+// The rule registry: one line per rule file (test/meta/registry.test.ts checks it against the folder).
+import type { Rule } from '../define-rule.ts';
+import { burstableCreditsExhausted } from './burstable-credits-exhausted.ts';
+import { cpuOverProvisioned } from './cpu-over-provisioned.ts';
+import { cpuSaturated } from './cpu-saturated.ts';
+import { diskSaturated } from './disk-saturated.ts';
+import { fdLimit } from './fd-limit.ts';
+import { gp2ToGp3 } from './gp2-to-gp3.ts';
+import { idleInstance } from './idle-instance.ts';
+import { listenQueueOverflow } from './listen-queue-overflow.ts';
+import { provisionedIopsToGp3 } from './provisioned-iops-to-gp3.ts';
+
+export const rules: readonly Rule[] = [
+  cpuSaturated,
+  cpuOverProvisioned,
+  burstableCreditsExhausted,
+  idleInstance,
+  diskSaturated,
+  gp2ToGp3,
+  provisionedIopsToGp3,
+  listenQueueOverflow,
+  fdLimit,
+] as unknown as readonly Rule[];

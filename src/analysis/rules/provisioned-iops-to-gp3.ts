@@ -1,0 +1,112 @@
+// io1/io2 → gp3 when the observed peaks fit gp3: provisioned-IOPS volumes bill every provisioned
+// IOPS every month whether used or not; gp3 includes 3,000. Volumes whose peaks do not fit gp3
+// stay as they are here; disk-saturated speaks for volumes at their limit.
+import { z } from 'zod';
+import type { Volume } from '../../model/index.ts';
+import { usd } from '../../recommend/money.ts';
+import { planGp3, volumeCapacity, volumeMonthlyCost } from '../../recommend/ebs.ts';
+import { defineRule } from '../define-rule.ts';
+import { seriesEvidence, stat } from '../evidence.ts';
+import { volumeSubject } from '../facts.ts';
+import { volumeLabel, volumeLoad, volumeSpec, windowLabel } from '../rule-helpers.ts';
+import { max, round } from '../stats.ts';
+
+export const provisionedIopsToGp3 = defineRule({
+  meta: {
+    id: 'provisioned-iops-to-gp3',
+    title: 'Provisioned-IOPS volume that gp3 would serve',
+    category: 'cost',
+    defaultSeverity: 'medium',
+    requires: ['inventory', 'metrics'],
+    options: z.object({
+      headroomPct: z.number().min(0).max(100).default(20).describe('Added to the observed peak IOPS and throughput.'),
+      minHours: z.number().positive().default(30).describe('Hours of volume data needed (Compute Optimizer: 30 h attached).'),
+    }),
+    messages: {
+      toGp3: '{{volume}}: {{provisioned}} IOPS provisioned, {{peakIops}} IOPS and {{peakMiBps}} MiB/s at peak over {{window}}: gp3 at {{iops}} IOPS / {{throughput}} MiB/s serves it ({{cost}})',
+    },
+    docs: {
+      rationale:
+        'io1 and io2 bill each provisioned IOPS every month. When the volume never comes near them and its peaks fit gp3 ' +
+        '(3,000 IOPS and 125 MiB/s included, up to 80,000 IOPS and 2,000 MiB/s), gp3 gives the same service for less.',
+      remediation:
+        'ModifyVolume to gp3 with the IOPS and throughput below (online). Keep io2 where sub-millisecond latency consistency or 99.999 % durability is a requirement, not just IOPS.',
+      sources: [
+        'EBS provisioned IOPS volumes: awsdocs/amazon-ec2-user-guide doc_source/provisioned-iops.md @e3707c43',
+        'EBS prices (us-east-1, early 2026): aws/agent-toolkit-for-aws skills/core-skills/aws-billing-and-cost-management/references/ebs-optimization.md',
+      ],
+    },
+  },
+  check(facts, ctx) {
+    const volumes = facts.volumes.filter((v) => v.type === 'io1' || v.type === 'io2');
+    if (volumes.length === 0) {
+      ctx.notApplicable('no io1 or io2 volumes');
+      return;
+    }
+    for (const volume of volumes) {
+      const load = volumeLoad(facts, volume.id);
+      if (load.hours < ctx.options.minHours) {
+        ctx.insufficientData(`${round(load.hours)} h of volume data; needs ${ctx.options.minHours} h`, volumeSubject(volume));
+        continue;
+      }
+      check(volume, load, ctx.options.headroomPct);
+    }
+
+    function check(volume: Volume, load: ReturnType<typeof volumeLoad>, headroomPct: number) {
+      const peakIops = max(load.iops) ?? 0;
+      const peakMiBps = max(load.mibps) ?? 0;
+      const plan = planGp3(volume.sizeGiB, peakIops, peakMiBps, 1 + headroomPct / 100);
+      if (!plan.fits) return;
+      const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
+      const before = volumeMonthlyCost(volume.type, volume.sizeGiB, volume.iops, null);
+      const after = volumeMonthlyCost('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps);
+      const delta = before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
+      if (delta !== null && delta >= 0) return;
+      const cost = delta !== null ? `${usd(delta)}/month` : `price of ${[...before.unknown, ...after.unknown].join(' and ')} not in the bundled catalog`;
+      const steps = [
+        { label: `${volume.type} today`, formula: capacity.basis, result: `${capacity.iops} IOPS, ${capacity.throughputMiBps} MiB/s` },
+        { label: 'observed peaks', formula: `max of ${load.points} per-${facts.window.stepSec}-s averages`, result: `${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s` },
+        ...plan.steps,
+        { label: `${volume.type} cost`, formula: before.formula, result: before.usd === null ? 'unknown' : `${usd(before.usd)}/month` },
+        { label: 'gp3 cost', formula: after.formula, result: after.usd === null ? 'unknown' : `${usd(after.usd)}/month` },
+      ];
+      const used = capacity.iops ? round((peakIops / capacity.iops) * 100) : null;
+      ctx.report({
+        subject: volumeSubject(volume),
+        messageId: 'toGp3',
+        data: {
+          volume: volumeLabel(facts, volume),
+          provisioned: volume.iops ?? '?',
+          peakIops: round(peakIops),
+          peakMiBps: round(peakMiBps, 1),
+          window: windowLabel(facts),
+          iops: plan.iops,
+          throughput: plan.throughputMiBps,
+          cost,
+        },
+        severity: delta !== null && delta <= -200 ? 'high' : 'medium',
+        evidence: [
+          stat('peak IOPS', round(peakIops), 'ops-per-second', `max of per-${facts.window.stepSec}-s averages`),
+          stat('share of provisioned IOPS used at peak', used, 'percent'),
+          seriesEvidence(
+            { points: load.timesMs.map((t, i) => [t, load.iops[i]!]), stepSec: facts.window.stepSec, unit: 'ops-per-second', source: 'AWS/EBS VolumeReadOps + VolumeWriteOps Sum ÷ period' },
+            'IOPS',
+            { label: 'provisioned', value: volume.iops ?? 0 },
+          ),
+        ],
+        recommendations: [
+          {
+            kind: 'volume',
+            subject: volumeSubject(volume),
+            current: volumeSpec(volume.type, volume.sizeGiB, volume.iops, capacity.throughputMiBps),
+            recommended: volumeSpec('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps),
+            rationale: `Peak use was ${used ?? '?'} % of the provisioned IOPS; gp3 sized on the observed peaks plus ${headroomPct} % headroom serves it; ${cost}.`,
+            evidence: [{ kind: 'arithmetic', label: `${volume.type} → gp3 for ${volume.id}`, steps }],
+            monthlyCostDeltaUsd: delta,
+            risk: 1,
+          },
+        ],
+      });
+    }
+  },
+});

@@ -1,0 +1,276 @@
+// Instance rightsizing with Compute Optimizer's documented defaults (../shared/reference/anchors.md
+// §2.1): size on the per-5-minute maximum, P99.5 of CPU + 20 % headroom, memory max + 20 %, at least
+// 30 h of data; network and EBS bandwidth and IOPS are ceilings too; the cheapest type of the
+// allowed families that fits every dimension wins; risk is the maximum per-dimension risk (0-4).
+// Compute Optimizer does not publish its arithmetic; this module writes every step out.
+import type { SizingConfig } from '../config/schema.ts';
+import type { ArithmeticEvidence, InstanceType } from '../model/index.ts';
+import { percentile, round } from '../analysis/stats.ts';
+import { monthly, roundUsd, usd } from './money.ts';
+
+export interface SizingSignals {
+  /** Per-period maxima of CPU, percent of the current type's vCPUs. */
+  cpuMaxPct: readonly number[];
+  stepSec: number;
+  /** Per-period maxima of memory used, percent; absent without an agent. */
+  memUsedPct?: readonly number[];
+  /** Network bytes per second, in and out, per period. */
+  netInBps?: readonly number[];
+  netOutBps?: readonly number[];
+  /** Instance EBS operations and bytes per second (read + write), per period. */
+  ebsOps?: readonly number[];
+  ebsBps?: readonly number[];
+}
+
+export type Dimension = 'cpu' | 'memory' | 'network' | 'ebs-iops' | 'ebs-throughput';
+
+export interface Requirement {
+  dimension: Dimension;
+  /** What the workload needs at the sizing percentile, before headroom, in the capacity's unit. */
+  observed: number;
+  needed: number;
+  unit: string;
+}
+
+export interface SizingResult {
+  verdict: 'over-provisioned' | 'under-provisioned' | 'optimized' | 'insufficient-data' | 'no-fit';
+  reason: string;
+  requirements: Requirement[];
+  current: InstanceType;
+  recommended: InstanceType | null;
+  /** Per instance; multiply by the instance count for a group. */
+  monthlyDeltaUsd: number | null;
+  risk: number;
+  arithmetic: ArithmeticEvidence;
+  /** Dimensions that could not be measured and so were held at the current type's capacity. */
+  unmeasured: Dimension[];
+}
+
+const STORAGE_FAMILIES = /^(i\d|im\d|is\d|d\d|h\d)/;
+
+/** Families a recommendation may pick from: configured, or same architecture, same purpose class. */
+export function allowedTypes(current: InstanceType, catalog: readonly InstanceType[], options: SizingConfig): InstanceType[] {
+  return catalog.filter((t) => {
+    if (t.provider !== current.provider) return false;
+    if (options.families) return options.families.includes(t.family);
+    if (t.arch !== current.arch) return false; // a Graviton move is a migration, not a resize
+    if (t.burstable && !options.allowBurstable) return false;
+    if (t.name.endsWith('.metal')) return false;
+    // Local-NVMe storage types only replace each other.
+    return STORAGE_FAMILIES.test(t.family) === STORAGE_FAMILIES.test(current.family);
+  });
+}
+
+export interface Requirements {
+  requirements: Requirement[];
+  unmeasured: Dimension[];
+  steps: ArithmeticEvidence['steps'];
+  hours: number;
+}
+
+/** What the workload needs in every dimension, from its signals, with the arithmetic written out. */
+export function requirementsFor(current: InstanceType, signals: SizingSignals, options: SizingConfig): Requirements {
+  const steps: ArithmeticEvidence['steps'] = [];
+  const cpuPct = options.cpuPercentile;
+  const hours = (signals.cpuMaxPct.length * signals.stepSec) / 3600;
+  steps.push({ label: 'data', formula: `${signals.cpuMaxPct.length} points × ${signals.stepSec} s`, result: `${round(hours)} h` });
+  const requirements: Requirement[] = [];
+  const unmeasured: Dimension[] = [];
+  if (signals.cpuMaxPct.length === 0) return { requirements, unmeasured, steps, hours };
+
+  const headroom = 1 + options.cpuHeadroomPct / 100;
+  const cpuObserved = percentile(signals.cpuMaxPct, cpuPct)!;
+  const vcpuUsed = (current.vcpu * cpuObserved) / 100;
+  steps.push({
+    label: `P${cpuPct} of per-period CPU maxima`,
+    formula: `nearest rank of ${signals.cpuMaxPct.length} points`,
+    result: `${round(cpuObserved)} %`,
+  });
+  steps.push({
+    label: 'vCPUs needed',
+    formula: `${current.vcpu} vCPU × ${round(cpuObserved)} % × ${headroom.toFixed(2)} headroom`,
+    result: `${round(vcpuUsed * headroom, 2)} vCPU`,
+  });
+  requirements.push({ dimension: 'cpu', observed: vcpuUsed, needed: vcpuUsed * headroom, unit: 'vCPU' });
+
+  const memHeadroom = 1 + options.memoryHeadroomPct / 100;
+  const memPeak = signals.memUsedPct && signals.memUsedPct.length > 0 ? Math.max(...signals.memUsedPct) : undefined;
+  if (memPeak !== undefined) {
+    const used = (current.memoryMiB * memPeak) / 100;
+    steps.push({
+      label: 'memory needed',
+      formula: `${gib(current.memoryMiB)} GiB × ${round(memPeak)} % peak × ${memHeadroom.toFixed(2)} headroom`,
+      result: `${gib(used * memHeadroom)} GiB`,
+    });
+    requirements.push({ dimension: 'memory', observed: used, needed: used * memHeadroom, unit: 'MiB' });
+  } else {
+    unmeasured.push('memory');
+    steps.push({
+      label: 'memory needed',
+      formula: 'not measured (no memory metric): keep the current memory',
+      result: `${gib(current.memoryMiB)} GiB`,
+    });
+    requirements.push({ dimension: 'memory', observed: current.memoryMiB, needed: current.memoryMiB, unit: 'MiB' });
+  }
+  addThroughput(requirements, steps, 'network', signals.netInBps, signals.netOutBps, cpuPct, headroom);
+  addEbs(requirements, steps, signals, cpuPct, headroom);
+  return { requirements, unmeasured, steps, hours };
+}
+
+export interface Pick {
+  pick: InstanceType | undefined;
+  poolSize: number;
+  families: string;
+}
+
+/** The cheapest priced type of the pool that meets every requirement (ties: more vCPU, more memory). */
+export function cheapestFitting(pool: readonly InstanceType[], requirements: readonly Requirement[]): Pick {
+  const priced = pool.filter((t) => t.priceUsdPerHour !== null);
+  const fitting = priced.filter((t) => requirements.every((r) => fits(t, r)));
+  fitting.sort((a, b) => a.priceUsdPerHour! - b.priceUsdPerHour! || b.vcpu - a.vcpu || b.memoryMiB - a.memoryMiB);
+  return { pick: fitting[0], poolSize: priced.length, families: [...new Set(priced.map((t) => t.family))].sort().join(', ') };
+}
+
+/** Appends the choice, the cost change and the risk to the arithmetic. */
+export function describePick(current: InstanceType, chosen: Pick, needs: Requirements): { risk: number; deltaUsd: number | null } {
+  const { steps } = needs;
+  const pick = chosen.pick;
+  if (!pick) {
+    steps.push({ label: 'cheapest fitting type', formula: `among ${chosen.poolSize} priced types of ${chosen.families}`, result: 'none fits' });
+    return { risk: 4, deltaUsd: null };
+  }
+  steps.push({
+    label: 'cheapest fitting type',
+    formula: `among ${chosen.poolSize} priced types of ${chosen.families}`,
+    result: `${pick.name} (${pick.vcpu} vCPU, ${gib(pick.memoryMiB)} GiB, $${pick.priceUsdPerHour}/h)`,
+  });
+  const risk = riskScore(pick, needs.requirements, needs.unmeasured);
+  const deltaUsd = current.priceUsdPerHour === null ? null : monthly(pick.priceUsdPerHour! - current.priceUsdPerHour);
+  steps.push({
+    label: 'monthly cost change per instance',
+    formula:
+      current.priceUsdPerHour === null
+        ? `price of ${current.name} unknown`
+        : `($${pick.priceUsdPerHour} - $${current.priceUsdPerHour}) × 730 h`,
+    result: deltaUsd === null ? 'unknown' : usd(deltaUsd),
+  });
+  steps.push({ label: 'performance risk', formula: 'highest need / capacity of any dimension on the new type', result: `${risk} of 4` });
+  return { risk, deltaUsd: deltaUsd === null ? null : roundUsd(deltaUsd) };
+}
+
+export function rightsize(
+  current: InstanceType,
+  catalog: readonly InstanceType[],
+  signals: SizingSignals,
+  options: SizingConfig,
+): SizingResult {
+  const needs = requirementsFor(current, signals, options);
+  const arithmetic = (): ArithmeticEvidence => ({ kind: 'arithmetic', label: `Sizing of ${current.name}`, steps: needs.steps });
+  const base = { current, recommended: null, monthlyDeltaUsd: null, risk: 0, requirements: needs.requirements, unmeasured: needs.unmeasured };
+  if (needs.hours < options.minHours) {
+    return {
+      ...base,
+      verdict: 'insufficient-data',
+      reason: `${round(needs.hours)} h of CPU data; sizing needs ${options.minHours} h (Compute Optimizer's minimum)`,
+      arithmetic: arithmetic(),
+    };
+  }
+  const chosen = cheapestFitting(allowedTypes(current, catalog, options), needs.requirements);
+  const { risk, deltaUsd } = describePick(current, chosen, needs);
+  const pick = chosen.pick;
+  if (!pick) return { ...base, verdict: 'no-fit', reason: 'no allowed type meets every requirement', risk, arithmetic: arithmetic() };
+  const currentFits = needs.requirements.every((r) => fits(current, r));
+  const verdict = !currentFits
+    ? 'under-provisioned'
+    : pick.name === current.name || (deltaUsd !== null && deltaUsd >= 0)
+      ? 'optimized'
+      : 'over-provisioned';
+  const reason =
+    verdict === 'under-provisioned'
+      ? `${current.name} does not meet: ${needs.requirements.filter((r) => !fits(current, r)).map((r) => r.dimension).join(', ')}`
+      : verdict === 'optimized'
+        ? 'no cheaper allowed type meets every requirement'
+        : `${pick.name} meets every requirement for less`;
+  return {
+    ...base,
+    verdict,
+    reason,
+    recommended: verdict === 'optimized' ? null : pick,
+    monthlyDeltaUsd: verdict === 'optimized' ? 0 : deltaUsd,
+    risk,
+    arithmetic: arithmetic(),
+  };
+}
+
+export function capacity(type: InstanceType, dimension: Dimension): number | null {
+  switch (dimension) {
+    case 'cpu':
+      return type.vcpu;
+    case 'memory':
+      return type.memoryMiB;
+    case 'network':
+      return type.networkBaselineGbps === null ? null : (type.networkBaselineGbps * 1e9) / 8; // bytes/s
+    case 'ebs-iops':
+      return type.ebsBaselineIops;
+    case 'ebs-throughput':
+      return type.ebsBaselineThroughputMBps === null ? null : type.ebsBaselineThroughputMBps * 1e6; // bytes/s
+  }
+}
+
+/** A dimension the catalog does not give for a type is not held against it (said in the arithmetic). */
+function fits(type: InstanceType, requirement: Requirement): boolean {
+  const cap = capacity(type, requirement.dimension);
+  return cap === null || cap >= requirement.needed;
+}
+
+/** Compute Optimizer's 0-4 scale: the highest projected use of any dimension on the new type. */
+export function riskScore(type: InstanceType, requirements: readonly Requirement[], unmeasured: readonly Dimension[]): number {
+  let risk = unmeasured.length > 0 ? 1 : 0;
+  for (const r of requirements) {
+    const cap = capacity(type, r.dimension);
+    if (cap === null || cap === 0) continue;
+    const use = r.observed / cap;
+    risk = Math.max(risk, use >= 1 ? 4 : use >= 0.85 ? 3 : use >= 0.7 ? 2 : use >= 0.5 ? 1 : 0);
+  }
+  return risk;
+}
+
+function addThroughput(
+  requirements: Requirement[],
+  steps: ArithmeticEvidence['steps'],
+  dimension: 'network',
+  inBps: readonly number[] | undefined,
+  outBps: readonly number[] | undefined,
+  pct: number,
+  headroom: number,
+) {
+  if (!inBps?.length && !outBps?.length) return;
+  const peak = Math.max(percentile(inBps ?? [], pct) ?? 0, percentile(outBps ?? [], pct) ?? 0);
+  steps.push({
+    label: 'network needed',
+    formula: `P${pct} of the busier direction × ${headroom.toFixed(2)}`,
+    result: `${round((peak * headroom * 8) / 1e6, 1)} Mbit/s`,
+  });
+  requirements.push({ dimension, observed: peak, needed: peak * headroom, unit: 'bytes/s' });
+}
+
+function addEbs(requirements: Requirement[], steps: ArithmeticEvidence['steps'], signals: SizingSignals, pct: number, headroom: number) {
+  const ops = signals.ebsOps?.length ? percentile(signals.ebsOps, pct) : undefined;
+  if (ops !== undefined) {
+    steps.push({ label: 'EBS IOPS needed', formula: `P${pct} ${round(ops)} IOPS × ${headroom.toFixed(2)}`, result: `${Math.ceil(ops * headroom)} IOPS` });
+    requirements.push({ dimension: 'ebs-iops', observed: ops, needed: ops * headroom, unit: 'IOPS' });
+  }
+  const bytes = signals.ebsBps?.length ? percentile(signals.ebsBps, pct) : undefined;
+  if (bytes !== undefined) {
+    steps.push({
+      label: 'EBS throughput needed',
+      formula: `P${pct} ${round(bytes / 1e6, 1)} MB/s × ${headroom.toFixed(2)}`,
+      result: `${round((bytes * headroom) / 1e6, 1)} MB/s`,
+    });
+    requirements.push({ dimension: 'ebs-throughput', observed: bytes, needed: bytes * headroom, unit: 'bytes/s' });
+  }
+}
+
+function gib(mib: number): string {
+  return String(round(mib / 1024, 1));
+}

@@ -1,0 +1,36 @@
+// One on-host folder: read it, derive its facts, classify what limits it. Shared by diagnose and audit.
+import { basename, resolve } from 'node:path';
+import type { Diagnosis } from '../../reports/json/schema.ts';
+import type { OnHostEntry } from '../analysis/facts.ts';
+import { type Classification, classify } from '../analysis/onhost/classify.ts';
+import { deriveOnHost, type OnHostFacts } from '../analysis/onhost/signals.ts';
+import { readSampleDir } from '../ingest/read-sample-dir.ts';
+import type { Host, Subject } from '../model/index.ts';
+
+export interface OnHostResult {
+  /** The folder as the user gave it (the diagnose contract's `source`). */
+  source: string;
+  facts: OnHostFacts;
+  classification: Classification;
+}
+
+export async function analyzeOnHostDir(dir: string): Promise<OnHostResult> {
+  const samples = await readSampleDir(resolve(dir));
+  const facts = deriveOnHost(samples);
+  return { source: dir, facts, classification: classify(facts) };
+}
+
+export function onHostEntry(result: OnHostResult, host: Host | null): OnHostEntry {
+  const subject: Subject = host
+    ? { provider: host.provider, kind: 'host', id: host.id, name: host.name }
+    : { provider: 'onhost', kind: 'host', id: result.source, name: result.facts.samples.sysstat?.nodename ?? basename(resolve(result.source)) };
+  return { subject, host, facts: result.facts };
+}
+
+export function isoOrNull(ms: number | undefined | null): string | null {
+  return ms === undefined || ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+}
+
+export function diagnosisWindow(facts: OnHostFacts): Diagnosis['window'] {
+  return { from: isoOrNull(facts.window?.fromMs), to: isoOrNull(facts.window?.toMs) };
+}
