@@ -35,7 +35,14 @@ export const ApiCalls = z.object({
 });
 export type ApiCalls = z.infer<typeof ApiCalls>;
 
-export const RuleStatus = z.enum(['findings', 'pass', 'not-applicable', 'insufficient-data', 'skipped', 'error']);
+export const RuleStatus = z.enum([
+  'findings',
+  'pass',
+  'not-applicable',
+  'insufficient-data',
+  'skipped',
+  'error',
+]);
 export type RuleStatus = z.infer<typeof RuleStatus>;
 
 export const RuleRun = z.object({

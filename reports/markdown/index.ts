@@ -1,0 +1,2 @@
+export { type AuditMarkdownOptions, renderAuditMarkdown, renderFindingMarkdown } from './audit.ts';
+export { renderDiagnoseMarkdown } from './diagnose.ts';
