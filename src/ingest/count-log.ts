@@ -1,0 +1,32 @@
+import { SampleError } from '../errors.ts';
+import { quoteLine, splitLines } from './lines.ts';
+import { utcMs } from './time.ts';
+import type { CountLog } from './types.ts';
+
+/** What the log counts: `Threads` (threads.log, threads-proc-status.log) or `FDs` (fds.log). */
+export type CountLabel = 'Threads' | 'FDs';
+
+const countLine = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) - PID: (\d+), (\w+): (\d+)$/;
+
+/**
+ * Reads a `YYYY-MM-DD HH:MM:SS - PID: <pid>, Threads: <n>` (or `FDs: <n>`) log, times UTC.
+ * A PID change mid-log is data (the app restarted), not an error: `pids` lists each PID seen.
+ */
+export function parseCountLog(text: string, file: string, label: CountLabel): CountLog {
+  const log: CountLog = { pids: [], timesMs: [], values: [] };
+  for (const [index, line] of splitLines(text).entries()) {
+    if (line.trim() === '') continue;
+    const match = countLine.exec(line.trim());
+    const timeMs = utcMs(match?.[1] ?? '');
+    if (!match || match[3] !== label || Number.isNaN(timeMs)) {
+      const expected = `"YYYY-MM-DD HH:MM:SS - PID: <pid>, ${label}: <n>"`;
+      throw new SampleError(`expected ${expected}, found ${quoteLine(line)}`, file, index + 1);
+    }
+    const pid = Number(match[2]);
+    if (!log.pids.includes(pid)) log.pids.push(pid);
+    log.timesMs.push(timeMs);
+    log.values.push(Number(match[4]));
+  }
+  if (log.timesMs.length === 0) throw new SampleError(`no "PID: <pid>, ${label}: <n>" lines`, file);
+  return log;
+}

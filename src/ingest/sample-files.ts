@@ -1,0 +1,374 @@
+import { SampleError } from '../errors.ts';
+import { parseAppLog } from './app-log.ts';
+import { parseCountLog } from './count-log.ts';
+import { parseFdCount } from './fd-count.ts';
+import { openSample, readSampleText } from './gz.ts';
+import { parseIostatJson } from './iostat-json.ts';
+import { type LagSeries, parseLagCsv } from './lag-csv.ts';
+import { splitLines } from './lines.ts';
+import { parseListenQueueLog } from './listen-queue-log.ts';
+import { PartialSampleError } from './partial-sample-error.ts';
+import { type PidstatSeries, parsePidstat } from './pidstat.ts';
+import { parseProcLimits } from './proc-limits.ts';
+import { parseProcNet } from './proc-net.ts';
+import { type PromText, parsePrometheusText } from './prometheus-text.ts';
+import { parseSockstatLog } from './sockstat-log.ts';
+import { parseSsSummary, type SsSummary } from './ss-summary.ts';
+import { parseSysctl } from './sysctl.ts';
+import { parseSysstatCsv } from './sysstat-csv.ts';
+import { parseSysstatJson } from './sysstat-json.ts';
+import type { AppLog, HostSamples, KernelCounters, SampleGapEntry, SampleKind } from './types.ts';
+
+// The on-host files fleetlens knows: how each is recognised, read, and put into the bundle.
+
+/**
+ * HostSamples plus what the on-host folder has that the fixed contract has no field for. It is a
+ * HostSamples, so callers that only know the contract take it as is.
+ */
+export interface SampleBundle extends HostSamples {
+  pidstat?: PidstatSeries;
+  ssSummaryStart?: SsSummary;
+  ssSummaryEnd?: SsSummary;
+  lag?: LagSeries;
+  /** Prometheus text exposition files (`*.prom`), keyed by file. */
+  prometheusText?: Record<string, PromText>;
+  /** `CPU(s):` from the lscpu part of host-info.txt. */
+  hostCpuCount?: number;
+}
+
+/** What one file gave: its record count and times (for `inputs`) and how it fills the bundle. */
+export interface Loaded {
+  records: number;
+  timesMs: readonly number[];
+  /** Caveats that are not errors; they are reported as gaps so the reader sees them. */
+  notes?: string[];
+  assign: (bundle: SampleBundle) => void;
+}
+
+/** One read attempt: what was loaded (possibly only part of the file) and what went wrong. */
+export interface Attempt {
+  loaded: Loaded | null;
+  gap: SampleGapEntry | null;
+}
+
+type Edge = 'Start' | 'End';
+
+/** Files that stand in for each other, best first: only the first that reads whole is used. */
+export type Group = 'sysstat' | 'threads';
+
+export interface KnownFile {
+  /** Matched against the name with any `.gz` removed. */
+  pattern: RegExp;
+  kind: SampleKind;
+  group?: { name: Group; rank: number };
+  /** Also read when a sniff of an unknown file's content finds this kind. */
+  sniffed?: boolean;
+  read: (path: string, file: string) => Promise<Attempt>;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** The `code` of a Node system error (`ENOENT`, `EACCES`, ...). */
+export function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+export function gapOf(error: unknown, file: string): SampleGapEntry {
+  if (error instanceof SampleError) {
+    const gap: SampleGapEntry = { file, kind: 'bad-sample', message: oneLine(error.message) };
+    if (error.line !== undefined) gap.line = error.line;
+    return gap;
+  }
+  const code = errorCode(error);
+  if (code) return { file, kind: 'bad-sample', message: `cannot read the file (${code})` };
+  // NOTE: a parser bug must not lose the other files of the folder; the gap names it as such.
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { file, kind: 'bad-sample', message: oneLine(`unexpected error while reading: ${message}`) };
+}
+
+/** A KnownFile whose parser result `T` becomes a Loaded; a PartialSampleError keeps what came before the break. */
+function known<T>(spec: {
+  pattern: RegExp;
+  kind: SampleKind;
+  group?: KnownFile['group'];
+  sniffed?: boolean;
+  parse: (path: string, file: string) => Promise<T>;
+  use: (value: T, file: string) => Loaded;
+}): KnownFile {
+  const read = async (path: string, file: string): Promise<Attempt> => {
+    try {
+      return { loaded: spec.use(await spec.parse(path, file), file), gap: null };
+    } catch (error) {
+      // NOTE: a PartialSampleError out of `parse` carries parse's own result type; instanceof cannot say so.
+      const partial = error instanceof PartialSampleError ? spec.use(error.partial as T, file) : null;
+      return { loaded: partial, gap: gapOf(error, file) };
+    }
+  };
+  return { pattern: spec.pattern, kind: spec.kind, group: spec.group, sniffed: spec.sniffed, read };
+}
+
+/** A KnownFile for the small files: the whole (decompressed) text through a synchronous parser. */
+export function knownText<T>(
+  spec: Omit<Parameters<typeof known<T>>[0], 'parse'> & { parseText: (text: string, file: string) => T },
+): KnownFile {
+  const { parseText, ...rest } = spec;
+  return known({ ...rest, parse: async (path, file) => parseText(await readSampleText(path, file), file) });
+}
+
+function edgeFiles<T>(
+  prefix: string,
+  kind: SampleKind,
+  parse: (text: string, file: string) => T,
+  use: (value: T, edge: Edge) => Loaded,
+): KnownFile[] {
+  return (['Start', 'End'] as const).map((edge) =>
+    knownText({
+      pattern: new RegExp(`^${prefix}-${edge.toLowerCase()}\\.txt$`),
+      kind,
+      parseText: parse,
+      use: (value) => use(value, edge),
+    }),
+  );
+}
+
+function snapshot(assign: (bundle: SampleBundle) => void, records = 1, timesMs: number[] = []): Loaded {
+  return { records, timesMs, assign };
+}
+
+function mergeCounters(into: KernelCounters | undefined, counters: KernelCounters): KernelCounters {
+  return { ...into, ...counters };
+}
+
+// NOTE: app.log and app.stdout.log both feed appLog: counts add up, events of the first file read
+// (app.log, by name order) come first, and each event's lineNo is within its own file.
+function mergeAppLogs(first: AppLog | undefined, next: AppLog): AppLog {
+  if (!first) return next;
+  const times = [first.firstTimeMs, first.lastTimeMs, next.firstTimeMs, next.lastTimeMs].filter(
+    (time): time is number => time !== null,
+  );
+  return {
+    lines: first.lines + next.lines,
+    firstTimeMs: times.length ? Math.min(...times) : null,
+    lastTimeMs: times.length ? Math.max(...times) : null,
+    events: [...first.events, ...next.events],
+    declaredBacklog: first.declaredBacklog ?? next.declaredBacklog,
+    declaredWorkers: first.declaredWorkers ?? next.declaredWorkers,
+  };
+}
+
+export const knownFiles: readonly KnownFile[] = [
+  known({
+    pattern: /^sadf-A\.json$/,
+    kind: 'sysstat-json',
+    group: { name: 'sysstat', rank: 0 },
+    sniffed: true,
+    parse: async (path, file) => parseSysstatJson(await openSample(path, file), file),
+    use: ({ series, notes }) => ({
+      records: series.timesMs.length,
+      timesMs: series.timesMs,
+      notes,
+      assign: (bundle) => {
+        bundle.sysstat = series;
+      },
+    }),
+  }),
+  known({
+    pattern: /^sadf-A\.csv$/,
+    kind: 'sysstat-csv',
+    group: { name: 'sysstat', rank: 1 },
+    sniffed: true,
+    parse: async (path, file) => parseSysstatCsv(await openSample(path, file), file),
+    use: ({ series, notes }) => ({
+      records: series.timesMs.length,
+      timesMs: series.timesMs,
+      notes,
+      assign: (bundle) => {
+        bundle.sysstat = series;
+      },
+    }),
+  }),
+  known({
+    pattern: /^iostat-x\.json$/,
+    kind: 'iostat-json',
+    sniffed: true,
+    parse: async (path, file) => parseIostatJson(await openSample(path, file), file),
+    use: ({ timesMs, disks }) => ({
+      records: timesMs.length,
+      timesMs,
+      assign: (bundle) => {
+        bundle.iostat = disks;
+      },
+    }),
+  }),
+  knownText({
+    pattern: /^pidstat-app\.txt$/,
+    kind: 'pidstat',
+    parseText: parsePidstat,
+    use: (pidstat) => ({
+      records: pidstat.timesMs.length,
+      timesMs: pidstat.timesMs,
+      assign: (bundle) => {
+        bundle.pidstat = pidstat;
+      },
+    }),
+  }),
+  ...(['threads.log', 'threads-proc-status.log'] as const).map((name, rank) =>
+    knownText({
+      pattern: new RegExp(`^${name.replace('.', '\\.')}$`),
+      kind: 'thread-log',
+      group: { name: 'threads', rank },
+      parseText: (text, file) => parseCountLog(text, file, 'Threads'),
+      use: (threads) => ({
+        records: threads.timesMs.length,
+        timesMs: threads.timesMs,
+        assign: (bundle) => {
+          bundle.threads = threads;
+        },
+      }),
+    }),
+  ),
+  knownText({
+    pattern: /^fds\.log$/,
+    kind: 'fd-log',
+    parseText: (text, file) => parseCountLog(text, file, 'FDs'),
+    use: (fds) => ({
+      records: fds.timesMs.length,
+      timesMs: fds.timesMs,
+      assign: (bundle) => {
+        bundle.fds = fds;
+      },
+    }),
+  }),
+  knownText({
+    pattern: /^listen-queue\.log$/,
+    kind: 'listen-queue-log',
+    parseText: parseListenQueueLog,
+    use: (listenQueue) => {
+      const timesMs = Object.values(listenQueue.listeners).flatMap((listener) => listener.timesMs);
+      return {
+        records: timesMs.length,
+        timesMs,
+        assign: (bundle) => {
+          bundle.listenQueue = listenQueue;
+        },
+      };
+    },
+  }),
+  known({
+    pattern: /^sockstat\.log$/,
+    kind: 'sockstat-log',
+    parse: async (path, file) => {
+      const text = await readSampleText(path, file);
+      return {
+        log: parseSockstatLog(text, file),
+        lines: splitLines(text).filter((line) => line.trim()).length,
+      };
+    },
+    use: ({ log, lines }) => ({
+      records: lines,
+      timesMs: log.timesMs,
+      assign: (bundle) => {
+        bundle.sockstat = log;
+      },
+    }),
+  }),
+  ...edgeFiles('proc-net-netstat', 'proc-net-netstat', parseProcNet, (counters, edge) =>
+    snapshot((bundle) => {
+      bundle[`netstat${edge}`] = mergeCounters(bundle[`netstat${edge}`], counters);
+    }, Object.keys(counters).length),
+  ),
+  ...edgeFiles('proc-net-snmp', 'proc-net-snmp', parseProcNet, (counters, edge) =>
+    snapshot((bundle) => {
+      bundle[`netstat${edge}`] = mergeCounters(bundle[`netstat${edge}`], counters);
+    }, Object.keys(counters).length),
+  ),
+  ...edgeFiles('proc-limits', 'proc-limits', parseProcLimits, (limits, edge) =>
+    snapshot((bundle) => {
+      bundle[`limits${edge}`] = limits;
+    }, Object.keys(limits).length),
+  ),
+  ...edgeFiles('app-fd-count', 'fd-count', parseFdCount, (fdCount, edge) =>
+    snapshot(
+      (bundle) => {
+        bundle[`fdCount${edge}`] = fdCount;
+      },
+      1,
+      fdCount.timeMs === null ? [] : [fdCount.timeMs],
+    ),
+  ),
+  ...edgeFiles('ss-s', 'ss-summary', parseSsSummary, (summary, edge) =>
+    snapshot((bundle) => {
+      bundle[`ssSummary${edge}`] = summary;
+    }),
+  ),
+  knownText({
+    pattern: /^sysctl-a\.txt$/,
+    kind: 'sysctl',
+    parseText: parseSysctl,
+    use: (sysctl) =>
+      snapshot((bundle) => {
+        bundle.sysctl = sysctl;
+      }, Object.keys(sysctl).length),
+  }),
+  known({
+    pattern: /^app(\.stdout)?\.log$/,
+    kind: 'app-log',
+    parse: async (path, file) => parseAppLog(await openSample(path, file), file),
+    use: (appLog) => ({
+      records: appLog.lines,
+      timesMs: [appLog.firstTimeMs ?? Number.NaN, appLog.lastTimeMs ?? Number.NaN],
+      assign: (bundle) => {
+        bundle.appLog = mergeAppLogs(bundle.appLog, appLog);
+      },
+    }),
+  }),
+  knownText({
+    pattern: /^lag\.csv$/,
+    kind: 'lag-csv',
+    parseText: parseLagCsv,
+    use: (lag) => ({
+      records: lag.timesMs.length,
+      timesMs: lag.timesMs,
+      assign: (bundle) => {
+        bundle.lag = lag;
+      },
+    }),
+  }),
+  knownText({
+    pattern: /\.prom$/,
+    kind: 'prometheus-text',
+    sniffed: true,
+    parseText: parsePrometheusText,
+    use: (text, file) => ({
+      records: text.samples.length,
+      timesMs: text.samples.flatMap((sample) => (sample.timestampMs === null ? [] : [sample.timestampMs])),
+      assign: (bundle) => {
+        bundle.prometheusText = { ...bundle.prometheusText, [file]: text };
+      },
+    }),
+  }),
+  knownText({
+    pattern: /^host-info\.txt$/,
+    kind: 'host-info',
+    parseText: (text) => ({
+      lines: splitLines(text).length,
+      cpuCount: Number(/^CPU\(s\):\s+(\d+)$/m.exec(text)?.[1] ?? Number.NaN),
+    }),
+    use: ({ lines, cpuCount }) =>
+      snapshot((bundle) => {
+        if (Number.isInteger(cpuCount)) bundle.hostCpuCount = cpuCount;
+      }, lines),
+  }),
+];
+
+/** Tells the format of a file whose name is not one of the known ones, from its first bytes. */
+export function sniff(head: string): SampleKind | null {
+  if (/^\s*\{\s*"sysstat"\s*:/.test(head)) {
+    if (/"disk_device"|"avg-cpu"/.test(head)) return 'iostat-json';
+    return /"file-date"/.test(head) ? 'sysstat-json' : null;
+  }
+  if (head.startsWith('# hostname;interval;timestamp;')) return 'sysstat-csv';
+  return /^# (?:HELP|TYPE) \S+/m.test(head) ? 'prometheus-text' : null;
+}

@@ -1,0 +1,44 @@
+const dateTime = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?$/;
+
+/** `2026-11-24 08:40:58` (a `T` and fractional seconds allowed, no zone) read as UTC; NaN if it is not one. */
+export function utcMs(text: string): number {
+  const match = dateTime.exec(text);
+  if (!match) return Number.NaN;
+  const part = (index: number): number => Number(match[index]);
+  const [year, month, day, hour, minute, second] = [part(1), part(2), part(3), part(4), part(5), part(6)];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return Number.NaN;
+  }
+  const fractionMs = match[7] ? Math.round(Number(`0.${match[7]}`) * 1000) : 0;
+  return Date.UTC(year, month - 1, day, hour, minute, second) + fractionMs;
+}
+
+/** An ISO-8601 time with a zone (`2026-11-24T08:40:57.911Z`, `...+0000`, `...+02:00`); NaN if it is not one. */
+export function isoMs(text: string): number {
+  const match = /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z|[+-]\d\d:?\d\d)$/.exec(text);
+  if (!match) return Number.NaN;
+  const local = utcMs(match[1] ?? '');
+  const zone = match[2] ?? 'Z';
+  if (zone === 'Z') return local;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const offsetMin = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2));
+  return local - sign * offsetMin * 60_000;
+}
+
+/** ISO-8601 UTC for the edges of the program; null for a missing (NaN) time. */
+function isoOrNull(timeMs: number | null): string | null {
+  return timeMs !== null && Number.isFinite(timeMs) ? new Date(timeMs).toISOString() : null;
+}
+
+/** Earliest and latest finite time of a series, as ISO-8601 UTC (nulls when it has none). */
+export function timeSpan(timesMs: readonly number[]): { from: string | null; to: string | null } {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const timeMs of timesMs) {
+    if (!Number.isFinite(timeMs)) continue;
+    first = Math.min(first, timeMs);
+    last = Math.max(last, timeMs);
+  }
+  return { from: isoOrNull(first), to: isoOrNull(last) };
+}
