@@ -21,6 +21,12 @@ export const provisionedIopsToGp3 = defineRule({
     options: z.object({
       headroomPct: z.number().min(0).max(100).default(20).describe('Added to the observed peak IOPS and throughput.'),
       minHours: z.number().positive().default(30).describe('Hours of volume data needed (Compute Optimizer: 30 h attached).'),
+      overProvisionedShare: z
+        .number()
+        .min(0.1)
+        .max(1)
+        .default(0.6)
+        .describe('When the gp3 price is unknown, recommend only if the peak stays below this share of the provisioned IOPS.'),
     }),
     messages: {
       toGp3: '{{volume}}: {{provisioned}} IOPS provisioned, {{peakIops}} IOPS and {{peakMiBps}} MiB/s at peak over {{window}}: gp3 at {{iops}} IOPS / {{throughput}} MiB/s serves it ({{cost}})',
@@ -49,10 +55,11 @@ export const provisionedIopsToGp3 = defineRule({
         ctx.insufficientData(`${round(load.hours)} h of volume data; needs ${ctx.options.minHours} h`, volumeSubject(volume));
         continue;
       }
-      check(volume, load, ctx.options.headroomPct);
+      check(volume, load, ctx.options);
     }
 
-    function check(volume: Volume, load: ReturnType<typeof volumeLoad>, headroomPct: number) {
+    function check(volume: Volume, load: ReturnType<typeof volumeLoad>, options: typeof ctx.options) {
+      const { headroomPct } = options;
       const peakIops = max(load.iops) ?? 0;
       const peakMiBps = max(load.mibps) ?? 0;
       const plan = planGp3(volume.sizeGiB, peakIops, peakMiBps, 1 + headroomPct / 100);
@@ -61,7 +68,9 @@ export const provisionedIopsToGp3 = defineRule({
       const before = volumeMonthlyCost(volume.type, volume.sizeGiB, volume.iops, null);
       const after = volumeMonthlyCost('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps);
       const delta = before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
-      if (delta !== null && delta >= 0) return;
+      // Without a known saving, only a volume far below its provisioned IOPS is worth moving.
+      const overProvisioned = capacity.iops !== null && peakIops <= options.overProvisionedShare * capacity.iops;
+      if (delta !== null ? delta >= 0 : !overProvisioned) return;
       const cost = delta !== null ? `${usd(delta)}/month` : `price of ${[...before.unknown, ...after.unknown].join(' and ')} not in the bundled catalog`;
       const steps = [
         { label: `${volume.type} today`, formula: capacity.basis, result: `${capacity.iops} IOPS, ${capacity.throughputMiBps} MiB/s` },

@@ -1,0 +1,61 @@
+import type { AwsService } from './protocol.ts';
+
+// Token buckets per region, service and bucket: a request takes one token; tokens refill
+// continuously up to the bucket size. A run that respects the published limits never sees them.
+
+export interface BucketSpec {
+  readonly capacity: number;
+  readonly refillPerSec: number;
+}
+
+/**
+ * The bucket a call draws from, or undefined when the action is not rate limited here.
+ * - CloudWatch GetMetricData 50 TPS, ListMetrics 25 TPS, per region:
+ *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html
+ * - EC2 non-mutating actions: bucket 100, refill 20/s, one bucket per action:
+ *   https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html
+ * - Auto Scaling: one bucket shared by every action, size not published
+ *   (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/Welcome.html, "API request rate");
+ *   20 tokens refilled at 10/s is a conservative guess.
+ */
+export function bucketFor(
+  service: AwsService,
+  action: string,
+): { name: string; spec: BucketSpec } | undefined {
+  switch (service) {
+    case 'cloudwatch':
+      if (action === 'GetMetricData') return { name: action, spec: { capacity: 50, refillPerSec: 50 } };
+      if (action === 'ListMetrics') return { name: action, spec: { capacity: 25, refillPerSec: 25 } };
+      return undefined;
+    case 'ec2':
+      return { name: action, spec: { capacity: 100, refillPerSec: 20 } };
+    case 'autoscaling':
+      return { name: 'shared', spec: { capacity: 20, refillPerSec: 10 } };
+  }
+}
+
+interface BucketState {
+  tokens: number;
+  updatedMs: number;
+}
+
+export class TokenBuckets {
+  private readonly buckets = new Map<string, BucketState>();
+
+  constructor(private readonly clockMs: () => number = () => performance.now()) {}
+
+  /** Takes a token; false when the bucket is empty (the caller answers the throttling error). */
+  take(key: string, spec: BucketSpec): boolean {
+    const nowMs = this.clockMs();
+    const state = this.buckets.get(key) ?? { tokens: spec.capacity, updatedMs: nowMs };
+    state.tokens = Math.min(
+      spec.capacity,
+      state.tokens + ((nowMs - state.updatedMs) / 1000) * spec.refillPerSec,
+    );
+    state.updatedMs = nowMs;
+    this.buckets.set(key, state);
+    if (state.tokens < 1) return false;
+    state.tokens -= 1;
+    return true;
+  }
+}
