@@ -59,14 +59,7 @@ export function bucketPoints(
   });
 }
 
-/**
- * Max per bucket, except for a series that mostly sits above its reference line (a burst or
- * credit balance against its floor): there the dips are the spikes that must survive.
- */
-export function excursionExtreme(values: readonly (number | null)[], reference?: number): Extreme {
-  if (reference === undefined) return 'max';
-  const finite = values.filter((value): value is number => value !== null && Number.isFinite(value));
-  const sorted = [...finite].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  return median !== undefined && median > reference ? 'min' : 'max';
+/** Max per bucket, or min where the evidence says trouble lies below its reference line (a balance, a floor). */
+export function excursionExtreme(reference?: { bad?: 'above' | 'below' }): Extreme {
+  return reference?.bad === 'below' ? 'min' : 'max';
 }

@@ -31,7 +31,7 @@ function seriesFacts(evidence: SeriesEvidence): string {
   if (last === undefined) return 'no values in the window';
   const format = (value: number) => formatValue(value, evidence.unit);
   const raw = evidence.points.map(([, value]) => value);
-  const extreme = excursionExtreme(raw, evidence.reference?.value);
+  const extreme = excursionExtreme(evidence.reference);
   const spark = sparkline(raw, { unit: evidence.unit, extreme });
   const bucket =
     evidence.points.length > SPARKLINE_MAX_CHARS

@@ -79,14 +79,11 @@ function bucketText(series: SeriesEvidence, bucketCount: number, extreme: Extrem
 
 /**
  * The chart of a series evidence, at most `maxPoints` points (max per bucket, so spikes survive;
- * min for a balance above its floor), with the reference drawn as a second, flat line.
+ * min where the evidence says trouble lies below the line), with the reference drawn as a second, flat line.
  * Null when there is nothing to draw. Empty buckets are left out: the sparkline beside shows them.
  */
 export function xyChart(series: SeriesEvidence, maxPoints = XYCHART_MAX_POINTS): string | null {
-  const extreme = excursionExtreme(
-    series.points.map((point) => point[1]),
-    series.reference?.value,
-  );
+  const extreme = excursionExtreme(series.reference);
   const buckets = bucketPoints(series.points, maxPoints, extreme);
   const points = chartPoints(buckets);
   if (points.length === 0) return null;

@@ -45,6 +45,8 @@ export interface Rule<Options = unknown, MessageId extends string = string> {
   check(facts: Facts, context: RuleContext<Options, MessageId>): void;
 }
 
-export function defineRule<Options, MessageId extends string>(rule: Rule<Options, MessageId>): Rule<Options, MessageId> {
+export function defineRule<Options, MessageId extends string>(
+  rule: Rule<Options, MessageId>,
+): Rule<Options, MessageId> {
   return rule;
 }

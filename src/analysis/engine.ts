@@ -26,7 +26,12 @@ export function validateRuleSettings(rules: readonly Rule[], settings: RuleSetti
   const known = new Map(rules.map((rule) => [rule.meta.id, rule]));
   for (const id of Object.keys(settings.byId)) {
     if (!known.has(id)) {
-      throw new ConfigError(`unknown rule (known: ${[...known.keys()].sort().join(', ')})`, settings.file, settings.locate?.(['rules', id]), `rules.${id}`);
+      throw new ConfigError(
+        `unknown rule (known: ${[...known.keys()].sort().join(', ')})`,
+        settings.file,
+        settings.locate?.(['rules', id]),
+        `rules.${id}`,
+      );
     }
   }
   const parsed = new Map<string, unknown>();
@@ -37,14 +42,23 @@ export function validateRuleSettings(rules: readonly Rule[], settings: RuleSetti
     if (!result.success) {
       const issue = result.error.issues[0]!;
       const path = ['rules', rule.meta.id, ...issue.path];
-      throw new ConfigError(issue.message, settings.file, settings.locate?.(path), path.map(String).join('.'));
+      throw new ConfigError(
+        issue.message,
+        settings.file,
+        settings.locate?.(path),
+        path.map(String).join('.'),
+      );
     }
     parsed.set(rule.meta.id, result.data);
   }
   return parsed;
 }
 
-export function runRules(rules: readonly Rule[], facts: Facts, settings: RuleSettings = { byId: {} }): EngineResult {
+export function runRules(
+  rules: readonly Rule[],
+  facts: Facts,
+  settings: RuleSettings = { byId: {} },
+): EngineResult {
   const options = validateRuleSettings(rules, settings);
   const findings: Finding[] = [];
   const recommendations: Recommendation[] = [];
@@ -107,7 +121,10 @@ function runOne(rule: Rule, facts: Facts, options: Map<string, unknown>) {
       },
     });
   } catch (error) {
-    reasons.push({ subject: null, reason: `rule failed: ${error instanceof Error ? error.message : String(error)}` });
+    reasons.push({
+      subject: null,
+      reason: `rule failed: ${error instanceof Error ? error.message : String(error)}`,
+    });
     return done('error');
   }
   if (findings.length > 0) return done('findings');
@@ -132,7 +149,8 @@ function hasFact(facts: Facts, key: keyof Facts['unavailable']): boolean {
 function toFinding(rule: Rule, report: FindingReport<string>): Finding {
   const { meta } = rule;
   const template = meta.messages[report.messageId];
-  if (template === undefined) throw new Error(`rule ${meta.id} reported unknown message id ${report.messageId}`);
+  if (template === undefined)
+    throw new Error(`rule ${meta.id} reported unknown message id ${report.messageId}`);
   return {
     id: fingerprint(meta.id, report.messageId, report.subject),
     ruleId: meta.id,

@@ -1,5 +1,7 @@
 // Builders for the evidence rules attach: writers render these kinds without knowing the rule.
 import type { MetricSeries, SeriesEvidence, StatEvidence, TableEvidence, Unit } from '../model/index.ts';
+
+type Reference = NonNullable<SeriesEvidence['reference']>;
 import { downsampleMax, percentile } from './stats.ts';
 
 /** Series evidence stays readable in report.json: at most this many points, max per bucket. */
@@ -8,10 +10,13 @@ export const MAX_EVIDENCE_POINTS = 336;
 export function seriesEvidence(
   series: Pick<MetricSeries, 'points' | 'stepSec' | 'unit' | 'source'>,
   label: string,
-  reference?: { label: string; value: number },
+  reference?: Reference,
 ): SeriesEvidence {
   const points = downsampleMax(series.points, MAX_EVIDENCE_POINTS);
-  const stepSec = points.length < series.points.length ? Math.round((series.stepSec * series.points.length) / points.length) : series.stepSec;
+  const stepSec =
+    points.length < series.points.length
+      ? Math.round((series.stepSec * series.points.length) / points.length)
+      : series.stepSec;
   const downsampled = points.length < series.points.length ? `, max per ${Math.round(stepSec / 60)} min` : '';
   return {
     kind: 'series',
@@ -31,7 +36,7 @@ export function sampleSeriesEvidence(
   values: readonly number[],
   unit: Unit,
   source: string,
-  reference?: { label: string; value: number },
+  reference?: Reference,
 ): SeriesEvidence {
   const points = timesMs
     .map((t, i) => [t, values[i] ?? Number.NaN] as [number, number])
@@ -50,7 +55,13 @@ export function sampleSeriesEvidence(
   };
 }
 
-export function percentileStat(label: string, values: readonly number[], pct: number, unit: Unit, stepSec: number): StatEvidence {
+export function percentileStat(
+  label: string,
+  values: readonly number[],
+  pct: number,
+  unit: Unit,
+  stepSec: number,
+): StatEvidence {
   return {
     kind: 'stat',
     label,
@@ -64,6 +75,10 @@ export function stat(label: string, value: number | null, unit: Unit, method?: s
   return { kind: 'stat', label, value, unit, ...(method ? { method } : {}) };
 }
 
-export function table(label: string, columns: TableEvidence['columns'], rows: TableEvidence['rows']): TableEvidence {
+export function table(
+  label: string,
+  columns: TableEvidence['columns'],
+  rows: TableEvidence['rows'],
+): TableEvidence {
   return { kind: 'table', label, columns, rows };
 }

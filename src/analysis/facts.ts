@@ -1,8 +1,10 @@
 // What rules judge: the collected artifacts, indexed, plus on-host facts per host.
 // Rules read these; they never call a provider or open a file.
-import type { Group, Host, InstanceType, MetricName, MetricSeries, Subject, Volume } from '../model/index.ts';
+
 import type { MetricWindow } from '../../providers/types.ts';
+import type { DiagnosisClass } from '../../reports/json/schema.ts';
 import type { SizingConfig } from '../config/schema.ts';
+import type { Group, Host, InstanceType, MetricName, MetricSeries, Subject, Volume } from '../model/index.ts';
 import type { OnHostFacts } from './onhost/signals.ts';
 
 export type FactKey = 'inventory' | 'metrics' | 'catalog' | 'onhost';
@@ -17,6 +19,8 @@ export interface OnHostEntry {
   /** The cloud host the folder belongs to, when the folder was mapped to one. */
   host: Host | null;
   facts: OnHostFacts;
+  /** What the classifier named as the host's limit. */
+  verdict: { primary: DiagnosisClass; confidence: number };
 }
 
 export interface Facts {

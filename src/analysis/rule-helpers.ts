@@ -1,8 +1,9 @@
 // Small pieces several rules share: reading series as values, the window in words, and turning a
 // sizing result into a recommendation with its arithmetic.
 import type { Host, InstanceType, MetricName, Subject, Volume } from '../model/index.ts';
-import type { SizingResult, SizingSignals } from '../recommend/sizing.ts';
+import { volumeCapacity } from '../recommend/ebs.ts';
 import { usd } from '../recommend/money.ts';
+import type { SizingResult, SizingSignals } from '../recommend/sizing.ts';
 import type { RecommendationDraft } from './define-rule.ts';
 import type { Facts } from './facts.ts';
 
@@ -60,7 +61,10 @@ export function instanceRecommendation(
   const perInstance = result.monthlyDeltaUsd;
   const total = perInstance === null ? null : Math.round(perInstance * instances * 100) / 100;
   const count = instances > 1 ? ` on each of ${instances} instances` : '';
-  const unmeasured = result.unmeasured.length > 0 ? ` ${result.unmeasured.join(' and ')} not measured: held at the current capacity.` : '';
+  const unmeasured =
+    result.unmeasured.length > 0
+      ? ` ${result.unmeasured.join(' and ')} not measured: held at the current capacity.`
+      : '';
   return {
     kind: 'instance-type',
     subject,
@@ -112,7 +116,48 @@ export function volumeLabel(facts: Facts, volume: Volume): string {
   return `${volume.id} (${volume.type} ${volume.sizeGiB} GiB${host ? ` on ${hostLabel(host)}` : ''})`;
 }
 
-export function volumeSpec(type: string, sizeGiB: number, iops: number | null, throughputMiBps: number | null): string {
-  const perf = [iops !== null ? `${iops} IOPS` : null, throughputMiBps !== null ? `${throughputMiBps} MiB/s` : null].filter(Boolean);
+export function volumeSpec(
+  type: string,
+  sizeGiB: number,
+  iops: number | null,
+  throughputMiBps: number | null,
+): string {
+  const perf = [
+    iops !== null ? `${iops} IOPS` : null,
+    throughputMiBps !== null ? `${throughputMiBps} MiB/s` : null,
+  ].filter(Boolean);
   return `${type} ${sizeGiB} GiB${perf.length > 0 ? `, ${perf.join(', ')}` : ''}`;
+}
+
+/** When a volume counts as saturated (disk-saturated's defaults; the cost rules use the same test). */
+export const VOLUME_SATURATION = { busyPct: 90, atLimitShare: 0.9, queueDepth: 1, minSaturatedHours: 1 };
+
+/**
+ * Periods in which the volume sat at its IOPS or throughput limit while queueing or busy. The
+ * cost rules skip such a volume: disk-saturated sizes it from the capped peak instead.
+ */
+export function saturatedPeriods(
+  facts: Facts,
+  volume: Volume,
+  o: typeof VOLUME_SATURATION = VOLUME_SATURATION,
+): number[] {
+  const load = volumeLoad(facts, volume.id);
+  const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
+  const busy = new Map(facts.series.get(volume.id, 'disk.busy')?.points ?? []);
+  const queue = new Map(facts.series.get(volume.id, 'disk.queue')?.points ?? []);
+  return load.timesMs.filter((t, i) => {
+    const atIops = capacity.iops !== null && load.iops[i]! >= o.atLimitShare * capacity.iops;
+    const atThroughput =
+      capacity.throughputMiBps !== null && load.mibps[i]! >= o.atLimitShare * capacity.throughputMiBps;
+    return (
+      (atIops || atThroughput) && ((queue.get(t) ?? 0) >= o.queueDepth || (busy.get(t) ?? 0) >= o.busyPct)
+    );
+  });
+}
+
+export function isSaturated(facts: Facts, volume: Volume): boolean {
+  return (
+    (saturatedPeriods(facts, volume).length * facts.window.stepSec) / 3600 >=
+    VOLUME_SATURATION.minSaturatedHours
+  );
 }

@@ -61,7 +61,11 @@ export function fractionWhere(values: readonly number[], test: (v: number) => bo
  * Longest run of consecutive samples for which `test` holds, in seconds (each sample counts
  * for its own interval). A NaN sample breaks a run.
  */
-export function longestRunSec(values: readonly number[], intervalSec: readonly number[] | number, test: (v: number) => boolean): number {
+export function longestRunSec(
+  values: readonly number[],
+  intervalSec: readonly number[] | number,
+  test: (v: number) => boolean,
+): number {
   let best = 0;
   let current = 0;
   values.forEach((value, i) => {
@@ -75,7 +79,11 @@ export function longestRunSec(values: readonly number[], intervalSec: readonly n
 }
 
 /** Total seconds for which `test` holds. */
-export function secondsWhere(values: readonly number[], intervalSec: readonly number[] | number, test: (v: number) => boolean): number {
+export function secondsWhere(
+  values: readonly number[],
+  intervalSec: readonly number[] | number,
+  test: (v: number) => boolean,
+): number {
   return values.reduce((total, value, i) => {
     const step = typeof intervalSec === 'number' ? intervalSec : (intervalSec[i] ?? 1);
     return Number.isFinite(value) && test(value) ? total + step : total;
@@ -84,7 +92,9 @@ export function secondsWhere(values: readonly number[], intervalSec: readonly nu
 
 /** Least-squares slope of values against times, in value units per second; undefined under 3 points. */
 export function slopePerSec(timesMs: readonly number[], values: readonly number[]): number | undefined {
-  const pairs = timesMs.map((t, i) => [t / 1000, values[i]!] as const).filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v));
+  const pairs = timesMs
+    .map((t, i) => [t / 1000, values[i]!] as const)
+    .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v));
   if (pairs.length < 3) return undefined;
   const n = pairs.length;
   const mt = pairs.reduce((a, [t]) => a + t, 0) / n;
@@ -98,7 +108,10 @@ export function slopePerSec(timesMs: readonly number[], values: readonly number[
  * Downsamples [time, value] points to at most `maxPoints` buckets keeping each bucket's maximum,
  * so spikes survive (a mean would hide exactly what a capacity report must show).
  */
-export function downsampleMax(points: readonly [number, number | null][], maxPoints: number): [number, number | null][] {
+export function downsampleMax(
+  points: readonly [number, number | null][],
+  maxPoints: number,
+): [number, number | null][] {
   if (points.length <= maxPoints) return points.map(([t, v]) => [t, v]);
   const size = Math.ceil(points.length / maxPoints);
   const out: [number, number | null][] = [];

@@ -18,8 +18,12 @@ export const SeriesEvidence = z.object({
   stepSec: z.number().positive(),
   points: z.array(z.tuple([z.number(), z.number().nullable()])),
   source: z.string(),
-  /** A line drawn across the chart: a limit, a threshold or a baseline. */
-  reference: z.object({ label: z.string(), value: z.number() }).optional(),
+  /**
+   * A line drawn across the chart: a limit, a threshold or a floor. `bad` says which side of it is
+   * trouble (above a CPU threshold, below a credit floor), so a downsampled chart keeps the peaks
+   * or the dips that matter.
+   */
+  reference: z.object({ label: z.string(), value: z.number(), bad: z.enum(['above', 'below']).optional() }).optional(),
 });
 
 export const TableEvidence = z.object({

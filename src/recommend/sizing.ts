@@ -127,7 +127,10 @@ export interface Pick {
 export function cheapestFitting(pool: readonly InstanceType[], requirements: readonly Requirement[]): Pick {
   const priced = pool.filter((t) => t.priceUsdPerHour !== null);
   const fitting = priced.filter((t) => requirements.every((r) => fits(t, r)));
-  fitting.sort((a, b) => a.priceUsdPerHour! - b.priceUsdPerHour! || b.vcpu - a.vcpu || b.memoryMiB - a.memoryMiB);
+  fitting.sort(
+    (a, b) =>
+      a.priceUsdPerHour! - b.priceUsdPerHour! || generation(b) - generation(a) || b.vcpu - a.vcpu || b.memoryMiB - a.memoryMiB,
+  );
   return { pick: fitting[0], poolSize: priced.length, families: [...new Set(priced.map((t) => t.family))].sort().join(', ') };
 }
 
@@ -223,10 +226,20 @@ function fits(type: InstanceType, requirement: Requirement): boolean {
   return cap === null || cap >= requirement.needed;
 }
 
-/** Compute Optimizer's 0-4 scale: the highest projected use of any dimension on the new type. */
+/** The digit of a family name (m5 → 5, c6i → 6): at the same price the newer generation wins. */
+function generation(type: InstanceType): number {
+  return Number(/\d+/.exec(type.family)?.[0] ?? 0);
+}
+
+/**
+ * Compute Optimizer's 0-4 scale: the highest projected use of any measured dimension on the new
+ * type. A dimension that was not measured (held at the current capacity) counts as 1: not zero,
+ * since nobody looked, but not the 4 a "100 % used" reading would give.
+ */
 export function riskScore(type: InstanceType, requirements: readonly Requirement[], unmeasured: readonly Dimension[]): number {
   let risk = unmeasured.length > 0 ? 1 : 0;
   for (const r of requirements) {
+    if (unmeasured.includes(r.dimension)) continue;
     const cap = capacity(type, r.dimension);
     if (cap === null || cap === 0) continue;
     const use = r.observed / cap;

@@ -24,7 +24,8 @@ export function onHostEntry(result: OnHostResult, host: Host | null): OnHostEntr
   const subject: Subject = host
     ? { provider: host.provider, kind: 'host', id: host.id, name: host.name }
     : { provider: 'onhost', kind: 'host', id: result.source, name: result.facts.samples.sysstat?.nodename ?? basename(resolve(result.source)) };
-  return { subject, host, facts: result.facts };
+  const { primary, confidence } = result.classification;
+  return { subject, host, facts: result.facts, verdict: { primary, confidence } };
 }
 
 export function isoOrNull(ms: number | undefined | null): string | null {

@@ -3,6 +3,7 @@
 
 import { bundledCatalog } from '../../providers/aws/catalog.ts';
 import { type Facts, indexSeries, type OnHostEntry } from '../../src/analysis/facts.ts';
+import { classify } from '../../src/analysis/onhost/classify.ts';
 import type { OnHostFacts } from '../../src/analysis/onhost/signals.ts';
 import { SizingConfig } from '../../src/config/schema.ts';
 import type {
@@ -167,6 +168,7 @@ export class FleetBuilder {
         : { provider: 'onhost', kind: 'host', id: facts.dir, name: facts.dir },
       host,
       facts,
+      verdict: classify(facts),
     });
     return this;
   }

@@ -314,7 +314,7 @@ function defaultFindings(): Finding[] {
             spikes: [410, 1010, 1690, 2300, 2910, 3620].map((index) => ({ index, value: 0 })),
           }),
           source: 'AWS/EBS BurstBalance (Minimum)',
-          reference: { label: 'alert threshold', value: 20 },
+          reference: { label: 'alert threshold', value: 20, bad: 'below' },
         },
         {
           kind: 'stat',

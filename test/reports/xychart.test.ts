@@ -63,7 +63,7 @@ describe('xyChart', () => {
     expect(mermaidLines(out)[1]).toEqual(Array(50).fill(3000));
   });
 
-  it('keeps the dips of a balance that sits above its floor', () => {
+  it('keeps the dips of a balance whose evidence says trouble lies below its floor', () => {
     const points = seriesPoints({ count: 4032, base: 90, amplitude: 5, noise: 2, ceiling: 100 });
     points[1234] = [points[1234]?.[0] ?? WINDOW_FROM_MS, 0];
     const out =
@@ -73,7 +73,7 @@ describe('xyChart', () => {
           unit: 'percent',
           stepSec: 300,
           points,
-          reference: { label: 'alert', value: 20 },
+          reference: { label: 'alert', value: 20, bad: 'below' },
         }),
       ) ?? '';
     expect(Math.min(...(mermaidLines(out)[0] ?? []))).toBe(0);

@@ -4,7 +4,16 @@
 // missing. Thresholds cite their source (../shared/knowledge/thresholds.json).
 import type { DiagnosisClass } from '../../../reports/json/schema.ts';
 import type { AppLogEventKind } from '../../ingest/types.ts';
-import { fractionWhere, longestRunSec, max, percentile, rollingMedian, round, secondsWhere, slopePerSec } from '../stats.ts';
+import {
+  fractionWhere,
+  longestRunSec,
+  max,
+  percentile,
+  rollingMedian,
+  round,
+  secondsWhere,
+  slopePerSec,
+} from '../stats.ts';
 import type { OnHostFacts } from './signals.ts';
 
 export interface Signal {
@@ -57,7 +66,13 @@ export function classify(f: OnHostFacts): Classification {
     const healthy: ClassScore = {
       class: 'healthy',
       score: round(1 - worst, 3),
-      signals: [{ signal: 'no class reached the evidence threshold', weight: 1 - worst, observed: `highest: ${top?.class ?? 'none'} ${worst}` }],
+      signals: [
+        {
+          signal: 'no class reached the evidence threshold',
+          weight: 1 - worst,
+          observed: `highest: ${top?.class ?? 'none'} ${worst}`,
+        },
+      ],
     };
     return { primary: 'healthy', confidence: round((1 - worst) * coverage, 2), scores: [healthy, ...scores] };
   }
@@ -68,7 +83,13 @@ export function classify(f: OnHostFacts): Classification {
 
 /** 1 with sysstat, thread/fd logs, kernel counters and the app log all present; less with each missing. */
 function inputCoverage(f: OnHostFacts): number {
-  const present = [f.cpu !== null, f.threads !== null || f.fds !== null, f.counters.end !== null, f.samples.appLog !== undefined];
+  if (f.samples.inputs.length === 0) return 0;
+  const present = [
+    f.cpu !== null,
+    f.threads !== null || f.fds !== null,
+    f.counters.end !== null,
+    f.samples.appLog !== undefined,
+  ];
   return 0.6 + 0.1 * present.filter(Boolean).length;
 }
 
@@ -92,10 +113,26 @@ function scoreCpu(f: OnHostFacts): Signal[] {
   const psiSec = secondsWhere(cpu.psiCpuSome, cpu.intervalSec, (v) => v >= 10);
   const peakLoadPerCpu = (max(cpu.load1) ?? 0) / ncpu;
   return [
-    { signal: 'CPU busy ≥ 90 % (excluding iowait), longest run', weight: 0.5 * strength(busyRun, SUSTAINED_SEC * 2), observed: `${busyRun} s` },
-    { signal: `run queue > ${ncpu} CPUs while busy`, weight: 0.25 * strength(queuedSec, SUSTAINED_SEC), observed: `${queuedSec} s` },
-    { signal: 'PSI cpu some avg10 ≥ 10 %', weight: 0.1 * strength(psiSec, SUSTAINED_SEC), observed: `${psiSec} s` },
-    { signal: 'peak 1-min load per CPU > 1', weight: peakLoadPerCpu > 1 ? 0.1 : 0, observed: round(peakLoadPerCpu, 2).toString() },
+    {
+      signal: 'CPU busy ≥ 90 % (excluding iowait), longest run',
+      weight: 0.5 * strength(busyRun, SUSTAINED_SEC * 2),
+      observed: `${busyRun} s`,
+    },
+    {
+      signal: `run queue > ${ncpu} CPUs while busy`,
+      weight: 0.25 * strength(queuedSec, SUSTAINED_SEC),
+      observed: `${queuedSec} s`,
+    },
+    {
+      signal: 'PSI cpu some avg10 ≥ 10 %',
+      weight: 0.1 * strength(psiSec, SUSTAINED_SEC),
+      observed: `${psiSec} s`,
+    },
+    {
+      signal: 'peak 1-min load per CPU > 1',
+      weight: peakLoadPerCpu > 1 ? 0.1 : 0,
+      observed: round(peakLoadPerCpu, 2).toString(),
+    },
   ];
 }
 
@@ -112,25 +149,55 @@ function scoreDisk(f: OnHostFacts): Signal[] {
   const utilRun = longestRunSec(util, interval, (v) => v >= 90);
   const queueRun = longestRunSec(queue, interval, (v) => v >= 1);
   const deepQueue = secondsWhere(queue, interval, (v) => v >= 10);
-  const busyAwait = percentile(s.awaitMs.filter((_, i) => (s.utilPct[i] ?? 0) >= 90), 50);
-  const idleAwait = percentile(s.awaitMs.filter((v, i) => (s.utilPct[i] ?? 100) < 10 && v > 0), 50);
-  const awaitGrowth = busyAwait !== undefined && idleAwait !== undefined && idleAwait > 0 ? busyAwait / idleAwait : undefined;
+  const busyAwait = percentile(
+    s.awaitMs.filter((_, i) => (s.utilPct[i] ?? 0) >= 90),
+    50,
+  );
+  const idleAwait = percentile(
+    s.awaitMs.filter((v, i) => (s.utilPct[i] ?? 100) < 10 && v > 0),
+    50,
+  );
+  const awaitGrowth =
+    busyAwait !== undefined && idleAwait !== undefined && idleAwait > 0 ? busyAwait / idleAwait : undefined;
   const signals: Signal[] = [
-    { signal: `${disk.device} %util ≥ 90 %, longest run`, weight: 0.35 * strength(utilRun, SUSTAINED_SEC), observed: `${utilRun} s` },
-    { signal: `${disk.device} queue (aqu-sz) ≥ 1, longest run`, weight: 0.25 * strength(queueRun, SUSTAINED_SEC), observed: `${queueRun} s` },
-    { signal: `${disk.device} queue ≥ 10`, weight: 0.1 * strength(deepQueue, SUSTAINED_SEC), observed: `${deepQueue} s` },
+    {
+      signal: `${disk.device} %util ≥ 90 %, longest run`,
+      weight: 0.35 * strength(utilRun, SUSTAINED_SEC),
+      observed: `${utilRun} s`,
+    },
+    {
+      signal: `${disk.device} queue (aqu-sz) ≥ 1, longest run`,
+      weight: 0.25 * strength(queueRun, SUSTAINED_SEC),
+      observed: `${queueRun} s`,
+    },
+    {
+      signal: `${disk.device} queue ≥ 10`,
+      weight: 0.1 * strength(deepQueue, SUSTAINED_SEC),
+      observed: `${deepQueue} s`,
+    },
     {
       signal: `${disk.device} await when busy vs idle`,
       weight: awaitGrowth !== undefined && awaitGrowth >= 2 ? 0.1 : 0,
-      observed: awaitGrowth === undefined ? 'n/a' : `${round(busyAwait!, 2)} ms vs ${round(idleAwait!, 2)} ms (×${round(awaitGrowth, 1)})`,
+      observed:
+        awaitGrowth === undefined
+          ? 'n/a'
+          : `${round(busyAwait!, 2)} ms vs ${round(idleAwait!, 2)} ms (×${round(awaitGrowth, 1)})`,
     },
   ];
   if (f.cpu) {
     const blockedSec = secondsWhere(f.cpu.blocked, f.cpu.intervalSec, (v) => v >= 1);
     const iowaitSec = secondsWhere(f.cpu.iowaitPct, f.cpu.intervalSec, (v) => v >= 20);
     signals.push(
-      { signal: 'tasks blocked on I/O (D state)', weight: 0.1 * strength(blockedSec, SUSTAINED_SEC), observed: `${blockedSec} s with ≥ 1` },
-      { signal: 'iowait ≥ 20 %', weight: 0.1 * strength(iowaitSec, SUSTAINED_SEC), observed: `${iowaitSec} s` },
+      {
+        signal: 'tasks blocked on I/O (D state)',
+        weight: 0.1 * strength(blockedSec, SUSTAINED_SEC),
+        observed: `${blockedSec} s with ≥ 1`,
+      },
+      {
+        signal: 'iowait ≥ 20 %',
+        weight: 0.1 * strength(iowaitSec, SUSTAINED_SEC),
+        observed: `${iowaitSec} s`,
+      },
     );
   }
   return signals;
@@ -141,7 +208,11 @@ function scoreDisk(f: OnHostFacts): Signal[] {
 function scoreListenQueue(f: OnHostFacts): Signal[] {
   const { listen } = f;
   const overflows = listen.overflowsDelta;
-  const full = listen.listeners.map((l) => ({ address: l.address, samples: l.recvQ.filter((q, i) => q >= (l.sendQ[i] ?? Infinity)).length, total: l.recvQ.length }));
+  const full = listen.listeners.map((l) => ({
+    address: l.address,
+    samples: l.recvQ.filter((q, i) => q >= (l.sendQ[i] ?? Infinity)).length,
+    total: l.recvQ.length,
+  }));
   const worst = full.sort((a, b) => b.samples - a.samples)[0];
   const signals: Signal[] = [
     {
@@ -158,7 +229,11 @@ function scoreListenQueue(f: OnHostFacts): Signal[] {
     });
   }
   if (f.cpu && (percentile(f.cpu.busyPct, 90) ?? 0) >= 90) {
-    signals.push({ signal: 'CPU saturated (a slow accept loop may be a CPU symptom)', weight: -0.2, observed: 'p90 busy ≥ 90 %' });
+    signals.push({
+      signal: 'CPU saturated (a slow accept loop may be a CPU symptom)',
+      weight: -0.2,
+      observed: 'p90 busy ≥ 90 %',
+    });
   }
   return signals;
 }
@@ -169,7 +244,12 @@ function plateau(values: readonly number[]) {
   const firstAtPeak = values.indexOf(peak);
   const after = values.slice(firstAtPeak);
   const atPeak = after.filter((v) => v >= peak * 0.95).length;
-  return { peak, firstAtPeak, after: after.length, flatShare: after.length === 0 ? 0 : atPeak / after.length };
+  return {
+    peak,
+    firstAtPeak,
+    after: after.length,
+    flatShare: after.length === 0 ? 0 : atPeak / after.length,
+  };
 }
 
 function lowestThreadLimit(f: OnHostFacts): number | null {
@@ -187,7 +267,11 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
   let bounded = false;
   if (threads && threads.values.length >= 10) {
     const p = plateau(threads.values);
-    bounded = p.peak >= 2 && p.flatShare >= 0.9 && p.after >= threads.values.length * 0.3 && (limit === null || p.peak < limit * 0.5);
+    bounded =
+      p.peak >= 2 &&
+      p.flatShare >= 0.9 &&
+      p.after >= threads.values.length * 0.3 &&
+      (limit === null || p.peak < limit * 0.5);
     signals.push({
       signal: 'threads flat at a plateau far below OS limits',
       weight: bounded ? 0.25 : 0,
@@ -196,8 +280,13 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
     const demand = demandSeries(f);
     if (demand && bounded) {
       const start = threads.timesMs[p.firstAtPeak] ?? 0;
-      const during = demand.timesMs.map((t, i) => [t, demand.values[i]!] as const).filter(([t]) => t >= start);
-      const slope = slopePerSec(during.map(([t]) => t), during.map(([, v]) => v));
+      const during = demand.timesMs
+        .map((t, i) => [t, demand.values[i]!] as const)
+        .filter(([t]) => t >= start);
+      const slope = slopePerSec(
+        during.map(([t]) => t),
+        during.map(([, v]) => v),
+      );
       const grew = (max(during.map(([, v]) => v)) ?? 0) - (during[0]?.[1] ?? 0);
       const growing = slope !== undefined && slope > 0 && grew >= 2 * p.peak;
       signals.push({
@@ -207,7 +296,11 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
       });
     }
     if (p.flatShare < 0.6 && limit !== null && p.peak >= limit * 0.9) {
-      signals.push({ signal: 'threads climb to an OS limit (exhaustion, not a bounded pool)', weight: -0.3, observed: `peak ${p.peak} of ${limit}` });
+      signals.push({
+        signal: 'threads climb to an OS limit (exhaustion, not a bounded pool)',
+        weight: -0.3,
+        observed: `peak ${p.peak} of ${limit}`,
+      });
     }
   }
   const prom = f.samples.prometheus;
@@ -216,7 +309,11 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
   if (queue.length > 0) {
     const peakQueue = max(queue) ?? 0;
     queued = peakQueue >= 10;
-    signals.push({ signal: 'thread-pool queue depth', weight: queued ? 0.2 : 0, observed: `peak ${peakQueue}` });
+    signals.push({
+      signal: 'thread-pool queue depth',
+      weight: queued ? 0.2 : 0,
+      observed: `peak ${peakQueue}`,
+    });
   }
   // Workers busy, or failing that requests being served: pinned at the pool size means the pool is full.
   const workers = promValues(prom, 'app_threadpool_active_workers');
@@ -225,18 +322,33 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
   let pinned = false;
   if (active.length > 0) {
     const cap = maxWorkers && maxWorkers > 0 ? maxWorkers : (max(active) ?? 0);
-    const share = fractionWhere(active.filter((v) => v > 0), (v) => v >= cap);
+    const share = fractionWhere(
+      active.filter((v) => v > 0),
+      (v) => v >= cap,
+    );
     // A "pool" of one is a single-threaded server, not a pool.
     pinned = cap >= 2 && share >= 0.5;
-    signals.push({ signal: 'active workers pinned at the pool size', weight: pinned ? 0.1 : 0, observed: `${round(share * 100)} % of busy samples at ${cap}` });
+    signals.push({
+      signal: 'active workers pinned at the pool size',
+      weight: pinned ? 0.1 : 0,
+      observed: `${round(share * 100)} % of busy samples at ${cap}`,
+    });
   }
   // Idle CPU and impatient clients support a pool verdict; alone they say nothing about a pool.
   if (!bounded && !queued && !pinned) return signals;
   const clientErrors = countEvents(f, ['connection-reset', 'timeout']);
-  signals.push({ signal: 'clients giving up (resets, broken pipes, timeouts in the app log)', weight: clientErrors >= 10 ? 0.15 : 0, observed: String(clientErrors) });
+  signals.push({
+    signal: 'clients giving up (resets, broken pipes, timeouts in the app log)',
+    weight: clientErrors >= 10 ? 0.15 : 0,
+    observed: String(clientErrors),
+  });
   if (f.cpu) {
     const p95 = percentile(f.cpu.busyPct, 95) ?? 0;
-    signals.push({ signal: 'CPU mostly idle (waiting, not working)', weight: p95 < 50 ? 0.1 : -0.3, observed: `p95 busy ${round(p95)} %` });
+    signals.push({
+      signal: 'CPU mostly idle (waiting, not working)',
+      weight: p95 < 50 ? 0.1 : -0.3,
+      observed: `p95 busy ${round(p95)} %`,
+    });
   }
   return signals;
 }
@@ -247,9 +359,15 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
  * pins at its size; it says the pool is full, not how much waits behind it.
  */
 function demandSeries(f: OnHostFacts): { label: string; timesMs: number[]; values: number[] } | null {
-  if (f.fds && f.fds.values.length >= 10) return { label: 'open file descriptors (held connections)', timesMs: f.fds.timesMs, values: f.fds.values };
+  if (f.fds && f.fds.values.length >= 10)
+    return {
+      label: 'open file descriptors (held connections)',
+      timesMs: f.fds.timesMs,
+      values: f.fds.values,
+    };
   const sock = f.samples.sockstat;
-  if (sock && sock.tcpInuse.length >= 10) return { label: 'TCP sockets in use', timesMs: sock.timesMs, values: sock.tcpInuse };
+  if (sock && sock.tcpInuse.length >= 10)
+    return { label: 'TCP sockets in use', timesMs: sock.timesMs, values: sock.tcpInuse };
   return null;
 }
 
@@ -259,7 +377,11 @@ function demandSeries(f: OnHostFacts): { label: string; timesMs: number[]; value
 function scoreThreadExhaustion(f: OnHostFacts): Signal[] {
   const signals: Signal[] = [];
   const cantStart = countEvents(f, ['cant-start-thread']);
-  signals.push({ signal: "`can't start new thread` errors", weight: cantStart > 0 ? 0.5 : 0, observed: String(cantStart) });
+  signals.push({
+    signal: "`can't start new thread` errors",
+    weight: cantStart > 0 ? 0.5 : 0,
+    observed: String(cantStart),
+  });
   const threads = f.threads;
   if (threads && threads.values.length >= 10) {
     const limit = lowestThreadLimit(f);
@@ -275,7 +397,14 @@ function scoreThreadExhaustion(f: OnHostFacts): Signal[] {
   if (f.cpu) {
     const ncpu = f.cpu.cpuCount ?? 1;
     const hot = secondsWhere(f.cpu.cswchPerSec, f.cpu.intervalSec, (v) => v > 4000 * ncpu);
-    signals.push({ signal: `context switches > 4000/s per CPU`, weight: cantStart > 0 || (threads && (max(threads.values) ?? 0) >= 500) ? 0.1 * strength(hot, SUSTAINED_SEC) : 0, observed: `${hot} s` });
+    signals.push({
+      signal: `context switches > 4000/s per CPU`,
+      weight:
+        cantStart > 0 || (threads && (max(threads.values) ?? 0) >= 500)
+          ? 0.1 * strength(hot, SUSTAINED_SEC)
+          : 0,
+      observed: `${hot} s`,
+    });
   }
   return signals;
 }
@@ -284,11 +413,19 @@ function scoreThreadExhaustion(f: OnHostFacts): Signal[] {
 function scoreFd(f: OnHostFacts): Signal[] {
   const signals: Signal[] = [];
   const emfile = countEvents(f, ['emfile', 'enfile']);
-  signals.push({ signal: 'EMFILE/ENFILE `Too many open files` errors', weight: emfile > 0 ? 0.5 : 0, observed: String(emfile) });
+  signals.push({
+    signal: 'EMFILE/ENFILE `Too many open files` errors',
+    weight: emfile > 0 ? 0.5 : 0,
+    observed: String(emfile),
+  });
   const peak = f.fds ? max(f.fds.values) : undefined;
   if (peak !== undefined && f.fdSoftLimit) {
     const share = peak / f.fdSoftLimit;
-    signals.push({ signal: 'open fds against the soft limit', weight: share >= 0.9 ? 0.4 : share >= 0.7 ? 0.2 : 0, observed: `${peak} of ${f.fdSoftLimit} (${round(share * 100)} %)` });
+    signals.push({
+      signal: 'open fds against the soft limit',
+      weight: share >= 0.9 ? 0.4 : share >= 0.7 ? 0.2 : 0,
+      observed: `${peak} of ${f.fdSoftLimit} (${round(share * 100)} %)`,
+    });
   }
   return signals;
 }
@@ -300,12 +437,25 @@ function scoreEventLoop(f: OnHostFacts): Signal[] {
   const lag = promValues(f.samples.prometheus, 'app_event_loop_lag_max_1s_seconds');
   const lagP99 = percentile(lag, 99);
   const signals: Signal[] = [
-    { signal: 'asyncio slow-callback warnings (≥ 0.1 s each)', weight: slow.length >= 3 ? 0.5 : slow.length > 0 ? 0.2 : 0, observed: `${slow.length}, longest ${round(max(slow.map((e) => e.seconds ?? 0)) ?? 0, 3)} s` },
+    {
+      signal: 'asyncio slow-callback warnings (≥ 0.1 s each)',
+      weight: slow.length >= 3 ? 0.5 : slow.length > 0 ? 0.2 : 0,
+      observed: `${slow.length}, longest ${round(max(slow.map((e) => e.seconds ?? 0)) ?? 0, 3)} s`,
+    },
   ];
   if (lagP99 !== undefined) {
-    signals.push({ signal: 'event-loop lag p99 ≥ 100 ms', weight: lagP99 >= 0.1 ? 0.3 : 0, observed: `${round(lagP99 * 1000)} ms` });
+    signals.push({
+      signal: 'event-loop lag p99 ≥ 100 ms',
+      weight: lagP99 >= 0.1 ? 0.3 : 0,
+      observed: `${round(lagP99 * 1000)} ms`,
+    });
   }
-  if (f.cpu && (percentile(f.cpu.busyPct, 90) ?? 0) >= 90) signals.push({ signal: 'CPU saturated (lag may be a CPU symptom)', weight: -0.3, observed: 'p90 busy ≥ 90 %' });
+  if (f.cpu && (percentile(f.cpu.busyPct, 90) ?? 0) >= 90)
+    signals.push({
+      signal: 'CPU saturated (lag may be a CPU symptom)',
+      weight: -0.3,
+      observed: 'p90 busy ≥ 90 %',
+    });
   return signals;
 }
 
@@ -315,8 +465,16 @@ function scoreGevent(f: OnHostFacts): Signal[] {
   const blocked = countEvents(f, ['gevent-blocked']);
   const timeouts = countEvents(f, ['worker-timeout']);
   return [
-    { signal: 'gevent monitor: greenlet appears to be blocked', weight: blocked >= 3 ? 0.6 : blocked > 0 ? 0.3 : 0, observed: String(blocked) },
-    { signal: 'gunicorn WORKER TIMEOUT', weight: timeouts > 0 && blocked > 0 ? 0.2 : 0, observed: String(timeouts) },
+    {
+      signal: 'gevent monitor: greenlet appears to be blocked',
+      weight: blocked >= 3 ? 0.6 : blocked > 0 ? 0.3 : 0,
+      observed: String(blocked),
+    },
+    {
+      signal: 'gunicorn WORKER TIMEOUT',
+      weight: timeouts > 0 && blocked > 0 ? 0.2 : 0,
+      observed: String(timeouts),
+    },
   ];
 }
 
@@ -336,4 +494,3 @@ function intervalsOf(timesMs: readonly number[]): number[] {
     return Number.isFinite(step) && step > 0 ? step / 1000 : 1;
   });
 }
-

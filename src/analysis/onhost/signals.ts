@@ -114,7 +114,11 @@ function clampPct(value: number): number {
 
 /** Every block device, busiest first by peak %util; iostat where sysstat has no disk activity. */
 function diskFacts(samples: HostSamples): DiskFacts[] {
-  const fromSysstat = Object.entries(samples.sysstat?.disks ?? {}).map(([device, series]) => ({ device, source: 'sysstat' as const, series }));
+  const fromSysstat = Object.entries(samples.sysstat?.disks ?? {}).map(([device, series]) => ({
+    device,
+    source: 'sysstat' as const,
+    series,
+  }));
   const seen = new Set(fromSysstat.map((d) => d.device));
   const fromIostat = Object.entries(samples.iostat ?? {})
     .filter(([device]) => !seen.has(device))
@@ -136,7 +140,10 @@ function listenFacts(samples: HostSamples): ListenFacts {
     overflowsDelta: delta('TcpExt.ListenOverflows'),
     dropsDelta: delta('TcpExt.ListenDrops'),
     synDropsDelta: delta('TcpExt.TCPReqQFullDrop'),
-    listeners: Object.entries(samples.listenQueue?.listeners ?? {}).map(([address, l]) => ({ address, ...l })),
+    listeners: Object.entries(samples.listenQueue?.listeners ?? {}).map(([address, l]) => ({
+      address,
+      ...l,
+    })),
     somaxconn: sysctlNumber(samples, 'net.core.somaxconn'),
     tcpMaxSynBacklog: sysctlNumber(samples, 'net.ipv4.tcp_max_syn_backlog'),
     syncookies: sysctlNumber(samples, 'net.ipv4.tcp_syncookies'),
@@ -144,7 +151,10 @@ function listenFacts(samples: HostSamples): ListenFacts {
 }
 
 function windowOf(samples: HostSamples): { fromMs: number; toMs: number } | null {
-  const times = samples.inputs.flatMap((input) => [input.from, input.to]).filter((t): t is string => t !== null).map(Date.parse);
+  const times = samples.inputs
+    .flatMap((input) => [input.from, input.to])
+    .filter((t): t is string => t !== null)
+    .map(Date.parse);
   const finiteTimes = times.filter(Number.isFinite);
   if (finiteTimes.length === 0) return null;
   return { fromMs: Math.min(...finiteTimes), toMs: Math.max(...finiteTimes) };

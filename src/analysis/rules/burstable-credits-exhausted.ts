@@ -9,7 +9,7 @@ import { usd } from '../../recommend/money.ts';
 import { allowedTypes, cheapestFitting, describePick, requirementsFor } from '../../recommend/sizing.ts';
 import { defineRule } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
-import { hostSubject, type Facts } from '../facts.ts';
+import { type Facts, hostSubject } from '../facts.ts';
 import { catalogType, hostLabel, sizingSignals, windowLabel } from '../rule-helpers.ts';
 import { mean, round } from '../stats.ts';
 
@@ -21,8 +21,16 @@ export const burstableCreditsExhausted = defineRule({
     defaultSeverity: 'high',
     requires: ['inventory', 'metrics', 'catalog'],
     options: z.object({
-      exhaustedBelowCredits: z.number().nonnegative().default(1).describe('A balance at or below this counts as spent.'),
-      minExhaustedHours: z.number().positive().default(1).describe('Hours out of credits before it is a finding.'),
+      exhaustedBelowCredits: z
+        .number()
+        .nonnegative()
+        .default(1)
+        .describe('A balance at or below this counts as spent.'),
+      minExhaustedHours: z
+        .number()
+        .positive()
+        .default(1)
+        .describe('Hours out of credits before it is a finding.'),
     }),
     messages: {
       standard:
@@ -72,23 +80,40 @@ function reportHost(
 ) {
   const type = catalogType(facts, host)!;
   const baseline = type.baselineCpuPct ?? 0;
-  const exhaustedAt = new Set(balance.points.filter(([, v]) => v <= ctx.options.exhaustedBelowCredits).map(([t]) => t));
+  const exhaustedAt = new Set(
+    balance.points.filter(([, v]) => v <= ctx.options.exhaustedBelowCredits).map(([t]) => t),
+  );
   const cpu = facts.series.get(host.id, 'cpu.util');
   const cpuMax = facts.series.get(host.id, 'cpu.util.max');
   // Demand is only visible where the instance was not throttled.
-  const free = (series: MetricSeries | undefined) => (series?.points ?? []).filter(([t]) => !exhaustedAt.has(t)).map(([, v]) => v);
+  const free = (series: MetricSeries | undefined) =>
+    (series?.points ?? []).filter(([t]) => !exhaustedAt.has(t)).map(([, v]) => v);
   const avgFree = mean(free(cpu)) ?? 0;
-  const surplus = Math.max(0, ...(facts.series.get(host.id, 'cpu.credit.surplus')?.points.map(([, v]) => v) ?? [0]));
+  const surplus = Math.max(
+    0,
+    ...(facts.series.get(host.id, 'cpu.credit.surplus')?.points.map(([, v]) => v) ?? [0]),
+  );
   const earnedPerHour = (baseline / 100) * type.vcpu * 60;
   const spentPerHour = (avgFree / 100) * type.vcpu * 60;
 
   const signals = { ...sizingSignals(facts, [host.id]), cpuMaxPct: free(cpuMax) };
   const needs = requirementsFor(type, signals, facts.sizing);
   needs.steps.unshift(
-    { label: 'credits earned per hour', formula: `${baseline} % baseline × ${type.vcpu} vCPU × 60 min`, result: `${round(earnedPerHour, 1)} credits/h` },
-    { label: 'credits spent per hour at the unthrottled average', formula: `${round(avgFree, 1)} % × ${type.vcpu} vCPU × 60 min`, result: `${round(spentPerHour, 1)} credits/h` },
+    {
+      label: 'credits earned per hour',
+      formula: `${baseline} % baseline × ${type.vcpu} vCPU × 60 min`,
+      result: `${round(earnedPerHour, 1)} credits/h`,
+    },
+    {
+      label: 'credits spent per hour at the unthrottled average',
+      formula: `${round(avgFree, 1)} % × ${type.vcpu} vCPU × 60 min`,
+      result: `${round(spentPerHour, 1)} credits/h`,
+    },
   );
-  const chosen = cheapestFitting(allowedTypes(type, [...facts.catalog.values()], { ...facts.sizing, allowBurstable: false }), needs.requirements);
+  const chosen = cheapestFitting(
+    allowedTypes(type, [...facts.catalog.values()], { ...facts.sizing, allowBurstable: false }),
+    needs.requirements,
+  );
   const { risk, deltaUsd } = describePick(type, chosen, needs);
   const recommendations = chosen.pick
     ? [
@@ -120,9 +145,16 @@ function reportHost(
       surplus: round(surplus, 1),
     },
     evidence: [
-      stat('time with no credits left', Math.round(hours * 3600), 'seconds', `periods with CPUCreditBalance ≤ ${ctx.options.exhaustedBelowCredits}, × ${balance.stepSec} s`),
-      seriesEvidence(balance, 'CPU credit balance', { label: 'empty', value: 0 }),
-      ...(cpu ? [seriesEvidence(cpu, 'CPU utilization', { label: `baseline ${baseline} %`, value: baseline })] : []),
+      stat(
+        'time with no credits left',
+        Math.round(hours * 3600),
+        'seconds',
+        `periods with CPUCreditBalance ≤ ${ctx.options.exhaustedBelowCredits}, × ${balance.stepSec} s`,
+      ),
+      seriesEvidence(balance, 'CPU credit balance', { label: 'empty', value: 0, bad: 'below' }),
+      ...(cpu
+        ? [seriesEvidence(cpu, 'CPU utilization', { label: 'credit baseline', value: baseline })]
+        : []),
     ],
     recommendations,
   });

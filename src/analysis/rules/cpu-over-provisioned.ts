@@ -9,9 +9,16 @@ import { usd } from '../../recommend/money.ts';
 import { rightsize, type SizingResult } from '../../recommend/sizing.ts';
 import { defineRule } from '../define-rule.ts';
 import { percentileStat, seriesEvidence, stat } from '../evidence.ts';
-import { groupSubject, hostSubject, type Facts } from '../facts.ts';
-import { catalogType, hostLabel, instanceRecommendation, sizingSignals, values, windowLabel } from '../rule-helpers.ts';
-import { max, round } from '../stats.ts';
+import { type Facts, groupSubject, hostSubject } from '../facts.ts';
+import {
+  catalogType,
+  hostLabel,
+  instanceRecommendation,
+  sizingSignals,
+  values,
+  windowLabel,
+} from '../rule-helpers.ts';
+import { max, percentile, round } from '../stats.ts';
 
 export const cpuOverProvisioned = defineRule({
   meta: {
@@ -21,19 +28,26 @@ export const cpuOverProvisioned = defineRule({
     defaultSeverity: 'medium',
     requires: ['inventory', 'metrics', 'catalog'],
     options: z.object({
-      minMonthlySavingsUsd: z.number().nonnegative().default(5).describe('Smaller savings are not worth a change window.'),
+      minMonthlySavingsUsd: z
+        .number()
+        .nonnegative()
+        .default(5)
+        .describe('Smaller savings are not worth a change window.'),
     }),
     messages: {
       host: '{{host}} ({{type}}) needs {{vcpus}} vCPU at P{{pct}} + headroom over {{window}}: {{recommended}} fits, {{savings}}/month',
-      group: 'Group {{group}}: {{members}} × {{type}} need {{vcpus}} vCPU each at P{{pct}} + headroom over {{window}}: {{recommended}} fits, {{savings}}/month',
+      held: '{{host}} looks over-provisioned from the cloud (P{{pct}} CPU {{cpu}} %), but its on-host samples show {{verdict}}: the idle CPU is a symptom, not spare capacity. Hold the resize until that is fixed, then measure again',
+      group:
+        'Group {{group}}: {{members}} × {{type}} need {{vcpus}} vCPU each at P{{pct}} + headroom over {{window}}: {{recommended}} fits, {{savings}}/month',
     },
     docs: {
       rationale:
         'Paying for vCPUs and memory the workload never uses. The size is chosen so that the P99.5 of per-5-minute CPU maxima plus 20 % headroom, ' +
-        'peak memory plus 20 %, and the observed network and EBS peaks all fit: Compute Optimizer\'s documented defaults, with the arithmetic shown.',
+        "peak memory plus 20 %, and the observed network and EBS peaks all fit: Compute Optimizer's documented defaults, with the arithmetic shown.",
       remediation:
         'Change the instance type (a stop/start for EBS-backed instances; for a group, the launch template and an instance refresh). ' +
-        'Without the CloudWatch agent memory is not measured and is kept at its current size; install the agent to size it too.',
+        'Without the CloudWatch agent memory is not measured and is kept at its current size; install the agent to size it too. ' +
+        'Where on-host samples show the host is limited by something else (a starved pool, a blocked event loop, the disk, the listen queue), the resize is held: its low CPU is a symptom.',
       sources: [
         'AWS Compute Optimizer utilization preferences: https://docs.aws.amazon.com/compute-optimizer/latest/APIReference/API_CustomizableMetricParameters.html',
         'Compute Optimizer requirements (30 h of data): https://docs.aws.amazon.com/compute-optimizer/latest/ug/requirements.html',
@@ -47,15 +61,49 @@ export const cpuOverProvisioned = defineRule({
     for (const host of running.filter((h) => !h.groupId)) {
       const current = catalogType(facts, host);
       if (!current) {
-        ctx.insufficientData(`type ${host.instanceType} is in neither the API answer nor the bundled catalog`, hostSubject(host));
+        ctx.insufficientData(
+          `type ${host.instanceType} is in neither the API answer nor the bundled catalog`,
+          hostSubject(host),
+        );
         continue;
       }
-      const result = rightsize(current, [...facts.catalog.values()], sizingSignals(facts, [host.id]), facts.sizing);
+      const result = rightsize(
+        current,
+        [...facts.catalog.values()],
+        sizingSignals(facts, [host.id]),
+        facts.sizing,
+      );
       if (result.verdict === 'insufficient-data') {
         ctx.insufficientData(result.reason, hostSubject(host));
         continue;
       }
       if (!worthIt(result, 1, ctx.options.minMonthlySavingsUsd)) continue;
+      const onHost = facts.onHost.find((e) => e.host?.id === host.id);
+      if (onHost && onHost.verdict.primary !== 'healthy') {
+        // The cloud sees low CPU; the host says work is waiting on something else. Shrinking it would
+        // not save what it seems and would make the real limit harder to see.
+        ctx.report({
+          subject: hostSubject(host),
+          messageId: 'held',
+          data: {
+            host: hostLabel(host),
+            pct,
+            cpu: round(percentileOf(facts, host, pct), 1),
+            verdict: `${onHost.verdict.primary} (confidence ${Math.round(onHost.verdict.confidence * 100)} %)`,
+          },
+          severity: 'low',
+          evidence: [
+            ...hostEvidence(facts, host, pct),
+            stat(
+              'on-host verdict confidence',
+              Math.round(onHost.verdict.confidence * 100),
+              'percent',
+              `classifier over ${onHost.facts.dir}`,
+            ),
+          ],
+        });
+        continue;
+      }
       const recommendation = instanceRecommendation(result, hostSubject(host), 1, pct)!;
       ctx.report({
         subject: hostSubject(host),
@@ -74,7 +122,13 @@ export const cpuOverProvisioned = defineRule({
         recommendations: [recommendation],
       });
     }
-    for (const group of facts.groups) checkGroup(facts, group, running.filter((h) => h.groupId === group.id), ctx);
+    for (const group of facts.groups)
+      checkGroup(
+        facts,
+        group,
+        running.filter((h) => h.groupId === group.id),
+        ctx,
+      );
   },
 });
 
@@ -88,15 +142,29 @@ function checkGroup(
   const types = [...new Set(members.map((m) => m.instanceType))];
   if (members.length === 0) return;
   if (types.length > 1) {
-    ctx.notApplicable(`mixed instance types (${types.join(', ')}): size each type's members separately`, groupSubject(group));
+    ctx.notApplicable(
+      `mixed instance types (${types.join(', ')}): size each type's members separately`,
+      groupSubject(group),
+    );
     return;
   }
   const current = facts.catalog.get(types[0]!);
   if (!current) {
-    ctx.insufficientData(`type ${types[0]} is in neither the API answer nor the bundled catalog`, groupSubject(group));
+    ctx.insufficientData(
+      `type ${types[0]} is in neither the API answer nor the bundled catalog`,
+      groupSubject(group),
+    );
     return;
   }
-  const result = rightsize(current, [...facts.catalog.values()], sizingSignals(facts, members.map((m) => m.id)), facts.sizing);
+  const result = rightsize(
+    current,
+    [...facts.catalog.values()],
+    sizingSignals(
+      facts,
+      members.map((m) => m.id),
+    ),
+    facts.sizing,
+  );
   if (result.verdict === 'insufficient-data') {
     ctx.insufficientData(result.reason, groupSubject(group));
     return;
@@ -125,9 +193,16 @@ function checkGroup(
       savings: usd(-(recommendation.monthlyCostDeltaUsd ?? 0)),
     },
     evidence: [
-      stat('members sized together', members.length, 'instances', `P${pct} over the pooled per-period CPU maxima of every member`),
+      stat(
+        'members sized together',
+        members.length,
+        'instances',
+        `P${pct} over the pooled per-period CPU maxima of every member`,
+      ),
       ...members.slice(0, 3).flatMap((m) => hostEvidence(facts, m, pct).slice(1)),
-      ...(desired.length > 0 ? [seriesEvidence(facts.series.get(group.id, 'group.desired')!, 'Desired capacity')] : []),
+      ...(desired.length > 0
+        ? [seriesEvidence(facts.series.get(group.id, 'group.desired')!, 'Desired capacity')]
+        : []),
     ],
     severity: severityFor(recommendation.monthlyCostDeltaUsd ?? 0),
     recommendations: [recommendation],
@@ -135,19 +210,37 @@ function checkGroup(
 }
 
 function worthIt(result: SizingResult, instances: number, minSavings: number): boolean {
-  return result.verdict === 'over-provisioned' && result.monthlyDeltaUsd !== null && -result.monthlyDeltaUsd * instances >= minSavings;
+  return (
+    result.verdict === 'over-provisioned' &&
+    result.monthlyDeltaUsd !== null &&
+    -result.monthlyDeltaUsd * instances >= minSavings
+  );
 }
 
 function hostEvidence(facts: Facts, host: Host, pct: number) {
   const cpuMax = facts.series.get(host.id, 'cpu.util.max');
   return cpuMax
     ? [
-        percentileStat(`P${pct} of per-period CPU maxima`, cpuMax.points.map(([, v]) => v), pct, 'percent', cpuMax.stepSec),
+        percentileStat(
+          `P${pct} of per-period CPU maxima`,
+          cpuMax.points.map(([, v]) => v),
+          pct,
+          'percent',
+          cpuMax.stepSec,
+        ),
         seriesEvidence(cpuMax, `${hostLabel(host)} CPU (per-period maximum)`),
       ]
     : [];
 }
 
+function percentileOf(facts: Facts, host: Host, pct: number): number {
+  return percentile(values(facts, host.id, 'cpu.util.max'), pct) ?? 0;
+}
+
 function severityFor(monthlyDeltaUsd: number) {
-  return monthlyDeltaUsd <= -200 ? ('high' as const) : monthlyDeltaUsd <= -25 ? ('medium' as const) : ('low' as const);
+  return monthlyDeltaUsd <= -200
+    ? ('high' as const)
+    : monthlyDeltaUsd <= -25
+      ? ('medium' as const)
+      : ('low' as const);
 }

@@ -6,9 +6,16 @@ import type { Evidence, Host, Subject } from '../../model/index.ts';
 import { rightsize } from '../../recommend/sizing.ts';
 import { defineRule, type RecommendationDraft } from '../define-rule.ts';
 import { percentileStat, sampleSeriesEvidence, seriesEvidence, stat } from '../evidence.ts';
-import { hostSubject, type Facts, type OnHostEntry } from '../facts.ts';
+import { type Facts, hostSubject, type OnHostEntry } from '../facts.ts';
 import type { CpuFacts } from '../onhost/signals.ts';
-import { catalogType, hostLabel, instanceRecommendation, sizingSignals, values, windowLabel } from '../rule-helpers.ts';
+import {
+  catalogType,
+  hostLabel,
+  instanceRecommendation,
+  sizingSignals,
+  values,
+  windowLabel,
+} from '../rule-helpers.ts';
 import { longestRunSec, percentile, rollingMedian, round, secondsWhere } from '../stats.ts';
 
 export const cpuSaturated = defineRule({
@@ -20,13 +27,28 @@ export const cpuSaturated = defineRule({
     requires: [],
     options: z.object({
       threshold: z.number().min(50).max(100).default(90).describe('Busy percent that counts as saturated.'),
-      percentile: z.number().min(50).max(100).default(95).describe('Percentile of per-period CPU that must reach the threshold.'),
-      minPoints: z.number().int().positive().default(12).describe('Cloud points needed to judge (12 = one hour at 300 s).'),
-      sustainedSec: z.number().positive().default(30).describe('On-host: how long busy must stay above the threshold.'),
+      percentile: z
+        .number()
+        .min(50)
+        .max(100)
+        .default(95)
+        .describe('Percentile of per-period CPU that must reach the threshold.'),
+      minPoints: z
+        .number()
+        .int()
+        .positive()
+        .default(12)
+        .describe('Cloud points needed to judge (12 = one hour at 300 s).'),
+      sustainedSec: z
+        .number()
+        .positive()
+        .default(30)
+        .describe('On-host: how long busy must stay above the threshold.'),
     }),
     messages: {
       cloud: '{{host}}: p{{pct}} CPU {{value}} % over {{window}} ({{hours}} h at or above {{threshold}} %)',
-      onhost: '{{host}}: CPUs busy ≥ {{threshold}} % for {{runSec}} s straight, run queue above {{ncpu}} CPUs for {{queuedSec}} s',
+      onhost:
+        '{{host}}: CPUs busy ≥ {{threshold}} % for {{runSec}} s straight, run queue above {{ncpu}} CPUs for {{queuedSec}} s',
       both: '{{host}}: p{{pct}} CPU {{value}} % over {{window}}, and on the host the CPUs stayed ≥ {{threshold}} % busy for {{runSec}} s with a run queue above {{ncpu}} CPUs for {{queuedSec}} s',
     },
     docs: {
@@ -50,7 +72,9 @@ export const cpuSaturated = defineRule({
     for (const host of facts.hosts.filter((h) => h.state === 'running')) {
       const cpu = values(facts, host.id, 'cpu.util');
       const onHost = onHostByHost.get(host.id);
-      const hostVerdict = onHost?.facts.cpu ? judgeOnHost(onHost.facts.cpu, threshold, sustainedSec) : undefined;
+      const hostVerdict = onHost?.facts.cpu
+        ? judgeOnHost(onHost.facts.cpu, threshold, sustainedSec)
+        : undefined;
       if (cpu.length < minPoints && !hostVerdict) {
         ctx.insufficientData(`${cpu.length} CPU points; needs ${minPoints}`, hostSubject(host));
         continue;
@@ -61,8 +85,16 @@ export const cpuSaturated = defineRule({
       if (!cloudSaturated && !hostSaturated) continue;
       const evidence: Evidence[] = [];
       if (cpu.length > 0) {
-        evidence.push(percentileStat(`p${pct} CPU (per-period average)`, cpu, pct, 'percent', facts.window.stepSec));
-        evidence.push(seriesEvidence(facts.series.get(host.id, 'cpu.util.max') ?? facts.series.get(host.id, 'cpu.util')!, 'CPU utilization', { label: `${threshold} %`, value: threshold }));
+        evidence.push(
+          percentileStat(`p${pct} CPU (per-period average)`, cpu, pct, 'percent', facts.window.stepSec),
+        );
+        evidence.push(
+          seriesEvidence(
+            facts.series.get(host.id, 'cpu.util.max') ?? facts.series.get(host.id, 'cpu.util')!,
+            'CPU utilization',
+            { label: 'saturation threshold', value: threshold },
+          ),
+        );
       }
       if (hostVerdict && onHost) evidence.push(...onHostEvidence(onHost, hostVerdict, threshold));
       const hours = round((secondsWhere(cpu, facts.window.stepSec, (v) => v >= threshold) || 0) / 3600, 1);
@@ -94,7 +126,13 @@ export const cpuSaturated = defineRule({
       ctx.report({
         subject: entry.subject,
         messageId: 'onhost',
-        data: { host: entry.subject.name ?? entry.subject.id, threshold, runSec: verdict.runSec, ncpu: verdict.ncpu, queuedSec: verdict.queuedSec },
+        data: {
+          host: entry.subject.name ?? entry.subject.id,
+          threshold,
+          runSec: verdict.runSec,
+          ncpu: verdict.ncpu,
+          queuedSec: verdict.queuedSec,
+        },
         evidence: onHostEvidence(entry, verdict, threshold),
       });
     }
@@ -122,10 +160,34 @@ export function judgeOnHost(cpu: CpuFacts, threshold: number, sustainedSec: numb
 function onHostEvidence(entry: OnHostEntry, verdict: OnHostVerdict, threshold: number): Evidence[] {
   const cpu = entry.facts.cpu!;
   return [
-    stat('on-host longest run at or above the threshold', verdict.runSec, 'seconds', `sysstat cpu-load "all", busy = 100 - idle - iowait`),
-    stat(`on-host seconds with run queue above ${verdict.ncpu} CPUs`, verdict.queuedSec, 'seconds', 'sysstat queue runq-sz'),
-    sampleSeriesEvidence('On-host CPU busy', cpu.timesMs, cpu.busyPct, 'percent', `sysstat (${entry.facts.dir})`, { label: `${threshold} %`, value: threshold }),
-    sampleSeriesEvidence('On-host run queue', cpu.timesMs, cpu.runqSz, 'count', `sysstat queue runq-sz (${entry.facts.dir})`, { label: 'CPUs', value: verdict.ncpu }),
+    stat(
+      'on-host longest run at or above the threshold',
+      verdict.runSec,
+      'seconds',
+      `sysstat cpu-load "all", busy = 100 - idle - iowait`,
+    ),
+    stat(
+      `on-host seconds with run queue above ${verdict.ncpu} CPUs`,
+      verdict.queuedSec,
+      'seconds',
+      'sysstat queue runq-sz',
+    ),
+    sampleSeriesEvidence(
+      'On-host CPU busy',
+      cpu.timesMs,
+      cpu.busyPct,
+      'percent',
+      `sysstat (${entry.facts.dir})`,
+      { label: 'saturation threshold', value: threshold },
+    ),
+    sampleSeriesEvidence(
+      'On-host run queue',
+      cpu.timesMs,
+      cpu.runqSz,
+      'count',
+      `sysstat queue runq-sz (${entry.facts.dir})`,
+      { label: 'CPUs', value: verdict.ncpu },
+    ),
   ];
 }
 
@@ -136,6 +198,8 @@ function upsize(facts: Facts, host: Host): RecommendationDraft | undefined {
   const result = rightsize(current, [...facts.catalog.values()], sizingSignals(facts, [host.id]), sizing);
   if (result.verdict !== 'under-provisioned') return undefined;
   const censored = (percentile(values(facts, host.id, 'cpu.util.max'), 99.5) ?? 0) >= 99;
-  const note = censored ? 'CPU was pinned near 100 %, so the true demand is higher than measured: this is a floor.' : undefined;
+  const note = censored
+    ? 'CPU was pinned near 100 %, so the true demand is higher than measured: this is a floor.'
+    : undefined;
   return instanceRecommendation(result, hostSubject(host) satisfies Subject, 1, sizing.cpuPercentile, note);
 }

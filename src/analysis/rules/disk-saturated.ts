@@ -9,9 +9,17 @@ import { GP3, planGp3, volumeCapacity, volumeMonthlyCost } from '../../recommend
 import { usd } from '../../recommend/money.ts';
 import { defineRule, type RecommendationDraft } from '../define-rule.ts';
 import { sampleSeriesEvidence, seriesEvidence, stat } from '../evidence.ts';
-import { volumeSubject, type Facts, type OnHostEntry } from '../facts.ts';
+import { type Facts, type OnHostEntry, volumeSubject } from '../facts.ts';
 import type { DiskFacts } from '../onhost/signals.ts';
-import { hostLabel, volumeLabel, volumeLoad, volumeSpec, windowLabel } from '../rule-helpers.ts';
+import {
+  hostLabel,
+  saturatedPeriods,
+  VOLUME_SATURATION,
+  volumeLabel,
+  volumeLoad,
+  volumeSpec,
+  windowLabel,
+} from '../rule-helpers.ts';
 import { longestRunSec, mean, percentile, rollingMedian, round, secondsWhere } from '../stats.ts';
 
 export const diskSaturated = defineRule({
@@ -22,22 +30,46 @@ export const diskSaturated = defineRule({
     defaultSeverity: 'high',
     requires: [],
     options: z.object({
-      busyPct: z.number().min(50).max(100).default(90).describe('Busy (or %util) percent that counts as saturated.'),
-      atLimitShare: z.number().min(0.5).max(1).default(0.9).describe('Share of the volume limit that counts as "at the limit".'),
-      minSaturatedHours: z.number().positive().default(1).describe('Cloud: hours saturated before it is a finding.'),
-      queueDepth: z.number().positive().default(1).describe('Average queue that counts as queueing (Netflix: aqu-sz > 1).'),
-      sustainedSec: z.number().positive().default(30).describe('On-host: how long %util and the queue must stay high.'),
+      busyPct: z
+        .number()
+        .min(50)
+        .max(100)
+        .default(VOLUME_SATURATION.busyPct)
+        .describe('Busy (or %util) percent that counts as saturated.'),
+      atLimitShare: z
+        .number()
+        .min(0.5)
+        .max(1)
+        .default(VOLUME_SATURATION.atLimitShare)
+        .describe('Share of the volume limit that counts as "at the limit".'),
+      minSaturatedHours: z
+        .number()
+        .positive()
+        .default(VOLUME_SATURATION.minSaturatedHours)
+        .describe('Cloud: hours saturated before it is a finding.'),
+      queueDepth: z
+        .number()
+        .positive()
+        .default(VOLUME_SATURATION.queueDepth)
+        .describe('Average queue that counts as queueing (Netflix: aqu-sz > 1).'),
+      sustainedSec: z
+        .number()
+        .positive()
+        .default(30)
+        .describe('On-host: how long %util and the queue must stay high.'),
     }),
     messages: {
-      cloud: '{{volume}} was saturated for {{hours}} h over {{window}}: {{limitText}}, queue {{queue}}, busy {{busy}} % of those periods',
-      onhost: '{{host}}: {{device}} at {{util}} % util with a queue of {{queue}} for {{runSec}} s straight (await {{awaitBusy}} ms busy vs {{awaitIdle}} ms idle)',
+      cloud:
+        '{{volume}} was saturated for {{hours}} h over {{window}}: {{limitText}}, queue {{queue}}, busy {{busy}} % of those periods',
+      onhost:
+        '{{host}}: {{device}} at {{util}} % util with a queue of {{queue}} for {{runSec}} s straight (await {{awaitBusy}} ms busy vs {{awaitIdle}} ms idle)',
     },
     docs: {
       rationale:
         'A volume at its IOPS or throughput limit queues requests: latency grows with the queue while the application sees slow writes and reads. ' +
         'The cloud shows the limit being hit (busy time, queue length, ops against provisioned IOPS); the host shows the queue the kernel sees.',
       remediation:
-        'Raise the volume\'s performance (gp3 with provisioned IOPS/throughput, io2 beyond gp3\'s limits), make sure the instance\'s EBS bandwidth is not the cap, ' +
+        "Raise the volume's performance (gp3 with provisioned IOPS/throughput, io2 beyond gp3's limits), make sure the instance's EBS bandwidth is not the cap, " +
         'or reduce small random I/O (batching, larger blocks, buffered writes); local NVMe suits scratch data.',
       sources: [
         'Netflix 60 s analysis: iostat avgqu-sz > 1 can be evidence of saturation, %util > 60 % typically poor performance',
@@ -55,13 +87,7 @@ export const diskSaturated = defineRule({
       const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
       const busy = new Map(facts.series.get(volume.id, 'disk.busy')?.points ?? []);
       const queue = new Map(facts.series.get(volume.id, 'disk.queue')?.points ?? []);
-      const saturatedAt = load.timesMs.filter((t, i) => {
-        const atIops = capacity.iops !== null && load.iops[i]! >= o.atLimitShare * capacity.iops;
-        const atThroughput = capacity.throughputMiBps !== null && load.mibps[i]! >= o.atLimitShare * capacity.throughputMiBps;
-        const queued = (queue.get(t) ?? 0) >= o.queueDepth;
-        const busyNow = (busy.get(t) ?? 0) >= o.busyPct;
-        return (atIops || atThroughput) && (queued || busyNow);
-      });
+      const saturatedAt = saturatedPeriods(facts, volume, o);
       const hours = (saturatedAt.length * facts.window.stepSec) / 3600;
       if (hours < o.minSaturatedHours) continue;
       const at = new Set(saturatedAt);
@@ -69,9 +95,15 @@ export const diskSaturated = defineRule({
       const peakIops = Math.max(...load.iops);
       const peakMiBps = Math.max(...load.mibps);
       const limitText = [
-        capacity.iops !== null ? `${round(percentile(sel(load.iops), 50) ?? 0)} IOPS of ${capacity.iops}` : null,
-        capacity.throughputMiBps !== null ? `${round(percentile(sel(load.mibps), 50) ?? 0, 1)} MiB/s of ${capacity.throughputMiBps}` : null,
-      ].filter(Boolean).join(', ');
+        capacity.iops !== null
+          ? `${round(percentile(sel(load.iops), 50) ?? 0)} IOPS of ${capacity.iops}`
+          : null,
+        capacity.throughputMiBps !== null
+          ? `${round(percentile(sel(load.mibps), 50) ?? 0, 1)} MiB/s of ${capacity.throughputMiBps}`
+          : null,
+      ]
+        .filter(Boolean)
+        .join(', ');
       ctx.report({
         subject: volumeSubject(volume),
         messageId: 'cloud',
@@ -115,30 +147,55 @@ export function judgeDisk(disk: DiskFacts, busyPct: number, queueDepth: number) 
   const util = rollingMedian(s.utilPct);
   const queue = rollingMedian(s.aquSz);
   // Busy and queueing together; or a queue so deep (node-mixin: > 10) that %util no longer matters.
-  const hot = util.map((u, i) => ((u >= busyPct && (queue[i] ?? 0) >= queueDepth) || (queue[i] ?? 0) >= 10 ? 1 : 0));
-  const intervals = s.timesMs.map((t, i) => Math.max(1, Math.round(((s.timesMs[i + 1] ?? t + 1000) - t) / 1000)));
+  const hot = util.map((u, i) =>
+    (u >= busyPct && (queue[i] ?? 0) >= queueDepth) || (queue[i] ?? 0) >= 10 ? 1 : 0,
+  );
+  const intervals = s.timesMs.map((t, i) =>
+    Math.max(1, Math.round(((s.timesMs[i + 1] ?? t + 1000) - t) / 1000)),
+  );
   const busyIdx = hot.flatMap((h, i) => (h ? [i] : []));
   return {
     runSec: longestRunSec(hot, intervals, (v) => v === 1),
     totalSec: secondsWhere(hot, intervals, (v) => v === 1),
     util: mean(busyIdx.map((i) => s.utilPct[i]!)) ?? 0,
     queue: mean(busyIdx.map((i) => s.aquSz[i]!)) ?? 0,
-    awaitBusy: percentile(busyIdx.map((i) => s.awaitMs[i]!), 50),
-    awaitIdle: percentile(s.awaitMs.filter((v, i) => (s.utilPct[i] ?? 100) < 10 && v > 0), 50),
+    awaitBusy: percentile(
+      busyIdx.map((i) => s.awaitMs[i]!),
+      50,
+    ),
+    awaitIdle: percentile(
+      s.awaitMs.filter((v, i) => (s.utilPct[i] ?? 100) < 10 && v > 0),
+      50,
+    ),
   };
 }
 
-function cloudEvidence(facts: Facts, volume: Volume, load: ReturnType<typeof volumeLoad>, iopsLimit: number | null): Evidence[] {
+function cloudEvidence(
+  facts: Facts,
+  volume: Volume,
+  load: ReturnType<typeof volumeLoad>,
+  iopsLimit: number | null,
+): Evidence[] {
   const evidence: Evidence[] = [
     seriesEvidence(
-      { points: load.timesMs.map((t, i) => [t, load.iops[i]!]), stepSec: facts.window.stepSec, unit: 'ops-per-second', source: 'AWS/EBS VolumeReadOps + VolumeWriteOps Sum ÷ period' },
+      {
+        points: load.timesMs.map((t, i) => [t, load.iops[i]!]),
+        stepSec: facts.window.stepSec,
+        unit: 'ops-per-second',
+        source: 'AWS/EBS VolumeReadOps + VolumeWriteOps Sum ÷ period',
+      },
       'IOPS',
       iopsLimit !== null ? { label: 'volume limit', value: iopsLimit } : undefined,
     ),
   ];
-  for (const [metric, label] of [['disk.queue', 'Queue length'], ['disk.busy', 'Busy'], ['disk.burst.balance', 'Burst balance']] as const) {
+  const more = [
+    ['disk.queue', 'Queue length', { label: 'queueing', value: 1 }],
+    ['disk.busy', 'Busy', { label: 'saturation threshold', value: VOLUME_SATURATION.busyPct }],
+    ['disk.burst.balance', 'Burst balance', { label: 'empty', value: 0, bad: 'below' }],
+  ] as const;
+  for (const [metric, label, reference] of more) {
     const series = facts.series.get(volume.id, metric);
-    if (series) evidence.push(seriesEvidence(series, label));
+    if (series) evidence.push(seriesEvidence(series, label, reference));
   }
   return evidence;
 }
@@ -147,8 +204,14 @@ function onHostEvidence(entry: OnHostEntry, disk: DiskFacts, busyPct: number): E
   const s = disk.series;
   const source = `${disk.source} ${disk.device} (${entry.facts.dir})`;
   return [
-    sampleSeriesEvidence(`${disk.device} %util`, s.timesMs, s.utilPct, 'percent', source, { label: `${busyPct} %`, value: busyPct }),
-    sampleSeriesEvidence(`${disk.device} queue (aqu-sz)`, s.timesMs, s.aquSz, 'count', source, { label: 'queueing', value: 1 }),
+    sampleSeriesEvidence(`${disk.device} %util`, s.timesMs, s.utilPct, 'percent', source, {
+      label: 'saturation threshold',
+      value: busyPct,
+    }),
+    sampleSeriesEvidence(`${disk.device} queue (aqu-sz)`, s.timesMs, s.aquSz, 'count', source, {
+      label: 'queueing',
+      value: 1,
+    }),
     sampleSeriesEvidence(`${disk.device} await`, s.timesMs, s.awaitMs, 'milliseconds', source),
     sampleSeriesEvidence(`${disk.device} IOPS`, s.timesMs, s.tps, 'ops-per-second', source),
   ];
@@ -159,7 +222,11 @@ function upgrade(volume: Volume, peakIops: number, peakMiBps: number, basis: str
   const plan = planGp3(volume.sizeGiB, peakIops, peakMiBps, 1.5);
   const steps = [
     { label: 'today', formula: basis, result: volume.type },
-    { label: 'observed peaks (a floor: the volume capped them)', formula: 'max of per-period averages', result: `${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s` },
+    {
+      label: 'observed peaks (a floor: the volume capped them)',
+      formula: 'max of per-period averages',
+      result: `${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s`,
+    },
     ...plan.steps,
   ];
   if (!plan.fits) {
@@ -178,7 +245,8 @@ function upgrade(volume: Volume, peakIops: number, peakMiBps: number, basis: str
   }
   const before = volumeMonthlyCost(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
   const after = volumeMonthlyCost('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps);
-  const delta = before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
+  const delta =
+    before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
   return [
     {
       kind: 'volume',

@@ -19,20 +19,36 @@ export const fdLimit = defineRule({
     defaultSeverity: 'high',
     requires: ['onhost'],
     options: z.object({
-      warnShare: z.number().min(0.1).max(1).default(0.7).describe('Share of the soft limit that warns (node-mixin: 70 %).'),
-      criticalShare: z.number().min(0.1).max(1).default(0.9).describe('Share that is critical (node-mixin and pmie: 90 %).'),
-      headroom: z.number().min(1).default(2).describe('The new soft limit is the observed peak times this, to a power of two.'),
+      warnShare: z
+        .number()
+        .min(0.1)
+        .max(1)
+        .default(0.7)
+        .describe('Share of the soft limit that warns (node-mixin: 70 %).'),
+      criticalShare: z
+        .number()
+        .min(0.1)
+        .max(1)
+        .default(0.9)
+        .describe('Share that is critical (node-mixin and pmie: 90 %).'),
+      headroom: z
+        .number()
+        .min(1)
+        .default(2)
+        .describe('The new soft limit is the observed peak times this, to a power of two.'),
     }),
     messages: {
-      nearLimit: '{{host}}: {{peak}} open file descriptors against a soft limit of {{limit}} ({{share}} %){{emfile}}{{leak}}',
-      emfile: '{{host}}: {{emfileCount}} "Too many open files" errors in the app log; peak {{peak}} descriptors, soft limit {{limit}}{{leak}}',
+      nearLimit:
+        '{{host}}: {{peak}} open file descriptors against a soft limit of {{limit}} ({{share}} %){{emfile}}{{leak}}',
+      emfile:
+        '{{host}}: {{emfileCount}} "Too many open files" errors in the app log; peak {{peak}} descriptors, soft limit {{limit}}{{leak}}',
     },
     docs: {
       rationale:
         'Every socket, file and pipe is a descriptor. At the soft limit accept() and open() fail with EMFILE: new connections are refused or pile up in the listen queue.',
       remediation:
         'If the count grows without levelling off, find the leak (sockets not closed, CLOSE_WAIT piling up) before anything else. ' +
-        'Then raise the soft limit (LimitNOFILE= in the systemd unit, or ulimit -n) above the peak with headroom; systemd\'s default hard limit (524288) allows that without privileges.',
+        "Then raise the soft limit (LimitNOFILE= in the systemd unit, or ulimit -n) above the peak with headroom; systemd's default hard limit (524288) allows that without privileges.",
       sources: [
         cite(sysctlFact('RLIMIT_NOFILE')),
         'node-mixin NodeFileDescriptorLimit (70 % / 90 %): prometheus/node_exporter docs/node-mixin/alerts/alerts.libsonnet @a7dcc3a0154518',
@@ -68,16 +84,42 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
   const slope = fds ? slopePerSec(fds.timesMs, fds.values) : undefined;
   const leaking = fds !== null && slope !== undefined && slope > 0 && isStillRising(fds.values);
   const secondsLeft = leaking && limit > peak ? Math.round((limit - peak) / slope!) : undefined;
-  const leak = leaking ? `; still rising at ${round(slope! * 60, 1)}/min with no plateau (a leak${secondsLeft !== undefined ? `: the limit is ${round(secondsLeft / 60, 1)} min away` : ''})` : '';
+  const leak = leaking
+    ? `; still rising at ${round(slope! * 60, 1)}/min with no plateau (a leak${secondsLeft !== undefined ? `: the limit is ${round(secondsLeft / 60, 1)} min away` : ''})`
+    : '';
   const hostName = entry.host ? hostLabel(entry.host) : (entry.subject.name ?? entry.subject.id);
   const wanted = 2 ** Math.ceil(Math.log2(Math.max(1024, peak * ctx.options.headroom)));
-  const evidence: Evidence[] = [stat('peak open descriptors', peak, 'file-descriptors', 'fds.log (ls /proc/PID/fd | wc -l)')];
+  const evidence: Evidence[] = [
+    stat('peak open descriptors', peak, 'file-descriptors', 'fds.log (ls /proc/PID/fd | wc -l)'),
+  ];
   if (fds) {
-    evidence.push(sampleSeriesEvidence('Open file descriptors', fds.timesMs, fds.values, 'file-descriptors', `fds.log (${entry.facts.dir})`, limit ? { label: 'soft limit', value: limit } : undefined));
+    evidence.push(
+      sampleSeriesEvidence(
+        'Open file descriptors',
+        fds.timesMs,
+        fds.values,
+        'file-descriptors',
+        `fds.log (${entry.facts.dir})`,
+        limit ? { label: 'soft limit', value: limit } : undefined,
+      ),
+    );
   }
-  if (limit) evidence.push({ kind: 'excerpt', label: 'Process limit', source: '/proc/PID/limits', lines: [`Max open files  ${limit}  ${entry.facts.limits?.['Max open files']?.hard ?? '?'}  files`] });
+  if (limit)
+    evidence.push({
+      kind: 'excerpt',
+      label: 'Process limit',
+      source: '/proc/PID/limits',
+      lines: [`Max open files  ${limit}  ${entry.facts.limits?.['Max open files']?.hard ?? '?'}  files`],
+    });
   const emfileLines = (entry.facts.samples.appLog?.events ?? []).filter((e) => e.kind === 'emfile');
-  if (emfileLines.length > 0) evidence.push({ kind: 'excerpt', label: 'EMFILE errors', source: 'app.log', lines: emfileLines.slice(0, 5).map((e) => e.line), totalLines: emfileLines.length });
+  if (emfileLines.length > 0)
+    evidence.push({
+      kind: 'excerpt',
+      label: 'EMFILE errors',
+      source: 'app.log',
+      lines: emfileLines.slice(0, 5).map((e) => e.line),
+      totalLines: emfileLines.length,
+    });
   const recommendations: RecommendationDraft[] = [
     {
       kind: 'ulimit',
@@ -93,7 +135,11 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
           label: 'nofile sizing',
           steps: [
             { label: 'observed peak', formula: 'max of fds.log', result: String(peak) },
-            { label: 'new soft limit', formula: `${peak} × ${ctx.options.headroom}, rounded up to a power of two (at least 1024)`, result: String(wanted) },
+            {
+              label: 'new soft limit',
+              formula: `${peak} × ${ctx.options.headroom}, rounded up to a power of two (at least 1024)`,
+              result: String(wanted),
+            },
           ],
         },
       ],
@@ -105,7 +151,15 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
   ctx.report({
     subject: entry.subject,
     messageId: emfileCount > 0 ? 'emfile' : 'nearLimit',
-    data: { host: hostName, peak, limit: limit || 'unknown', share, emfileCount, emfile: emfileCount > 0 ? `, ${emfileCount} EMFILE errors` : '', leak },
+    data: {
+      host: hostName,
+      peak,
+      limit: limit || 'unknown',
+      share,
+      emfileCount,
+      emfile: emfileCount > 0 ? `, ${emfileCount} EMFILE errors` : '',
+      leak,
+    },
     severity: critical ? 'critical' : 'high',
     evidence,
     recommendations,

@@ -2,12 +2,12 @@
 // above 170 GiB can reach 250 MiB/s, so a naive switch can halve its throughput (the ">170 GiB trap",
 // yugabyte-db#7799). The gp3 IOPS and throughput here are sized from the volume's observed peaks.
 import { z } from 'zod';
-import { usd } from '../../recommend/money.ts';
 import { GP3, planGp3, volumeCapacity, volumeMonthlyCost } from '../../recommend/ebs.ts';
+import { usd } from '../../recommend/money.ts';
 import { defineRule } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
 import { volumeSubject } from '../facts.ts';
-import { volumeLabel, volumeLoad, volumeSpec, windowLabel } from '../rule-helpers.ts';
+import { isSaturated, volumeLabel, volumeLoad, volumeSpec, windowLabel } from '../rule-helpers.ts';
 import { max, round } from '../stats.ts';
 
 export const gp2ToGp3 = defineRule({
@@ -18,11 +18,21 @@ export const gp2ToGp3 = defineRule({
     defaultSeverity: 'low',
     requires: ['inventory', 'metrics'],
     options: z.object({
-      headroomPct: z.number().min(0).max(100).default(20).describe('Added to the observed peak IOPS and throughput.'),
-      minHours: z.number().positive().default(30).describe('Hours of volume data needed (Compute Optimizer: 30 h attached).'),
+      headroomPct: z
+        .number()
+        .min(0)
+        .max(100)
+        .default(20)
+        .describe('Added to the observed peak IOPS and throughput.'),
+      minHours: z
+        .number()
+        .positive()
+        .default(30)
+        .describe('Hours of volume data needed (Compute Optimizer: 30 h attached).'),
     }),
     messages: {
-      plain: '{{volume}}: peaks {{peakIops}} IOPS and {{peakMiBps}} MiB/s over {{window}} fit gp3 at {{iops}} IOPS / {{throughput}} MiB/s; {{cost}}',
+      plain:
+        '{{volume}}: peaks {{peakIops}} IOPS and {{peakMiBps}} MiB/s over {{window}} fit gp3 at {{iops}} IOPS / {{throughput}} MiB/s; {{cost}}',
       trap: '{{volume}} is over 170 GiB and peaked at {{peakMiBps}} MiB/s: a plain switch to gp3 (125 MiB/s) would throttle it; provision {{throughput}} MiB/s ({{cost}})',
     },
     docs: {
@@ -47,9 +57,13 @@ export const gp2ToGp3 = defineRule({
     }
     const headroom = 1 + ctx.options.headroomPct / 100;
     for (const volume of gp2) {
+      if (isSaturated(facts, volume)) continue; // disk-saturated sizes it from the capped peak
       const load = volumeLoad(facts, volume.id);
       if (load.hours < ctx.options.minHours) {
-        ctx.insufficientData(`${round(load.hours)} h of volume data; needs ${ctx.options.minHours} h`, volumeSubject(volume));
+        ctx.insufficientData(
+          `${round(load.hours)} h of volume data; needs ${ctx.options.minHours} h`,
+          volumeSubject(volume),
+        );
         continue;
       }
       const peakIops = max(load.iops) ?? 0;
@@ -59,20 +73,39 @@ export const gp2ToGp3 = defineRule({
       if (!plan.fits) continue; // beyond gp3: disk-saturated says what to do
       const before = volumeMonthlyCost('gp2', volume.sizeGiB, null, null);
       const after = volumeMonthlyCost('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps);
-      const delta = before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
+      const delta =
+        before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
       const trap = volume.sizeGiB > 170 && peakMiBps * headroom > GP3.includedMiBps;
       const storageOnly = volumeMonthlyCost('gp3', volume.sizeGiB, null, null).usd;
-      const storageDelta = storageOnly !== null && before.usd !== null ? usd(storageOnly - before.usd) : 'unknown';
+      const storageDelta =
+        storageOnly !== null && before.usd !== null ? usd(storageOnly - before.usd) : 'unknown';
       const cost =
         delta !== null
           ? `${usd(delta)}/month`
           : `price of ${after.unknown.join(' and ')} not in the bundled catalog (storage alone: ${storageDelta}/month)`;
       const steps = [
-        { label: 'gp2 today', formula: capacity.basis, result: `${capacity.iops} IOPS, ${capacity.throughputMiBps} MiB/s` },
-        { label: 'observed peaks', formula: `max of ${load.points} per-${facts.window.stepSec}-s averages`, result: `${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s` },
+        {
+          label: 'gp2 today',
+          formula: capacity.basis,
+          result: `${capacity.iops} IOPS, ${capacity.throughputMiBps} MiB/s`,
+        },
+        {
+          label: 'observed peaks',
+          formula: `max of ${load.points} per-${facts.window.stepSec}-s averages`,
+          result: `${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s`,
+        },
         ...plan.steps,
-        { label: 'gp2 cost', formula: before.formula, result: before.usd === null ? 'unknown' : `${usd(before.usd)}/month` },
-        { label: 'gp3 cost', formula: after.formula + (after.unknown.length ? ` + ${after.unknown.join(' + ')} (price unknown)` : ''), result: after.usd === null ? 'unknown' : `${usd(after.usd)}/month` },
+        {
+          label: 'gp2 cost',
+          formula: before.formula,
+          result: before.usd === null ? 'unknown' : `${usd(before.usd)}/month`,
+        },
+        {
+          label: 'gp3 cost',
+          formula:
+            after.formula + (after.unknown.length ? ` + ${after.unknown.join(' + ')} (price unknown)` : ''),
+          result: after.usd === null ? 'unknown' : `${usd(after.usd)}/month`,
+        },
       ];
       const burst = facts.series.get(volume.id, 'disk.burst.balance');
       ctx.report({
@@ -89,10 +122,29 @@ export const gp2ToGp3 = defineRule({
         },
         severity: trap ? 'medium' : 'low',
         evidence: [
-          stat('peak IOPS', round(peakIops), 'ops-per-second', `max of per-${facts.window.stepSec}-s averages`),
-          stat('peak throughput', round(peakMiBps, 1), 'mib-per-second', `max of per-${facts.window.stepSec}-s averages`),
-          seriesEvidence({ points: load.timesMs.map((t, i) => [t, load.mibps[i]!]), stepSec: facts.window.stepSec, unit: 'mib-per-second', source: 'AWS/EBS VolumeReadBytes + VolumeWriteBytes Sum ÷ period' }, 'Throughput', { label: 'gp3 included', value: GP3.includedMiBps }),
-          ...(burst ? [seriesEvidence(burst, 'gp2 burst balance', { label: 'empty', value: 0 })] : []),
+          stat(
+            'peak IOPS',
+            round(peakIops),
+            'ops-per-second',
+            `max of per-${facts.window.stepSec}-s averages`,
+          ),
+          stat(
+            'peak throughput',
+            round(peakMiBps, 1),
+            'mib-per-second',
+            `max of per-${facts.window.stepSec}-s averages`,
+          ),
+          seriesEvidence(
+            {
+              points: load.timesMs.map((t, i) => [t, load.mibps[i]!]),
+              stepSec: facts.window.stepSec,
+              unit: 'mib-per-second',
+              source: 'AWS/EBS VolumeReadBytes + VolumeWriteBytes Sum ÷ period',
+            },
+            'Throughput',
+            { label: 'gp3 included', value: GP3.includedMiBps },
+          ),
+          ...(burst ? [seriesEvidence(burst, 'gp2 burst balance', { label: 'empty', value: 0, bad: 'below' })] : []),
         ],
         recommendations: [
           {

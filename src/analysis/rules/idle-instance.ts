@@ -3,11 +3,11 @@
 // Group members are left to the group: an idle member means the group's minimum is too high.
 import { z } from 'zod';
 import type { Host } from '../../model/index.ts';
-import { usd, monthly } from '../../recommend/money.ts';
 import { volumeMonthlyCost } from '../../recommend/ebs.ts';
+import { monthly, usd } from '../../recommend/money.ts';
 import { defineRule } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
-import { hostSubject, type Facts } from '../facts.ts';
+import { type Facts, hostSubject } from '../facts.ts';
 import { catalogType, hostLabel, values, windowLabel } from '../rule-helpers.ts';
 import { fractionWhere, round } from '../stats.ts';
 
@@ -19,20 +19,50 @@ export const idleInstance = defineRule({
     defaultSeverity: 'medium',
     requires: ['inventory', 'metrics'],
     options: z.object({
-      cpuVcpus: z.number().positive().default(0.03).describe('CPU below this many vCPUs counts as idle (GCP).'),
-      cpuShare: z.number().min(0.5).max(1).default(0.97).describe('Share of the time CPU must be idle (GCP: 97 %).'),
-      rxBytesPerSec: z.number().positive().default(2000).describe('Received traffic below this counts as idle (GCP).'),
-      txBytesPerSec: z.number().positive().default(1000).describe('Sent traffic below this counts as idle (GCP).'),
-      netShare: z.number().min(0.5).max(1).default(0.95).describe('Share of the time traffic must be idle (GCP: 95 %).'),
-      minHours: z.number().positive().default(24).describe('Hours of data needed (GCP evaluates after 1 day).'),
+      cpuVcpus: z
+        .number()
+        .positive()
+        .default(0.03)
+        .describe('CPU below this many vCPUs counts as idle (GCP).'),
+      cpuShare: z
+        .number()
+        .min(0.5)
+        .max(1)
+        .default(0.97)
+        .describe('Share of the time CPU must be idle (GCP: 97 %).'),
+      rxBytesPerSec: z
+        .number()
+        .positive()
+        .default(2000)
+        .describe('Received traffic below this counts as idle (GCP).'),
+      txBytesPerSec: z
+        .number()
+        .positive()
+        .default(1000)
+        .describe('Sent traffic below this counts as idle (GCP).'),
+      netShare: z
+        .number()
+        .min(0.5)
+        .max(1)
+        .default(0.95)
+        .describe('Share of the time traffic must be idle (GCP: 95 %).'),
+      minHours: z
+        .number()
+        .positive()
+        .default(24)
+        .describe('Hours of data needed (GCP evaluates after 1 day).'),
     }),
     messages: {
       idle: '{{host}} ({{type}}) was idle for {{window}}: CPU under {{cpuPct}} % ({{cpuVcpus}} vCPU) {{cpuShare}} % of the time, traffic under {{rx}}/{{tx}} B/s {{netShare}} % of it; {{cost}}',
     },
     docs: {
-      rationale: 'An instance that neither computes nor talks is paid for doing nothing. The thresholds are the GCP idle-VM recommender\'s, applied to CloudWatch data.',
-      remediation: 'Confirm with the owner (tags), snapshot what must be kept, then stop or terminate it; a stopped instance still pays for its EBS volumes.',
-      sources: ['GCP idle VM recommendations: https://cloud.google.com/compute/docs/instances/idle-vm-recommendations-overview'],
+      rationale:
+        "An instance that neither computes nor talks is paid for doing nothing. The thresholds are the GCP idle-VM recommender's, applied to CloudWatch data.",
+      remediation:
+        'Confirm with the owner (tags), snapshot what must be kept, then stop or terminate it; a stopped instance still pays for its EBS volumes.',
+      sources: [
+        'GCP idle VM recommendations: https://cloud.google.com/compute/docs/instances/idle-vm-recommendations-overview',
+      ],
     },
   },
   check(facts, ctx) {
@@ -72,7 +102,10 @@ function reportIdle(
   const volumeCosts = volumes.map((v) => volumeMonthlyCost(v.type, v.sizeGiB, v.iops, v.throughputMiBps).usd);
   const volumesUsd = volumeCosts.every((c) => c !== null) ? volumeCosts.reduce((a, b) => a! + b!, 0)! : null;
   const delta = instanceUsd === null ? null : Math.round(-(instanceUsd + (volumesUsd ?? 0)) * 100) / 100;
-  const cost = delta === null ? 'price unknown' : `${usd(delta)}/month if terminated${volumesUsd === null ? ' (volume prices partly unknown, not counted)' : ''}`;
+  const cost =
+    delta === null
+      ? 'price unknown'
+      : `${usd(delta)}/month if terminated${volumesUsd === null ? ' (volume prices partly unknown, not counted)' : ''}`;
   const o = ctx.options;
   const cpuSeries = facts.series.get(host.id, 'cpu.util');
   ctx.report({
@@ -91,9 +124,24 @@ function reportIdle(
       cost,
     },
     evidence: [
-      stat('share of periods with CPU below the idle line', round(shares.cpuIdle * 100, 1), 'percent', `CPU < ${round(shares.cpuLimitPct, 2)} % (= ${o.cpuVcpus} vCPU)`),
-      stat('share of periods with received traffic below the idle line', round(shares.rxIdle * 100, 1), 'percent', `< ${o.rxBytesPerSec} B/s`),
-      stat('share of periods with sent traffic below the idle line', round(shares.txIdle * 100, 1), 'percent', `< ${o.txBytesPerSec} B/s`),
+      stat(
+        'share of periods with CPU below the idle line',
+        round(shares.cpuIdle * 100, 1),
+        'percent',
+        `CPU < ${round(shares.cpuLimitPct, 2)} % (= ${o.cpuVcpus} vCPU)`,
+      ),
+      stat(
+        'share of periods with received traffic below the idle line',
+        round(shares.rxIdle * 100, 1),
+        'percent',
+        `< ${o.rxBytesPerSec} B/s`,
+      ),
+      stat(
+        'share of periods with sent traffic below the idle line',
+        round(shares.txIdle * 100, 1),
+        'percent',
+        `< ${o.txBytesPerSec} B/s`,
+      ),
       ...(cpuSeries ? [seriesEvidence(cpuSeries, 'CPU utilization')] : []),
     ],
     recommendations: [
@@ -108,8 +156,17 @@ function reportIdle(
             kind: 'arithmetic',
             label: 'Cost of keeping it',
             steps: [
-              { label: 'instance', formula: type?.priceUsdPerHour != null ? `$${type.priceUsdPerHour}/h × 730 h` : 'price unknown', result: instanceUsd === null ? 'unknown' : usd(instanceUsd) },
-              { label: 'volumes', formula: volumes.map((v) => `${v.type} ${v.sizeGiB} GiB`).join(' + ') || 'none', result: volumesUsd === null ? 'unknown' : usd(volumesUsd) },
+              {
+                label: 'instance',
+                formula:
+                  type?.priceUsdPerHour != null ? `$${type.priceUsdPerHour}/h × 730 h` : 'price unknown',
+                result: instanceUsd === null ? 'unknown' : usd(instanceUsd),
+              },
+              {
+                label: 'volumes',
+                formula: volumes.map((v) => `${v.type} ${v.sizeGiB} GiB`).join(' + ') || 'none',
+                result: volumesUsd === null ? 'unknown' : usd(volumesUsd),
+              },
             ],
           },
         ],

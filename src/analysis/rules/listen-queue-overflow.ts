@@ -20,19 +20,25 @@ export const listenQueueOverflow = defineRule({
     defaultSeverity: 'high',
     requires: ['onhost'],
     options: z.object({
-      minOverflows: z.number().int().nonnegative().default(1).describe('ListenOverflows over the capture that make a finding (pmie: > 0).'),
+      minOverflows: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(1)
+        .describe('ListenOverflows over the capture that make a finding (pmie: > 0).'),
     }),
     messages: {
       overflow:
         '{{host}}: {{overflows}} connections dropped on a full accept queue ({{listener}} full in {{fullSamples}} of {{samples}} samples, backlog {{backlog}}, bound by {{boundBy}})',
-      counterOnly: '{{host}}: {{overflows}} connections dropped on a full accept queue (TcpExt ListenOverflows; no listen-queue log to name the listener)',
+      counterOnly:
+        '{{host}}: {{overflows}} connections dropped on a full accept queue (TcpExt ListenOverflows; no listen-queue log to name the listener)',
     },
     docs: {
       rationale:
         'A client whose handshake completes while the accept queue is full is dropped; it retries its SYN after 1 s, 3 s, 7 s: connect latency in seconds, then timeouts. ' +
         'The queue holds min(listen() backlog, net.core.somaxconn); a larger backlog is silently capped.',
       remediation:
-        'First give the accept loop capacity (more workers or threads, no blocking work before accept()). Then raise the application\'s backlog ' +
+        "First give the accept loop capacity (more workers or threads, no blocking work before accept()). Then raise the application's backlog " +
         '(gunicorn/uvicorn --backlog, socket.listen(n), socketserver request_queue_size) and keep net.core.somaxconn at least as large, both, ' +
         'because each alone is capped by the other.',
       sources: [
@@ -69,29 +75,59 @@ function report(entry: OnHostEntry, overflows: number, ctx: Parameters<typeof li
       { key: 'end', label: 'end' },
       { key: 'delta', label: 'delta' },
     ],
-    ['TcpExt.ListenOverflows', 'TcpExt.ListenDrops', 'TcpExt.TCPReqQFullDrop', 'TcpExt.SyncookiesSent', 'Tcp.PassiveOpens'].flatMap((key) => {
+    [
+      'TcpExt.ListenOverflows',
+      'TcpExt.ListenDrops',
+      'TcpExt.TCPReqQFullDrop',
+      'TcpExt.SyncookiesSent',
+      'Tcp.PassiveOpens',
+    ].flatMap((key) => {
       const start = samples.netstatStart?.[key];
       const end = samples.netstatEnd?.[key];
-      return start === undefined || end === undefined ? [] : [{ counter: key, start, end, delta: end - start }];
+      return start === undefined || end === undefined
+        ? []
+        : [{ counter: key, start, end, delta: end - start }];
     }),
   );
   if (!listener) {
-    ctx.report({ subject: entry.subject, messageId: 'counterOnly', data: { host: hostName, overflows }, evidence: [counters] });
+    ctx.report({
+      subject: entry.subject,
+      messageId: 'counterOnly',
+      data: { host: hostName, overflows },
+      evidence: [counters],
+    });
     return;
   }
   const backlog = max(listener.sendQ) ?? 0;
   const fullSamples = fullCount(listener);
   const somaxconn = listen.somaxconn;
   // Send-Q of a listener is its effective backlog: equal to somaxconn means the sysctl capped the app.
-  const boundBy = somaxconn !== null && backlog >= somaxconn ? 'net.core.somaxconn' : "the application's listen() backlog";
+  const boundBy =
+    somaxconn !== null && backlog >= somaxconn ? 'net.core.somaxconn' : "the application's listen() backlog";
   const fullSec = Math.max(1, fullSamples);
   const excessPerSec = Math.ceil(overflows / fullSec);
   const wanted = nextPowerOfTwo(backlog + excessPerSec);
   const steps = [
-    { label: 'effective backlog today', formula: `Send-Q of ${listener.address} (min of listen() backlog and somaxconn ${somaxconn ?? '?'})`, result: String(backlog) },
-    { label: 'time the queue was full', formula: `samples with Recv-Q ≥ Send-Q, 1 s apart`, result: `${fullSamples} s` },
-    { label: 'excess arrivals while full', formula: `${overflows} ListenOverflows ÷ ${fullSec} s`, result: `${excessPerSec}/s` },
-    { label: 'backlog that absorbs one second of that excess', formula: `${backlog} + ${excessPerSec}, rounded up to a power of two`, result: String(wanted) },
+    {
+      label: 'effective backlog today',
+      formula: `Send-Q of ${listener.address} (min of listen() backlog and somaxconn ${somaxconn ?? '?'})`,
+      result: String(backlog),
+    },
+    {
+      label: 'time the queue was full',
+      formula: `samples with Recv-Q ≥ Send-Q, 1 s apart`,
+      result: `${fullSamples} s`,
+    },
+    {
+      label: 'excess arrivals while full',
+      formula: `${overflows} ListenOverflows ÷ ${fullSec} s`,
+      result: `${excessPerSec}/s`,
+    },
+    {
+      label: 'backlog that absorbs one second of that excess',
+      formula: `${backlog} + ${excessPerSec}, rounded up to a power of two`,
+      result: String(wanted),
+    },
   ];
   const arithmetic = { kind: 'arithmetic' as const, label: 'Accept-queue sizing', steps };
   const declared = samples.appLog?.declaredBacklog ?? null;
@@ -124,17 +160,29 @@ function report(entry: OnHostEntry, overflows: number, ctx: Parameters<typeof li
   const evidence: Evidence[] = [
     stat('ListenOverflows over the capture', overflows, 'count', '/proc/net/netstat end - start'),
     counters,
-    sampleSeriesEvidence(`Accept queue of ${listener.address} (Recv-Q)`, listener.timesMs, listener.recvQ, 'connections', `ss -ltn (${entry.facts.dir})`, {
-      label: `backlog ${backlog}`,
-      value: backlog,
-    }),
+    sampleSeriesEvidence(
+      `Accept queue of ${listener.address} (Recv-Q)`,
+      listener.timesMs,
+      listener.recvQ,
+      'connections',
+      `ss -ltn (${entry.facts.dir})`,
+      { label: 'backlog', value: backlog },
+    ),
     listenExcerpt(listener),
   ];
   if (somaxconn !== null) evidence.push(excerpt(samples.sysctl, 'net.core.somaxconn'));
   ctx.report({
     subject: entry.subject,
     messageId: 'overflow',
-    data: { host: hostName, overflows, listener: listener.address, fullSamples, samples: listener.recvQ.length, backlog, boundBy },
+    data: {
+      host: hostName,
+      overflows,
+      listener: listener.address,
+      fullSamples,
+      samples: listener.recvQ.length,
+      backlog,
+      boundBy,
+    },
     evidence,
     recommendations,
   });
@@ -152,8 +200,24 @@ function excerpt(sysctl: Record<string, string> | undefined, key: string): Evide
   return { kind: 'excerpt', label: key, source: 'sysctl -a', lines: [`${key} = ${sysctl?.[key] ?? '?'}`] };
 }
 
-function listenExcerpt(listener: { address: string; timesMs: number[]; recvQ: number[]; sendQ: number[] }): Evidence {
+function listenExcerpt(listener: {
+  address: string;
+  timesMs: number[];
+  recvQ: number[];
+  sendQ: number[];
+}): Evidence {
   const full = listener.recvQ.flatMap((q, i) => (q >= listener.sendQ[i]! ? [i] : []));
-  const lines = full.slice(0, 8).map((i) => `${new Date(listener.timesMs[i]!).toISOString().slice(0, 19).replace('T', ' ')} LISTEN ${listener.recvQ[i]} ${listener.sendQ[i]} ${listener.address}`);
-  return { kind: 'excerpt', label: 'Samples with the queue full', source: 'listen-queue.log (ss -ltnH)', lines, totalLines: full.length };
+  const lines = full
+    .slice(0, 8)
+    .map(
+      (i) =>
+        `${new Date(listener.timesMs[i]!).toISOString().slice(0, 19).replace('T', ' ')} LISTEN ${listener.recvQ[i]} ${listener.sendQ[i]} ${listener.address}`,
+    );
+  return {
+    kind: 'excerpt',
+    label: 'Samples with the queue full',
+    source: 'listen-queue.log (ss -ltnH)',
+    lines,
+    totalLines: full.length,
+  };
 }

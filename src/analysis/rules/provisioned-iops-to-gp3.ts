@@ -3,12 +3,12 @@
 // stay as they are here; disk-saturated speaks for volumes at their limit.
 import { z } from 'zod';
 import type { Volume } from '../../model/index.ts';
-import { usd } from '../../recommend/money.ts';
 import { planGp3, volumeCapacity, volumeMonthlyCost } from '../../recommend/ebs.ts';
+import { usd } from '../../recommend/money.ts';
 import { defineRule } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
 import { volumeSubject } from '../facts.ts';
-import { volumeLabel, volumeLoad, volumeSpec, windowLabel } from '../rule-helpers.ts';
+import { isSaturated, volumeLabel, volumeLoad, volumeSpec, windowLabel } from '../rule-helpers.ts';
 import { max, round } from '../stats.ts';
 
 export const provisionedIopsToGp3 = defineRule({
@@ -19,17 +19,29 @@ export const provisionedIopsToGp3 = defineRule({
     defaultSeverity: 'medium',
     requires: ['inventory', 'metrics'],
     options: z.object({
-      headroomPct: z.number().min(0).max(100).default(20).describe('Added to the observed peak IOPS and throughput.'),
-      minHours: z.number().positive().default(30).describe('Hours of volume data needed (Compute Optimizer: 30 h attached).'),
+      headroomPct: z
+        .number()
+        .min(0)
+        .max(100)
+        .default(20)
+        .describe('Added to the observed peak IOPS and throughput.'),
+      minHours: z
+        .number()
+        .positive()
+        .default(30)
+        .describe('Hours of volume data needed (Compute Optimizer: 30 h attached).'),
       overProvisionedShare: z
         .number()
         .min(0.1)
         .max(1)
         .default(0.6)
-        .describe('When the gp3 price is unknown, recommend only if the peak stays below this share of the provisioned IOPS.'),
+        .describe(
+          'When the gp3 price is unknown, recommend only if the peak stays below this share of the provisioned IOPS.',
+        ),
     }),
     messages: {
-      toGp3: '{{volume}}: {{provisioned}} IOPS provisioned, {{peakIops}} IOPS and {{peakMiBps}} MiB/s at peak over {{window}}: gp3 at {{iops}} IOPS / {{throughput}} MiB/s serves it ({{cost}})',
+      toGp3:
+        '{{volume}}: {{provisioned}} IOPS provisioned, {{peakIops}} IOPS and {{peakMiBps}} MiB/s at peak over {{window}}: gp3 at {{iops}} IOPS / {{throughput}} MiB/s serves it ({{cost}})',
     },
     docs: {
       rationale:
@@ -50,9 +62,13 @@ export const provisionedIopsToGp3 = defineRule({
       return;
     }
     for (const volume of volumes) {
+      if (isSaturated(facts, volume)) continue; // disk-saturated sizes it from the capped peak
       const load = volumeLoad(facts, volume.id);
       if (load.hours < ctx.options.minHours) {
-        ctx.insufficientData(`${round(load.hours)} h of volume data; needs ${ctx.options.minHours} h`, volumeSubject(volume));
+        ctx.insufficientData(
+          `${round(load.hours)} h of volume data; needs ${ctx.options.minHours} h`,
+          volumeSubject(volume),
+        );
         continue;
       }
       check(volume, load, ctx.options);
@@ -67,17 +83,38 @@ export const provisionedIopsToGp3 = defineRule({
       const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
       const before = volumeMonthlyCost(volume.type, volume.sizeGiB, volume.iops, null);
       const after = volumeMonthlyCost('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps);
-      const delta = before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
+      const delta =
+        before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
       // Without a known saving, only a volume far below its provisioned IOPS is worth moving.
-      const overProvisioned = capacity.iops !== null && peakIops <= options.overProvisionedShare * capacity.iops;
+      const overProvisioned =
+        capacity.iops !== null && peakIops <= options.overProvisionedShare * capacity.iops;
       if (delta !== null ? delta >= 0 : !overProvisioned) return;
-      const cost = delta !== null ? `${usd(delta)}/month` : `price of ${[...before.unknown, ...after.unknown].join(' and ')} not in the bundled catalog`;
+      const cost =
+        delta !== null
+          ? `${usd(delta)}/month`
+          : `price of ${[...before.unknown, ...after.unknown].join(' and ')} not in the bundled catalog`;
       const steps = [
-        { label: `${volume.type} today`, formula: capacity.basis, result: `${capacity.iops} IOPS, ${capacity.throughputMiBps} MiB/s` },
-        { label: 'observed peaks', formula: `max of ${load.points} per-${facts.window.stepSec}-s averages`, result: `${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s` },
+        {
+          label: `${volume.type} today`,
+          formula: capacity.basis,
+          result: `${capacity.iops} IOPS, ${capacity.throughputMiBps} MiB/s`,
+        },
+        {
+          label: 'observed peaks',
+          formula: `max of ${load.points} per-${facts.window.stepSec}-s averages`,
+          result: `${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s`,
+        },
         ...plan.steps,
-        { label: `${volume.type} cost`, formula: before.formula, result: before.usd === null ? 'unknown' : `${usd(before.usd)}/month` },
-        { label: 'gp3 cost', formula: after.formula, result: after.usd === null ? 'unknown' : `${usd(after.usd)}/month` },
+        {
+          label: `${volume.type} cost`,
+          formula: before.formula,
+          result: before.usd === null ? 'unknown' : `${usd(before.usd)}/month`,
+        },
+        {
+          label: 'gp3 cost',
+          formula: after.formula,
+          result: after.usd === null ? 'unknown' : `${usd(after.usd)}/month`,
+        },
       ];
       const used = capacity.iops ? round((peakIops / capacity.iops) * 100) : null;
       ctx.report({
@@ -95,10 +132,20 @@ export const provisionedIopsToGp3 = defineRule({
         },
         severity: delta !== null && delta <= -200 ? 'high' : 'medium',
         evidence: [
-          stat('peak IOPS', round(peakIops), 'ops-per-second', `max of per-${facts.window.stepSec}-s averages`),
+          stat(
+            'peak IOPS',
+            round(peakIops),
+            'ops-per-second',
+            `max of per-${facts.window.stepSec}-s averages`,
+          ),
           stat('share of provisioned IOPS used at peak', used, 'percent'),
           seriesEvidence(
-            { points: load.timesMs.map((t, i) => [t, load.iops[i]!]), stepSec: facts.window.stepSec, unit: 'ops-per-second', source: 'AWS/EBS VolumeReadOps + VolumeWriteOps Sum ÷ period' },
+            {
+              points: load.timesMs.map((t, i) => [t, load.iops[i]!]),
+              stepSec: facts.window.stepSec,
+              unit: 'ops-per-second',
+              source: 'AWS/EBS VolumeReadOps + VolumeWriteOps Sum ÷ period',
+            },
             'IOPS',
             { label: 'provisioned', value: volume.iops ?? 0 },
           ),

@@ -1,6 +1,10 @@
 import { cpuOverProvisioned } from '../../../src/analysis/rules/cpu-over-provisioned.ts';
 import { diurnal, flat, fleet } from '../../helpers/fleet-builder.ts';
+import { onHostSample } from '../../helpers/onhost.ts';
 import { ruleTester } from '../../helpers/rule-tester.ts';
+
+const starvedPool = await onHostSample('threadpool-starvation');
+const healthy = await onHostSample('healthy');
 
 const bigAndIdleish = () => fleet().host('db-1', { type: 'm6i.4xlarge' }).cpu('db-1', diurnal(3, 9));
 
@@ -18,6 +22,16 @@ ruleTester.run(cpuOverProvisioned, {
       name: 'a 16-vCPU host peaking at 10 % without a memory metric keeps its memory',
       facts: bigAndIdleish(),
       expect: [{ messageId: 'host', subject: 'db-1', recommendation: { kind: 'instance-type', current: 'm6i.4xlarge', costDelta: 'negative' } }],
+    },
+    {
+      name: 'low CPU because the host is starved elsewhere: the resize is held, with no recommendation',
+      facts: bigAndIdleish().withOnHost(starvedPool, 'db-1'),
+      expect: [{ messageId: 'held', subject: 'db-1', severity: 'low', message: /threadpool-starvation/ }],
+    },
+    {
+      name: 'a healthy on-host verdict does not hold it',
+      facts: bigAndIdleish().withOnHost(healthy, 'db-1'),
+      expect: [{ messageId: 'host', subject: 'db-1', recommendation: { kind: 'instance-type', costDelta: 'negative' } }],
     },
     {
       name: 'with memory measured at 20 %, memory shrinks too',

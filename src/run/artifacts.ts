@@ -1,0 +1,65 @@
+// Everything a run collected, as plain JSON: `--save-artifacts DIR` writes it, `--from-artifacts DIR`
+// analyzes it again offline (Lighthouse's -G/-A). Saved artifacts make the best regression fixtures.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ApiCalls } from '../../reports/json/schema.ts';
+import { ConfigError } from '../errors.ts';
+import { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../model/index.ts';
+
+export const ARTIFACTS_FILE = 'artifacts.json';
+export const ARTIFACTS_VERSION = 1;
+
+export const ProviderArtifacts = z.object({
+  provider: ProviderId,
+  hosts: z.array(Host),
+  volumes: z.array(Volume),
+  groups: z.array(Group),
+  /** Instance types the API answered (the bundled catalog is not repeated). */
+  instanceTypes: z.array(InstanceType),
+  series: z.array(MetricSeries),
+  gaps: z.array(Gap),
+  apiCalls: ApiCalls,
+  blindSpots: z.record(z.string(), z.array(z.string())),
+});
+export type ProviderArtifacts = z.infer<typeof ProviderArtifacts>;
+
+export const Artifacts = z.object({
+  artifactsVersion: z.literal(ARTIFACTS_VERSION),
+  mode: z.enum(['live', 'demo']),
+  collectedAt: z.iso.datetime(),
+  window: z.object({ fromMs: z.number(), toMs: z.number(), stepSec: z.number().positive() }),
+  providers: z.array(ProviderArtifacts),
+  /** On-host folders are re-read from these paths on replay. */
+  onHost: z.array(z.object({ dir: z.string(), host: z.string() })),
+});
+export type Artifacts = z.infer<typeof Artifacts>;
+
+export async function saveArtifacts(dir: string, artifacts: Artifacts): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, ARTIFACTS_FILE);
+  await writeFile(file, `${JSON.stringify(artifacts)}\n`);
+  return file;
+}
+
+export async function loadArtifacts(dir: string): Promise<Artifacts> {
+  const file = join(dir, ARTIFACTS_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new ConfigError('no artifacts.json here (write one with --save-artifacts)', file);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`not JSON: ${(error as Error).message}`, file);
+  }
+  const parsed = Artifacts.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(issue.message, file, undefined, issue.path.join('.'));
+  }
+  return parsed.data;
+}

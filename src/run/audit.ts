@@ -1,0 +1,191 @@
+// `fleetlens audit`: collect every configured provider (or replay saved artifacts), read the mapped
+// on-host folders, run the rules, and assemble the AnalysisResult the writers render.
+import { randomUUID } from 'node:crypto';
+import { providerFactories, type AdapterOptions } from '../../providers/index.ts';
+import type { MetricWindow } from '../../providers/types.ts';
+import { type AnalysisResult, type ReportHost, SCHEMA_VERSION } from '../../reports/json/schema.ts';
+import { runRules, validateRuleSettings } from '../analysis/engine.ts';
+import { indexSeries, type Facts, type FactKey, type OnHostEntry } from '../analysis/facts.ts';
+import { rules } from '../analysis/rules/index.ts';
+import { summarize } from '../analysis/stats.ts';
+import { parseDurationMs } from '../config/duration.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { Logger } from '../log.ts';
+import type { Gap, Host, InstanceType, MetricName, Severity } from '../model/index.ts';
+import { packageVersion } from '../paths.ts';
+import { bundledCatalog } from '../../providers/aws/catalog.ts';
+import { type Artifacts, loadArtifacts, type ProviderArtifacts, saveArtifacts } from './artifacts.ts';
+import { collectProvider } from './collect.ts';
+import { analyzeOnHostDir, isoOrNull, onHostEntry, type OnHostResult } from './onhost.ts';
+
+export interface AuditOptions {
+  loaded: LoadedConfig;
+  mode: 'live' | 'demo';
+  log: Logger;
+  now?: () => number;
+  /** `--since` from the command line; overrides the config's `since`. */
+  since?: string;
+  eventMultiplier?: number | null;
+  saveArtifactsDir?: string;
+  fromArtifactsDir?: string;
+  adapterOptions?: AdapterOptions;
+  signal?: AbortSignal;
+}
+
+export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
+  const startedMs = Date.now();
+  const { config, file, locate } = options.loaded;
+  validateRuleSettings(rules, { byId: config.rules, file, locate });
+
+  const artifacts = options.fromArtifactsDir
+    ? await loadArtifacts(options.fromArtifactsDir)
+    : await collect(options, windowFor(options));
+  if (options.saveArtifactsDir && !options.fromArtifactsDir) {
+    const path = await saveArtifacts(options.saveArtifactsDir, artifacts);
+    options.log.info({ path }, 'artifacts saved');
+  }
+
+  const catalog = new Map<string, InstanceType>(bundledCatalog().map((t) => [t.name, t]));
+  for (const provider of artifacts.providers) for (const t of provider.instanceTypes) catalog.set(t.name, t);
+  const hosts = artifacts.providers.flatMap((p) => p.hosts);
+  const series = artifacts.providers.flatMap((p) => p.series);
+  const gaps: Gap[] = artifacts.providers.flatMap((p) => p.gaps);
+
+  const onHost = await readOnHost(artifacts.onHost, hosts, gaps, options.log);
+  const unavailable: Facts['unavailable'] = {};
+  if (artifacts.providers.length > 0 && hosts.length === 0) unavailable.inventory = describeGaps(gaps, 'no instances listed');
+  if (hosts.length > 0 && series.length === 0) unavailable.metrics = describeGaps(gaps, 'no metric series returned');
+  const facts: Facts = {
+    window: artifacts.window,
+    hosts,
+    volumes: artifacts.providers.flatMap((p) => p.volumes),
+    groups: artifacts.providers.flatMap((p) => p.groups),
+    catalog,
+    series: indexSeries(series),
+    onHost: onHost.map((r) => r.entry),
+    sizing: config.sizing,
+    unavailable: unavailable satisfies Partial<Record<FactKey, string>>,
+  };
+  const judged = runRules(rules, facts, { byId: config.rules, file, locate });
+
+  const reportHosts = hosts.map((host) => reportHost(host, facts, artifacts, onHost));
+  const finishedMs = Date.now();
+  const findingsBySeverity: Record<Severity, number> = { info: 0, low: 0, medium: 0, high: 0, critical: 0 };
+  for (const f of judged.findings) findingsBySeverity[f.severity] += 1;
+  const known = judged.recommendations.filter((r) => r.monthlyCostDeltaUsd !== null);
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    run: {
+      id: randomUUID(),
+      tool: { name: 'fleetlens', version: packageVersion },
+      mode: options.fromArtifactsDir ? 'artifacts' : options.mode,
+      startedAt: new Date(startedMs).toISOString(),
+      finishedAt: new Date(finishedMs).toISOString(),
+      durationMs: finishedMs - startedMs,
+      window: { from: new Date(artifacts.window.fromMs).toISOString(), to: new Date(artifacts.window.toMs).toISOString(), stepSec: artifacts.window.stepSec },
+      providers: artifacts.providers.map((p) => p.provider),
+      apiCalls: Object.fromEntries(artifacts.providers.map((p) => [p.provider, p.apiCalls])),
+      eventMultiplier: options.eventMultiplier ?? null,
+      rules: judged.runs,
+      summary: {
+        hosts: hosts.length,
+        findingsBySeverity,
+        recommendations: judged.recommendations.length,
+        monthlyCostDeltaUsd: Math.round(known.reduce((sum, r) => sum + r.monthlyCostDeltaUsd!, 0) * 100) / 100,
+        recommendationsWithUnknownCost: judged.recommendations.length - known.length,
+        gaps: gaps.length,
+      },
+    },
+    hosts: reportHosts,
+    groups: facts.groups.slice(),
+    findings: judged.findings,
+    recommendations: judged.recommendations,
+    gaps,
+  };
+}
+
+function windowFor(options: AuditOptions): MetricWindow {
+  const { config } = options.loaded;
+  const stepSec = config.periodSec;
+  const sinceMs = parseDurationMs(options.since ?? config.since) ?? 14 * 86_400_000;
+  // CloudWatch aligns periods to the clock; a window on period boundaries gets whole periods.
+  const toMs = Math.floor((options.now ?? Date.now)() / (stepSec * 1000)) * stepSec * 1000;
+  return { fromMs: toMs - sinceMs, toMs, stepSec };
+}
+
+async function collect(options: AuditOptions, window: MetricWindow): Promise<Artifacts> {
+  const { config } = options.loaded;
+  const providers: ProviderArtifacts[] = [];
+  if (config.providers.aws) {
+    const adapter = providerFactories.aws(options.adapterOptions ?? {});
+    providers.push(await collectProvider(adapter, config.providers.aws, window, options.log, options.signal));
+  }
+  return {
+    artifactsVersion: 1,
+    mode: options.mode,
+    collectedAt: new Date().toISOString(),
+    window,
+    providers,
+    onHost: config.onHost.map((m) => ({ dir: m.dir, host: m.host })),
+  };
+}
+
+interface MappedOnHost {
+  mapping: { dir: string; host: string };
+  result: OnHostResult;
+  entry: OnHostEntry;
+}
+
+async function readOnHost(mappings: Artifacts['onHost'], hosts: readonly Host[], gaps: Gap[], log: Logger): Promise<MappedOnHost[]> {
+  const results: MappedOnHost[] = [];
+  for (const mapping of mappings) {
+    const host = hosts.find((h) => h.id === mapping.host) ?? hosts.find((h) => h.name === mapping.host) ?? null;
+    if (!host) {
+      gaps.push({ provider: 'config', what: `on-host folder ${mapping.dir}`, kind: 'not-found', message: `onHost host "${mapping.host}" matches no listed instance id or Name; the folder was judged on its own` });
+    }
+    const result = await analyzeOnHostDir(mapping.dir);
+    const subject = host ? { provider: host.provider, kind: 'host' as const, id: host.id, name: host.name } : undefined;
+    for (const gap of result.facts.samples.gaps) {
+      gaps.push({ provider: 'onhost', what: `on-host file ${gap.file}`, kind: gap.kind === 'unrecognised' ? 'bad-sample' : gap.kind, message: gap.message, file: `${mapping.dir}/${gap.file}`, ...(gap.line ? { line: gap.line } : {}), ...(subject ? { subject } : {}) });
+    }
+    log.info({ dir: mapping.dir, host: host?.id ?? null, primary: result.classification.primary }, 'on-host folder diagnosed');
+    results.push({ mapping, result, entry: onHostEntry(result, host) });
+  }
+  return results;
+}
+
+const STAT_METRICS: MetricName[] = ['cpu.util', 'cpu.util.max', 'mem.used', 'net.in.bytes', 'net.out.bytes'];
+
+function reportHost(host: Host, facts: Facts, artifacts: Artifacts, onHost: readonly MappedOnHost[]): ReportHost {
+  const mapped = onHost.find((m) => m.entry.host?.id === host.id);
+  const spots = artifacts.providers.find((p) => p.provider === host.provider)?.blindSpots[host.id] ?? [];
+  const cpu = mapped?.result.facts.cpu;
+  const fills: Record<string, boolean> = {
+    memory: (cpu?.memUsedPct ?? []).some(Number.isFinite),
+    iowait: (cpu?.iowaitPct ?? []).some(Number.isFinite),
+    steal: (cpu?.stealPct ?? []).some(Number.isFinite),
+  };
+  return {
+    ...host,
+    volumes: facts.volumes.filter((v) => host.volumeIds.includes(v.id)),
+    priceUsdPerHour: facts.catalog.get(host.instanceType)?.priceUsdPerHour ?? null,
+    stats: STAT_METRICS.flatMap((metric) => {
+      const series = facts.series.get(host.id, metric);
+      if (!series) return [];
+      return [{ metric, unit: series.unit, ...summarize(series.points.map(([, v]) => v)) }];
+    }),
+    onHost: mapped
+      ? {
+          sampleDir: mapped.mapping.dir,
+          primary: mapped.result.classification.primary,
+          confidence: mapped.result.classification.confidence,
+          window: { from: isoOrNull(mapped.result.facts.window?.fromMs), to: isoOrNull(mapped.result.facts.window?.toMs) },
+        }
+      : null,
+    blindSpots: spots.map((dimension) => ({ dimension, filledByOnHost: fills[dimension] ?? false })),
+  };
+}
+
+function describeGaps(gaps: readonly Gap[], fallback: string): string {
+  return gaps.length > 0 ? gaps.map((g) => `${g.what}: ${g.kind}`).slice(0, 3).join('; ') : fallback;
+}

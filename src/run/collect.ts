@@ -1,0 +1,85 @@
+// Collection for one provider: inventory, then catalog, then metrics, each through call(); a failed
+// step is a gap and the next step works with what there is. Counts the calls and their minimum.
+import type { ApiCalls } from '../../reports/json/schema.ts';
+import type { Inventory, MetricWindow, ObservedCounts, ProviderAdapter } from '../../providers/types.ts';
+import type { Logger } from '../log.ts';
+import { createCaller } from '../net/call.ts';
+import type { ProviderArtifacts } from './artifacts.ts';
+
+export async function collectProvider<Config>(
+  adapter: ProviderAdapter<Config>,
+  config: Config,
+  window: MetricWindow,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<ProviderArtifacts> {
+  const call = createCaller({
+    provider: adapter.id,
+    limits: adapter.limits,
+    toProviderError: adapter.toProviderError,
+    log,
+    ...(adapter.retry ? { retry: adapter.retry } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  const observed: ObservedCounts = {};
+  const ctx = {
+    config,
+    call,
+    log,
+    window,
+    observe: (what: string, region: string, count: number) => {
+      observed[what] ??= {};
+      observed[what][region] = (observed[what][region] ?? 0) + count;
+    },
+    ...(signal ? { signal } : {}),
+  };
+  try {
+    const started = performance.now();
+    const inventory = await adapter.inventory(ctx);
+    log.info({ provider: adapter.id, hosts: inventory.value.hosts.length, volumes: inventory.value.volumes.length, groups: inventory.value.groups.length }, 'inventory listed');
+    const catalog = await adapter.catalog(ctx, inventory.value);
+    fillSpecs(inventory.value, catalog.value);
+    const metrics = await adapter.metrics(ctx, inventory.value, catalog.value);
+    log.info({ provider: adapter.id, series: metrics.value.length, ms: Math.round(performance.now() - started) }, 'metrics fetched');
+    const blindSpots = Object.fromEntries(inventory.value.hosts.map((host) => [host.id, adapter.blindSpots(host, metrics.value)]));
+    return {
+      provider: adapter.id,
+      ...inventory.value,
+      instanceTypes: catalog.value.filter((t) => t.source === 'api'),
+      series: metrics.value,
+      gaps: [...inventory.gaps, ...catalog.gaps, ...metrics.gaps],
+      apiCalls: apiCalls(call.stats(), adapter.minimumCalls(window, observed)),
+      blindSpots,
+    };
+  } finally {
+    adapter.dispose();
+  }
+}
+
+/** vCPU and memory of each host from the catalog entry of its type. */
+export function fillSpecs(inventory: Inventory, catalog: readonly { name: string; vcpu: number; memoryMiB: number }[]): void {
+  const byName = new Map(catalog.map((t) => [t.name, t]));
+  for (const host of inventory.hosts) {
+    const type = byName.get(host.instanceType);
+    host.vcpu ??= type?.vcpu ?? null;
+    host.memoryMiB ??= type?.memoryMiB ?? null;
+  }
+}
+
+function apiCalls(stats: ReturnType<ReturnType<typeof createCaller>['stats']>, minimum: Record<string, number>): ApiCalls {
+  const operations = new Set([...Object.keys(stats), ...Object.keys(minimum)]);
+  const byOperation: ApiCalls['byOperation'] = {};
+  for (const op of [...operations].sort()) {
+    const s = stats[op] ?? { made: 0, retries: 0, failed: 0 };
+    byOperation[op] = { ...s, minimum: minimum[op] ?? null };
+  }
+  const sum = (f: (s: { made: number; retries: number; failed: number }) => number) =>
+    Object.values(stats).reduce((total, s) => total + f(s), 0);
+  return {
+    made: sum((s) => s.made),
+    minimum: Object.values(minimum).reduce((a, b) => a + b, 0),
+    retries: sum((s) => s.retries),
+    failed: sum((s) => s.failed),
+    byOperation,
+  };
+}
