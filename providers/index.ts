@@ -1,8 +1,9 @@
 // The provider registry: one entry per folder under providers/ (test/meta/registry.test.ts checks it).
-import type { ProviderId } from '../src/model/index.ts';
-import { createAwsAdapter } from './aws/index.ts';
-import type { AwsClientOptions } from './aws/clients.ts';
+
 import type { AwsConfig } from '../src/config/schema.ts';
+import type { ProviderId } from '../src/model/index.ts';
+import type { AwsClientOptions } from './aws/clients.ts';
+import { createAwsAdapter } from './aws/index.ts';
 import type { ProviderAdapter } from './types.ts';
 
 export interface AdapterOptions {

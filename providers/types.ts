@@ -56,7 +56,14 @@ export interface ProviderAdapter<Config = unknown> {
 }
 
 /** A dimension the provider could not report for a host (memory without an agent, OVH disk IOPS). */
-export type BlindSpot = 'memory' | 'iowait' | 'steal' | 'disk-iops' | 'disk-queue' | 'burst-balance' | 'network-packets';
+export type BlindSpot =
+  | 'memory'
+  | 'iowait'
+  | 'steal'
+  | 'disk-iops'
+  | 'disk-queue'
+  | 'burst-balance'
+  | 'network-packets';
 
 /** What `observe` recorded: per item kind (`instances`, `series`, ...), per region, a count. */
 export type ObservedCounts = Record<string, Record<string, number>>;

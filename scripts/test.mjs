@@ -39,7 +39,9 @@ try {
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   // A file that fails to load has no test results of its own: count it as a failure.
-  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0);
+  const brokenFiles = report.testResults.filter(
+    (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  );
   failed += brokenFiles.length;
 } catch {
   failed += 1;

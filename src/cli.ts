@@ -3,9 +3,9 @@
 // Exit codes: 0 done; 2 usage or config error; 3 findings at or above --fail-on; 1 a bug (stack printed).
 import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { Severity, severityRank } from './model/index.ts';
 import { ConfigError, isKnownError } from './errors.ts';
 import { createLogger } from './log.ts';
+import { Severity, severityRank } from './model/index.ts';
 import { packageVersion } from './paths.ts';
 
 // The pinned SDK warns that *future* releases need Node 22 (README: "Node version"); not the user's concern per run.
@@ -23,20 +23,36 @@ const program = new Command()
 
 program
   .command('audit')
-  .description('Inventory and metrics from every configured provider, on-host samples, analysis, recommendations, reports')
+  .description(
+    'Inventory and metrics from every configured provider, on-host samples, analysis, recommendations, reports',
+  )
   .option('--config <file>', 'fleetlens.yaml to read', 'fleetlens.yaml')
   .option('--demo', 'run against the built-in mock clouds and bundled samples: no credentials, no network')
-  .option('--since <duration>', "how far back to read metrics (e.g. 14d, 36h); default: the config's since (14d)")
+  .option(
+    '--since <duration>',
+    "how far back to read metrics (e.g. 14d, 36h); default: the config's since (14d)",
+  )
   .option('--format <list>', 'report formats, comma-separated: md,json', 'md,json')
-  .option('--out <dir>', 'folder for report.md / report.json, or - for stdout (one format)', 'fleetlens-report')
-  .addOption(new Option('--fail-on <severity>', 'exit 3 when a finding is at or above this severity').choices(Severity.options))
+  .option(
+    '--out <dir>',
+    'folder for report.md / report.json, or - for stdout (one format)',
+    'fleetlens-report',
+  )
+  .addOption(
+    new Option('--fail-on <severity>', 'exit 3 when a finding is at or above this severity').choices(
+      Severity.options,
+    ),
+  )
   .option('--save-artifacts <dir>', 'also write everything collected, for --from-artifacts')
   .option('--from-artifacts <dir>', 'analyze saved artifacts instead of calling the clouds')
   .action(async (options) => {
     const log = createLogger();
     const { runAuditCommand } = await import('./run/audit-command.ts');
     const result = await runAuditCommand(options, log);
-    if (options.failOn && result.findings.some((f) => severityRank[f.severity] >= severityRank[options.failOn!])) {
+    if (
+      options.failOn &&
+      result.findings.some((f) => severityRank[f.severity] >= severityRank[options.failOn!])
+    ) {
       log.warn({ failOn: options.failOn }, 'findings at or above --fail-on');
       process.exitCode = 3;
     }
@@ -44,9 +60,13 @@ program
 
 program
   .command('diagnose')
-  .description('On-host only: names what limits the host for each folder of on-host files (sysstat, ss, /proc, logs)')
+  .description(
+    'On-host only: names what limits the host for each folder of on-host files (sysstat, ss, /proc, logs)',
+  )
   .argument('<dir...>', 'folders of on-host files')
-  .addOption(new Option('--format <format>', 'md or json').choices(['md', 'json'] as const).default('md' as const))
+  .addOption(
+    new Option('--format <format>', 'md or json').choices(['md', 'json'] as const).default('md' as const),
+  )
   .action(async (dirs, options) => {
     for (const dir of dirs) {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError('no such folder', dir);
@@ -79,7 +99,8 @@ program
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('expected a port number');
   return port;
 }
 
@@ -102,6 +123,8 @@ function exitCodeFor(error: unknown): number {
     process.stderr.write(`fleetlens: ${error.describe()}\n`);
     return 1;
   }
-  process.stderr.write(`fleetlens: internal error (a bug; please report it with this stack)\n${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(
+    `fleetlens: internal error (a bug; please report it with this stack)\n${error instanceof Error ? error.stack : String(error)}\n`,
+  );
   return 1;
 }

@@ -16,7 +16,8 @@ export class ConfigError extends Error {
   describe(): string {
     const where = [this.file, this.line].filter((part) => part !== undefined).join(':');
     const key = this.key ? `${this.key}: ` : '';
-    return where ? `${where} ${key}${this.message}` : `${key}${this.message}`;
+    if (!where) return `${key}${this.message}`;
+    return this.key ? `${where} ${key}${this.message}` : `${where}: ${this.message}`;
   }
 }
 
@@ -63,7 +64,9 @@ export class SampleError extends Error {
   }
 
   describe(): string {
-    return this.line === undefined ? `${this.file}: ${this.message}` : `${this.file}:${this.line}: ${this.message}`;
+    return this.line === undefined
+      ? `${this.file}: ${this.message}`
+      : `${this.file}:${this.line}: ${this.message}`;
   }
 }
 

@@ -1,7 +1,7 @@
 // Instance-type specs: DescribeInstanceTypes for the types in use (≤ 100 names per call,
 // providers.md §1.2), merged over the bundled catalog, which is also the only source of prices
 // (the API carries none) and the offline fallback when the call fails.
-import { DescribeInstanceTypesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
+import { type _InstanceType, DescribeInstanceTypesCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import type { AwsConfig } from '../../src/config/schema.ts';
 import type { Gap, InstanceType } from '../../src/model/index.ts';
@@ -34,15 +34,19 @@ export async function listInstanceTypes(
   const regions = [...new Set(inventory.hosts.map((host) => host.region))];
   await Promise.all(
     regions.map(async (region) => {
-      const names = [...new Set(inventory.hosts.filter((h) => h.region === region).map((h) => h.instanceType))].sort();
+      const names = [
+        ...new Set(inventory.hosts.filter((h) => h.region === region).map((h) => h.instanceType)),
+      ].sort();
       ctx.observe('instance-types', region, names.length);
       const { ec2 } = clients.forRegion(region);
       for (let start = 0; start < names.length; start += TYPES_PER_CALL) {
         // NOTE: the SDK types InstanceTypes as a closed union; the names come from the API itself.
         const batch = names.slice(start, start + TYPES_PER_CALL) as _InstanceType[];
         try {
-          const out = await ctx.call({ bucket: 'ec2', operation: 'ec2.DescribeInstanceTypes', region }, (signal) =>
-            ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: batch }), { abortSignal: signal }),
+          const out = await ctx.call(
+            { bucket: 'ec2', operation: 'ec2.DescribeInstanceTypes', region },
+            (signal) =>
+              ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: batch }), { abortSignal: signal }),
           );
           for (const api of parseList(ctx, Ec2InstanceType, out.InstanceTypes ?? [], 'instance types')) {
             byName.set(api.InstanceType, fromApi(api, byName.get(api.InstanceType)));

@@ -41,7 +41,15 @@ const UNAVAILABLE = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
 ]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
 
 interface AwsLikeError {
   name?: string;
@@ -78,7 +86,8 @@ function describe(e: Error & AwsLikeError, kind: ProviderErrorKind): string {
   if (e.name === 'CredentialsProviderError') {
     return 'no AWS credentials found (environment, shared config/credentials files, SSO, container or instance role)';
   }
-  const text = e.message && e.message !== 'UnknownError' ? e.message : `HTTP ${e.$metadata?.httpStatusCode ?? '?'}`;
+  const text =
+    e.message && e.message !== 'UnknownError' ? e.message : `HTTP ${e.$metadata?.httpStatusCode ?? '?'}`;
   const name = e.name && e.name !== 'Error' && !text.startsWith(e.name) ? `${e.name}: ` : '';
   const hint = kind === 'bad-response' && e.$response ? ' (the response body could not be read)' : '';
   return redactSecrets(`${name}${firstLine(text)}${hint}`).slice(0, 300);

@@ -8,9 +8,13 @@ import { listInstanceTypes, TYPES_PER_CALL } from './catalog.ts';
 import { type AwsClientFactory, type AwsClientOptions, createClientFactory } from './clients.ts';
 import { toProviderError } from './errors.ts';
 import { listInventory, PAGE_SIZE } from './inventory.ts';
-import { fetchMetrics, minimumMetricCalls } from './metrics.ts';
+import { fetchMetrics, LIST_METRICS_PAGE, minimumMetricCalls } from './metrics.ts';
 
-const AGENT_DIMENSIONS: Record<string, BlindSpot> = { 'mem.used': 'memory', 'cpu.iowait': 'iowait', 'cpu.steal': 'steal' };
+const AGENT_DIMENSIONS: Record<string, BlindSpot> = {
+  'mem.used': 'memory',
+  'cpu.iowait': 'iowait',
+  'cpu.steal': 'steal',
+};
 
 export function createAwsAdapter(options: AwsClientOptions = {}): ProviderAdapter<AwsConfigType> {
   let clients: AwsClientFactory | undefined;
@@ -22,15 +26,33 @@ export function createAwsAdapter(options: AwsClientOptions = {}): ProviderAdapte
     limits: {
       // EC2 non-mutating actions: token bucket of 100, refilled at 20 per second, per account and region.
       // https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html
-      ec2: { concurrency: 10, requestsPerInterval: 20, intervalMs: 1_000, source: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html' },
+      ec2: {
+        concurrency: 10,
+        requestsPerInterval: 20,
+        intervalMs: 1_000,
+        source: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html',
+      },
       // GetMetricData: 50 transactions per second per account and region.
       // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html
-      'cloudwatch.GetMetricData': { concurrency: 10, requestsPerInterval: 50, intervalMs: 1_000, source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html' },
+      'cloudwatch.GetMetricData': {
+        concurrency: 10,
+        requestsPerInterval: 50,
+        intervalMs: 1_000,
+        source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html',
+      },
       // ListMetrics: 25 transactions per second (same quotas page).
-      cloudwatch: { concurrency: 5, requestsPerInterval: 25, intervalMs: 1_000, source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html' },
+      cloudwatch: {
+        concurrency: 5,
+        requestsPerInterval: 25,
+        intervalMs: 1_000,
+        source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html',
+      },
       // Auto Scaling publishes no per-action rate for Describe calls; a few calls per region, one at a time,
       // with throttling errors retried. https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html
-      autoscaling: { concurrency: 2, source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html' },
+      autoscaling: {
+        concurrency: 2,
+        source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html',
+      },
     },
     toProviderError,
     inventory: (ctx) => listInventory(ctx, clientsFor(ctx.config)),
@@ -46,9 +68,13 @@ export function createAwsAdapter(options: AwsClientOptions = {}): ProviderAdapte
 }
 
 /** providers.md §6, per operation, from what the listings returned in each region. */
-export function minimumAwsCalls(window: Parameters<ProviderAdapter['minimumCalls']>[0], observed: ObservedCounts) {
+export function minimumAwsCalls(
+  window: Parameters<ProviderAdapter['minimumCalls']>[0],
+  observed: ObservedCounts,
+) {
   const regions = Object.keys(observed.instances ?? {});
-  const sum = (f: (region: string) => number, over = regions) => over.reduce((total, region) => total + f(region), 0);
+  const sum = (f: (region: string) => number, over = regions) =>
+    over.reduce((total, region) => total + f(region), 0);
   const count = (what: string, region: string) => observed[what]?.[region] ?? 0;
   const pages = (items: number, pageSize: number) => Math.max(1, Math.ceil(items / pageSize));
   const metricRegions = Object.keys(observed.series ?? {});
@@ -56,13 +82,18 @@ export function minimumAwsCalls(window: Parameters<ProviderAdapter['minimumCalls
     'ec2.DescribeInstances': sum((r) => pages(count('instances', r), PAGE_SIZE.instances)),
     'ec2.DescribeVolumes': sum((r) => pages(count('volumes', r), PAGE_SIZE.volumes)),
     'autoscaling.DescribeAutoScalingGroups': sum((r) => pages(count('groups', r), PAGE_SIZE.groups)),
-    'ec2.DescribeInstanceTypes': sum((r) => Math.ceil(count('instance-types', r) / TYPES_PER_CALL), Object.keys(observed['instance-types'] ?? {})),
-    'cloudwatch.ListMetrics': sum((r) => pages(count('agent-metrics', r), 500), metricRegions),
+    'ec2.DescribeInstanceTypes': sum(
+      (r) => Math.ceil(count('instance-types', r) / TYPES_PER_CALL),
+      Object.keys(observed['instance-types'] ?? {}),
+    ),
+    'cloudwatch.ListMetrics': sum((r) => pages(count('agent-metrics', r), LIST_METRICS_PAGE), metricRegions),
     'cloudwatch.GetMetricData': sum((r) => minimumMetricCalls(count('series', r), window), metricRegions),
   };
 }
 
 function agentBlindSpots(hostId: string, series: readonly MetricSeries[]): BlindSpot[] {
   const present = new Set(series.filter((s) => s.subjectId === hostId).map((s) => s.metric));
-  return Object.entries(AGENT_DIMENSIONS).flatMap(([metric, spot]) => (present.has(metric as MetricSeries['metric']) ? [] : [spot]));
+  return Object.entries(AGENT_DIMENSIONS).flatMap(([metric, spot]) =>
+    present.has(metric as MetricSeries['metric']) ? [] : [spot],
+  );
 }

@@ -3,10 +3,10 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, DescribeVolumesCommand, type Filter } from '@aws-sdk/client-ec2';
 import type { z } from 'zod';
+import type { AwsConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type { Gap, Group, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
-import type { AwsConfig } from '../../src/config/schema.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import type { AwsClientFactory } from './clients.ts';
 import { AutoScalingGroup, Ec2Instance, Ec2Volume } from './schema.ts';
@@ -43,7 +43,11 @@ async function listRegion(
   try {
     instances = await pages(ctx, region, 'ec2.DescribeInstances', async (token, signal) => {
       const out = await ec2.send(
-        new DescribeInstancesCommand({ Filters: instanceFilters(ctx.config), MaxResults: PAGE_SIZE.instances, NextToken: token }),
+        new DescribeInstancesCommand({
+          Filters: instanceFilters(ctx.config),
+          MaxResults: PAGE_SIZE.instances,
+          NextToken: token,
+        }),
         { abortSignal: signal },
       );
       const items = (out.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []);
@@ -56,9 +60,12 @@ async function listRegion(
 
   const [volumes, groups] = await Promise.all([
     pages(ctx, region, 'ec2.DescribeVolumes', async (token, signal) => {
-      const out = await ec2.send(new DescribeVolumesCommand({ MaxResults: PAGE_SIZE.volumes, NextToken: token }), {
-        abortSignal: signal,
-      });
+      const out = await ec2.send(
+        new DescribeVolumesCommand({ MaxResults: PAGE_SIZE.volumes, NextToken: token }),
+        {
+          abortSignal: signal,
+        },
+      );
       return { items: parseList(ctx, Ec2Volume, out.Volumes ?? [], 'volumes'), next: out.NextToken };
     }).catch((error: unknown) => {
       gaps.push(toGap(error, `volumes in ${region}`));
@@ -69,7 +76,10 @@ async function listRegion(
         new DescribeAutoScalingGroupsCommand({ MaxRecords: PAGE_SIZE.groups, NextToken: token }),
         { abortSignal: signal },
       );
-      return { items: parseList(ctx, AutoScalingGroup, out.AutoScalingGroups ?? [], 'groups'), next: out.NextToken };
+      return {
+        items: parseList(ctx, AutoScalingGroup, out.AutoScalingGroups ?? [], 'groups'),
+        next: out.NextToken,
+      };
     }).catch((error: unknown) => {
       gaps.push(toGap(error, `Auto Scaling groups in ${region}`));
       return undefined;
@@ -80,7 +90,9 @@ async function listRegion(
 
   const hosts = instances.map((instance) => toHost(instance, region));
   const hostIds = new Set(hosts.map((host) => host.id));
-  const keptGroups = (groups ?? []).map((group) => toGroup(group, region)).filter((g) => g.memberIds.some((id) => hostIds.has(id)));
+  const keptGroups = (groups ?? [])
+    .map((group) => toGroup(group, region))
+    .filter((g) => g.memberIds.some((id) => hostIds.has(id)));
   for (const group of keptGroups) {
     for (const host of hosts) if (group.memberIds.includes(host.id)) host.groupId = group.id;
   }
@@ -103,12 +115,17 @@ async function pages<T>(
   ctx: ProviderContext<AwsConfig>,
   region: string,
   operation: string,
-  fetchPage: (token: string | undefined, signal: AbortSignal) => Promise<{ items: T[]; next: string | undefined }>,
+  fetchPage: (
+    token: string | undefined,
+    signal: AbortSignal,
+  ) => Promise<{ items: T[]; next: string | undefined }>,
 ): Promise<T[]> {
   const all: T[] = [];
   let token: string | undefined;
   do {
-    const page = await ctx.call({ bucket: operation.split('.')[0]!, operation, region }, (signal) => fetchPage(token, signal));
+    const page = await ctx.call({ bucket: operation.split('.')[0]!, operation, region }, (signal) =>
+      fetchPage(token, signal),
+    );
     all.push(...page.items);
     token = page.next || undefined;
   } while (token);
@@ -154,7 +171,9 @@ export function toVolume(volume: Ec2Volume, region: string): Volume {
     sizeGiB: volume.Size,
     iops: volume.Iops ?? null,
     throughputMiBps: volume.Throughput ?? null,
-    attachedTo: volume.Attachments.flatMap((a) => (a.InstanceId ? [{ hostId: a.InstanceId, device: a.Device ?? null }] : [])),
+    attachedTo: volume.Attachments.flatMap((a) =>
+      a.InstanceId ? [{ hostId: a.InstanceId, device: a.Device ?? null }] : [],
+    ),
     tags: volume.Tags,
   };
 }
@@ -176,5 +195,10 @@ export function toGroup(group: AutoScalingGroup, region: string): Group {
 
 export function toGap(error: unknown, what: string): Gap {
   if (!(error instanceof ProviderError)) throw error;
-  return { provider: 'aws', what, kind: error.kind === 'config' ? 'bad-response' : error.kind, message: error.describe() };
+  return {
+    provider: 'aws',
+    what,
+    kind: error.kind === 'config' ? 'bad-response' : error.kind,
+    message: error.describe(),
+  };
 }

@@ -4,7 +4,16 @@
 // so the call count equals the fleet's minimum (providers.md §6).
 import { GetMetricDataCommand, ListMetricsCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AwsConfig } from '../../src/config/schema.ts';
-import type { Gap, Host, InstanceType, MetricName, MetricSeries, SubjectKind, Unit, Volume } from '../../src/model/index.ts';
+import type {
+  Gap,
+  Host,
+  InstanceType,
+  MetricName,
+  MetricSeries,
+  SubjectKind,
+  Unit,
+  Volume,
+} from '../../src/model/index.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
 import type { AwsClientFactory } from './clients.ts';
 import { parseList, toGap } from './inventory.ts';
@@ -12,7 +21,8 @@ import { ListedMetric, MetricDataResult } from './schema.ts';
 
 export const MAX_QUERIES_PER_CALL = 500;
 export const MAX_DATAPOINTS_PER_CALL = 100_800;
-const LIST_METRICS_PAGE = 500;
+/** ListMetrics returns up to 500 metrics a page (API reference). */
+export const LIST_METRICS_PAGE = 500;
 
 type Stat = 'Average' | 'Maximum' | 'Minimum' | 'Sum';
 /** How a CloudWatch value becomes ours: as is, a per-period Sum to per-second, idle seconds to busy %. */
@@ -33,7 +43,13 @@ export interface PlannedQuery extends MetricSpec {
   dimensions: { Name: string; Value: string }[];
 }
 
-const ec2 = (metric: MetricName, name: string, stat: Stat, unit: Unit, convert: Conversion = 'as-is'): MetricSpec => ({
+const ec2 = (
+  metric: MetricName,
+  name: string,
+  stat: Stat,
+  unit: Unit,
+  convert: Conversion = 'as-is',
+): MetricSpec => ({
   metric,
   namespace: 'AWS/EC2',
   name,
@@ -41,7 +57,13 @@ const ec2 = (metric: MetricName, name: string, stat: Stat, unit: Unit, convert: 
   unit,
   convert,
 });
-const ebs = (metric: MetricName, name: string, stat: Stat, unit: Unit, convert: Conversion = 'as-is'): MetricSpec => ({
+const ebs = (
+  metric: MetricName,
+  name: string,
+  stat: Stat,
+  unit: Unit,
+  convert: Conversion = 'as-is',
+): MetricSpec => ({
   metric,
   namespace: 'AWS/EBS',
   name,
@@ -83,14 +105,49 @@ const BURSTABLE_FAMILY = /^t\d[a-z]*\./;
 const BURST_VOLUME_TYPES = new Set(['gp2', 'st1', 'sc1']);
 const BURST_METRIC = ebs('disk.burst.balance', 'BurstBalance', 'Minimum', 'percent');
 const GROUP_METRICS: Record<string, MetricSpec> = {
-  GroupDesiredCapacity: { metric: 'group.desired', namespace: 'AWS/AutoScaling', name: 'GroupDesiredCapacity', stat: 'Maximum', unit: 'instances', convert: 'as-is' },
-  GroupInServiceInstances: { metric: 'group.in-service', namespace: 'AWS/AutoScaling', name: 'GroupInServiceInstances', stat: 'Average', unit: 'instances', convert: 'as-is' },
+  GroupDesiredCapacity: {
+    metric: 'group.desired',
+    namespace: 'AWS/AutoScaling',
+    name: 'GroupDesiredCapacity',
+    stat: 'Maximum',
+    unit: 'instances',
+    convert: 'as-is',
+  },
+  GroupInServiceInstances: {
+    metric: 'group.in-service',
+    namespace: 'AWS/AutoScaling',
+    name: 'GroupInServiceInstances',
+    stat: 'Average',
+    unit: 'instances',
+    convert: 'as-is',
+  },
 };
 // The CloudWatch agent's names (metrics-collected-by-CloudWatch-agent.html); found by ListMetrics.
 const AGENT_METRICS: Record<string, MetricSpec> = {
-  mem_used_percent: { metric: 'mem.used', namespace: 'CWAgent', name: 'mem_used_percent', stat: 'Maximum', unit: 'percent', convert: 'as-is' },
-  cpu_usage_iowait: { metric: 'cpu.iowait', namespace: 'CWAgent', name: 'cpu_usage_iowait', stat: 'Average', unit: 'percent', convert: 'as-is' },
-  cpu_usage_steal: { metric: 'cpu.steal', namespace: 'CWAgent', name: 'cpu_usage_steal', stat: 'Average', unit: 'percent', convert: 'as-is' },
+  mem_used_percent: {
+    metric: 'mem.used',
+    namespace: 'CWAgent',
+    name: 'mem_used_percent',
+    stat: 'Maximum',
+    unit: 'percent',
+    convert: 'as-is',
+  },
+  cpu_usage_iowait: {
+    metric: 'cpu.iowait',
+    namespace: 'CWAgent',
+    name: 'cpu_usage_iowait',
+    stat: 'Average',
+    unit: 'percent',
+    convert: 'as-is',
+  },
+  cpu_usage_steal: {
+    metric: 'cpu.steal',
+    namespace: 'CWAgent',
+    name: 'cpu_usage_steal',
+    stat: 'Average',
+    unit: 'percent',
+    convert: 'as-is',
+  },
 };
 
 export function pointsPerSeries(window: MetricWindow): number {
@@ -99,7 +156,10 @@ export function pointsPerSeries(window: MetricWindow): number {
 
 /** Queries one call can carry: as many whole series as fit the datapoint cap, at most 500. */
 export function queriesPerCall(window: MetricWindow): number {
-  return Math.max(1, Math.min(MAX_QUERIES_PER_CALL, Math.floor(MAX_DATAPOINTS_PER_CALL / pointsPerSeries(window))));
+  return Math.max(
+    1,
+    Math.min(MAX_QUERIES_PER_CALL, Math.floor(MAX_DATAPOINTS_PER_CALL / pointsPerSeries(window))),
+  );
 }
 
 /** providers.md §6: calls ≥ max(⌈S/500⌉, ⌈S·points/100,800⌉). */
@@ -118,7 +178,9 @@ export async function fetchMetrics(
   catalog: readonly InstanceType[],
 ): Promise<Collected<MetricSeries[]>> {
   const regions = [...new Set(inventory.hosts.map((host) => host.region))];
-  const results = await Promise.all(regions.map((region) => fetchRegion(ctx, clients, inventory, catalog, region)));
+  const results = await Promise.all(
+    regions.map((region) => fetchRegion(ctx, clients, inventory, catalog, region)),
+  );
   return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
 }
 
@@ -147,7 +209,8 @@ async function fetchRegion(
 
   const perCall = queriesPerCall(ctx.window);
   const batches: PlannedQuery[][] = [];
-  for (let start = 0; start < queries.length; start += perCall) batches.push(queries.slice(start, start + perCall));
+  for (let start = 0; start < queries.length; start += perCall)
+    batches.push(queries.slice(start, start + perCall));
   const series = await Promise.all(
     batches.map(async (batch, index) => {
       try {
@@ -155,7 +218,10 @@ async function fetchRegion(
       } catch (error) {
         const subjects = [...new Set(batch.map((q) => q.subjectId))];
         const gap = toGap(error, `metrics in ${region}, batch ${index + 1} of ${batches.length}`);
-        gaps.push({ ...gap, message: `${gap.message}; no data for ${subjects.length} subjects: ${subjects.join(', ')}` });
+        gaps.push({
+          ...gap,
+          message: `${gap.message}; no data for ${subjects.length} subjects: ${subjects.join(', ')}`,
+        });
         return [];
       }
     }),
@@ -172,8 +238,12 @@ async function listAgentMetrics(
   let token: string | undefined;
   do {
     // No RecentlyActive filter: PT3H would miss an agent that stopped reporting hours ago.
-    const page = await ctx.call({ bucket: 'cloudwatch', operation: 'cloudwatch.ListMetrics', region }, (signal) =>
-      cloudwatch.send(new ListMetricsCommand({ Namespace: 'CWAgent', NextToken: token }), { abortSignal: signal }),
+    const page = await ctx.call(
+      { bucket: 'cloudwatch', operation: 'cloudwatch.ListMetrics', region },
+      (signal) =>
+        cloudwatch.send(new ListMetricsCommand({ Namespace: 'CWAgent', NextToken: token }), {
+          abortSignal: signal,
+        }),
     );
     listed.push(...parseList(ctx, ListedMetric, page.Metrics ?? [], 'listed metrics'));
     token = page.NextToken || undefined;
@@ -194,9 +264,10 @@ export function planQueries(
   const queries: PlannedQuery[] = [];
   for (const host of hosts) {
     const dimensions = [{ Name: 'InstanceId', Value: host.id }];
-    const specs = burstable.has(host.instanceType) || BURSTABLE_FAMILY.test(host.instanceType)
-      ? [...INSTANCE_METRICS, ...CREDIT_METRICS]
-      : INSTANCE_METRICS;
+    const specs =
+      burstable.has(host.instanceType) || BURSTABLE_FAMILY.test(host.instanceType)
+        ? [...INSTANCE_METRICS, ...CREDIT_METRICS]
+        : INSTANCE_METRICS;
     for (const spec of specs) queries.push({ ...spec, subjectKind: 'host', subjectId: host.id, dimensions });
     for (const [name, spec] of Object.entries(AGENT_METRICS)) {
       const found = agentDimensions(agentMetrics, name, host.id);
@@ -207,7 +278,8 @@ export function planQueries(
     if (!volume.attachedTo.some((a) => hostIds.has(a.hostId))) continue;
     const dimensions = [{ Name: 'VolumeId', Value: volume.id }];
     const specs = BURST_VOLUME_TYPES.has(volume.type) ? [...VOLUME_METRICS, BURST_METRIC] : VOLUME_METRICS;
-    for (const spec of specs) queries.push({ ...spec, subjectKind: 'volume', subjectId: volume.id, dimensions });
+    for (const spec of specs)
+      queries.push({ ...spec, subjectKind: 'volume', subjectId: volume.id, dimensions });
   }
   for (const group of groups) {
     const dimensions = [{ Name: 'AutoScalingGroupName', Value: group.name }];
@@ -222,7 +294,9 @@ export function planQueries(
 /** The agent publishes one metric under several dimension sets; take the host's narrowest one. */
 function agentDimensions(listed: readonly ListedMetric[], name: string, hostId: string) {
   const candidates = listed
-    .filter((m) => m.MetricName === name && m.Dimensions.some((d) => d.Name === 'InstanceId' && d.Value === hostId))
+    .filter(
+      (m) => m.MetricName === name && m.Dimensions.some((d) => d.Name === 'InstanceId' && d.Value === hostId),
+    )
     // cpu_usage_* is per CPU and for `cpu-total`; only the total describes the host.
     .filter((m) => !m.Dimensions.some((d) => d.Name === 'cpu' && d.Value !== 'cpu-total'))
     .sort((a, b) => a.Dimensions.length - b.Dimensions.length);
@@ -249,17 +323,19 @@ async function getMetricData(
   }));
   let token: string | undefined;
   do {
-    const out = await ctx.call({ bucket: 'cloudwatch.GetMetricData', operation: 'cloudwatch.GetMetricData', region }, (signal) =>
-      cloudwatch.send(
-        new GetMetricDataCommand({
-          MetricDataQueries: queries,
-          StartTime: new Date(window.fromMs),
-          EndTime: new Date(window.toMs),
-          ScanBy: 'TimestampAscending',
-          NextToken: token,
-        }),
-        { abortSignal: signal },
-      ),
+    const out = await ctx.call(
+      { bucket: 'cloudwatch.GetMetricData', operation: 'cloudwatch.GetMetricData', region },
+      (signal) =>
+        cloudwatch.send(
+          new GetMetricDataCommand({
+            MetricDataQueries: queries,
+            StartTime: new Date(window.fromMs),
+            EndTime: new Date(window.toMs),
+            ScanBy: 'TimestampAscending',
+            NextToken: token,
+          }),
+          { abortSignal: signal },
+        ),
     );
     for (const result of parseList(ctx, MetricDataResult, out.MetricDataResults ?? [], 'metric results')) {
       const query = byId.get(result.Id);
@@ -267,7 +343,8 @@ async function getMetricData(
       const list = points.get(result.Id) ?? [];
       result.Timestamps.forEach((timeMs, i) => {
         const value = result.Values[i];
-        if (value !== undefined && Number.isFinite(timeMs)) list.push([timeMs, convert(value, query.convert, window.stepSec)]);
+        if (value !== undefined && Number.isFinite(timeMs))
+          list.push([timeMs, convert(value, query.convert, window.stepSec)]);
       });
       points.set(result.Id, list);
     }

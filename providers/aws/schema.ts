@@ -20,7 +20,9 @@ export const Ec2Instance = z.object({
   LaunchTime: DateLike.optional().catch(undefined),
   Tags,
   BlockDeviceMappings: z
-    .array(z.object({ DeviceName: z.string().optional(), Ebs: z.object({ VolumeId: z.string() }).optional() }))
+    .array(
+      z.object({ DeviceName: z.string().optional(), Ebs: z.object({ VolumeId: z.string() }).optional() }),
+    )
     .catch([]),
 });
 export type Ec2Instance = z.infer<typeof Ec2Instance>;
@@ -44,9 +46,7 @@ export const AutoScalingGroup = z.object({
   MinSize: z.number().int().nonnegative(),
   MaxSize: z.number().int().nonnegative(),
   DesiredCapacity: z.number().int().nonnegative(),
-  Instances: z
-    .array(z.object({ InstanceId: z.string(), InstanceType: z.string().optional() }))
-    .catch([]),
+  Instances: z.array(z.object({ InstanceId: z.string(), InstanceType: z.string().optional() })).catch([]),
   EnabledMetrics: z.array(z.object({ Metric: z.string().optional() })).catch([]),
 });
 export type AutoScalingGroup = z.infer<typeof AutoScalingGroup>;
@@ -56,7 +56,9 @@ export const Ec2InstanceType = z.object({
   VCpuInfo: z.object({ DefaultVCpus: z.number().positive() }),
   MemoryInfo: z.object({ SizeInMiB: z.number().positive() }),
   BurstablePerformanceSupported: z.boolean().catch(false),
-  ProcessorInfo: z.object({ SupportedArchitectures: z.array(z.string()).catch([]) }).catch({ SupportedArchitectures: [] }),
+  ProcessorInfo: z
+    .object({ SupportedArchitectures: z.array(z.string()).catch([]) })
+    .catch({ SupportedArchitectures: [] }),
   NetworkInfo: z
     .object({
       NetworkCards: z

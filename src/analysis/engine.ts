@@ -86,7 +86,7 @@ function runOne(rule: Rule, facts: Facts, options: Map<string, unknown>) {
   });
 
   if (!options.has(meta.id)) {
-    reasons.push({ subject: null, reason: 'switched off in the config (rules.' + meta.id + ': false)' });
+    reasons.push({ subject: null, reason: `switched off in the config (rules.${meta.id}: false)` });
     return done('not-applicable');
   }
   const missing = meta.requires.find((key) => facts.unavailable[key] !== undefined || !hasFact(facts, key));

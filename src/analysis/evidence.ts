@@ -2,6 +2,7 @@
 import type { MetricSeries, SeriesEvidence, StatEvidence, TableEvidence, Unit } from '../model/index.ts';
 
 type Reference = NonNullable<SeriesEvidence['reference']>;
+
 import { downsampleMax, percentile } from './stats.ts';
 
 /** Series evidence stays readable in report.json: at most this many points, max per bucket. */

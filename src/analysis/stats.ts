@@ -24,12 +24,13 @@ export function mean(values: readonly number[]): number | undefined {
 
 export function max(values: readonly number[]): number | undefined {
   const xs = finite(values);
-  return xs.length === 0 ? undefined : xs.reduce((a, b) => (b > a ? b : a), xs[0]!);
+  // NOTE: reduce, not Math.max(...xs): a day of 1 s samples would overflow the call stack.
+  return xs.length === 0 ? undefined : xs.reduce((a, b) => Math.max(a, b), xs[0]!);
 }
 
 export function min(values: readonly number[]): number | undefined {
   const xs = finite(values);
-  return xs.length === 0 ? undefined : xs.reduce((a, b) => (b < a ? b : a), xs[0]!);
+  return xs.length === 0 ? undefined : xs.reduce((a, b) => Math.min(a, b), xs[0]!);
 }
 
 export interface Summary {

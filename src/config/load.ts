@@ -1,7 +1,7 @@
 // The one config loader: YAML → zod, with every error naming the file, line and dotted key.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { type Document, isMap, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { Config } from './schema.ts';
@@ -56,7 +56,10 @@ function toConfigError(
   return new ConfigError(message, file, locate(path) ?? nearestLine(path, locate), key);
 }
 
-function nearestLine(path: readonly PropertyKey[], locate: (p: readonly PropertyKey[]) => number | undefined) {
+function nearestLine(
+  path: readonly PropertyKey[],
+  locate: (p: readonly PropertyKey[]) => number | undefined,
+) {
   for (let n = path.length - 1; n > 0; n--) {
     const line = locate(path.slice(0, n));
     if (line !== undefined) return line;
@@ -70,10 +73,15 @@ function lineOf(doc: Document, lineCounter: LineCounter, path: readonly Property
   const last = path.at(-1);
   // Prefer the key's own position in a map; fall back to the value node.
   if (isMap(parent)) {
-    const pair = parent.items.find((item) => isNode(item.key) && String((item.key as { value?: unknown }).value) === String(last));
+    const pair = parent.items.find(
+      (item) => isNode(item.key) && String((item.key as { value?: unknown }).value) === String(last),
+    );
     const keyRange = pair && isNode(pair.key) ? pair.key.range : undefined;
     if (keyRange) return lineCounter.linePos(keyRange[0]).line;
   }
-  const node = doc.getIn(path.map((segment) => (typeof segment === 'number' ? segment : String(segment))), true);
+  const node = doc.getIn(
+    path.map((segment) => (typeof segment === 'number' ? segment : String(segment))),
+    true,
+  );
   return isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
 }

@@ -3,17 +3,28 @@
 import { z } from 'zod';
 import { parseDurationMs } from './duration.ts';
 
-const Duration = z
-  .string()
-  .refine((text) => parseDurationMs(text) !== undefined, { message: 'expected a duration such as 14d, 36h or 90m' });
+const Duration = z.string().refine((text) => parseDurationMs(text) !== undefined, {
+  message: 'expected a duration such as 14d, 36h or 90m',
+});
 
 export const AwsConfig = z
   .object({
-    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1')).min(1)
+    regions: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'))
+      .min(1)
       .describe('Regions to audit.'),
-    profile: z.string().optional().describe('Named profile from ~/.aws/config; default: the SDK default chain.'),
-    endpoint: z.url().optional().describe('Send every AWS call here instead (a local stack or the mock); tests only.'),
-    includeStopped: z.boolean().default(false).describe('Also list stopped instances (they have no metrics).'),
+    profile: z
+      .string()
+      .optional()
+      .describe('Named profile from ~/.aws/config; default: the SDK default chain.'),
+    endpoint: z
+      .url()
+      .optional()
+      .describe('Send every AWS call here instead (a local stack or the mock); tests only.'),
+    includeStopped: z
+      .boolean()
+      .default(false)
+      .describe('Also list stopped instances (they have no metrics).'),
     tags: z.record(z.string(), z.string()).default({}).describe('Only instances carrying all these tags.'),
   })
   .strict();
@@ -21,7 +32,10 @@ export type AwsConfig = z.infer<typeof AwsConfig>;
 
 export const OnHostMapping = z
   .object({
-    dir: z.string().min(1).describe('A folder of on-host files (sysstat, ss, /proc, logs), as `fleetlens sample` writes.'),
+    dir: z
+      .string()
+      .min(1)
+      .describe('A folder of on-host files (sysstat, ss, /proc, logs), as `fleetlens sample` writes.'),
     host: z.string().min(1).describe('The instance id or Name the folder was captured on.'),
   })
   .strict();
@@ -41,11 +55,17 @@ export const SizingConfig = z
       .union([z.literal(10), z.literal(20), z.literal(30)])
       .default(20)
       .describe('Headroom added to peak memory (Compute Optimizer: 10 | 20 | 30).'),
-    minHours: z.number().positive().default(30).describe('Data needed before any sizing (Compute Optimizer: 30 h).'),
+    minHours: z
+      .number()
+      .positive()
+      .default(30)
+      .describe('Data needed before any sizing (Compute Optimizer: 30 h).'),
     families: z
       .array(z.string())
       .optional()
-      .describe("Instance families a recommendation may pick; default: the current family's generation peers."),
+      .describe(
+        "Instance families a recommendation may pick; default: the current family's generation peers.",
+      ),
     allowBurstable: z.boolean().default(false).describe('Let rightsizing pick burstable (T) types.'),
   })
   .strict();
@@ -53,7 +73,9 @@ export type SizingConfig = z.infer<typeof SizingConfig>;
 
 export const Config = z
   .object({
-    since: Duration.default('14d').describe('How far back to read metrics (Compute Optimizer and krr: 14 days).'),
+    since: Duration.default('14d').describe(
+      'How far back to read metrics (Compute Optimizer and krr: 14 days).',
+    ),
     periodSec: z
       .union([z.literal(60), z.literal(300), z.literal(3600)])
       .default(300)
@@ -63,7 +85,10 @@ export const Config = z
       .strict()
       .default({})
       .describe('Clouds to audit; each block configures one.'),
-    onHost: z.array(OnHostMapping).default([]).describe('On-host sample folders and the host each belongs to.'),
+    onHost: z
+      .array(OnHostMapping)
+      .default([])
+      .describe('On-host sample folders and the host each belongs to.'),
     sizing: SizingConfig.default(SizingConfig.parse({})),
     rules: z
       .record(z.string(), z.union([z.literal(false), z.record(z.string(), z.unknown())]))

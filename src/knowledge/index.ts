@@ -16,7 +16,13 @@ const SysctlFact = z
 export type SysctlFact = z.infer<typeof SysctlFact>;
 
 const RuntimeFact = z
-  .object({ runtime: z.string(), item: z.string(), value: z.unknown(), semantics: z.string().optional(), sources: z.array(z.string()).default([]) })
+  .object({
+    runtime: z.string(),
+    item: z.string(),
+    value: z.unknown(),
+    semantics: z.string().optional(),
+    sources: z.array(z.string()).default([]),
+  })
   .loose();
 export type RuntimeFact = z.infer<typeof RuntimeFact>;
 

@@ -23,7 +23,9 @@ export const SeriesEvidence = z.object({
    * trouble (above a CPU threshold, below a credit floor), so a downsampled chart keeps the peaks
    * or the dips that matter.
    */
-  reference: z.object({ label: z.string(), value: z.number(), bad: z.enum(['above', 'below']).optional() }).optional(),
+  reference: z
+    .object({ label: z.string(), value: z.number(), bad: z.enum(['above', 'below']).optional() })
+    .optional(),
 });
 
 export const TableEvidence = z.object({

@@ -20,7 +20,14 @@ export const Finding = z.object({
 });
 export type Finding = z.infer<typeof Finding>;
 
-export const RecommendationKind = z.enum(['instance-type', 'volume', 'sysctl', 'ulimit', 'runtime', 'scaling']);
+export const RecommendationKind = z.enum([
+  'instance-type',
+  'volume',
+  'sysctl',
+  'ulimit',
+  'runtime',
+  'scaling',
+]);
 export type RecommendationKind = z.infer<typeof RecommendationKind>;
 
 export const Recommendation = z.object({

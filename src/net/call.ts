@@ -84,7 +84,8 @@ export function createCaller(options: CallerOptions): Caller {
     let slot = slots.get(key);
     if (!slot) {
       const limit = options.limits[request.bucket];
-      if (!limit) throw new Error(`no published limit declared for ${options.provider} bucket ${request.bucket}`);
+      if (!limit)
+        throw new Error(`no published limit declared for ${options.provider} bucket ${request.bucket}`);
       slot = { limit: pLimit(limit.concurrency), throttle: makeThrottle(limit) };
       slots.set(key, slot);
     }
@@ -92,7 +93,8 @@ export function createCaller(options: CallerOptions): Caller {
   }
 
   const call = async <T>(request: CallRequest, fn: (signal: AbortSignal) => Promise<T>): Promise<T> => {
-    const entry = (stats[request.operation] ??= { made: 0, retries: 0, failed: 0 });
+    const entry = stats[request.operation] ?? { made: 0, retries: 0, failed: 0 };
+    stats[request.operation] = entry;
     entry.made += 1;
     const slot = slotFor(request);
     const attempt = async (attemptNumber: number): Promise<T> => {
@@ -114,7 +116,12 @@ export function createCaller(options: CallerOptions): Caller {
           onFailedAttempt: async ({ error, retriesLeft }) => {
             if (!(error instanceof ProviderError) || retriesLeft === 0) return;
             options.log.warn(
-              { provider: options.provider, operation: request.operation, region: request.region, kind: error.kind },
+              {
+                provider: options.provider,
+                operation: request.operation,
+                region: request.region,
+                kind: error.kind,
+              },
               'provider call failed, retrying',
             );
             // p-retry adds its own (small) backoff after this; Retry-After comes first.

@@ -73,7 +73,12 @@ export interface VolumeCapacity {
 }
 
 /** gp2: 3 IOPS/GiB (100..16,000), burst 3,000 below 1 TiB; 128 MiB/s up to 170 GiB, 250 above. */
-export function volumeCapacity(type: string, sizeGiB: number, iops: number | null, throughputMiBps: number | null): VolumeCapacity {
+export function volumeCapacity(
+  type: string,
+  sizeGiB: number,
+  iops: number | null,
+  throughputMiBps: number | null,
+): VolumeCapacity {
   switch (type) {
     case 'gp2': {
       const base = Math.min(16000, Math.max(100, 3 * sizeGiB));
@@ -96,11 +101,22 @@ export function volumeCapacity(type: string, sizeGiB: number, iops: number | nul
     case 'io2': {
       // io1: 256 KiB per I/O up to 500 MiB/s (≤ 32,000 IOPS); io2 Block Express: 0.256 MiB/s per IOPS up to 4,000.
       const provisioned = iops ?? 100;
-      const throughput = type === 'io1' ? Math.min(500, provisioned * 0.25) : Math.min(4000, provisioned * 0.256);
-      return { iops: provisioned, burstIops: null, throughputMiBps: throughput, basis: `${type} provisioned ${provisioned} IOPS, up to ${throughput} MiB/s` };
+      const throughput =
+        type === 'io1' ? Math.min(500, provisioned * 0.25) : Math.min(4000, provisioned * 0.256);
+      return {
+        iops: provisioned,
+        burstIops: null,
+        throughputMiBps: throughput,
+        basis: `${type} provisioned ${provisioned} IOPS, up to ${throughput} MiB/s`,
+      };
     }
     default:
-      return { iops: iops, burstIops: null, throughputMiBps: throughputMiBps, basis: `${type}: performance model not bundled` };
+      return {
+        iops: iops,
+        burstIops: null,
+        throughputMiBps: throughputMiBps,
+        basis: `${type}: performance model not bundled`,
+      };
   }
 }
 
@@ -111,10 +127,16 @@ export interface MonthlyCost {
   unknown: string[];
 }
 
-export function volumeMonthlyCost(type: string, sizeGiB: number, iops: number | null, throughputMiBps: number | null): MonthlyCost {
+export function volumeMonthlyCost(
+  type: string,
+  sizeGiB: number,
+  iops: number | null,
+  throughputMiBps: number | null,
+): MonthlyCost {
   const price = entry(type)?.priceUsd ?? {};
   const perGB = price.perGBMonth ?? null;
-  if (perGB === null) return { usd: null, formula: `${type} storage price unknown`, unknown: [`${type} storage`] };
+  if (perGB === null)
+    return { usd: null, formula: `${type} storage price unknown`, unknown: [`${type} storage`] };
   let usd = sizeGiB * perGB;
   const parts = [`${sizeGiB} GiB × $${perGB}`];
   const unknown: string[] = [];
@@ -138,7 +160,10 @@ export function volumeMonthlyCost(type: string, sizeGiB: number, iops: number | 
       }
     }
   } else if (type === 'io1' || type === 'io2') {
-    const p = type === 'io1' ? (price.perProvisionedIopsMonth ?? null) : (price.perProvisionedIopsMonthTier1UpTo32000 ?? null);
+    const p =
+      type === 'io1'
+        ? (price.perProvisionedIopsMonth ?? null)
+        : (price.perProvisionedIopsMonthTier1UpTo32000 ?? null);
     const provisioned = iops ?? 0;
     // io2 is tiered above 32,000 IOPS; only the first tier's price is bundled.
     if (p === null || (type === 'io2' && provisioned > 32000)) unknown.push(`${type} provisioned IOPS`);
@@ -147,7 +172,11 @@ export function volumeMonthlyCost(type: string, sizeGiB: number, iops: number | 
       parts.push(`${provisioned} IOPS × $${p}`);
     }
   }
-  return { usd: unknown.length > 0 ? null : Math.round(usd * 100) / 100, formula: parts.join(' + '), unknown };
+  return {
+    usd: unknown.length > 0 ? null : Math.round(usd * 100) / 100,
+    formula: parts.join(' + '),
+    unknown,
+  };
 }
 
 export interface Gp3Plan {
@@ -177,7 +206,11 @@ export function planGp3(sizeGiB: number, peakIops: number, peakMiBps: number, he
   // gp3 allows at most 0.25 MiB/s per provisioned IOPS: more throughput needs more IOPS.
   const iopsForThroughput = Math.ceil(throughput / GP3.maxMiBpsPerIops / 100) * 100;
   if (throughput > GP3.includedMiBps && iopsForThroughput > iops) {
-    steps.push({ label: 'IOPS for that throughput', formula: `${throughput} MiB/s ÷ ${GP3.maxMiBpsPerIops} MiB/s per IOPS`, result: `${iopsForThroughput} IOPS` });
+    steps.push({
+      label: 'IOPS for that throughput',
+      formula: `${throughput} MiB/s ÷ ${GP3.maxMiBpsPerIops} MiB/s per IOPS`,
+      result: `${iopsForThroughput} IOPS`,
+    });
     iops = iopsForThroughput;
   }
   const maxBySize = sizeGiB * GP3.maxIopsPerGiB;

@@ -3,9 +3,10 @@
 // 30 h of data; network and EBS bandwidth and IOPS are ceilings too; the cheapest type of the
 // allowed families that fits every dimension wins; risk is the maximum per-dimension risk (0-4).
 // Compute Optimizer does not publish its arithmetic; this module writes every step out.
+
+import { percentile, round } from '../analysis/stats.ts';
 import type { SizingConfig } from '../config/schema.ts';
 import type { ArithmeticEvidence, InstanceType } from '../model/index.ts';
-import { percentile, round } from '../analysis/stats.ts';
 import { monthly, roundUsd, usd } from './money.ts';
 
 export interface SizingSignals {
@@ -49,7 +50,11 @@ export interface SizingResult {
 const STORAGE_FAMILIES = /^(i\d|im\d|is\d|d\d|h\d)/;
 
 /** Families a recommendation may pick from: configured, or same architecture, same purpose class. */
-export function allowedTypes(current: InstanceType, catalog: readonly InstanceType[], options: SizingConfig): InstanceType[] {
+export function allowedTypes(
+  current: InstanceType,
+  catalog: readonly InstanceType[],
+  options: SizingConfig,
+): InstanceType[] {
   return catalog.filter((t) => {
     if (t.provider !== current.provider) return false;
     if (options.families) return options.families.includes(t.family);
@@ -69,11 +74,19 @@ export interface Requirements {
 }
 
 /** What the workload needs in every dimension, from its signals, with the arithmetic written out. */
-export function requirementsFor(current: InstanceType, signals: SizingSignals, options: SizingConfig): Requirements {
+export function requirementsFor(
+  current: InstanceType,
+  signals: SizingSignals,
+  options: SizingConfig,
+): Requirements {
   const steps: ArithmeticEvidence['steps'] = [];
   const cpuPct = options.cpuPercentile;
   const hours = (signals.cpuMaxPct.length * signals.stepSec) / 3600;
-  steps.push({ label: 'data', formula: `${signals.cpuMaxPct.length} points × ${signals.stepSec} s`, result: `${round(hours)} h` });
+  steps.push({
+    label: 'data',
+    formula: `${signals.cpuMaxPct.length} points × ${signals.stepSec} s`,
+    result: `${round(hours)} h`,
+  });
   const requirements: Requirement[] = [];
   const unmeasured: Dimension[] = [];
   if (signals.cpuMaxPct.length === 0) return { requirements, unmeasured, steps, hours };
@@ -94,7 +107,8 @@ export function requirementsFor(current: InstanceType, signals: SizingSignals, o
   requirements.push({ dimension: 'cpu', observed: vcpuUsed, needed: vcpuUsed * headroom, unit: 'vCPU' });
 
   const memHeadroom = 1 + options.memoryHeadroomPct / 100;
-  const memPeak = signals.memUsedPct && signals.memUsedPct.length > 0 ? Math.max(...signals.memUsedPct) : undefined;
+  const memPeak =
+    signals.memUsedPct && signals.memUsedPct.length > 0 ? Math.max(...signals.memUsedPct) : undefined;
   if (memPeak !== undefined) {
     const used = (current.memoryMiB * memPeak) / 100;
     steps.push({
@@ -110,7 +124,12 @@ export function requirementsFor(current: InstanceType, signals: SizingSignals, o
       formula: 'not measured (no memory metric): keep the current memory',
       result: `${gib(current.memoryMiB)} GiB`,
     });
-    requirements.push({ dimension: 'memory', observed: current.memoryMiB, needed: current.memoryMiB, unit: 'MiB' });
+    requirements.push({
+      dimension: 'memory',
+      observed: current.memoryMiB,
+      needed: current.memoryMiB,
+      unit: 'MiB',
+    });
   }
   addThroughput(requirements, steps, 'network', signals.netInBps, signals.netOutBps, cpuPct, headroom);
   addEbs(requirements, steps, signals, cpuPct, headroom);
@@ -129,17 +148,32 @@ export function cheapestFitting(pool: readonly InstanceType[], requirements: rea
   const fitting = priced.filter((t) => requirements.every((r) => fits(t, r)));
   fitting.sort(
     (a, b) =>
-      a.priceUsdPerHour! - b.priceUsdPerHour! || generation(b) - generation(a) || b.vcpu - a.vcpu || b.memoryMiB - a.memoryMiB,
+      a.priceUsdPerHour! - b.priceUsdPerHour! ||
+      generation(b) - generation(a) ||
+      b.vcpu - a.vcpu ||
+      b.memoryMiB - a.memoryMiB,
   );
-  return { pick: fitting[0], poolSize: priced.length, families: [...new Set(priced.map((t) => t.family))].sort().join(', ') };
+  return {
+    pick: fitting[0],
+    poolSize: priced.length,
+    families: [...new Set(priced.map((t) => t.family))].sort().join(', '),
+  };
 }
 
 /** Appends the choice, the cost change and the risk to the arithmetic. */
-export function describePick(current: InstanceType, chosen: Pick, needs: Requirements): { risk: number; deltaUsd: number | null } {
+export function describePick(
+  current: InstanceType,
+  chosen: Pick,
+  needs: Requirements,
+): { risk: number; deltaUsd: number | null } {
   const { steps } = needs;
   const pick = chosen.pick;
   if (!pick) {
-    steps.push({ label: 'cheapest fitting type', formula: `among ${chosen.poolSize} priced types of ${chosen.families}`, result: 'none fits' });
+    steps.push({
+      label: 'cheapest fitting type',
+      formula: `among ${chosen.poolSize} priced types of ${chosen.families}`,
+      result: 'none fits',
+    });
     return { risk: 4, deltaUsd: null };
   }
   steps.push({
@@ -148,7 +182,8 @@ export function describePick(current: InstanceType, chosen: Pick, needs: Require
     result: `${pick.name} (${pick.vcpu} vCPU, ${gib(pick.memoryMiB)} GiB, $${pick.priceUsdPerHour}/h)`,
   });
   const risk = riskScore(pick, needs.requirements, needs.unmeasured);
-  const deltaUsd = current.priceUsdPerHour === null ? null : monthly(pick.priceUsdPerHour! - current.priceUsdPerHour);
+  const deltaUsd =
+    current.priceUsdPerHour === null ? null : monthly(pick.priceUsdPerHour! - current.priceUsdPerHour);
   steps.push({
     label: 'monthly cost change per instance',
     formula:
@@ -157,7 +192,11 @@ export function describePick(current: InstanceType, chosen: Pick, needs: Require
         : `($${pick.priceUsdPerHour} - $${current.priceUsdPerHour}) × 730 h`,
     result: deltaUsd === null ? 'unknown' : usd(deltaUsd),
   });
-  steps.push({ label: 'performance risk', formula: 'highest need / capacity of any dimension on the new type', result: `${risk} of 4` });
+  steps.push({
+    label: 'performance risk',
+    formula: 'highest need / capacity of any dimension on the new type',
+    result: `${risk} of 4`,
+  });
   return { risk, deltaUsd: deltaUsd === null ? null : roundUsd(deltaUsd) };
 }
 
@@ -168,8 +207,19 @@ export function rightsize(
   options: SizingConfig,
 ): SizingResult {
   const needs = requirementsFor(current, signals, options);
-  const arithmetic = (): ArithmeticEvidence => ({ kind: 'arithmetic', label: `Sizing of ${current.name}`, steps: needs.steps });
-  const base = { current, recommended: null, monthlyDeltaUsd: null, risk: 0, requirements: needs.requirements, unmeasured: needs.unmeasured };
+  const arithmetic = (): ArithmeticEvidence => ({
+    kind: 'arithmetic',
+    label: `Sizing of ${current.name}`,
+    steps: needs.steps,
+  });
+  const base = {
+    current,
+    recommended: null,
+    monthlyDeltaUsd: null,
+    risk: 0,
+    requirements: needs.requirements,
+    unmeasured: needs.unmeasured,
+  };
   if (needs.hours < options.minHours) {
     return {
       ...base,
@@ -181,7 +231,14 @@ export function rightsize(
   const chosen = cheapestFitting(allowedTypes(current, catalog, options), needs.requirements);
   const { risk, deltaUsd } = describePick(current, chosen, needs);
   const pick = chosen.pick;
-  if (!pick) return { ...base, verdict: 'no-fit', reason: 'no allowed type meets every requirement', risk, arithmetic: arithmetic() };
+  if (!pick)
+    return {
+      ...base,
+      verdict: 'no-fit',
+      reason: 'no allowed type meets every requirement',
+      risk,
+      arithmetic: arithmetic(),
+    };
   const currentFits = needs.requirements.every((r) => fits(current, r));
   const verdict = !currentFits
     ? 'under-provisioned'
@@ -190,7 +247,10 @@ export function rightsize(
       : 'over-provisioned';
   const reason =
     verdict === 'under-provisioned'
-      ? `${current.name} does not meet: ${needs.requirements.filter((r) => !fits(current, r)).map((r) => r.dimension).join(', ')}`
+      ? `${current.name} does not meet: ${needs.requirements
+          .filter((r) => !fits(current, r))
+          .map((r) => r.dimension)
+          .join(', ')}`
       : verdict === 'optimized'
         ? 'no cheaper allowed type meets every requirement'
         : `${pick.name} meets every requirement for less`;
@@ -236,7 +296,11 @@ function generation(type: InstanceType): number {
  * type. A dimension that was not measured (held at the current capacity) counts as 1: not zero,
  * since nobody looked, but not the 4 a "100 % used" reading would give.
  */
-export function riskScore(type: InstanceType, requirements: readonly Requirement[], unmeasured: readonly Dimension[]): number {
+export function riskScore(
+  type: InstanceType,
+  requirements: readonly Requirement[],
+  unmeasured: readonly Dimension[],
+): number {
   let risk = unmeasured.length > 0 ? 1 : 0;
   for (const r of requirements) {
     if (unmeasured.includes(r.dimension)) continue;
@@ -267,10 +331,20 @@ function addThroughput(
   requirements.push({ dimension, observed: peak, needed: peak * headroom, unit: 'bytes/s' });
 }
 
-function addEbs(requirements: Requirement[], steps: ArithmeticEvidence['steps'], signals: SizingSignals, pct: number, headroom: number) {
+function addEbs(
+  requirements: Requirement[],
+  steps: ArithmeticEvidence['steps'],
+  signals: SizingSignals,
+  pct: number,
+  headroom: number,
+) {
   const ops = signals.ebsOps?.length ? percentile(signals.ebsOps, pct) : undefined;
   if (ops !== undefined) {
-    steps.push({ label: 'EBS IOPS needed', formula: `P${pct} ${round(ops)} IOPS × ${headroom.toFixed(2)}`, result: `${Math.ceil(ops * headroom)} IOPS` });
+    steps.push({
+      label: 'EBS IOPS needed',
+      formula: `P${pct} ${round(ops)} IOPS × ${headroom.toFixed(2)}`,
+      result: `${Math.ceil(ops * headroom)} IOPS`,
+    });
     requirements.push({ dimension: 'ebs-iops', observed: ops, needed: ops * headroom, unit: 'IOPS' });
   }
   const bytes = signals.ebsBps?.length ? percentile(signals.ebsBps, pct) : undefined;
@@ -280,7 +354,12 @@ function addEbs(requirements: Requirement[], steps: ArithmeticEvidence['steps'],
       formula: `P${pct} ${round(bytes / 1e6, 1)} MB/s × ${headroom.toFixed(2)}`,
       result: `${round((bytes * headroom) / 1e6, 1)} MB/s`,
     });
-    requirements.push({ dimension: 'ebs-throughput', observed: bytes, needed: bytes * headroom, unit: 'bytes/s' });
+    requirements.push({
+      dimension: 'ebs-throughput',
+      observed: bytes,
+      needed: bytes * headroom,
+      unit: 'bytes/s',
+    });
   }
 }
 

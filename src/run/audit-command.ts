@@ -19,7 +19,13 @@ export interface AuditCommandOptions {
 
 export async function runAuditCommand(options: AuditCommandOptions, log: Logger): Promise<AnalysisResult> {
   const formats = parseFormats(options.format, ['md', 'json']);
-  if (options.demo && options.fromArtifacts) throw new ConfigError('--demo and --from-artifacts exclude each other', undefined, undefined, '--from-artifacts');
+  if (options.demo && options.fromArtifacts)
+    throw new ConfigError(
+      '--demo and --from-artifacts exclude each other',
+      undefined,
+      undefined,
+      '--from-artifacts',
+    );
   const common = {
     log,
     ...(options.since ? { since: options.since } : {}),
@@ -43,7 +49,9 @@ export async function runAuditCommand(options: AuditCommandOptions, log: Logger)
       recommendations: summary.recommendations,
       monthlyCostDelta: usd(summary.monthlyCostDeltaUsd),
       gaps: summary.gaps,
-      apiCalls: Object.fromEntries(Object.entries(result.run.apiCalls).map(([p, c]) => [p, `${c.made} made, ${c.minimum} minimum`])),
+      apiCalls: Object.fromEntries(
+        Object.entries(result.run.apiCalls).map(([p, c]) => [p, `${c.made} made, ${c.minimum} minimum`]),
+      ),
       seconds: Math.round(result.run.durationMs / 100) / 10,
       written,
     },

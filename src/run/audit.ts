@@ -1,11 +1,13 @@
 // `fleetlens audit`: collect every configured provider (or replay saved artifacts), read the mapped
 // on-host folders, run the rules, and assemble the AnalysisResult the writers render.
 import { randomUUID } from 'node:crypto';
-import { providerFactories, type AdapterOptions } from '../../providers/index.ts';
+import { join } from 'node:path';
+import { bundledCatalog } from '../../providers/aws/catalog.ts';
+import { type AdapterOptions, providerFactories } from '../../providers/index.ts';
 import type { MetricWindow } from '../../providers/types.ts';
 import { type AnalysisResult, type ReportHost, SCHEMA_VERSION } from '../../reports/json/schema.ts';
 import { runRules, validateRuleSettings } from '../analysis/engine.ts';
-import { indexSeries, type Facts, type FactKey, type OnHostEntry } from '../analysis/facts.ts';
+import { type FactKey, type Facts, indexSeries, type OnHostEntry } from '../analysis/facts.ts';
 import { rules } from '../analysis/rules/index.ts';
 import { summarize } from '../analysis/stats.ts';
 import { parseDurationMs } from '../config/duration.ts';
@@ -13,10 +15,9 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../log.ts';
 import type { Gap, Host, InstanceType, MetricName, Severity } from '../model/index.ts';
 import { packageVersion } from '../paths.ts';
-import { bundledCatalog } from '../../providers/aws/catalog.ts';
 import { type Artifacts, loadArtifacts, type ProviderArtifacts, saveArtifacts } from './artifacts.ts';
 import { collectProvider } from './collect.ts';
-import { analyzeOnHostDir, isoOrNull, onHostEntry, type OnHostResult } from './onhost.ts';
+import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
 
 export interface AuditOptions {
   loaded: LoadedConfig;
@@ -53,8 +54,10 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
 
   const onHost = await readOnHost(artifacts.onHost, hosts, gaps, options.log);
   const unavailable: Facts['unavailable'] = {};
-  if (artifacts.providers.length > 0 && hosts.length === 0) unavailable.inventory = describeGaps(gaps, 'no instances listed');
-  if (hosts.length > 0 && series.length === 0) unavailable.metrics = describeGaps(gaps, 'no metric series returned');
+  if (artifacts.providers.length > 0 && hosts.length === 0)
+    unavailable.inventory = describeGaps(gaps, 'no instances listed');
+  if (hosts.length > 0 && series.length === 0)
+    unavailable.metrics = describeGaps(gaps, 'no metric series returned');
   const facts: Facts = {
     window: artifacts.window,
     hosts,
@@ -82,7 +85,11 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
       startedAt: new Date(startedMs).toISOString(),
       finishedAt: new Date(finishedMs).toISOString(),
       durationMs: finishedMs - startedMs,
-      window: { from: new Date(artifacts.window.fromMs).toISOString(), to: new Date(artifacts.window.toMs).toISOString(), stepSec: artifacts.window.stepSec },
+      window: {
+        from: new Date(artifacts.window.fromMs).toISOString(),
+        to: new Date(artifacts.window.toMs).toISOString(),
+        stepSec: artifacts.window.stepSec,
+      },
       providers: artifacts.providers.map((p) => p.provider),
       apiCalls: Object.fromEntries(artifacts.providers.map((p) => [p.provider, p.apiCalls])),
       eventMultiplier: options.eventMultiplier ?? null,
@@ -91,7 +98,8 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
         hosts: hosts.length,
         findingsBySeverity,
         recommendations: judged.recommendations.length,
-        monthlyCostDeltaUsd: Math.round(known.reduce((sum, r) => sum + r.monthlyCostDeltaUsd!, 0) * 100) / 100,
+        monthlyCostDeltaUsd:
+          Math.round(known.reduce((sum, r) => sum + r.monthlyCostDeltaUsd!, 0) * 100) / 100,
         recommendationsWithUnknownCost: judged.recommendations.length - known.length,
         gaps: gaps.length,
       },
@@ -136,19 +144,48 @@ interface MappedOnHost {
   entry: OnHostEntry;
 }
 
-async function readOnHost(mappings: Artifacts['onHost'], hosts: readonly Host[], gaps: Gap[], log: Logger): Promise<MappedOnHost[]> {
+async function readOnHost(
+  mappings: Artifacts['onHost'],
+  hosts: readonly Host[],
+  gaps: Gap[],
+  log: Logger,
+): Promise<MappedOnHost[]> {
   const results: MappedOnHost[] = [];
   for (const mapping of mappings) {
-    const host = hosts.find((h) => h.id === mapping.host) ?? hosts.find((h) => h.name === mapping.host) ?? null;
+    const host =
+      hosts.find((h) => h.id === mapping.host) ?? hosts.find((h) => h.name === mapping.host) ?? null;
     if (!host) {
-      gaps.push({ provider: 'config', what: `on-host folder ${mapping.dir}`, kind: 'not-found', message: `onHost host "${mapping.host}" matches no listed instance id or Name; the folder was judged on its own` });
+      gaps.push({
+        provider: 'config',
+        what: `on-host folder ${mapping.dir}`,
+        kind: 'not-found',
+        message: `onHost host "${mapping.host}" matches no listed instance id or Name; the folder was judged on its own`,
+      });
     }
     const result = await analyzeOnHostDir(mapping.dir);
-    const subject = host ? { provider: host.provider, kind: 'host' as const, id: host.id, name: host.name } : undefined;
+    const subject = host
+      ? { provider: host.provider, kind: 'host' as const, id: host.id, name: host.name }
+      : undefined;
     for (const gap of result.facts.samples.gaps) {
-      gaps.push({ provider: 'onhost', what: `on-host file ${gap.file}`, kind: gap.kind === 'unrecognised' ? 'bad-sample' : gap.kind, message: gap.message, file: `${mapping.dir}/${gap.file}`, ...(gap.line ? { line: gap.line } : {}), ...(subject ? { subject } : {}) });
+      gaps.push({
+        provider: 'onhost',
+        what: `on-host file ${gap.file}`,
+        kind: gap.kind === 'unrecognised' ? 'bad-sample' : gap.kind,
+        message: gap.message,
+        file: join(mapping.dir, gap.file),
+        ...(gap.line ? { line: gap.line } : {}),
+        ...(subject ? { subject } : {}),
+      });
     }
-    log.info({ dir: mapping.dir, host: host?.id ?? null, primary: result.classification.primary }, 'on-host folder diagnosed');
+    if (result.facts.samples.inputs.length === 0) {
+      // Nothing readable: no verdict rather than a "healthy" nobody measured.
+      log.warn({ dir: mapping.dir, host: host?.id ?? null }, 'on-host folder has no readable files');
+      continue;
+    }
+    log.info(
+      { dir: mapping.dir, host: host?.id ?? null, primary: result.classification.primary },
+      'on-host folder diagnosed',
+    );
     results.push({ mapping, result, entry: onHostEntry(result, host) });
   }
   return results;
@@ -156,7 +193,12 @@ async function readOnHost(mappings: Artifacts['onHost'], hosts: readonly Host[],
 
 const STAT_METRICS: MetricName[] = ['cpu.util', 'cpu.util.max', 'mem.used', 'net.in.bytes', 'net.out.bytes'];
 
-function reportHost(host: Host, facts: Facts, artifacts: Artifacts, onHost: readonly MappedOnHost[]): ReportHost {
+function reportHost(
+  host: Host,
+  facts: Facts,
+  artifacts: Artifacts,
+  onHost: readonly MappedOnHost[],
+): ReportHost {
   const mapped = onHost.find((m) => m.entry.host?.id === host.id);
   const spots = artifacts.providers.find((p) => p.provider === host.provider)?.blindSpots[host.id] ?? [];
   const cpu = mapped?.result.facts.cpu;
@@ -179,7 +221,10 @@ function reportHost(host: Host, facts: Facts, artifacts: Artifacts, onHost: read
           sampleDir: mapped.mapping.dir,
           primary: mapped.result.classification.primary,
           confidence: mapped.result.classification.confidence,
-          window: { from: isoOrNull(mapped.result.facts.window?.fromMs), to: isoOrNull(mapped.result.facts.window?.toMs) },
+          window: {
+            from: isoOrNull(mapped.result.facts.window?.fromMs),
+            to: isoOrNull(mapped.result.facts.window?.toMs),
+          },
         }
       : null,
     blindSpots: spots.map((dimension) => ({ dimension, filledByOnHost: fills[dimension] ?? false })),
@@ -187,5 +232,10 @@ function reportHost(host: Host, facts: Facts, artifacts: Artifacts, onHost: read
 }
 
 function describeGaps(gaps: readonly Gap[], fallback: string): string {
-  return gaps.length > 0 ? gaps.map((g) => `${g.what}: ${g.kind}`).slice(0, 3).join('; ') : fallback;
+  return gaps.length > 0
+    ? gaps
+        .map((g) => `${g.what}: ${g.kind}`)
+        .slice(0, 3)
+        .join('; ')
+    : fallback;
 }

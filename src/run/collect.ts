@@ -1,7 +1,8 @@
 // Collection for one provider: inventory, then catalog, then metrics, each through call(); a failed
 // step is a gap and the next step works with what there is. Counts the calls and their minimum.
-import type { ApiCalls } from '../../reports/json/schema.ts';
+
 import type { Inventory, MetricWindow, ObservedCounts, ProviderAdapter } from '../../providers/types.ts';
+import type { ApiCalls } from '../../reports/json/schema.ts';
 import type { Logger } from '../log.ts';
 import { createCaller } from '../net/call.ts';
 import type { ProviderArtifacts } from './artifacts.ts';
@@ -36,12 +37,25 @@ export async function collectProvider<Config>(
   try {
     const started = performance.now();
     const inventory = await adapter.inventory(ctx);
-    log.info({ provider: adapter.id, hosts: inventory.value.hosts.length, volumes: inventory.value.volumes.length, groups: inventory.value.groups.length }, 'inventory listed');
+    log.info(
+      {
+        provider: adapter.id,
+        hosts: inventory.value.hosts.length,
+        volumes: inventory.value.volumes.length,
+        groups: inventory.value.groups.length,
+      },
+      'inventory listed',
+    );
     const catalog = await adapter.catalog(ctx, inventory.value);
     fillSpecs(inventory.value, catalog.value);
     const metrics = await adapter.metrics(ctx, inventory.value, catalog.value);
-    log.info({ provider: adapter.id, series: metrics.value.length, ms: Math.round(performance.now() - started) }, 'metrics fetched');
-    const blindSpots = Object.fromEntries(inventory.value.hosts.map((host) => [host.id, adapter.blindSpots(host, metrics.value)]));
+    log.info(
+      { provider: adapter.id, series: metrics.value.length, ms: Math.round(performance.now() - started) },
+      'metrics fetched',
+    );
+    const blindSpots = Object.fromEntries(
+      inventory.value.hosts.map((host) => [host.id, adapter.blindSpots(host, metrics.value)]),
+    );
     return {
       provider: adapter.id,
       ...inventory.value,
@@ -57,7 +71,10 @@ export async function collectProvider<Config>(
 }
 
 /** vCPU and memory of each host from the catalog entry of its type. */
-export function fillSpecs(inventory: Inventory, catalog: readonly { name: string; vcpu: number; memoryMiB: number }[]): void {
+export function fillSpecs(
+  inventory: Inventory,
+  catalog: readonly { name: string; vcpu: number; memoryMiB: number }[],
+): void {
   const byName = new Map(catalog.map((t) => [t.name, t]));
   for (const host of inventory.hosts) {
     const type = byName.get(host.instanceType);
@@ -66,7 +83,10 @@ export function fillSpecs(inventory: Inventory, catalog: readonly { name: string
   }
 }
 
-function apiCalls(stats: ReturnType<ReturnType<typeof createCaller>['stats']>, minimum: Record<string, number>): ApiCalls {
+function apiCalls(
+  stats: ReturnType<ReturnType<typeof createCaller>['stats']>,
+  minimum: Record<string, number>,
+): ApiCalls {
   const operations = new Set([...Object.keys(stats), ...Object.keys(minimum)]);
   const byOperation: ApiCalls['byOperation'] = {};
   for (const op of [...operations].sort()) {

@@ -1,17 +1,21 @@
 // The demo: the bundled scenario served by the mock AWS on 127.0.0.1, the real SDK clients pointed
 // at it with throwaway credentials (never the user's), and the bundled on-host captures.
-import { startAwsMock } from '../../mocks/servers/aws.ts';
+
+import { existsSync } from 'node:fs';
 import { bundledScenarioPath, loadScenario } from '../../mocks/scenarios/schema.ts';
+import { startAwsMock } from '../../mocks/servers/aws.ts';
 import type { AdapterOptions } from '../../providers/index.ts';
-import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
+import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { packagePath } from '../paths.ts';
-import { existsSync } from 'node:fs';
 
 const DEMO_CREDENTIALS = { accessKeyId: 'AKIDDEMOFLEETLENS', secretAccessKey: 'demo-secret-not-a-real-key' };
 
-export async function withDemo<T>(log: Logger, run: (demo: { loaded: LoadedConfig; adapterOptions: AdapterOptions }) => Promise<T>): Promise<T> {
+export async function withDemo<T>(
+  log: Logger,
+  run: (demo: { loaded: LoadedConfig; adapterOptions: AdapterOptions }) => Promise<T>,
+): Promise<T> {
   const mock = await startAwsMock({ scenario: loadScenario(bundledScenarioPath('demo')) });
   log.info({ endpoint: mock.endpoint }, 'demo: mock AWS listening');
   try {

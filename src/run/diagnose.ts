@@ -1,12 +1,12 @@
 // `fleetlens diagnose DIR...`: on-host only. Each folder is read, classified and judged by the
 // on-host rules; one diagnosis per folder, in argument order.
-import { type Diagnosis, type DiagnoseResult, SCHEMA_VERSION } from '../../reports/json/schema.ts';
+import { type DiagnoseResult, type Diagnosis, SCHEMA_VERSION } from '../../reports/json/schema.ts';
 import { runRules } from '../analysis/engine.ts';
-import { indexSeries, type Facts } from '../analysis/facts.ts';
+import { type Facts, indexSeries } from '../analysis/facts.ts';
 import { rules } from '../analysis/rules/index.ts';
 import { SizingConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { analyzeOnHostDir, diagnosisWindow, onHostEntry, type OnHostResult } from './onhost.ts';
+import { analyzeOnHostDir, diagnosisWindow, type OnHostResult, onHostEntry } from './onhost.ts';
 
 export async function runDiagnose(dirs: readonly string[], log: Logger): Promise<DiagnoseResult> {
   const diagnoses: Diagnosis[] = [];
@@ -15,7 +15,12 @@ export async function runDiagnose(dirs: readonly string[], log: Logger): Promise
     const result = await analyzeOnHostDir(dir);
     diagnoses.push(toDiagnosis(result));
     log.info(
-      { dir, primary: result.classification.primary, confidence: result.classification.confidence, ms: Math.round(performance.now() - started) },
+      {
+        dir,
+        primary: result.classification.primary,
+        confidence: result.classification.confidence,
+        ms: Math.round(performance.now() - started),
+      },
       'diagnosed',
     );
   }
@@ -33,7 +38,11 @@ export function toDiagnosis(result: OnHostResult): Diagnosis {
     series: indexSeries([]),
     onHost: [entry],
     sizing: SizingConfig.parse({}),
-    unavailable: { inventory: 'diagnose reads on-host files only', metrics: 'diagnose reads on-host files only', catalog: 'diagnose reads on-host files only' },
+    unavailable: {
+      inventory: 'diagnose reads on-host files only',
+      metrics: 'diagnose reads on-host files only',
+      catalog: 'diagnose reads on-host files only',
+    },
   };
   const judged = runRules(rules, facts);
   const { samples } = result.facts;
@@ -46,8 +55,19 @@ export function toDiagnosis(result: OnHostResult): Diagnosis {
     scores: classification.scores.map((s) => ({ class: s.class, score: s.score, signals: s.signals })),
     findings: judged.findings,
     recommendations: judged.recommendations,
-    inputs: samples.inputs.map((input) => ({ file: input.file, kind: input.kind, records: input.records, from: input.from, to: input.to })),
-    gaps: samples.gaps.map((gap) => ({ file: gap.file, kind: gap.kind, message: gap.message, ...(gap.line ? { line: gap.line } : {}) })),
+    inputs: samples.inputs.map((input) => ({
+      file: input.file,
+      kind: input.kind,
+      records: input.records,
+      from: input.from,
+      to: input.to,
+    })),
+    gaps: samples.gaps.map((gap) => ({
+      file: gap.file,
+      kind: gap.kind,
+      message: gap.message,
+      ...(gap.line ? { line: gap.line } : {}),
+    })),
     ignored: samples.ignored,
   };
 }

@@ -23,7 +23,12 @@ export async function analyzeOnHostDir(dir: string): Promise<OnHostResult> {
 export function onHostEntry(result: OnHostResult, host: Host | null): OnHostEntry {
   const subject: Subject = host
     ? { provider: host.provider, kind: 'host', id: host.id, name: host.name }
-    : { provider: 'onhost', kind: 'host', id: result.source, name: result.facts.samples.sysstat?.nodename ?? basename(resolve(result.source)) };
+    : {
+        provider: 'onhost',
+        kind: 'host',
+        id: result.source,
+        name: result.facts.samples.sysstat?.nodename ?? basename(resolve(result.source)),
+      };
   const { primary, confidence } = result.classification;
   return { subject, host, facts: result.facts, verdict: { primary, confidence } };
 }

@@ -6,19 +6,32 @@ import type { AnalysisResult, DiagnoseResult } from '../../reports/json/schema.t
 import { ConfigError } from '../errors.ts';
 
 export function parseFormats(text: string, allowed: readonly ReportFormat[]): ReportFormat[] {
-  const formats = text.split(',').map((f) => f.trim()).filter(Boolean);
+  const formats = text
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   for (const format of formats) {
     if (!(allowed as readonly string[]).includes(format)) {
-      throw new ConfigError(`unknown format "${format}" (this version writes: ${allowed.join(', ')})`, undefined, undefined, '--format');
+      throw new ConfigError(
+        `unknown format "${format}" (this version writes: ${allowed.join(', ')})`,
+        undefined,
+        undefined,
+        '--format',
+      );
     }
   }
   if (formats.length === 0) throw new ConfigError('no format given', undefined, undefined, '--format');
   return [...new Set(formats)] as ReportFormat[];
 }
 
-export async function writeAuditReports(result: AnalysisResult, formats: readonly ReportFormat[], out: string): Promise<string[]> {
+export async function writeAuditReports(
+  result: AnalysisResult,
+  formats: readonly ReportFormat[],
+  out: string,
+): Promise<string[]> {
   if (out === '-') {
-    if (formats.length !== 1) throw new ConfigError('--out - (stdout) takes exactly one --format', undefined, undefined, '--out');
+    if (formats.length !== 1)
+      throw new ConfigError('--out - (stdout) takes exactly one --format', undefined, undefined, '--out');
     process.stdout.write(reportWriters[formats[0]!].renderAudit(result));
     return [];
   }

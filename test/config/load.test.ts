@@ -21,12 +21,19 @@ describe('parseConfigText', () => {
     const { config } = parseConfigText('providers:\n  aws:\n    regions: [us-east-1]\n', 'fleetlens.yaml');
     expect(config.since).toBe('14d');
     expect(config.periodSec).toBe(300);
-    expect(config.sizing).toMatchObject({ cpuPercentile: 99.5, cpuHeadroomPct: 20, memoryHeadroomPct: 20, minHours: 30 });
+    expect(config.sizing).toMatchObject({
+      cpuPercentile: 99.5,
+      cpuHeadroomPct: 20,
+      memoryHeadroomPct: 20,
+      minHours: 30,
+    });
     expect(config.providers.aws).toMatchObject({ regions: ['us-east-1'], includeStopped: false });
   });
 
   it('names the file, line and key of an unknown key', () => {
-    const error = configError('since: 14d\nproviders:\n  aws:\n    regions: [us-east-1]\n    regoins: [eu-west-1]\n');
+    const error = configError(
+      'since: 14d\nproviders:\n  aws:\n    regions: [us-east-1]\n    regoins: [eu-west-1]\n',
+    );
     expect(error.describe()).toBe('fleetlens.yaml:5 providers.aws.regoins: unknown key');
   });
 
@@ -38,7 +45,9 @@ describe('parseConfigText', () => {
   });
 
   it('rejects a bad duration and a percentile Compute Optimizer does not offer', () => {
-    expect(configError('since: two weeks\n').describe()).toMatch(/fleetlens\.yaml:1 since: expected a duration/);
+    expect(configError('since: two weeks\n').describe()).toMatch(
+      /fleetlens\.yaml:1 since: expected a duration/,
+    );
     expect(configError('sizing:\n  cpuPercentile: 97\n').key).toBe('sizing.cpuPercentile');
   });
 

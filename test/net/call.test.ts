@@ -55,7 +55,12 @@ describe('call()', () => {
     let attempts = 0;
     const failing = call(op, async () => {
       attempts += 1;
-      throw new ProviderError('aws', 'auth', 'svc.Op', 'The security token included in the request is expired');
+      throw new ProviderError(
+        'aws',
+        'auth',
+        'svc.Op',
+        'The security token included in the request is expired',
+      );
     });
     await expect(failing).rejects.toMatchObject({ name: 'ProviderError', kind: 'auth' });
     expect(attempts).toBe(1);
@@ -79,7 +84,10 @@ describe('call()', () => {
     const failing = call(op, async () => {
       throw new ProviderError('aws', 'throttled', 'svc.Op', 'quota', { retryAfterMs: 3_600_000 });
     });
-    await expect(failing).rejects.toMatchObject({ kind: 'throttled', message: expect.stringContaining('3600 s') });
+    await expect(failing).rejects.toMatchObject({
+      kind: 'throttled',
+      message: expect.stringContaining('3600 s'),
+    });
   });
 
   it('times out a hung attempt, aborts its signal, and reports it as unavailable', async () => {
@@ -145,7 +153,9 @@ describe('call()', () => {
 
   it('refuses a bucket with no declared limit', async () => {
     const call = caller();
-    await expect(call({ bucket: 'nope', operation: 'x' }, async () => 1)).rejects.toThrow(/no published limit/);
+    await expect(call({ bucket: 'nope', operation: 'x' }, async () => 1)).rejects.toThrow(
+      /no published limit/,
+    );
   });
 });
 

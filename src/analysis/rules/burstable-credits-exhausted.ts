@@ -152,9 +152,7 @@ function reportHost(
         `periods with CPUCreditBalance ≤ ${ctx.options.exhaustedBelowCredits}, × ${balance.stepSec} s`,
       ),
       seriesEvidence(balance, 'CPU credit balance', { label: 'empty', value: 0, bad: 'below' }),
-      ...(cpu
-        ? [seriesEvidence(cpu, 'CPU utilization', { label: 'credit baseline', value: baseline })]
-        : []),
+      ...(cpu ? [seriesEvidence(cpu, 'CPU utilization', { label: 'credit baseline', value: baseline })] : []),
     ],
     recommendations,
   });

@@ -115,7 +115,15 @@ export const diskSaturated = defineRule({
           queue: round(mean(saturatedAt.map((t) => queue.get(t) ?? Number.NaN)) ?? 0, 1),
           busy: round(mean(saturatedAt.map((t) => busy.get(t) ?? Number.NaN)) ?? 0),
         },
-        evidence: cloudEvidence(facts, volume, load, capacity.iops),
+        evidence: [
+          stat(
+            'time at the limit while queueing or busy',
+            Math.round(hours * 3600),
+            'seconds',
+            `periods of ${facts.window.stepSec} s`,
+          ),
+          ...cloudEvidence(facts, volume, load, capacity.iops),
+        ],
         recommendations: upgrade(volume, peakIops, peakMiBps, capacity.basis),
       });
     }

@@ -144,7 +144,9 @@ export const gp2ToGp3 = defineRule({
             'Throughput',
             { label: 'gp3 included', value: GP3.includedMiBps },
           ),
-          ...(burst ? [seriesEvidence(burst, 'gp2 burst balance', { label: 'empty', value: 0, bad: 'below' })] : []),
+          ...(burst
+            ? [seriesEvidence(burst, 'gp2 burst balance', { label: 'empty', value: 0, bad: 'below' })]
+            : []),
         ],
         recommendations: [
           {

@@ -13,7 +13,10 @@ ruleTester.run(burstableCreditsExhausted, {
   pass: [
     {
       name: 'a t3 that keeps a balance',
-      facts: fleet().host('t-1', { type: 't3.medium' }).cpu('t-1', diurnal(5, 15)).metric('t-1', 'cpu.credit.balance', flat(400)),
+      facts: fleet()
+        .host('t-1', { type: 't3.medium' })
+        .cpu('t-1', diurnal(5, 15))
+        .metric('t-1', 'cpu.credit.balance', flat(400)),
     },
   ],
   findings: [
@@ -35,6 +38,13 @@ ruleTester.run(burstableCreditsExhausted, {
       expect: [{ messageId: 'unlimited', subject: 'cache-1', message: /surplus/ }],
     },
   ],
-  insufficientData: [{ name: 'a t3 without credit metrics', facts: fleet().host('t-2', { type: 't3.small' }).cpu('t-2', flat(10)) }],
-  notApplicable: [{ name: 'no burstable types', facts: fleet().host('m-1', { type: 'm6i.large' }).cpu('m-1', flat(50)) }],
+  insufficientData: [
+    {
+      name: 'a t3 without credit metrics',
+      facts: fleet().host('t-2', { type: 't3.small' }).cpu('t-2', flat(10)),
+    },
+  ],
+  notApplicable: [
+    { name: 'no burstable types', facts: fleet().host('m-1', { type: 'm6i.large' }).cpu('m-1', flat(50)) },
+  ],
 });

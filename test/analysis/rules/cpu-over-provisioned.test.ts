@@ -10,7 +10,10 @@ const bigAndIdleish = () => fleet().host('db-1', { type: 'm6i.4xlarge' }).cpu('d
 
 ruleTester.run(cpuOverProvisioned, {
   pass: [
-    { name: 'a host that uses what it pays for', facts: fleet().host('web-1', { type: 'm6i.large' }).cpu('web-1', diurnal(30, 70)) },
+    {
+      name: 'a host that uses what it pays for',
+      facts: fleet().host('web-1', { type: 'm6i.large' }).cpu('web-1', diurnal(30, 70)),
+    },
     {
       name: 'savings below the configured minimum',
       options: { minMonthlySavingsUsd: 100_000 },
@@ -21,7 +24,13 @@ ruleTester.run(cpuOverProvisioned, {
     {
       name: 'a 16-vCPU host peaking at 10 % without a memory metric keeps its memory',
       facts: bigAndIdleish(),
-      expect: [{ messageId: 'host', subject: 'db-1', recommendation: { kind: 'instance-type', current: 'm6i.4xlarge', costDelta: 'negative' } }],
+      expect: [
+        {
+          messageId: 'host',
+          subject: 'db-1',
+          recommendation: { kind: 'instance-type', current: 'm6i.4xlarge', costDelta: 'negative' },
+        },
+      ],
     },
     {
       name: 'low CPU because the host is starved elsewhere: the resize is held, with no recommendation',
@@ -31,12 +40,25 @@ ruleTester.run(cpuOverProvisioned, {
     {
       name: 'a healthy on-host verdict does not hold it',
       facts: bigAndIdleish().withOnHost(healthy, 'db-1'),
-      expect: [{ messageId: 'host', subject: 'db-1', recommendation: { kind: 'instance-type', costDelta: 'negative' } }],
+      expect: [
+        {
+          messageId: 'host',
+          subject: 'db-1',
+          recommendation: { kind: 'instance-type', costDelta: 'negative' },
+        },
+      ],
     },
     {
       name: 'with memory measured at 20 %, memory shrinks too',
       facts: bigAndIdleish().metric('db-1', 'mem.used', flat(20)),
-      expect: [{ messageId: 'host', subject: 'db-1', message: /fits/, recommendation: { kind: 'instance-type', costDelta: 'negative' } }],
+      expect: [
+        {
+          messageId: 'host',
+          subject: 'db-1',
+          message: /fits/,
+          recommendation: { kind: 'instance-type', costDelta: 'negative' },
+        },
+      ],
     },
     {
       name: 'a group is sized on all its members, never undersizing one',
@@ -46,14 +68,30 @@ ruleTester.run(cpuOverProvisioned, {
         .cpu('w1', diurnal(5, 12))
         .cpu('w2', diurnal(5, 20))
         .group('us-east-1/web', ['w1', 'w2']),
-      expect: [{ messageId: 'group', subject: 'us-east-1/web', recommendation: { kind: 'instance-type', costDelta: 'negative' } }],
+      expect: [
+        {
+          messageId: 'group',
+          subject: 'us-east-1/web',
+          recommendation: { kind: 'instance-type', costDelta: 'negative' },
+        },
+      ],
     },
   ],
-  insufficientData: [{ name: 'a day of data (Compute Optimizer needs 30 h)', facts: fleet({ days: 1 }).host('h', { type: 'm6i.4xlarge' }).cpu('h', flat(2)) }],
+  insufficientData: [
+    {
+      name: 'a day of data (Compute Optimizer needs 30 h)',
+      facts: fleet({ days: 1 }).host('h', { type: 'm6i.4xlarge' }).cpu('h', flat(2)),
+    },
+  ],
   notApplicable: [
     {
       name: 'a group of mixed types',
-      facts: fleet().host('a', { type: 'm6i.xlarge' }).host('b', { type: 'c6i.xlarge' }).cpu('a', flat(5)).cpu('b', flat(5)).group('us-east-1/mixed', ['a', 'b']),
+      facts: fleet()
+        .host('a', { type: 'm6i.xlarge' })
+        .host('b', { type: 'c6i.xlarge' })
+        .cpu('a', flat(5))
+        .cpu('b', flat(5))
+        .group('us-east-1/mixed', ['a', 'b']),
     },
   ],
 });

@@ -8,7 +8,10 @@ const healthyCapture = await onHostSample('healthy');
 
 ruleTester.run(cpuSaturated, {
   pass: [
-    { name: 'a busy but healthy day (peaks at 70 %)', facts: fleet().host('web-1').cpu('web-1', diurnal(20, 70)) },
+    {
+      name: 'a busy but healthy day (peaks at 70 %)',
+      facts: fleet().host('web-1').cpu('web-1', diurnal(20, 70)),
+    },
     { name: 'the healthy capture on its own', facts: fleet().withOnHost(healthyCapture) },
   ],
   findings: [
@@ -27,7 +30,10 @@ ruleTester.run(cpuSaturated, {
     },
     {
       name: 'the cloud and the host agree: one finding with both sides',
-      facts: fleet().host('api-2', { type: 'm6i.large' }).cpu('api-2', flat(96)).withOnHost(cpuCapture, 'api-2'),
+      facts: fleet()
+        .host('api-2', { type: 'm6i.large' })
+        .cpu('api-2', flat(96))
+        .withOnHost(cpuCapture, 'api-2'),
       expect: [{ messageId: 'both', subject: 'api-2', message: /run queue above 2 CPUs/ }],
     },
     {
@@ -36,9 +42,22 @@ ruleTester.run(cpuSaturated, {
       expect: [{ messageId: 'onhost', subject: cpuCapture.dir, message: /busy ≥ 90 % for \d+ s straight/ }],
     },
   ],
-  insufficientData: [{ name: 'six points of CPU', facts: fleet({ days: 1 / 48 }).host('new-1').cpu('new-1', flat(99)) }],
+  insufficientData: [
+    {
+      name: 'six points of CPU',
+      facts: fleet({ days: 1 / 48 })
+        .host('new-1')
+        .cpu('new-1', flat(99)),
+    },
+  ],
 });
 
 ruleTester.run(cpuSaturated, {
-  pass: [{ name: 'a raised threshold', options: { threshold: 99 }, facts: fleet().host('api-1').cpu('api-1', flat(97)) }],
+  pass: [
+    {
+      name: 'a raised threshold',
+      options: { threshold: 99 },
+      facts: fleet().host('api-1').cpu('api-1', flat(97)),
+    },
+  ],
 });

@@ -17,19 +17,38 @@ const pinnedGp2 = () =>
 
 ruleTester.run(diskSaturated, {
   pass: [
-    { name: 'a volume far from its limit', facts: fleet().host('h').volume('v', 'h', { type: 'gp3', sizeGiB: 100 }).volumeLoad('v', diurnal(100, 900), flat(20)) },
+    {
+      name: 'a volume far from its limit',
+      facts: fleet()
+        .host('h')
+        .volume('v', 'h', { type: 'gp3', sizeGiB: 100 })
+        .volumeLoad('v', diurnal(100, 900), flat(20)),
+    },
     { name: 'a CPU-bound host (its disk idles)', facts: fleet().withOnHost(cpuCapture) },
   ],
   findings: [
     {
       name: 'a gp2 at its baseline with a queue, for hours: gp3 sized above the capped peak',
       facts: pinnedGp2(),
-      expect: [{ messageId: 'cloud', subject: 'vol-1', message: /300 IOPS of 300/, recommendation: { kind: 'volume', recommended: 'gp3 100 GiB, 3000 IOPS, 125 MiB/s' } }],
+      expect: [
+        {
+          messageId: 'cloud',
+          subject: 'vol-1',
+          message: /300 IOPS of 300/,
+          recommendation: { kind: 'volume', recommended: 'gp3 100 GiB, 3000 IOPS, 125 MiB/s' },
+        },
+      ],
     },
     {
       name: 'the disk-saturation capture: %util and aqu-sz high together',
       facts: fleet().withOnHost(diskCapture),
-      expect: [{ messageId: 'onhost', subject: diskCapture.dir, message: /vda at [\d.]+ % util with a queue of [\d.]+ for \d+ s straight/ }],
+      expect: [
+        {
+          messageId: 'onhost',
+          subject: diskCapture.dir,
+          message: /vda at [\d.]+ % util with a queue of [\d.]+ for \d+ s straight/,
+        },
+      ],
     },
   ],
 });

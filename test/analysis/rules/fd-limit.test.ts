@@ -1,5 +1,5 @@
-import { fdLimit } from '../../../src/analysis/rules/fd-limit.ts';
 import type { OnHostFacts } from '../../../src/analysis/onhost/signals.ts';
+import { fdLimit } from '../../../src/analysis/rules/fd-limit.ts';
 import { fleet } from '../../helpers/fleet-builder.ts';
 import { onHostSample } from '../../helpers/onhost.ts';
 import { ruleTester } from '../../helpers/rule-tester.ts';
@@ -9,7 +9,9 @@ const healthy = await onHostSample('healthy');
 /** The healthy capture with its fd log replaced: `count` samples climbing from `from` to `to`, limit `limit`. */
 function withFds(from: number, to: number, limit: number, plateau = false): OnHostFacts {
   const count = 120;
-  const values = Array.from({ length: count }, (_, i) => Math.round(from + ((to - from) * Math.min(i, plateau ? 60 : i)) / (plateau ? 60 : count - 1)));
+  const values = Array.from({ length: count }, (_, i) =>
+    Math.round(from + ((to - from) * Math.min(i, plateau ? 60 : i)) / (plateau ? 60 : count - 1)),
+  );
   return {
     ...healthy,
     fdSoftLimit: limit,
@@ -23,7 +25,15 @@ ruleTester.run(fdLimit, {
     {
       name: 'a leak climbing past 90 % of 1024 without a plateau',
       facts: fleet().withOnHost(withFds(100, 980, 1024)),
-      expect: [{ messageId: 'nearLimit', subject: healthy.dir, severity: 'critical', message: /a leak/, recommendation: { kind: 'ulimit', recommended: 'nofile soft 2048 (LimitNOFILE=2048)' } }],
+      expect: [
+        {
+          messageId: 'nearLimit',
+          subject: healthy.dir,
+          severity: 'critical',
+          message: /a leak/,
+          recommendation: { kind: 'ulimit', recommended: 'nofile soft 2048 (LimitNOFILE=2048)' },
+        },
+      ],
     },
     {
       name: 'a plateau at 75 %: no leak named',

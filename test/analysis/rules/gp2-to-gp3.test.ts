@@ -3,7 +3,10 @@ import { diurnal, flat, fleet } from '../../helpers/fleet-builder.ts';
 import { ruleTester } from '../../helpers/rule-tester.ts';
 
 const withVolume = (sizeGiB: number, iops: number, mibps: number) =>
-  fleet().host('db-1').volume('vol-1', 'db-1', { type: 'gp2', sizeGiB }).volumeLoad('vol-1', diurnal(iops / 4, iops), diurnal(mibps / 4, mibps));
+  fleet()
+    .host('db-1')
+    .volume('vol-1', 'db-1', { type: 'gp2', sizeGiB })
+    .volumeLoad('vol-1', diurnal(iops / 4, iops), diurnal(mibps / 4, mibps));
 
 ruleTester.run(gp2ToGp3, {
   findings: [
@@ -15,7 +18,12 @@ ruleTester.run(gp2ToGp3, {
           messageId: 'plain',
           subject: 'vol-1',
           severity: 'low',
-          recommendation: { kind: 'volume', current: 'gp2 100 GiB, 300 IOPS, 128 MiB/s', recommended: 'gp3 100 GiB, 3000 IOPS, 125 MiB/s', costDelta: 'negative' },
+          recommendation: {
+            kind: 'volume',
+            current: 'gp2 100 GiB, 300 IOPS, 128 MiB/s',
+            recommended: 'gp3 100 GiB, 3000 IOPS, 125 MiB/s',
+            costDelta: 'negative',
+          },
         },
       ],
     },
@@ -28,11 +36,28 @@ ruleTester.run(gp2ToGp3, {
           subject: 'vol-1',
           severity: 'medium',
           message: /would throttle it; provision 264 MiB\/s/,
-          recommendation: { kind: 'volume', recommended: 'gp3 500 GiB, 3000 IOPS, 264 MiB/s', costDelta: 'null' },
+          recommendation: {
+            kind: 'volume',
+            recommended: 'gp3 500 GiB, 3000 IOPS, 264 MiB/s',
+            costDelta: 'null',
+          },
         },
       ],
     },
   ],
-  insufficientData: [{ name: 'a day of volume data', facts: fleet({ days: 1 }).host('h').volume('v', 'h', { type: 'gp2', sizeGiB: 50 }).volumeLoad('v', flat(10), flat(1)) }],
-  notApplicable: [{ name: 'only gp3 volumes', facts: fleet().host('h').cpu('h', flat(20)).volume('v', 'h', { type: 'gp3', sizeGiB: 50 }) }],
+  insufficientData: [
+    {
+      name: 'a day of volume data',
+      facts: fleet({ days: 1 })
+        .host('h')
+        .volume('v', 'h', { type: 'gp2', sizeGiB: 50 })
+        .volumeLoad('v', flat(10), flat(1)),
+    },
+  ],
+  notApplicable: [
+    {
+      name: 'only gp3 volumes',
+      facts: fleet().host('h').cpu('h', flat(20)).volume('v', 'h', { type: 'gp3', sizeGiB: 50 }),
+    },
+  ],
 });

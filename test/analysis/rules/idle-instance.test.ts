@@ -12,15 +12,34 @@ const idle = () =>
 
 ruleTester.run(idleInstance, {
   pass: [
-    { name: 'low CPU but serving traffic', facts: fleet().host('h').cpu('h', flat(0.5)).metric('h', 'net.in.bytes', diurnal(1e5, 1e6)).metric('h', 'net.out.bytes', diurnal(1e5, 1e6)) },
+    {
+      name: 'low CPU but serving traffic',
+      facts: fleet()
+        .host('h')
+        .cpu('h', flat(0.5))
+        .metric('h', 'net.in.bytes', diurnal(1e5, 1e6))
+        .metric('h', 'net.out.bytes', diurnal(1e5, 1e6)),
+    },
     { name: 'group members are left to the group', facts: idle().group('us-east-1/g', ['old-1']) },
   ],
   findings: [
     {
       name: 'no CPU, no traffic for 14 days: the instance and its volume cost is the saving',
       facts: idle(),
-      expect: [{ messageId: 'idle', subject: 'old-1', recommendation: { kind: 'instance-type', recommended: 'stop or terminate (idle)', costDelta: 'negative' } }],
+      expect: [
+        {
+          messageId: 'idle',
+          subject: 'old-1',
+          recommendation: {
+            kind: 'instance-type',
+            recommended: 'stop or terminate (idle)',
+            costDelta: 'negative',
+          },
+        },
+      ],
     },
   ],
-  insufficientData: [{ name: 'twelve hours of data', facts: fleet({ days: 0.5 }).host('h').cpu('h', flat(0.1)) }],
+  insufficientData: [
+    { name: 'twelve hours of data', facts: fleet({ days: 0.5 }).host('h').cpu('h', flat(0.1)) },
+  ],
 });

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { listenQueueOverflow } from '../../../src/analysis/rules/listen-queue-overflow.ts';
 import { runRules } from '../../../src/analysis/engine.ts';
+import { listenQueueOverflow } from '../../../src/analysis/rules/listen-queue-overflow.ts';
 import { fleet } from '../../helpers/fleet-builder.ts';
 import { onHostSample } from '../../helpers/onhost.ts';
 import { ruleTester } from '../../helpers/rule-tester.ts';
@@ -9,18 +9,33 @@ const overflowCapture = await onHostSample('listen-queue-overflow');
 const threadpoolCapture = await onHostSample('threadpool-starvation');
 
 ruleTester.run(listenQueueOverflow, {
-  pass: [{ name: 'a starved pool behind a 1024 backlog never overflows', facts: fleet().withOnHost(threadpoolCapture) }],
+  pass: [
+    {
+      name: 'a starved pool behind a 1024 backlog never overflows',
+      facts: fleet().withOnHost(threadpoolCapture),
+    },
+  ],
   findings: [
     {
       name: 'a listen(8) server with a slow accept loop',
       facts: fleet().withOnHost(overflowCapture),
-      expect: [{ messageId: 'overflow', subject: overflowCapture.dir, message: /bound by the application's listen\(\) backlog/, recommendation: { kind: 'runtime', costDelta: 'zero' } }],
+      expect: [
+        {
+          messageId: 'overflow',
+          subject: overflowCapture.dir,
+          message: /bound by the application's listen\(\) backlog/,
+          recommendation: { kind: 'runtime', costDelta: 'zero' },
+        },
+      ],
     },
   ],
   insufficientData: [
     {
       name: 'no netstat counters at both ends',
-      facts: fleet().withOnHost({ ...overflowCapture, listen: { ...overflowCapture.listen, overflowsDelta: undefined } }),
+      facts: fleet().withOnHost({
+        ...overflowCapture,
+        listen: { ...overflowCapture.listen, overflowsDelta: undefined },
+      }),
     },
   ],
 });
@@ -31,9 +46,14 @@ it('advises somaxconn only when it would cap the new backlog', () => {
   expect(recommendations.map((r) => r.kind).sort()).toEqual(['runtime', 'sysctl']);
   const sysctl = recommendations.find((r) => r.kind === 'sysctl')!;
   expect(sysctl.current).toBe('net.core.somaxconn = 16');
-  const backlog = Number(/backlog (\d+)/.exec(recommendations.find((r) => r.kind === 'runtime')!.recommended)![1]);
+  const backlog = Number(
+    /backlog (\d+)/.exec(recommendations.find((r) => r.kind === 'runtime')!.recommended)![1],
+  );
   expect(sysctl.recommended).toBe(`net.core.somaxconn = ${backlog}`);
 
-  const { recommendations: defaults } = runRules([listenQueueOverflow], fleet().withOnHost(overflowCapture).facts());
+  const { recommendations: defaults } = runRules(
+    [listenQueueOverflow],
+    fleet().withOnHost(overflowCapture).facts(),
+  );
   expect(defaults.map((r) => r.kind)).toEqual(['runtime']);
 });

@@ -6,22 +6,38 @@ ruleTester.run(provisionedIopsToGp3, {
   pass: [
     {
       name: 'an io1 that needs its IOPS',
-      facts: fleet().host('db').volume('v', 'db', { type: 'io1', sizeGiB: 400, iops: 20000 }).volumeLoad('v', diurnal(8000, 19000), flat(150)),
+      facts: fleet()
+        .host('db')
+        .volume('v', 'db', { type: 'io1', sizeGiB: 400, iops: 20000 })
+        .volumeLoad('v', diurnal(8000, 19000), flat(150)),
     },
   ],
   findings: [
     {
       name: 'io1 with 10,000 IOPS provisioned that peaks at 2,200: gp3 at the included 3,000 saves the IOPS charge',
-      facts: fleet().host('db').volume('v', 'db', { type: 'io1', sizeGiB: 200, iops: 10000 }).volumeLoad('v', diurnal(400, 2200), diurnal(10, 60)),
+      facts: fleet()
+        .host('db')
+        .volume('v', 'db', { type: 'io1', sizeGiB: 200, iops: 10000 })
+        .volumeLoad('v', diurnal(400, 2200), diurnal(10, 60)),
       expect: [
         {
           messageId: 'toGp3',
           subject: 'v',
           severity: 'high',
-          recommendation: { kind: 'volume', current: 'io1 200 GiB, 10000 IOPS, 500 MiB/s', recommended: 'gp3 200 GiB, 3000 IOPS, 125 MiB/s', costDelta: 'negative' },
+          recommendation: {
+            kind: 'volume',
+            current: 'io1 200 GiB, 10000 IOPS, 500 MiB/s',
+            recommended: 'gp3 200 GiB, 3000 IOPS, 125 MiB/s',
+            costDelta: 'negative',
+          },
         },
       ],
     },
   ],
-  notApplicable: [{ name: 'no io1/io2 volumes', facts: fleet().host('h').cpu('h', flat(20)).volume('v', 'h', { type: 'gp3', sizeGiB: 50 }) }],
+  notApplicable: [
+    {
+      name: 'no io1/io2 volumes',
+      facts: fleet().host('h').cpu('h', flat(20)).volume('v', 'h', { type: 'gp3', sizeGiB: 50 }),
+    },
+  ],
 });

@@ -1,0 +1,266 @@
+// The main job end to end, in-process: the real AWS SDK clients against the mock AWS on 127.0.0.1.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseScenario } from '../../mocks/scenarios/schema.ts';
+import { type AwsMock, startAwsMock } from '../../mocks/servers/aws.ts';
+import { AnalysisResult } from '../../reports/json/schema.ts';
+import { renderAuditMarkdown } from '../../reports/markdown/index.ts';
+import { parseConfigText } from '../../src/config/load.ts';
+import { silentLogger } from '../../src/log.ts';
+import { runAudit } from '../../src/run/audit.ts';
+import { withDemo } from '../../src/run/demo.ts';
+import { sampleDir } from '../helpers/onhost.ts';
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY';
+const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+
+describe('audit --demo', () => {
+  let result: AnalysisResult;
+  let artifactsDir: string;
+  beforeAll(async () => {
+    artifactsDir = await mkdtemp(join(tmpdir(), 'fleetlens-artifacts-'));
+    result = await withDemo(silentLogger, (demo) =>
+      runAudit({ ...demo, mode: 'demo', log: silentLogger, saveArtifactsDir: artifactsDir }),
+    );
+  }, 60_000);
+  afterAll(() => rm(artifactsDir, { recursive: true, force: true }));
+
+  const finding = (ruleId: string, name: string) =>
+    result.findings.find(
+      (f) =>
+        f.ruleId === ruleId && (f.subject.name === name || f.subject.id === name || f.message.includes(name)),
+    );
+
+  it('produces a report.json that satisfies the contract', () => {
+    expect(() => AnalysisResult.parse(result)).not.toThrow();
+    expect(result.hosts).toHaveLength(15);
+    expect(new Set(result.hosts.map((h) => h.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
+  });
+
+  it('makes exactly the minimum number of calls, and says so per operation', () => {
+    const aws = result.run.apiCalls.aws!;
+    expect(aws.made).toBe(aws.minimum);
+    expect(aws.byOperation['cloudwatch.GetMetricData']!.made).toBe(
+      aws.byOperation['cloudwatch.GetMetricData']!.minimum,
+    );
+    // 269 series at 4,032 points: 25 per call.
+    expect(aws.byOperation['cloudwatch.GetMetricData']!.made).toBeGreaterThanOrEqual(10);
+  });
+
+  it('recovers from the injected throttle and lists the failing call as a gap', () => {
+    const aws = result.run.apiCalls.aws!;
+    expect(aws.byOperation['cloudwatch.GetMetricData']!.retries).toBe(1);
+    expect(aws.byOperation['cloudwatch.GetMetricData']!.failed).toBe(0);
+    expect(aws.byOperation['ec2.DescribeInstanceTypes']!.failed).toBe(1);
+    const gap = result.gaps.find((g) => g.provider === 'aws');
+    expect(gap).toMatchObject({ kind: 'unavailable', what: expect.stringContaining('eu-west-1') });
+    expect(gap!.message).toMatch(/DescribeInstanceTypes.*bundled catalog/);
+    expect(gap!.message.split('\n')).toHaveLength(1);
+  });
+
+  it('tells every story of the demo fleet', () => {
+    expect(finding('cpu-saturated', 'batch-7')).toMatchObject({ messageId: 'both' });
+    expect(finding('cpu-over-provisioned', 'shop-web')).toMatchObject({ messageId: 'group' });
+    expect(finding('cpu-over-provisioned', 'analytics-1')).toMatchObject({ messageId: 'host' });
+    expect(finding('cpu-over-provisioned', 'shop-api-3')).toMatchObject({ messageId: 'held' });
+    expect(finding('burstable-credits-exhausted', 'session-cache')).toBeDefined();
+    expect(finding('gp2-to-gp3', 'reports-db')).toMatchObject({ messageId: 'trap' });
+    expect(finding('provisioned-iops-to-gp3', 'ledger-db')).toBeDefined();
+    expect(finding('idle-instance', 'legacy-ftp')).toBeDefined();
+    expect(finding('disk-saturated', 'blob-store-2')).toBeDefined();
+    expect(finding('listen-queue-overflow', 'edge-proxy')).toBeDefined();
+    expect(finding('cpu-over-provisioned', 'ledger-worker')).toBeUndefined();
+  });
+
+  it('joins each mapped on-host capture to its host', () => {
+    const verdicts = Object.fromEntries(
+      result.hosts.filter((h) => h.onHost).map((h) => [h.name, h.onHost!.primary]),
+    );
+    expect(verdicts).toEqual({
+      'shop-api-3': 'threadpool-starvation',
+      'batch-7': 'cpu-saturated',
+      'blob-store-2': 'disk-saturated',
+      'ledger-web-1': 'healthy',
+      'edge-proxy': 'listen-queue-overflow',
+    });
+    const mapped = result.hosts.find((h) => h.name === 'batch-7')!;
+    expect(mapped.blindSpots).toContainEqual({ dimension: 'memory', filledByOnHost: true });
+    const agent = result.hosts.find((h) => h.name === 'analytics-1')!;
+    expect(agent.blindSpots).toEqual([]);
+  });
+
+  it('shows the arithmetic and a cost delta on every recommendation', () => {
+    for (const rec of result.recommendations) {
+      expect(
+        rec.evidence.some((e) => e.kind === 'arithmetic'),
+        rec.id,
+      ).toBe(true);
+      expect(rec.rationale.length).toBeGreaterThan(30);
+    }
+    expect(result.run.summary.monthlyCostDeltaUsd).toBeLessThan(-1000);
+  });
+
+  it('replays the saved artifacts offline to the same findings', async () => {
+    const loaded = parseConfigText('{}', '<replay>');
+    const replay = await runAudit({
+      loaded,
+      mode: 'live',
+      log: silentLogger,
+      fromArtifactsDir: artifactsDir,
+    });
+    expect(replay.run.mode).toBe('artifacts');
+    expect(replay.findings.map((f) => f.id).sort()).toEqual(result.findings.map((f) => f.id).sort());
+  });
+
+  it('renders a markdown report with a section per finding and the data gaps', () => {
+    const md = renderAuditMarkdown(result);
+    for (const f of result.findings) expect(md).toContain(f.title);
+    expect(md).toContain('## Data gaps');
+    expect(md).toMatch(/\| aws +\| +22 \| +22 \|/);
+  });
+});
+
+describe('audit against failing or hostile clouds', () => {
+  let mock: AwsMock;
+  let dir: string;
+  const scenario = parseScenario({
+    name: 'hostile',
+    aws: {
+      faults: [{ kind: 'server-error', action: 'GetMetricData', region: 'eu-west-1', times: 'always' }],
+      regions: {
+        'us-east-1': {
+          instances: [
+            {
+              id: 'i-0c00000000000a001',
+              name: 'web|1 </details><script>alert(1)</script> [x](http://evil)',
+              type: 'm6i.large',
+              az: 'us-east-1a',
+              cpu: { shape: 'diurnal', base: 20, peak: 60 },
+              volumes: [{ id: 'vol-0c00000000000b001', device: '/dev/xvda', type: 'gp3', sizeGiB: 20 }],
+            },
+          ],
+        },
+        'eu-west-1': {
+          instances: [
+            { id: 'i-0c00000000000a002', name: 'eu-1', type: 'm6i.large', az: 'eu-west-1a', cpu: 30 },
+          ],
+        },
+      },
+    },
+  });
+  beforeAll(async () => {
+    mock = await startAwsMock({ scenario });
+    dir = await mkdtemp(join(tmpdir(), 'fleetlens-audit-'));
+  });
+  afterAll(async () => {
+    await mock.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const config = (extra = '') =>
+    parseConfigText(
+      `providers:\n  aws:\n    regions: [us-east-1, eu-west-1]\n    endpoint: ${mock.endpoint}\n${extra}`,
+      'fleetlens.yaml',
+    );
+
+  it('keeps one region complete when the other answers 5xx, and lists the gap', async () => {
+    const result = await runAudit({
+      loaded: config(),
+      mode: 'live',
+      log: silentLogger,
+      adapterOptions: { aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } },
+    });
+    expect(result.hosts).toHaveLength(2);
+    const series = (id: string) => result.hosts.find((h) => h.id === id)!.stats.length;
+    expect(series('i-0c00000000000a001')).toBeGreaterThan(0);
+    expect(series('i-0c00000000000a002')).toBe(0);
+    expect(result.gaps).toContainEqual(
+      expect.objectContaining({
+        provider: 'aws',
+        kind: 'unavailable',
+        what: expect.stringContaining('metrics in eu-west-1'),
+      }),
+    );
+    // The tag value is untrusted text: it cannot break the hosts table or inject HTML.
+    const md = renderAuditMarkdown(result);
+    const row = md
+      .split('\n')
+      .find((line) => line.includes('i-0c00000000000a001') && line.startsWith('| aws'))!;
+    const header = md.split('\n').find((line) => line.startsWith('| Provider | Region'))!;
+    expect(row.split(/(?<!\\)\|/).length).toBe(header.split('|').length);
+    expect(md).not.toContain('<script>');
+    expect(md).not.toMatch(/\]\(http:\/\/evil\)/);
+  });
+
+  it('turns expired credentials into one-line auth gaps and never prints the secret', async () => {
+    const result = await runAudit({
+      loaded: config(),
+      mode: 'live',
+      log: silentLogger,
+      adapterOptions: { aws: { credentials: { accessKeyId: 'EXPIRED', secretAccessKey: SECRET } } },
+    });
+    expect(result.hosts).toEqual([]);
+    const auth = result.gaps.filter((g) => g.kind === 'auth');
+    expect(auth.map((g) => g.what).sort()).toEqual(['instances in eu-west-1', 'instances in us-east-1']);
+    for (const gap of auth)
+      expect(gap.message).toMatch(
+        /^aws ec2\.DescribeInstances \((us-east|eu-west)-1\): auth: RequestExpired/,
+      );
+    const everything = JSON.stringify(result) + renderAuditMarkdown(result);
+    expect(everything).not.toContain(SECRET);
+    expect(result.run.rules.find((r) => r.ruleId === 'cpu-over-provisioned')).toMatchObject({
+      status: 'skipped',
+    });
+  });
+
+  it('lists a missing sample folder and a truncated gzip as gaps and keeps everything else', async () => {
+    const broken = join(dir, 'broken');
+    const { cp, readFile: read, writeFile } = await import('node:fs/promises');
+    await cp(sampleDir('healthy'), broken, { recursive: true });
+    const gz = await read(join(broken, 'sadf-A.json.gz'));
+    await writeFile(join(broken, 'sadf-A.json.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
+    const loaded = config(
+      `onHost:\n  - { dir: ${join(dir, 'nope')}, host: eu-1 }\n  - { dir: ${broken}, host: i-0c00000000000a001 }\n`,
+    );
+    const result = await runAudit({
+      loaded,
+      mode: 'live',
+      log: silentLogger,
+      adapterOptions: { aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } },
+    });
+    const sampleGaps = result.gaps.filter((g) => g.provider === 'onhost');
+    expect(sampleGaps.map((g) => g.message).join('\n')).toMatch(/sample folder not found/);
+    expect(sampleGaps.find((g) => g.file?.endsWith('sadf-A.json.gz'))!.message).toMatch(/gzip/);
+    const host = result.hosts.find((h) => h.id === 'i-0c00000000000a001')!;
+    expect(host.onHost?.primary).toBe('healthy');
+    expect(result.hosts.find((h) => h.id === 'i-0c00000000000a002')!.onHost).toBeNull();
+  });
+
+  it('names the file, line and key of a bad rule option before calling any cloud', async () => {
+    const before = mock.requests.length;
+    const loaded = config('rules:\n  cpu-saturated:\n    threshold: 300\n');
+    await expect(runAudit({ loaded, mode: 'live', log: silentLogger })).rejects.toMatchObject({
+      name: 'ConfigError',
+      file: 'fleetlens.yaml',
+      line: 7,
+      key: 'rules.cpu-saturated.threshold',
+    });
+    expect(mock.requests.length).toBe(before);
+  });
+
+  it('never writes credentials into artifacts', async () => {
+    const artifacts = join(dir, 'artifacts');
+    await runAudit({
+      loaded: config(),
+      mode: 'live',
+      log: silentLogger,
+      saveArtifactsDir: artifacts,
+      adapterOptions: { aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } },
+    });
+    const text = await readFile(join(artifacts, 'artifacts.json'), 'utf8');
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(KEY_ID);
+  });
+});
