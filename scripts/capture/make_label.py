@@ -307,6 +307,7 @@ def main():
         "broken_pipe_or_reset_lines": len(re.findall(r"BrokenPipe|ConnectionReset|Connection reset", app_log)),
         "cant_start_new_thread_lines": len(re.findall(r"can't start new thread", app_log)),
         "closed_before_request_lines": len(re.findall(r"closed before sending a request", app_log)),
+        "server_read_timeout_lines": len(re.findall(r"error handling .*TimeoutError", app_log)),
         "warning_lines": len(re.findall(r"^\S+ WARNING ", app_log, re.M)),
         "error_lines": len(re.findall(r"^\S+ (ERROR|CRITICAL) ", app_log, re.M)),
     }
@@ -453,6 +454,10 @@ def main():
            app_cpu_stats["load"].get("avg", 0), threads.get("max"), fds.get("max")),
         "disk idle (%s util avg %.2f %%)" % (disk, dk["util_percent"].get("avg", 0)),
     ]
+    if log_counts["server_read_timeout_lines"]:
+        secondary.append("app.log: %d accepted connections sent no request within the server's read timeout "
+                         "(WARNING ... TimeoutError), each stalling the single accept loop further"
+                         % log_counts["server_read_timeout_lines"])
     if netstat_delta.get("TcpExt.TCPReqQFullDoCookies") or netstat_delta.get("TcpExt.SyncookiesSent"):
         secondary.append("SYN cookies were sent (TCPReqQFullDoCookies +%s, SyncookiesSent +%s): the SYN queue is "
                          "also sized from the same small backlog"

@@ -1,0 +1,112 @@
+// One benchmark case per process (see index.ts). Peak memory is sampled every 20 ms.
+
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { parseSysstatJson } from '../src/ingest/sysstat-json.ts';
+import { silentLogger } from '../src/log.ts';
+import { packagePath } from '../src/paths.ts';
+import { runAudit } from '../src/run/audit.ts';
+import { withDemo } from '../src/run/demo.ts';
+import { runDiagnose } from '../src/run/diagnose.ts';
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+sampler.unref();
+
+const mib = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`;
+
+/** A day of 1 s sadf -j records, built from a real capture's records with advancing timestamps. */
+function* sadfDay(records: number): Generator<string> {
+  const doc = JSON.parse(
+    gunzipSync(readFileSync(packagePath('mocks', 'samples', 'healthy', 'sadf-A.json.gz'))).toString('utf8'),
+  );
+  const host = doc.sysstat.hosts[0];
+  const source: Record<string, unknown>[] = host.statistics;
+  const { statistics: _drop, ...header } = host;
+  yield `{"sysstat": {"hosts": [${JSON.stringify(header).slice(0, -1)}, "statistics": [\n`;
+  const start = Date.UTC(2026, 10, 24, 0, 0, 0);
+  for (let i = 0; i < records; i++) {
+    const record = { ...source[i % source.length]! };
+    const t = new Date(start + i * 1000).toISOString();
+    record.timestamp = { date: t.slice(0, 10), time: t.slice(11, 19), utc: 1, interval: 1 };
+    yield `${i === 0 ? '' : ',\n'}${JSON.stringify(record)}`;
+  }
+  yield '\n]}]}}\n';
+}
+
+async function sysstatDay() {
+  const records = 86_400;
+  let bytes = 0;
+  const stream = Readable.from(
+    (function* () {
+      for (const chunk of sadfDay(records)) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    })(),
+  );
+  const started = performance.now();
+  const { series } = await parseSysstatJson(stream, 'sadf-day.json');
+  const seconds = (performance.now() - started) / 1000;
+  if (series.timesMs.length !== records)
+    throw new Error(`parsed ${series.timesMs.length} of ${records} records`);
+  // What reading the whole document at once would hold: the text plus its parsed tree.
+  const wholeFileEstimate = bytes * 3;
+  console.log(
+    [
+      `sysstat-day: ${records.toLocaleString('en-US')} records, ${mib(bytes)} of JSON streamed in ${seconds.toFixed(1)} s`,
+      `  ${Math.round(records / seconds).toLocaleString('en-US')} records/s, ${(bytes / 1_048_576 / seconds).toFixed(1)} MiB/s`,
+      `  peak RSS ${mib(peakRss)} for ${mib(bytes)} of input: input/peak ratio ${(bytes / peakRss).toFixed(1)}×`,
+      `  a whole-file JSON.parse would need about ${mib(wholeFileEstimate)}: ${(wholeFileEstimate / Math.max(1, peakRss)).toFixed(1)}× this run's peak`,
+    ].join('\n'),
+  );
+}
+
+async function diagnoseFolder() {
+  const dirs = [
+    'healthy',
+    'cpu-saturation',
+    'disk-saturation',
+    'threadpool-starvation',
+    'listen-queue-overflow',
+  ].map((d) => packagePath('mocks', 'samples', d));
+  await runDiagnose([dirs[0]!], silentLogger); // warm-up: module loading and JIT
+  const timings: string[] = [];
+  for (const dir of dirs) {
+    const started = performance.now();
+    const { diagnoses } = await runDiagnose([dir], silentLogger);
+    timings.push(
+      `${dir.split('/').pop()} ${Math.round(performance.now() - started)} ms (${diagnoses[0]!.primary})`,
+    );
+  }
+  console.log(
+    `diagnose-folder: one ~130-150 s capture folder each\n  ${timings.join('\n  ')}\n  peak RSS ${mib(peakRss)}`,
+  );
+}
+
+async function auditDemo() {
+  const started = performance.now();
+  const result = await withDemo(silentLogger, (demo) =>
+    runAudit({ ...demo, mode: 'demo', log: silentLogger }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const aws = result.run.apiCalls.aws!;
+  console.log(
+    [
+      `audit-demo: ${result.hosts.length} hosts, ${result.findings.length} findings, ${result.recommendations.length} recommendations in ${seconds.toFixed(1)} s`,
+      `  calls made/minimum ${aws.made}/${aws.minimum} (ratio ${(aws.made / aws.minimum).toFixed(2)}), retries ${aws.retries}, failed ${aws.failed}`,
+      `  GetMetricData ${aws.byOperation['cloudwatch.GetMetricData']?.made} calls for ${result.hosts.length} hosts; peak RSS ${mib(peakRss)}`,
+    ].join('\n'),
+  );
+}
+
+const which = process.argv[2];
+const run = { 'sysstat-day': sysstatDay, 'diagnose-folder': diagnoseFolder, 'audit-demo': auditDemo }[
+  which ?? ''
+];
+if (!run) throw new Error(`unknown bench case ${which}`);
+await run();
+clearInterval(sampler);
