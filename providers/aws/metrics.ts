@@ -43,34 +43,21 @@ export interface PlannedQuery extends MetricSpec {
   dimensions: { Name: string; Value: string }[];
 }
 
-const ec2 = (
-  metric: MetricName,
-  name: string,
-  stat: Stat,
-  unit: Unit,
-  convert: Conversion = 'as-is',
-): MetricSpec => ({
-  metric,
-  namespace: 'AWS/EC2',
-  name,
-  stat,
-  unit,
-  convert,
-});
-const ebs = (
-  metric: MetricName,
-  name: string,
-  stat: Stat,
-  unit: Unit,
-  convert: Conversion = 'as-is',
-): MetricSpec => ({
-  metric,
-  namespace: 'AWS/EBS',
-  name,
-  stat,
-  unit,
-  convert,
-});
+/** A spec builder per namespace: `ec2('cpu.util', 'CPUUtilization', 'Average', 'percent')`. */
+const specsOf =
+  (namespace: string) =>
+  (metric: MetricName, name: string, stat: Stat, unit: Unit, convert: Conversion = 'as-is'): MetricSpec => ({
+    metric,
+    namespace,
+    name,
+    stat,
+    unit,
+    convert,
+  });
+const ec2 = specsOf('AWS/EC2');
+const ebs = specsOf('AWS/EBS');
+const asg = specsOf('AWS/AutoScaling');
+const agent = specsOf('CWAgent');
 
 // Compute Optimizer sizes on the per-5-minute Maximum of CPU; the Average serves idle and trend rules.
 const INSTANCE_METRICS: MetricSpec[] = [
@@ -105,49 +92,14 @@ const BURSTABLE_FAMILY = /^t\d[a-z]*\./;
 const BURST_VOLUME_TYPES = new Set(['gp2', 'st1', 'sc1']);
 const BURST_METRIC = ebs('disk.burst.balance', 'BurstBalance', 'Minimum', 'percent');
 const GROUP_METRICS: Record<string, MetricSpec> = {
-  GroupDesiredCapacity: {
-    metric: 'group.desired',
-    namespace: 'AWS/AutoScaling',
-    name: 'GroupDesiredCapacity',
-    stat: 'Maximum',
-    unit: 'instances',
-    convert: 'as-is',
-  },
-  GroupInServiceInstances: {
-    metric: 'group.in-service',
-    namespace: 'AWS/AutoScaling',
-    name: 'GroupInServiceInstances',
-    stat: 'Average',
-    unit: 'instances',
-    convert: 'as-is',
-  },
+  GroupDesiredCapacity: asg('group.desired', 'GroupDesiredCapacity', 'Maximum', 'instances'),
+  GroupInServiceInstances: asg('group.in-service', 'GroupInServiceInstances', 'Average', 'instances'),
 };
 // The CloudWatch agent's names (metrics-collected-by-CloudWatch-agent.html); found by ListMetrics.
 const AGENT_METRICS: Record<string, MetricSpec> = {
-  mem_used_percent: {
-    metric: 'mem.used',
-    namespace: 'CWAgent',
-    name: 'mem_used_percent',
-    stat: 'Maximum',
-    unit: 'percent',
-    convert: 'as-is',
-  },
-  cpu_usage_iowait: {
-    metric: 'cpu.iowait',
-    namespace: 'CWAgent',
-    name: 'cpu_usage_iowait',
-    stat: 'Average',
-    unit: 'percent',
-    convert: 'as-is',
-  },
-  cpu_usage_steal: {
-    metric: 'cpu.steal',
-    namespace: 'CWAgent',
-    name: 'cpu_usage_steal',
-    stat: 'Average',
-    unit: 'percent',
-    convert: 'as-is',
-  },
+  mem_used_percent: agent('mem.used', 'mem_used_percent', 'Maximum', 'percent'),
+  cpu_usage_iowait: agent('cpu.iowait', 'cpu_usage_iowait', 'Average', 'percent'),
+  cpu_usage_steal: agent('cpu.steal', 'cpu_usage_steal', 'Average', 'percent'),
 };
 
 export function pointsPerSeries(window: MetricWindow): number {

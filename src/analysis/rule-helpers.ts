@@ -1,10 +1,12 @@
 // Small pieces several rules share: reading series as values, the window in words, and turning a
 // sizing result into a recommendation with its arithmetic.
-import type { Host, InstanceType, MetricName, Subject, Volume } from '../model/index.ts';
+import { z } from 'zod';
+import type { Host, InstanceType, MetricName, SeriesEvidence, Subject, Volume } from '../model/index.ts';
 import { volumeCapacity } from '../recommend/ebs.ts';
 import { usd } from '../recommend/money.ts';
 import type { SizingResult, SizingSignals } from '../recommend/sizing.ts';
 import type { RecommendationDraft } from './define-rule.ts';
+import { seriesEvidence } from './evidence.ts';
 import type { Facts } from './facts.ts';
 
 export function values(facts: Facts, subjectId: string, metric: MetricName): number[] {
@@ -161,3 +163,40 @@ export function isSaturated(facts: Facts, volume: Volume): boolean {
     VOLUME_SATURATION.minSaturatedHours
   );
 }
+
+/** Per-volume IOPS or MiB/s as series evidence, with the volume's limit drawn across it. */
+export function volumeSeriesEvidence(
+  facts: Facts,
+  load: VolumeLoad,
+  what: 'iops' | 'mibps',
+  reference?: { label: string; value: number },
+): SeriesEvidence {
+  const iops = what === 'iops';
+  return seriesEvidence(
+    {
+      points: load.timesMs.map((t, i) => [t, (iops ? load.iops : load.mibps)[i]!]),
+      stepSec: facts.window.stepSec,
+      unit: iops ? 'ops-per-second' : 'mib-per-second',
+      source: iops
+        ? 'AWS/EBS VolumeReadOps + VolumeWriteOps Sum ÷ period'
+        : 'AWS/EBS VolumeReadBytes + VolumeWriteBytes Sum ÷ period',
+    },
+    iops ? 'IOPS' : 'Throughput',
+    reference,
+  );
+}
+
+/** Options the gp3-sizing rules share. */
+export const gp3SizingOptions = {
+  headroomPct: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(20)
+    .describe('Added to the observed peak IOPS and throughput.'),
+  minHours: z
+    .number()
+    .positive()
+    .default(30)
+    .describe('Hours of volume data needed (Compute Optimizer: 30 h attached).'),
+};

@@ -17,7 +17,14 @@ import { parseSsSummary, type SsSummary } from './ss-summary.ts';
 import { parseSysctl } from './sysctl.ts';
 import { parseSysstatCsv } from './sysstat-csv.ts';
 import { parseSysstatJson } from './sysstat-json.ts';
-import type { AppLog, HostSamples, KernelCounters, SampleGapEntry, SampleKind } from './types.ts';
+import type {
+  AppLog,
+  HostSamples,
+  KernelCounters,
+  SampleGapEntry,
+  SampleKind,
+  SysstatSeries,
+} from './types.ts';
 
 // The on-host files fleetlens knows: how each is recognised, read, and put into the bundle.
 
@@ -158,6 +165,18 @@ function mergeAppLogs(first: AppLog | undefined, next: AppLog): AppLog {
   };
 }
 
+/** sadf -j and sadf -d both fill the bundle's sysstat series. */
+function useSysstat({ series, notes }: { series: SysstatSeries; notes: string[] }) {
+  return {
+    records: series.timesMs.length,
+    timesMs: series.timesMs,
+    notes,
+    assign: (bundle: SampleBundle) => {
+      bundle.sysstat = series;
+    },
+  };
+}
+
 export const knownFiles: readonly KnownFile[] = [
   known({
     pattern: /^sadf-A\.json$/,
@@ -165,14 +184,7 @@ export const knownFiles: readonly KnownFile[] = [
     group: { name: 'sysstat', rank: 0 },
     sniffed: true,
     parse: async (path, file) => parseSysstatJson(await openSample(path, file), file),
-    use: ({ series, notes }) => ({
-      records: series.timesMs.length,
-      timesMs: series.timesMs,
-      notes,
-      assign: (bundle) => {
-        bundle.sysstat = series;
-      },
-    }),
+    use: useSysstat,
   }),
   known({
     pattern: /^sadf-A\.csv$/,
@@ -180,14 +192,7 @@ export const knownFiles: readonly KnownFile[] = [
     group: { name: 'sysstat', rank: 1 },
     sniffed: true,
     parse: async (path, file) => parseSysstatCsv(await openSample(path, file), file),
-    use: ({ series, notes }) => ({
-      records: series.timesMs.length,
-      timesMs: series.timesMs,
-      notes,
-      assign: (bundle) => {
-        bundle.sysstat = series;
-      },
-    }),
+    use: useSysstat,
   }),
   known({
     pattern: /^iostat-x\.json$/,

@@ -17,6 +17,7 @@ import {
   VOLUME_SATURATION,
   volumeLabel,
   volumeLoad,
+  volumeSeriesEvidence,
   volumeSpec,
   windowLabel,
 } from '../rule-helpers.ts';
@@ -185,14 +186,10 @@ function cloudEvidence(
   iopsLimit: number | null,
 ): Evidence[] {
   const evidence: Evidence[] = [
-    seriesEvidence(
-      {
-        points: load.timesMs.map((t, i) => [t, load.iops[i]!]),
-        stepSec: facts.window.stepSec,
-        unit: 'ops-per-second',
-        source: 'AWS/EBS VolumeReadOps + VolumeWriteOps Sum ÷ period',
-      },
-      'IOPS',
+    volumeSeriesEvidence(
+      facts,
+      load,
+      'iops',
       iopsLimit !== null ? { label: 'volume limit', value: iopsLimit } : undefined,
     ),
   ];

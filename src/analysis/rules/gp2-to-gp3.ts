@@ -7,7 +7,15 @@ import { usd } from '../../recommend/money.ts';
 import { defineRule } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
 import { volumeSubject } from '../facts.ts';
-import { isSaturated, volumeLabel, volumeLoad, volumeSpec, windowLabel } from '../rule-helpers.ts';
+import {
+  gp3SizingOptions,
+  isSaturated,
+  volumeLabel,
+  volumeLoad,
+  volumeSeriesEvidence,
+  volumeSpec,
+  windowLabel,
+} from '../rule-helpers.ts';
 import { max, round } from '../stats.ts';
 
 export const gp2ToGp3 = defineRule({
@@ -18,17 +26,7 @@ export const gp2ToGp3 = defineRule({
     defaultSeverity: 'low',
     requires: ['inventory', 'metrics'],
     options: z.object({
-      headroomPct: z
-        .number()
-        .min(0)
-        .max(100)
-        .default(20)
-        .describe('Added to the observed peak IOPS and throughput.'),
-      minHours: z
-        .number()
-        .positive()
-        .default(30)
-        .describe('Hours of volume data needed (Compute Optimizer: 30 h attached).'),
+      ...gp3SizingOptions,
     }),
     messages: {
       plain:
@@ -134,16 +132,7 @@ export const gp2ToGp3 = defineRule({
             'mib-per-second',
             `max of per-${facts.window.stepSec}-s averages`,
           ),
-          seriesEvidence(
-            {
-              points: load.timesMs.map((t, i) => [t, load.mibps[i]!]),
-              stepSec: facts.window.stepSec,
-              unit: 'mib-per-second',
-              source: 'AWS/EBS VolumeReadBytes + VolumeWriteBytes Sum ÷ period',
-            },
-            'Throughput',
-            { label: 'gp3 included', value: GP3.includedMiBps },
-          ),
+          volumeSeriesEvidence(facts, load, 'mibps', { label: 'gp3 included', value: GP3.includedMiBps }),
           ...(burst
             ? [seriesEvidence(burst, 'gp2 burst balance', { label: 'empty', value: 0, bad: 'below' })]
             : []),

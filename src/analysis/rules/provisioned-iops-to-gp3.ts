@@ -8,7 +8,15 @@ import { usd } from '../../recommend/money.ts';
 import { defineRule } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
 import { volumeSubject } from '../facts.ts';
-import { isSaturated, volumeLabel, volumeLoad, volumeSpec, windowLabel } from '../rule-helpers.ts';
+import {
+  gp3SizingOptions,
+  isSaturated,
+  volumeLabel,
+  volumeLoad,
+  volumeSeriesEvidence,
+  volumeSpec,
+  windowLabel,
+} from '../rule-helpers.ts';
 import { max, round } from '../stats.ts';
 
 export const provisionedIopsToGp3 = defineRule({
@@ -19,17 +27,7 @@ export const provisionedIopsToGp3 = defineRule({
     defaultSeverity: 'medium',
     requires: ['inventory', 'metrics'],
     options: z.object({
-      headroomPct: z
-        .number()
-        .min(0)
-        .max(100)
-        .default(20)
-        .describe('Added to the observed peak IOPS and throughput.'),
-      minHours: z
-        .number()
-        .positive()
-        .default(30)
-        .describe('Hours of volume data needed (Compute Optimizer: 30 h attached).'),
+      ...gp3SizingOptions,
       overProvisionedShare: z
         .number()
         .min(0.1)
@@ -139,16 +137,7 @@ export const provisionedIopsToGp3 = defineRule({
             `max of per-${facts.window.stepSec}-s averages`,
           ),
           stat('share of provisioned IOPS used at peak', used, 'percent'),
-          seriesEvidence(
-            {
-              points: load.timesMs.map((t, i) => [t, load.iops[i]!]),
-              stepSec: facts.window.stepSec,
-              unit: 'ops-per-second',
-              source: 'AWS/EBS VolumeReadOps + VolumeWriteOps Sum ÷ period',
-            },
-            'IOPS',
-            { label: 'provisioned', value: volume.iops ?? 0 },
-          ),
+          volumeSeriesEvidence(facts, load, 'iops', { label: 'provisioned', value: volume.iops ?? 0 }),
         ],
         recommendations: [
           {
