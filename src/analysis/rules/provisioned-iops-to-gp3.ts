@@ -6,7 +6,7 @@ import type { Volume } from '../../model/index.ts';
 import { planGp3, volumeCapacity, volumeMonthlyCost } from '../../recommend/ebs.ts';
 import { usd } from '../../recommend/money.ts';
 import { defineRule } from '../define-rule.ts';
-import { seriesEvidence, stat } from '../evidence.ts';
+import { stat } from '../evidence.ts';
 import { volumeSubject } from '../facts.ts';
 import {
   gp3SizingOptions,
