@@ -145,18 +145,23 @@ function report(entry: OnHostEntry, overflows: number, ctx: Parameters<typeof li
       risk: 1,
     },
   ];
-  if (somaxconn === null || somaxconn < wanted) {
-    recommendations.push({
-      kind: 'sysctl',
-      subject: entry.subject,
-      current: `net.core.somaxconn = ${somaxconn ?? 'unknown'}`,
-      recommended: `net.core.somaxconn = ${wanted}`,
-      rationale: `listen(2) silently caps any backlog at somaxconn: without this the new backlog of ${wanted} would be cut to ${somaxconn ?? 'the current value'}.`,
-      evidence: [arithmetic, ...(somaxconn !== null ? [excerpt(samples.sysctl, 'net.core.somaxconn')] : [])],
-      monthlyCostDeltaUsd: 0,
-      risk: 0,
-    });
-  }
+  // Both halves, always: the effective queue is min(backlog, somaxconn), so a new backlog only
+  // counts if somaxconn is at least as large (on kernels before 5.4 it is 128).
+  const capped = somaxconn === null || somaxconn < wanted;
+  recommendations.push({
+    kind: 'sysctl',
+    subject: entry.subject,
+    current: `net.core.somaxconn = ${somaxconn ?? 'unknown'}`,
+    recommended: capped
+      ? `net.core.somaxconn = ${wanted}`
+      : `net.core.somaxconn = ${somaxconn} (keep: already ≥ ${wanted})`,
+    rationale: capped
+      ? `listen(2) silently caps any backlog at somaxconn: without this the new backlog of ${wanted} would be cut to ${somaxconn ?? 'the current value'}.`
+      : `listen(2) caps the backlog at somaxconn; at ${somaxconn} it already admits the new backlog of ${wanted}, so only the application's setting changes. Keep it at least that high on every host that runs this service.`,
+    evidence: [arithmetic, ...(somaxconn !== null ? [excerpt(samples.sysctl, 'net.core.somaxconn')] : [])],
+    monthlyCostDeltaUsd: 0,
+    risk: 0,
+  });
   const evidence: Evidence[] = [
     stat('ListenOverflows over the capture', overflows, 'count', '/proc/net/netstat end - start'),
     counters,

@@ -40,7 +40,7 @@ ruleTester.run(listenQueueOverflow, {
   ],
 });
 
-it('advises somaxconn only when it would cap the new backlog', () => {
+it('gives the backlog and the somaxconn halves together, changing somaxconn only when it would cap', () => {
   const lowSomaxconn = { ...overflowCapture, listen: { ...overflowCapture.listen, somaxconn: 16 } };
   const { recommendations } = runRules([listenQueueOverflow], fleet().withOnHost(lowSomaxconn).facts());
   expect(recommendations.map((r) => r.kind).sort()).toEqual(['runtime', 'sysctl']);
@@ -55,5 +55,7 @@ it('advises somaxconn only when it would cap the new backlog', () => {
     [listenQueueOverflow],
     fleet().withOnHost(overflowCapture).facts(),
   );
-  expect(defaults.map((r) => r.kind)).toEqual(['runtime']);
+  // With the kernel default (4096) the sysctl half says to keep it, and why.
+  expect(defaults.map((r) => r.kind)).toEqual(['runtime', 'sysctl']);
+  expect(defaults[1]!.recommended).toMatch(/^net\.core\.somaxconn = 4096 \(keep: already ≥ \d+\)$/);
 });
