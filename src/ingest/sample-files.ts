@@ -4,16 +4,16 @@ import { parseCountLog } from './count-log.ts';
 import { parseFdCount } from './fd-count.ts';
 import { openSample, readSampleText } from './gz.ts';
 import { parseIostatJson } from './iostat-json.ts';
-import { type LagSeries, parseLagCsv } from './lag-csv.ts';
+import { parseLagCsv } from './lag-csv.ts';
 import { splitLines } from './lines.ts';
 import { parseListenQueueLog } from './listen-queue-log.ts';
 import { PartialSampleError } from './partial-sample-error.ts';
-import { type PidstatSeries, parsePidstat } from './pidstat.ts';
+import { parsePidstat } from './pidstat.ts';
 import { parseProcLimits } from './proc-limits.ts';
 import { parseProcNet } from './proc-net.ts';
-import { type PromText, parsePrometheusText } from './prometheus-text.ts';
+import { parsePrometheusText } from './prometheus-text.ts';
 import { parseSockstatLog } from './sockstat-log.ts';
-import { parseSsSummary, type SsSummary } from './ss-summary.ts';
+import { parseSsSummary } from './ss-summary.ts';
 import { parseSysctl } from './sysctl.ts';
 import { parseSysstatCsv } from './sysstat-csv.ts';
 import { parseSysstatJson } from './sysstat-json.ts';
@@ -28,20 +28,8 @@ import type {
 
 // The on-host files fleetlens knows: how each is recognised, read, and put into the bundle.
 
-/**
- * HostSamples plus what the on-host folder has that the fixed contract has no field for. It is a
- * HostSamples, so callers that only know the contract take it as is.
- */
-export interface SampleBundle extends HostSamples {
-  pidstat?: PidstatSeries;
-  ssSummaryStart?: SsSummary;
-  ssSummaryEnd?: SsSummary;
-  lag?: LagSeries;
-  /** Prometheus text exposition files (`*.prom`), keyed by file. */
-  prometheusText?: Record<string, PromText>;
-  /** `CPU(s):` from the lscpu part of host-info.txt. */
-  hostCpuCount?: number;
-}
+/** What readSampleDir fills: the HostSamples contract. */
+export type SampleBundle = HostSamples;
 
 /** What one file gave: its record count and times (for `inputs`) and how it fills the bundle. */
 export interface Loaded {

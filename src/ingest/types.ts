@@ -2,6 +2,11 @@
 // Parsers are pure (bytes or a stream in, these shapes out); `readSampleDir` assembles the bundle.
 // Series are columnar: parallel arrays indexed by sample, times in epoch milliseconds (UTC).
 
+import type { LagSeries } from './lag-csv.ts';
+import type { PidstatSeries } from './pidstat.ts';
+import type { PromText } from './prometheus-text.ts';
+import type { SsSummary } from './ss-summary.ts';
+
 export type SampleKind =
   | 'sysstat-json'
   | 'sysstat-csv'
@@ -184,4 +189,14 @@ export interface HostSamples {
   appLog?: AppLog;
   /** prometheus-queries/*.json keyed by file stem (`app_threadpool_queue_depth`), with the PromQL from index.json. */
   prometheus?: Record<string, { query: string | null; series: PromSeries[] }>;
+  /** pidstat -h -u -w -r for the app's PID. */
+  pidstat?: PidstatSeries;
+  ssSummaryStart?: SsSummary;
+  ssSummaryEnd?: SsSummary;
+  /** The app's own loop-lag ticker (lag.csv). */
+  lag?: LagSeries;
+  /** Prometheus text exposition files (`*.prom`), keyed by file. */
+  prometheusText?: Record<string, PromText>;
+  /** `CPU(s):` from the lscpu part of host-info.txt. */
+  hostCpuCount?: number;
 }

@@ -91,7 +91,7 @@ function cpuFacts(samples: HostSamples): CpuFacts | null {
   if (!s || s.timesMs.length === 0) return null;
   const busyPct = s.cpu.idle.map((idle, i) => clampPct(100 - idle - (s.cpu.iowait[i] ?? 0)));
   return {
-    cpuCount: s.cpuCount,
+    cpuCount: s.cpuCount ?? samples.hostCpuCount ?? null,
     timesMs: s.timesMs,
     intervalSec: s.intervalSec,
     busyPct,
