@@ -71,7 +71,8 @@ function fromApi(api: Ec2InstanceType, known: InstanceType | undefined): Instanc
     family,
     vcpu: api.VCpuInfo.DefaultVCpus,
     memoryMiB: api.MemoryInfo.SizeInMiB,
-    arch: api.ProcessorInfo.SupportedArchitectures[0] ?? known?.arch ?? null,
+    // NOTE: older types list i386 before x86_64; the 64-bit one is what a resize compares.
+    arch: pickArch(api.ProcessorInfo.SupportedArchitectures) ?? known?.arch ?? null,
     burstable: api.BurstablePerformanceSupported,
     // The API does not give a burstable type's baseline; only the catalog does.
     baselineCpuPct: known?.baselineCpuPct ?? null,
@@ -84,4 +85,8 @@ function fromApi(api: Ec2InstanceType, known: InstanceType | undefined): Instanc
     priceUsdPerHour: known?.priceUsdPerHour ?? null,
     source: 'api',
   };
+}
+
+function pickArch(architectures: readonly string[]): string | undefined {
+  return architectures.find((a) => a === 'x86_64' || a === 'arm64') ?? architectures[0];
 }

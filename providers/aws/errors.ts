@@ -29,6 +29,7 @@ const AUTH = new Set([
   'UnauthorizedOperation',
   'OptInRequired',
   'CredentialsProviderError',
+  'TokenProviderError',
 ]);
 const UNAVAILABLE = new Set([
   'InternalError',
@@ -49,6 +50,9 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ECONNABORTED',
 ]);
 
 interface AwsLikeError {
@@ -79,6 +83,9 @@ function kindOf(e: Error & AwsLikeError, status: number | undefined): ProviderEr
   if (name.endsWith('NotFound') || name.includes('.NotFound') || status === 404) return 'not-found';
   // A body the SDK could not parse, or any other answer from the service itself.
   if (e.$metadata || e.$response || name === 'SyntaxError') return 'bad-response';
+  // Anything else the SDK itself raised (a $fault, or a provider chain's *ProviderError) is the
+  // cloud's or the environment's trouble: a gap. A TypeError or RangeError stays a bug.
+  if (e.$fault || /ProviderError$|Exception$/.test(name)) return 'unavailable';
   return undefined;
 }
 

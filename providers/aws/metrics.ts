@@ -166,7 +166,16 @@ async function fetchRegion(
   const series = await Promise.all(
     batches.map(async (batch, index) => {
       try {
-        return await getMetricData(ctx, cloudwatch, region, batch);
+        const result = await getMetricData(ctx, cloudwatch, region, batch);
+        if (result.problems.length > 0) {
+          gaps.push({
+            provider: 'aws',
+            what: `metrics in ${region}, batch ${index + 1} of ${batches.length}`,
+            kind: 'bad-response',
+            message: `aws cloudwatch.GetMetricData (${region}): some queries returned no data: ${result.problems.slice(0, 5).join('; ')}${result.problems.length > 5 ? ` and ${result.problems.length - 5} more` : ''}`,
+          });
+        }
+        return result.series;
       } catch (error) {
         const subjects = [...new Set(batch.map((q) => q.subjectId))];
         const gap = toGap(error, `metrics in ${region}, batch ${index + 1} of ${batches.length}`);
@@ -255,15 +264,23 @@ function agentDimensions(listed: readonly ListedMetric[], name: string, hostId: 
   return candidates[0]?.Dimensions;
 }
 
+/** One batch's series, and the queries CloudWatch answered with something other than data. */
+interface BatchResult {
+  series: MetricSeries[];
+  /** `subject metric: StatusCode` for each query answered Forbidden or InternalError, and API messages. */
+  problems: string[];
+}
+
 async function getMetricData(
   ctx: ProviderContext<AwsConfig>,
   cloudwatch: ReturnType<AwsClientFactory['forRegion']>['cloudwatch'],
   region: string,
   batch: readonly PlannedQuery[],
-): Promise<MetricSeries[]> {
+): Promise<BatchResult> {
   const { window } = ctx;
   const byId = new Map(batch.map((query, index) => [`q${index}`, query]));
-  const points = new Map<string, [number, number][]>();
+  const raw = new Map<string, [number, number][]>();
+  const problems = new Set<string>();
   const queries: MetricDataQuery[] = [...byId].map(([id, q]) => ({
     Id: id,
     MetricStat: {
@@ -289,35 +306,56 @@ async function getMetricData(
           { abortSignal: signal },
         ),
     );
+    for (const message of out.Messages ?? [])
+      problems.add(`${message.Code ?? 'message'}: ${message.Value ?? ''}`.trim());
     for (const result of parseList(ctx, MetricDataResult, out.MetricDataResults ?? [], 'metric results')) {
       const query = byId.get(result.Id);
       if (!query) continue;
-      const list = points.get(result.Id) ?? [];
+      // PartialData means "more on the next page"; Forbidden and InternalError mean no data for it.
+      if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
+        problems.add(`${query.subjectId} ${query.namespace} ${query.name}: ${result.StatusCode}`);
+      }
+      const list = raw.get(result.Id) ?? [];
       result.Timestamps.forEach((timeMs, i) => {
         const value = result.Values[i];
-        if (value !== undefined && Number.isFinite(timeMs))
-          list.push([timeMs, convert(value, query.convert, window.stepSec)]);
+        if (value !== undefined && Number.isFinite(timeMs)) list.push([timeMs, value]);
       });
-      points.set(result.Id, list);
+      raw.set(result.Id, list);
     }
     token = out.NextToken || undefined;
   } while (token);
 
-  return [...byId].flatMap(([id, query]) => {
-    const list = (points.get(id) ?? []).sort((a, b) => a[0] - b[0]);
+  const series = [...byId].flatMap(([id, query]) => {
+    const list = (raw.get(id) ?? []).sort((a, b) => a[0] - b[0]);
     if (list.length === 0) return [];
+    const stepSec = effectiveStepSec(list, window.stepSec);
     return [
       {
         subjectKind: query.subjectKind,
         subjectId: query.subjectId,
         metric: query.metric,
         unit: query.unit,
-        stepSec: window.stepSec,
-        points: list,
-        source: `${query.namespace} ${query.name} ${query.stat} (${window.stepSec} s)`,
+        stepSec,
+        points: list.map(([t, v]) => [t, convert(v, query.convert, stepSec)] as [number, number]),
+        source: `${query.namespace} ${query.name} ${query.stat} (${stepSec} s)`,
       } satisfies MetricSeries,
     ];
   });
+  return { series, problems: [...problems] };
+}
+
+/**
+ * The period a series' datapoints really cover. Asked for 60 s, an instance on basic monitoring
+ * still answers one Sum per 5 minutes; dividing that Sum by 60 would read 5× too high.
+ */
+export function effectiveStepSec(points: readonly [number, number][], requestedSec: number): number {
+  if (points.length < 3) return requestedSec;
+  const gaps = points
+    .slice(1)
+    .map(([t], i) => (t - points[i]![0]) / 1000)
+    .sort((a, b) => a - b);
+  const median = gaps[Math.floor(gaps.length / 2)]!;
+  return median > requestedSec * 1.5 ? Math.round(median / 60) * 60 : requestedSec;
 }
 
 function convert(value: number, how: Conversion, periodSec: number): number {

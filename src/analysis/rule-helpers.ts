@@ -30,16 +30,23 @@ export function hostLabel(host: Pick<Host, 'id' | 'name'>): string {
 
 export function sizingSignals(facts: Facts, hostIds: readonly string[]): SizingSignals {
   const pooled = (metric: MetricName) => hostIds.flatMap((id) => values(facts, id, metric));
+  // Read + write per period, joined on the timestamp (a series may miss a point the other has).
   const sumOf = (a: MetricName, b: MetricName) =>
     hostIds.flatMap((id) => {
-      const left = values(facts, id, a);
-      const right = values(facts, id, b);
-      return left.length === right.length ? left.map((v, i) => v + right[i]!) : [];
+      const byTime = new Map<number, number>();
+      for (const metric of [a, b]) {
+        for (const [t, v] of facts.series.get(id, metric)?.points ?? [])
+          byTime.set(t, (byTime.get(t) ?? 0) + v);
+      }
+      return [...byTime.values()];
     });
   const mem = pooled('mem.used');
+  const cpuSeries = hostIds.map((id) => facts.series.get(id, 'cpu.util.max'));
+  const hoursOf = (s: (typeof cpuSeries)[number]) => (s ? (s.points.length * s.stepSec) / 3600 : 0);
   return {
     cpuMaxPct: pooled('cpu.util.max'),
-    stepSec: facts.window.stepSec,
+    stepSec: cpuSeries.find(Boolean)?.stepSec ?? facts.window.stepSec,
+    ...(hostIds.length > 1 ? { coveredHours: Math.min(...cpuSeries.map(hoursOf)) } : {}),
     ...(mem.length > 0 ? { memUsedPct: mem } : {}),
     netInBps: pooled('net.in.bytes'),
     netOutBps: pooled('net.out.bytes'),
@@ -147,10 +154,16 @@ export function saturatedPeriods(
   const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
   const busy = new Map(facts.series.get(volume.id, 'disk.busy')?.points ?? []);
   const queue = new Map(facts.series.get(volume.id, 'disk.queue')?.points ?? []);
+  const balance = new Map(facts.series.get(volume.id, 'disk.burst.balance')?.points ?? []);
   return load.timesMs.filter((t, i) => {
-    const atIops = capacity.iops !== null && load.iops[i]! >= o.atLimitShare * capacity.iops;
-    const atThroughput =
-      capacity.throughputMiBps !== null && load.mibps[i]! >= o.atLimitShare * capacity.throughputMiBps;
+    // While gp2/st1/sc1 credits last the volume may run at its burst limit: that is not saturation.
+    const bursting = (balance.get(t) ?? 0) > 0;
+    const iopsLimit = bursting ? (capacity.burstIops ?? capacity.iops) : capacity.iops;
+    const throughputLimit = bursting
+      ? (capacity.burstThroughputMiBps ?? capacity.throughputMiBps)
+      : capacity.throughputMiBps;
+    const atIops = iopsLimit !== null && load.iops[i]! >= o.atLimitShare * iopsLimit;
+    const atThroughput = throughputLimit !== null && load.mibps[i]! >= o.atLimitShare * throughputLimit;
     return (
       (atIops || atThroughput) && ((queue.get(t) ?? 0) >= o.queueDepth || (busy.get(t) ?? 0) >= o.busyPct)
     );

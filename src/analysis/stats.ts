@@ -70,13 +70,19 @@ export function longestRunSec(
   let best = 0;
   let current = 0;
   values.forEach((value, i) => {
-    const step = typeof intervalSec === 'number' ? intervalSec : (intervalSec[i] ?? 1);
+    const step = stepAt(intervalSec, i);
     if (Number.isFinite(value) && test(value)) {
       current += step;
       best = Math.max(best, current);
     } else current = 0;
   });
   return best;
+}
+
+/** A sample's interval; a missing, NaN or non-positive one (a damaged record) counts as 1 s. */
+function stepAt(intervalSec: readonly number[] | number, i: number): number {
+  const step = typeof intervalSec === 'number' ? intervalSec : intervalSec[i];
+  return step !== undefined && Number.isFinite(step) && step > 0 ? step : 1;
 }
 
 /** Total seconds for which `test` holds. */
@@ -86,7 +92,7 @@ export function secondsWhere(
   test: (v: number) => boolean,
 ): number {
   return values.reduce((total, value, i) => {
-    const step = typeof intervalSec === 'number' ? intervalSec : (intervalSec[i] ?? 1);
+    const step = stepAt(intervalSec, i);
     return Number.isFinite(value) && test(value) ? total + step : total;
   }, 0);
 }
@@ -125,6 +131,7 @@ export function downsampleMax(
 }
 
 export function round(value: number, digits = 1): number {
+  if (!Number.isFinite(value)) return 0;
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }

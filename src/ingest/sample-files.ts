@@ -145,8 +145,8 @@ function mergeAppLogs(first: AppLog | undefined, next: AppLog): AppLog {
   );
   return {
     lines: first.lines + next.lines,
-    firstTimeMs: times.length ? Math.min(...times) : null,
-    lastTimeMs: times.length ? Math.max(...times) : null,
+    firstTimeMs: times.length ? times.reduce((a, b) => Math.min(a, b)) : null,
+    lastTimeMs: times.length ? times.reduce((a, b) => Math.max(a, b)) : null,
     events: [...first.events, ...next.events],
     declaredBacklog: first.declaredBacklog ?? next.declaredBacklog,
     declaredWorkers: first.declaredWorkers ?? next.declaredWorkers,

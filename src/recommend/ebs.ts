@@ -65,14 +65,21 @@ export const GP3 = {
 export interface VolumeCapacity {
   /** Sustained IOPS the volume delivers (gp2: its baseline). */
   iops: number | null;
-  /** What it can reach for a while on burst credits (gp2 below 1 TiB: 3,000). */
+  /** What it can reach while burst credits last (gp2 below 1 TiB: 3,000). */
   burstIops: number | null;
+  /** Sustained throughput. */
   throughputMiBps: number | null;
+  /** Throughput while burst credits last (gp2 170-334 GiB: 250; st1/sc1: the burst formula). */
+  burstThroughputMiBps: number | null;
   /** How the numbers were derived, for the arithmetic. */
   basis: string;
 }
 
-/** gp2: 3 IOPS/GiB (100..16,000), burst 3,000 below 1 TiB; 128 MiB/s up to 170 GiB, 250 above. */
+/**
+ * Each type's limits from the catalog's models: gp2 3 IOPS/GiB (100..16,000), burst 3,000 below
+ * 1 TiB, 128 MiB/s up to 170 GiB, 250 MiB/s on credits between 170 and 334 GiB and sustained from
+ * 334 GiB; gp3 and io1/io2 as provisioned; st1/sc1 per TiB with a burst.
+ */
 export function volumeCapacity(
   type: string,
   sizeGiB: number,
@@ -82,12 +89,18 @@ export function volumeCapacity(
   switch (type) {
     case 'gp2': {
       const base = Math.min(16000, Math.max(100, 3 * sizeGiB));
-      const throughput = sizeGiB <= 170 ? 128 : 250;
+      const sustained = sizeGiB >= 334 ? 250 : 128;
+      const burst = sizeGiB > 170 ? 250 : 128;
+      const burstIops = sizeGiB < 1024 ? Math.max(base, 3000) : base;
       return {
         iops: base,
-        burstIops: sizeGiB < 1024 ? Math.max(base, 3000) : base,
-        throughputMiBps: throughput,
-        basis: `gp2 ${sizeGiB} GiB: baseline min(16000, max(100, 3 × ${sizeGiB})) = ${base} IOPS${sizeGiB < 1024 ? ', burst 3000' : ''}; ${throughput} MiB/s (${sizeGiB <= 170 ? '≤ 170 GiB' : '> 170 GiB'})`,
+        burstIops,
+        throughputMiBps: sustained,
+        burstThroughputMiBps: burst,
+        basis:
+          `gp2 ${sizeGiB} GiB: baseline min(16000, max(100, 3 × ${sizeGiB})) = ${base} IOPS` +
+          `${burstIops > base ? `, ${burstIops} on burst credits` : ''}; ${sustained} MiB/s` +
+          `${burst > sustained ? `, ${burst} on burst credits (170-334 GiB)` : ''}`,
       };
     }
     case 'gp3':
@@ -95,26 +108,49 @@ export function volumeCapacity(
         iops: iops ?? GP3.includedIops,
         burstIops: null,
         throughputMiBps: throughputMiBps ?? GP3.includedMiBps,
+        burstThroughputMiBps: null,
         basis: `gp3 provisioned ${iops ?? GP3.includedIops} IOPS, ${throughputMiBps ?? GP3.includedMiBps} MiB/s`,
       };
     case 'io1':
     case 'io2': {
-      // io1: 256 KiB per I/O up to 500 MiB/s (≤ 32,000 IOPS); io2 Block Express: 0.256 MiB/s per IOPS up to 4,000.
       const provisioned = iops ?? 100;
+      // io1: 256 KiB per I/O up to 500 MiB/s while ≤ 32,000 IOPS, then 16 KiB per IOPS up to 1,000 MiB/s
+      // (64,000 IOPS); io2 Block Express: 0.256 MiB/s per IOPS up to 4,000 MiB/s.
       const throughput =
-        type === 'io1' ? Math.min(500, provisioned * 0.25) : Math.min(4000, provisioned * 0.256);
+        type === 'io1'
+          ? provisioned <= 32000
+            ? Math.min(500, provisioned * 0.25)
+            : Math.min(1000, (provisioned * 16) / 1024)
+          : Math.min(4000, provisioned * 0.256);
       return {
         iops: provisioned,
         burstIops: null,
         throughputMiBps: throughput,
-        basis: `${type} provisioned ${provisioned} IOPS, up to ${throughput} MiB/s`,
+        burstThroughputMiBps: null,
+        basis: `${type} provisioned ${provisioned} IOPS, up to ${round1(throughput)} MiB/s`,
+      };
+    }
+    case 'st1':
+    case 'sc1': {
+      // MiB/s per TiB: st1 40 baseline / 250 burst, capped at 500; sc1 12 / 80, capped at 192 / 250.
+      const tib = sizeGiB / 1024;
+      const [perTib, burstPerTib, cap, burstCap] = type === 'st1' ? [40, 250, 500, 500] : [12, 80, 192, 250];
+      const sustained = round1(Math.min(cap, perTib * tib));
+      const burst = round1(Math.min(burstCap, burstPerTib * tib));
+      return {
+        iops: null,
+        burstIops: null,
+        throughputMiBps: sustained,
+        burstThroughputMiBps: burst,
+        basis: `${type} ${sizeGiB} GiB: ${perTib} MiB/s per TiB = ${sustained} MiB/s, ${burst} on burst credits`,
       };
     }
     default:
       return {
-        iops: iops,
+        iops,
         burstIops: null,
-        throughputMiBps: throughputMiBps,
+        throughputMiBps,
+        burstThroughputMiBps: null,
         basis: `${type}: performance model not bundled`,
       };
   }
@@ -182,6 +218,8 @@ export function volumeMonthlyCost(
 export interface Gp3Plan {
   iops: number;
   throughputMiBps: number;
+  /** The size the plan needs: the current one, or larger when the IOPS need more GiB (500 IOPS each). */
+  sizeGiB: number;
   fits: boolean;
   steps: { label: string; formula: string; result: string }[];
 }
@@ -213,14 +251,24 @@ export function planGp3(sizeGiB: number, peakIops: number, peakMiBps: number, he
     });
     iops = iopsForThroughput;
   }
-  const maxBySize = sizeGiB * GP3.maxIopsPerGiB;
-  const fits = iops <= Math.min(GP3.maxIops, maxBySize) && throughput <= GP3.maxMiBps;
+  // The included 3,000 IOPS come at any size; only IOPS above them need 1 GiB per 500. A volume
+  // too small for its IOPS can grow (online) instead of moving to io2.
+  const neededGiB = iops > GP3.includedIops ? Math.ceil(iops / GP3.maxIopsPerGiB) : 0;
+  const plannedGiB = Math.max(sizeGiB, neededGiB);
+  if (plannedGiB > sizeGiB) {
+    steps.push({
+      label: 'size for those IOPS',
+      formula: `${iops} IOPS ÷ ${GP3.maxIopsPerGiB} IOPS per GiB`,
+      result: `${plannedGiB} GiB (grow from ${sizeGiB})`,
+    });
+  }
+  const fits = iops <= GP3.maxIops && throughput <= GP3.maxMiBps;
   steps.push({
     label: 'within gp3 limits',
-    formula: `${iops} ≤ min(${GP3.maxIops}, ${GP3.maxIopsPerGiB} × ${sizeGiB} GiB) and ${throughput} ≤ ${GP3.maxMiBps} MiB/s`,
+    formula: `${iops} ≤ ${GP3.maxIops} IOPS and ${throughput} ≤ ${GP3.maxMiBps} MiB/s`,
     result: fits ? 'yes' : 'no',
   });
-  return { iops, throughputMiBps: throughput, fits, steps };
+  return { iops, throughputMiBps: throughput, sizeGiB: plannedGiB, fits, steps };
 }
 
 function round1(value: number): number {

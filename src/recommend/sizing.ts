@@ -4,7 +4,7 @@
 // allowed families that fits every dimension wins; risk is the maximum per-dimension risk (0-4).
 // Compute Optimizer does not publish its arithmetic; this module writes every step out.
 
-import { percentile, round } from '../analysis/stats.ts';
+import { max, percentile, round } from '../analysis/stats.ts';
 import type { SizingConfig } from '../config/schema.ts';
 import type { ArithmeticEvidence, InstanceType } from '../model/index.ts';
 import { monthly, roundUsd, usd } from './money.ts';
@@ -13,6 +13,11 @@ export interface SizingSignals {
   /** Per-period maxima of CPU, percent of the current type's vCPUs. */
   cpuMaxPct: readonly number[];
   stepSec: number;
+  /**
+   * Hours of data behind the signals. For a group this is the least any member has: pooling ten
+   * members' three hours each is not thirty hours of evidence. Default: points × step.
+   */
+  coveredHours?: number;
   /** Per-period maxima of memory used, percent; absent without an agent. */
   memUsedPct?: readonly number[];
   /** Network bytes per second, in and out, per period. */
@@ -81,34 +86,40 @@ export function requirementsFor(
 ): Requirements {
   const steps: ArithmeticEvidence['steps'] = [];
   const cpuPct = options.cpuPercentile;
-  const hours = (signals.cpuMaxPct.length * signals.stepSec) / 3600;
+  const hours = signals.coveredHours ?? (signals.cpuMaxPct.length * signals.stepSec) / 3600;
   steps.push({
     label: 'data',
-    formula: `${signals.cpuMaxPct.length} points × ${signals.stepSec} s`,
+    formula:
+      signals.coveredHours === undefined
+        ? `${signals.cpuMaxPct.length} points × ${signals.stepSec} s`
+        : `${signals.cpuMaxPct.length} points pooled; the member with the least data has`,
     result: `${round(hours)} h`,
   });
   const requirements: Requirement[] = [];
   const unmeasured: Dimension[] = [];
-  if (signals.cpuMaxPct.length === 0) return { requirements, unmeasured, steps, hours };
 
   const headroom = 1 + options.cpuHeadroomPct / 100;
-  const cpuObserved = percentile(signals.cpuMaxPct, cpuPct)!;
-  const vcpuUsed = (current.vcpu * cpuObserved) / 100;
-  steps.push({
-    label: `P${cpuPct} of per-period CPU maxima`,
-    formula: `nearest rank of ${signals.cpuMaxPct.length} points`,
-    result: `${round(cpuObserved)} %`,
-  });
-  steps.push({
-    label: 'vCPUs needed',
-    formula: `${current.vcpu} vCPU × ${round(cpuObserved)} % × ${headroom.toFixed(2)} headroom`,
-    result: `${round(vcpuUsed * headroom, 2)} vCPU`,
-  });
-  requirements.push({ dimension: 'cpu', observed: vcpuUsed, needed: vcpuUsed * headroom, unit: 'vCPU' });
+  const cpuObserved = percentile(signals.cpuMaxPct, cpuPct);
+  if (cpuObserved === undefined) {
+    unmeasured.push('cpu');
+    requirements.push({ dimension: 'cpu', observed: current.vcpu, needed: current.vcpu, unit: 'vCPU' });
+  } else {
+    const vcpuUsed = (current.vcpu * cpuObserved) / 100;
+    steps.push({
+      label: `P${cpuPct} of per-period CPU maxima`,
+      formula: `nearest rank of ${signals.cpuMaxPct.length} points`,
+      result: `${round(cpuObserved)} %`,
+    });
+    steps.push({
+      label: 'vCPUs needed',
+      formula: `${current.vcpu} vCPU × ${round(cpuObserved)} % × ${headroom.toFixed(2)} headroom`,
+      result: `${round(vcpuUsed * headroom, 2)} vCPU`,
+    });
+    requirements.push({ dimension: 'cpu', observed: vcpuUsed, needed: vcpuUsed * headroom, unit: 'vCPU' });
+  }
 
   const memHeadroom = 1 + options.memoryHeadroomPct / 100;
-  const memPeak =
-    signals.memUsedPct && signals.memUsedPct.length > 0 ? Math.max(...signals.memUsedPct) : undefined;
+  const memPeak = signals.memUsedPct && signals.memUsedPct.length > 0 ? max(signals.memUsedPct) : undefined;
   if (memPeak !== undefined) {
     const used = (current.memoryMiB * memPeak) / 100;
     steps.push({
@@ -140,12 +151,25 @@ export interface Pick {
   pick: InstanceType | undefined;
   poolSize: number;
   families: string;
+  /** Dimensions the catalog gives no limit for on the pick, accepted because every known limit covers the need. */
+  unknownOnPick: Dimension[];
 }
 
 /** The cheapest priced type of the pool that meets every requirement (ties: more vCPU, more memory). */
 export function cheapestFitting(pool: readonly InstanceType[], requirements: readonly Requirement[]): Pick {
   const priced = pool.filter((t) => t.priceUsdPerHour !== null);
-  const fitting = priced.filter((t) => requirements.every((r) => fits(t, r)));
+  // A type the catalog gives no limit for (m7i/c7i EBS figures) may only pass on a need that even
+  // the smallest known limit of that dimension covers; otherwise "unknown" would mean "fits".
+  const floors = new Map<Dimension, number>();
+  for (const r of requirements) {
+    const known = priced.map((t) => capacity(t, r.dimension)).filter((c): c is number => c !== null);
+    if (known.length > 0) floors.set(r.dimension, Math.min(...known));
+  }
+  const fitsHere = (t: InstanceType, r: Requirement) => {
+    const cap = capacity(t, r.dimension);
+    return cap !== null ? cap >= r.needed : r.needed <= (floors.get(r.dimension) ?? Number.POSITIVE_INFINITY);
+  };
+  const fitting = priced.filter((t) => requirements.every((r) => fitsHere(t, r)));
   fitting.sort(
     (a, b) =>
       a.priceUsdPerHour! - b.priceUsdPerHour! ||
@@ -153,10 +177,14 @@ export function cheapestFitting(pool: readonly InstanceType[], requirements: rea
       b.vcpu - a.vcpu ||
       b.memoryMiB - a.memoryMiB,
   );
+  const pick = fitting[0];
   return {
-    pick: fitting[0],
+    pick,
     poolSize: priced.length,
     families: [...new Set(priced.map((t) => t.family))].sort().join(', '),
+    unknownOnPick: pick
+      ? requirements.filter((r) => capacity(pick, r.dimension) === null).map((r) => r.dimension)
+      : [],
   };
 }
 
@@ -181,7 +209,17 @@ export function describePick(
     formula: `among ${chosen.poolSize} priced types of ${chosen.families}`,
     result: `${pick.name} (${pick.vcpu} vCPU, ${gib(pick.memoryMiB)} GiB, $${pick.priceUsdPerHour}/h)`,
   });
-  const risk = riskScore(pick, needs.requirements, needs.unmeasured);
+  if (chosen.unknownOnPick.length > 0) {
+    steps.push({
+      label: 'limits not in the catalog',
+      formula: `${pick.name}: ${chosen.unknownOnPick.join(', ')} unknown; accepted because the need is below every known type's limit`,
+      result: 'check before applying',
+    });
+  }
+  const risk = Math.max(
+    riskScore(pick, needs.requirements, needs.unmeasured),
+    chosen.unknownOnPick.length > 0 ? 1 : 0,
+  );
   const deltaUsd =
     current.priceUsdPerHour === null ? null : monthly(pick.priceUsdPerHour! - current.priceUsdPerHour);
   steps.push({
@@ -240,9 +278,10 @@ export function rightsize(
       arithmetic: arithmetic(),
     };
   const currentFits = needs.requirements.every((r) => fits(current, r));
+  // Without the current price "cheaper" cannot be shown, so only an undersized type gets a verdict.
   const verdict = !currentFits
     ? 'under-provisioned'
-    : pick.name === current.name || (deltaUsd !== null && deltaUsd >= 0)
+    : pick.name === current.name || deltaUsd === null || deltaUsd >= 0
       ? 'optimized'
       : 'over-provisioned';
   const reason =
@@ -252,7 +291,9 @@ export function rightsize(
           .map((r) => r.dimension)
           .join(', ')}`
       : verdict === 'optimized'
-        ? 'no cheaper allowed type meets every requirement'
+        ? current.priceUsdPerHour === null
+          ? `the price of ${current.name} is not known, so no cheaper type can be shown`
+          : 'no cheaper allowed type meets every requirement'
         : `${pick.name} meets every requirement for less`;
   return {
     ...base,
@@ -280,7 +321,7 @@ export function capacity(type: InstanceType, dimension: Dimension): number | nul
   }
 }
 
-/** A dimension the catalog does not give for a type is not held against it (said in the arithmetic). */
+/** Whether the current type meets a need; a limit the catalog does not give is not held against it. */
 function fits(type: InstanceType, requirement: Requirement): boolean {
   const cap = capacity(type, requirement.dimension);
   return cap === null || cap >= requirement.needed;

@@ -1,7 +1,7 @@
 // Derived on-host facts: one pass over a HostSamples bundle into the series and counters the
 // classifier and the rules read. Pure; no thresholds here (those live with the rules and scorers).
 import type { CountLog, DiskSeries, HostSamples, KernelCounters, ProcLimits } from '../../ingest/types.ts';
-import { max } from '../stats.ts';
+import { max, min } from '../stats.ts';
 
 export interface CpuFacts {
   cpuCount: number | null;
@@ -157,5 +157,5 @@ function windowOf(samples: HostSamples): { fromMs: number; toMs: number } | null
     .map(Date.parse);
   const finiteTimes = times.filter(Number.isFinite);
   if (finiteTimes.length === 0) return null;
-  return { fromMs: Math.min(...finiteTimes), toMs: Math.max(...finiteTimes) };
+  return { fromMs: min(finiteTimes)!, toMs: max(finiteTimes)! };
 }

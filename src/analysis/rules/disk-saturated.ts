@@ -21,7 +21,7 @@ import {
   volumeSpec,
   windowLabel,
 } from '../rule-helpers.ts';
-import { longestRunSec, mean, percentile, rollingMedian, round, secondsWhere } from '../stats.ts';
+import { longestRunSec, max, mean, percentile, rollingMedian, round, secondsWhere } from '../stats.ts';
 
 export const diskSaturated = defineRule({
   meta: {
@@ -93,8 +93,8 @@ export const diskSaturated = defineRule({
       if (hours < o.minSaturatedHours) continue;
       const at = new Set(saturatedAt);
       const sel = (values: number[]) => values.filter((_, i) => at.has(load.timesMs[i]!));
-      const peakIops = Math.max(...load.iops);
-      const peakMiBps = Math.max(...load.mibps);
+      const peakIops = max(load.iops) ?? 0;
+      const peakMiBps = max(load.mibps) ?? 0;
       const limitText = [
         capacity.iops !== null
           ? `${round(percentile(sel(load.iops), 50) ?? 0)} IOPS of ${capacity.iops}`
@@ -234,30 +234,46 @@ function upgrade(volume: Volume, peakIops: number, peakMiBps: number, basis: str
     },
     ...plan.steps,
   ];
+  const before = volumeMonthlyCost(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
+  const deltaOf = (after: ReturnType<typeof volumeMonthlyCost>) =>
+    before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
   if (!plan.fits) {
+    // Beyond gp3: io2 Block Express, 1,000 IOPS per GiB at most, sized 1.5 × the capped peak.
+    const io2Iops = Math.ceil((peakIops * 1.5) / 100) * 100;
+    const io2GiB = Math.max(volume.sizeGiB, Math.ceil(io2Iops / 1000));
+    const after = volumeMonthlyCost('io2', io2GiB, io2Iops, null);
+    const delta = deltaOf(after);
+    steps.push({
+      label: 'io2 instead',
+      formula: `1.5 × ${round(peakIops)} IOPS, at ≥ ${io2Iops} ÷ 1000 IOPS per GiB`,
+      result: `${io2Iops} IOPS on ${io2GiB} GiB`,
+    });
+    steps.push({
+      label: 'io2 cost',
+      formula: after.formula,
+      result: after.usd === null ? 'unknown' : `${usd(after.usd)}/month`,
+    });
     return [
       {
         kind: 'volume',
         subject: volumeSubject(volume),
         current: volumeSpec(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps),
-        recommended: volumeSpec('io2', volume.sizeGiB, Math.ceil((peakIops * 1.5) / 100) * 100, null),
-        rationale: `The peaks need more than gp3 allows (${GP3.maxIops} IOPS, ${GP3.maxMiBps} MiB/s, ${GP3.maxIopsPerGiB} IOPS per GiB): io2 Block Express, sized 1.5 × the capped peak.`,
+        recommended: volumeSpec('io2', io2GiB, io2Iops, null),
+        rationale: `The peaks need more than gp3 allows (${GP3.maxIops} IOPS, ${GP3.maxMiBps} MiB/s): io2 Block Express, sized 1.5 × the capped peak; ${delta === null ? `price of ${[...before.unknown, ...after.unknown].join(' and ')} not in the bundled catalog` : `${usd(delta)}/month`}.`,
         evidence: [{ kind: 'arithmetic', label: `Resizing ${volume.id}`, steps }],
-        monthlyCostDeltaUsd: null,
+        monthlyCostDeltaUsd: delta,
         risk: 1,
       },
     ];
   }
-  const before = volumeMonthlyCost(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
-  const after = volumeMonthlyCost('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps);
-  const delta =
-    before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
+  const after = volumeMonthlyCost('gp3', plan.sizeGiB, plan.iops, plan.throughputMiBps);
+  const delta = deltaOf(after);
   return [
     {
       kind: 'volume',
       subject: volumeSubject(volume),
       current: volumeSpec(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps),
-      recommended: volumeSpec('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps),
+      recommended: volumeSpec('gp3', plan.sizeGiB, plan.iops, plan.throughputMiBps),
       rationale: `The volume capped its own peaks, so gp3 is sized at 1.5 × the capped peak; ${delta === null ? `price of ${[...before.unknown, ...after.unknown].join(' and ') || 'a part'} not in the bundled catalog` : `${usd(delta)}/month`}. Check the instance's EBS bandwidth too.`,
       evidence: [{ kind: 'arithmetic', label: `Resizing ${volume.id}`, steps }],
       monthlyCostDeltaUsd: delta,

@@ -70,7 +70,7 @@ export const gp2ToGp3 = defineRule({
       const plan = planGp3(volume.sizeGiB, peakIops, peakMiBps, headroom);
       if (!plan.fits) continue; // beyond gp3: disk-saturated says what to do
       const before = volumeMonthlyCost('gp2', volume.sizeGiB, null, null);
-      const after = volumeMonthlyCost('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps);
+      const after = volumeMonthlyCost('gp3', plan.sizeGiB, plan.iops, plan.throughputMiBps);
       const delta =
         before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
       const trap = volume.sizeGiB > 170 && peakMiBps * headroom > GP3.includedMiBps;
@@ -142,7 +142,7 @@ export const gp2ToGp3 = defineRule({
             kind: 'volume',
             subject: volumeSubject(volume),
             current: volumeSpec('gp2', volume.sizeGiB, capacity.iops, capacity.throughputMiBps),
-            recommended: volumeSpec('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps),
+            recommended: volumeSpec('gp3', plan.sizeGiB, plan.iops, plan.throughputMiBps),
             rationale: `gp3 sized on the observed peaks plus ${ctx.options.headroomPct} % headroom${trap ? ', with throughput above the included 125 MiB/s because this gp2 volume (> 170 GiB) could reach 250 MiB/s and did go past 125' : ''}; ${cost}.`,
             evidence: [{ kind: 'arithmetic', label: `gp2 → gp3 for ${volume.id}`, steps }],
             monthlyCostDeltaUsd: delta,

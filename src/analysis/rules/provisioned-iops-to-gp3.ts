@@ -80,7 +80,7 @@ export const provisionedIopsToGp3 = defineRule({
       if (!plan.fits) return;
       const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
       const before = volumeMonthlyCost(volume.type, volume.sizeGiB, volume.iops, null);
-      const after = volumeMonthlyCost('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps);
+      const after = volumeMonthlyCost('gp3', plan.sizeGiB, plan.iops, plan.throughputMiBps);
       const delta =
         before.usd !== null && after.usd !== null ? Math.round((after.usd - before.usd) * 100) / 100 : null;
       // Without a known saving, only a volume far below its provisioned IOPS is worth moving.
@@ -144,7 +144,7 @@ export const provisionedIopsToGp3 = defineRule({
             kind: 'volume',
             subject: volumeSubject(volume),
             current: volumeSpec(volume.type, volume.sizeGiB, volume.iops, capacity.throughputMiBps),
-            recommended: volumeSpec('gp3', volume.sizeGiB, plan.iops, plan.throughputMiBps),
+            recommended: volumeSpec('gp3', plan.sizeGiB, plan.iops, plan.throughputMiBps),
             rationale: `Peak use was ${used ?? '?'} % of the provisioned IOPS; gp3 sized on the observed peaks plus ${headroomPct} % headroom serves it; ${cost}.`,
             evidence: [{ kind: 'arithmetic', label: `${volume.type} → gp3 for ${volume.id}`, steps }],
             monthlyCostDeltaUsd: delta,
