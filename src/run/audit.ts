@@ -152,9 +152,17 @@ async function readOnHost(
 ): Promise<MappedOnHost[]> {
   const results: MappedOnHost[] = [];
   for (const mapping of mappings) {
-    const host =
-      hosts.find((h) => h.id === mapping.host) ?? hosts.find((h) => h.name === mapping.host) ?? null;
-    if (!host) {
+    const byName = hosts.filter((h) => h.name === mapping.host);
+    // Group members often share a Name tag: an ambiguous name must not pick one of them at random.
+    const host = hosts.find((h) => h.id === mapping.host) ?? (byName.length === 1 ? byName[0]! : null);
+    if (!host && byName.length > 1) {
+      gaps.push({
+        provider: 'config',
+        what: `on-host folder ${mapping.dir}`,
+        kind: 'not-found',
+        message: `onHost host "${mapping.host}" names ${byName.length} instances (${byName.map((h) => h.id).join(', ')}); give the instance id. The folder was judged on its own`,
+      });
+    } else if (!host) {
       gaps.push({
         provider: 'config',
         what: `on-host folder ${mapping.dir}`,

@@ -11,7 +11,7 @@ import { defineRule } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, hostSubject } from '../facts.ts';
 import { catalogType, hostLabel, sizingSignals, windowLabel } from '../rule-helpers.ts';
-import { mean, round } from '../stats.ts';
+import { mean, percentile, round } from '../stats.ts';
 
 export const burstableCreditsExhausted = defineRule({
   meta: {
@@ -34,7 +34,7 @@ export const burstableCreditsExhausted = defineRule({
     }),
     messages: {
       standard:
-        '{{host}} ({{type}}) ran out of CPU credits for {{hours}} h over {{window}}: held at its {{baseline}} % baseline while it averaged {{avg}} % when it could',
+        '{{host}} ({{type}}) ran out of CPU credits for {{hours}} h over {{window}}: held at its {{baseline}} % baseline while its demand reached {{demand}} % when credits were left',
       unlimited:
         '{{host}} ({{type}}) spent its CPU credits for {{hours}} h over {{window}} and ran on surplus credits (peak surplus balance {{surplus}}), billed at the unlimited-mode rate',
     },
@@ -85,19 +85,22 @@ function reportHost(
   );
   const cpu = facts.series.get(host.id, 'cpu.util');
   const cpuMax = facts.series.get(host.id, 'cpu.util.max');
-  // Demand is only visible where the instance was not throttled.
+  // While out of credits a standard-mode instance shows its baseline, not its demand: the demand is
+  // seen where credits were left, and the window average is a floor of it.
   const free = (series: MetricSeries | undefined) =>
     (series?.points ?? []).filter(([t]) => !exhaustedAt.has(t)).map(([, v]) => v);
-  const avgFree = mean(free(cpu)) ?? 0;
+  const demandPct =
+    percentile(free(cpuMax).length > 0 ? free(cpuMax) : (cpuMax?.points.map(([, v]) => v) ?? []), 95) ?? 0;
+  const avgAll = mean(cpu?.points.map(([, v]) => v) ?? []) ?? 0;
   const surplus = Math.max(
     0,
     ...(facts.series.get(host.id, 'cpu.credit.surplus')?.points.map(([, v]) => v) ?? [0]),
   );
   const earnedPerHour = (baseline / 100) * type.vcpu * 60;
-  const spentPerHour = (avgFree / 100) * type.vcpu * 60;
+  const spentPerHour = (avgAll / 100) * type.vcpu * 60;
 
-  const signals = { ...sizingSignals(facts, [host.id]), cpuMaxPct: free(cpuMax) };
-  const needs = requirementsFor(type, signals, facts.sizing);
+  // Every period counts: the unthrottled peaks set the percentile; memory, network and EBS count too.
+  const needs = requirementsFor(type, sizingSignals(facts, [host.id]), facts.sizing);
   needs.steps.unshift(
     {
       label: 'credits earned per hour',
@@ -105,8 +108,9 @@ function reportHost(
       result: `${round(earnedPerHour, 1)} credits/h`,
     },
     {
-      label: 'credits spent per hour at the unthrottled average',
-      formula: `${round(avgFree, 1)} % × ${type.vcpu} vCPU × 60 min`,
+      label:
+        'credits spent per hour at the window average (a floor: throttled periods count at the baseline they got)',
+      formula: `${round(avgAll, 1)} % × ${type.vcpu} vCPU × 60 min`,
       result: `${round(spentPerHour, 1)} credits/h`,
     },
   );
@@ -123,8 +127,8 @@ function reportHost(
           current: type.name,
           recommended: chosen.pick.name,
           rationale:
-            `The workload needs ${round(spentPerHour, 1)} credits/h at its unthrottled average but earns ${round(earnedPerHour, 1)}: ` +
-            `a non-burstable type sized on the unthrottled demand removes the cliff` +
+            `Demand reached ${round(demandPct, 1)} % (P95 where credits were left) against a ${baseline} % baseline, and the balance ran dry for ${round(hours, 1)} h: ` +
+            `a non-burstable type sized on the observed peaks removes the cliff` +
             `${deltaUsd === null ? '' : ` for ${usd(deltaUsd)}/month`}.`,
           evidence: [{ kind: 'arithmetic' as const, label: `Replacing ${type.name}`, steps: needs.steps }],
           monthlyCostDeltaUsd: deltaUsd,
@@ -141,7 +145,7 @@ function reportHost(
       hours: round(hours, 1),
       window: windowLabel(facts),
       baseline,
-      avg: round(avgFree, 1),
+      demand: round(demandPct, 1),
       surplus: round(surplus, 1),
     },
     evidence: [

@@ -58,6 +58,13 @@ export const cpuOverProvisioned = defineRule({
   check(facts, ctx) {
     const pct = facts.sizing.cpuPercentile;
     const running = facts.hosts.filter((h) => h.state === 'running');
+    const listedGroups = new Set(facts.groups.map((g) => g.id));
+    for (const host of running.filter((h) => h.groupId && !listedGroups.has(h.groupId))) {
+      ctx.insufficientData(
+        `member of group ${host.groupId}, which was not listed (see Data gaps): sized with its group only`,
+        hostSubject(host),
+      );
+    }
     for (const host of running.filter((h) => !h.groupId)) {
       const current = catalogType(facts, host);
       if (!current) {
@@ -169,16 +176,20 @@ function checkGroup(
     ctx.insufficientData(result.reason, groupSubject(group));
     return;
   }
-  const instances = Math.max(group.desiredCapacity, members.length);
-  if (!worthIt(result, instances, ctx.options.minMonthlySavingsUsd)) return;
   const desired = values(facts, group.id, 'group.desired');
   const scaled = desired.length > 0 && (max(desired) ?? 0) > group.minSize;
-  // A smaller type raises each member's CPU; a CPU-tracking policy then adds members and the saving shrinks.
-  const note = scaled
-    ? `The group scaled between ${group.minSize} and ${max(desired)} instances: under a CPU scaling policy smaller instances mean more of them, so expect part of this saving to go to extra instances; the minimum (${group.minSize}) saves in full.`
-    : `The group stayed at ${instances} instances; min ${group.minSize}, max ${group.maxSize}.`;
+  // A smaller type raises each member's CPU; a CPU-tracking policy then adds members, eating the saving
+  // above the minimum (krr PR #80's feedback loop). Only the minimum's saving is certain: count that.
+  const instances = scaled ? group.minSize : Math.max(group.desiredCapacity, members.length);
+  if (!worthIt(result, instances, ctx.options.minMonthlySavingsUsd)) return;
+  const note =
+    desired.length === 0
+      ? `Group size over the window not collected (enable GroupDesiredCapacity metrics); counted at the current ${instances} instances, min ${group.minSize}, max ${group.maxSize}. Under a CPU scaling policy smaller instances may mean more of them.`
+      : scaled
+        ? `The group scaled between ${group.minSize} and ${max(desired)} instances: under a CPU scaling policy smaller instances mean more of them, so only the minimum's saving (${group.minSize} instances, counted here) is certain.`
+        : `The group stayed at ${instances} instances over the window; min ${group.minSize}, max ${group.maxSize}.`;
   const recommendation = instanceRecommendation(result, groupSubject(group), instances, pct, note)!;
-  recommendation.risk = Math.min(4, recommendation.risk + (scaled ? 1 : 0));
+  recommendation.risk = Math.min(4, recommendation.risk + (scaled || desired.length === 0 ? 1 : 0));
   ctx.report({
     subject: groupSubject(group),
     messageId: 'group',

@@ -88,7 +88,11 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
     ? `; still rising at ${round(slope! * 60, 1)}/min with no plateau (a leak${secondsLeft !== undefined ? `: the limit is ${round(secondsLeft / 60, 1)} min away` : ''})`
     : '';
   const hostName = entry.host ? hostLabel(entry.host) : (entry.subject.name ?? entry.subject.id);
-  const wanted = 2 ** Math.ceil(Math.log2(Math.max(1024, peak * ctx.options.headroom)));
+  // Never below today's soft limit: a missed peak (1 s sampling, or EMFILE without fds.log) must
+  // not turn into advice to lower it.
+  const wanted =
+    2 ** Math.ceil(Math.log2(Math.max(1024, peak * ctx.options.headroom, limit * (emfileCount > 0 ? 2 : 1))));
+  const hard = entry.facts.limits?.['Max open files']?.hard ?? null;
   const evidence: Evidence[] = [
     stat('peak open descriptors', peak, 'file-descriptors', 'fds.log (ls /proc/PID/fd | wc -l)'),
   ];
@@ -137,9 +141,18 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
             { label: 'observed peak', formula: 'max of fds.log', result: String(peak) },
             {
               label: 'new soft limit',
-              formula: `${peak} × ${ctx.options.headroom}, rounded up to a power of two (at least 1024)`,
+              formula: `max(${peak} × ${ctx.options.headroom}, ${emfileCount > 0 ? `2 × the current ${limit} (EMFILE was hit)` : `the current ${limit}`}, 1024), rounded up to a power of two`,
               result: String(wanted),
             },
+            ...(hard !== null && wanted > hard
+              ? [
+                  {
+                    label: 'above the hard limit',
+                    formula: `${wanted} > hard ${hard}`,
+                    result: 'raise the hard limit too (LimitNOFILE=soft:hard)',
+                  },
+                ]
+              : []),
           ],
         },
       ],

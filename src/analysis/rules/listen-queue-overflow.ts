@@ -100,12 +100,16 @@ function report(entry: OnHostEntry, overflows: number, ctx: Parameters<typeof li
   }
   const backlog = max(listener.sendQ) ?? 0;
   const fullSamples = fullCount(listener);
+  const fullSeconds = fullSec(listener);
   const somaxconn = listen.somaxconn;
   // Send-Q of a listener is its effective backlog: equal to somaxconn means the sysctl capped the app.
   const boundBy =
     somaxconn !== null && backlog >= somaxconn ? 'net.core.somaxconn' : "the application's listen() backlog";
-  const fullSec = Math.max(1, fullSamples);
-  const excessPerSec = Math.ceil(overflows / fullSec);
+  // Seconds from the samples' own timestamps (the sampler may run at 1 s or 5 s). When the queue
+  // filled between samples none shows it full: then the whole capture is the honest divisor.
+  const captureSec = Math.max(1, ((listener.timesMs.at(-1) ?? 0) - (listener.timesMs[0] ?? 0)) / 1000);
+  const divisorSec = fullSeconds > 0 ? fullSeconds : captureSec;
+  const excessPerSec = Math.ceil(overflows / divisorSec);
   const wanted = nextPowerOfTwo(backlog + excessPerSec);
   const steps = [
     {
@@ -138,7 +142,7 @@ function report(entry: OnHostEntry, overflows: number, ctx: Parameters<typeof li
       current: `listen() backlog ${declared ?? backlog}${declared === null ? ' (as seen in Send-Q)' : ''}`,
       recommended: `listen() backlog ${wanted} (gunicorn/uvicorn --backlog ${wanted}; socket.listen(${wanted}))`,
       rationale:
-        `The queue was full for ${fullSamples} s and dropped ${overflows} connections (${excessPerSec}/s beyond it). ` +
+        `The queue was full for about ${Math.round(divisorSec)} s and dropped ${overflows} connections (${excessPerSec}/s beyond it). ` +
         'A backlog that absorbs a second of that excess turns drops into short waits; a sustained excess needs more accept capacity (workers), not a longer queue.',
       evidence: [arithmetic],
       monthlyCostDeltaUsd: 0,
@@ -191,6 +195,18 @@ function report(entry: OnHostEntry, overflows: number, ctx: Parameters<typeof li
     evidence,
     recommendations,
   });
+}
+
+/** Seconds the queue was full: each full sample counts until the next sample (1 s for the last). */
+function fullSec(listener: { timesMs: number[]; recvQ: number[]; sendQ: number[] }): number {
+  let total = 0;
+  listener.recvQ.forEach((q, i) => {
+    if (q < (listener.sendQ[i] ?? Number.POSITIVE_INFINITY)) return;
+    const next = listener.timesMs[i + 1];
+    const step = next !== undefined ? (next - listener.timesMs[i]!) / 1000 : 1;
+    total += Number.isFinite(step) && step > 0 && step < 60 ? step : 1;
+  });
+  return total;
 }
 
 function fullCount(listener: { recvQ: number[]; sendQ: number[] }): number {

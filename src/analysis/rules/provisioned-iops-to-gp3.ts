@@ -145,10 +145,13 @@ export const provisionedIopsToGp3 = defineRule({
             subject: volumeSubject(volume),
             current: volumeSpec(volume.type, volume.sizeGiB, volume.iops, capacity.throughputMiBps),
             recommended: volumeSpec('gp3', plan.sizeGiB, plan.iops, plan.throughputMiBps),
-            rationale: `Peak use was ${used ?? '?'} % of the provisioned IOPS; gp3 sized on the observed peaks plus ${headroomPct} % headroom serves it; ${cost}.`,
+            rationale:
+              `Peak use was ${used ?? '?'} % of the provisioned IOPS; gp3 sized on the observed peaks plus ${headroomPct} % headroom serves it; ${cost}. ` +
+              `The peaks are ${facts.window.stepSec}-s averages, which hide bursts inside them: before applying, check VolumeIOPSExceededCheck or 1-minute data (free on Nitro) for the busiest hours.`,
             evidence: [{ kind: 'arithmetic', label: `${volume.type} → gp3 for ${volume.id}`, steps }],
             monthlyCostDeltaUsd: delta,
-            risk: 1,
+            // Provisioned IOPS are often bought for bursts a 5-minute average cannot show.
+            risk: facts.window.stepSec >= 300 ? 2 : 1,
           },
         ],
       });
