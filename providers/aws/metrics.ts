@@ -293,7 +293,12 @@ async function getMetricData(
   let token: string | undefined;
   do {
     const out = await ctx.call(
-      { bucket: 'cloudwatch.GetMetricData', operation: 'cloudwatch.GetMetricData', region },
+      {
+        bucket: 'cloudwatch.GetMetricData',
+        operation: 'cloudwatch.GetMetricData',
+        region,
+        units: Math.min(MAX_DATAPOINTS_PER_CALL, batch.length * pointsPerSeries(window)),
+      },
       (signal) =>
         cloudwatch.send(
           new GetMetricDataCommand({

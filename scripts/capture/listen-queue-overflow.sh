@@ -12,7 +12,8 @@
 # WAVES ("100x20,300x25,200x20"), GAP_S (5), CLIENT_TIMEOUT_S (5), ERROR_BACKOFF_S (0.2),
 # DISK (auto, e.g. vda), QUIET_WAIT_S (120), MAX_OTHER_CPU_PCT (unset: only warn; set e.g. 5 to
 # exit 2 when other work on the host used more CPU than that during the load),
-# PYTHON (/usr/bin/python3), LABEL, KEEP_WORK=1 (keep the temp dir).
+# PYTHON (/usr/bin/python3), LABEL, LABEL_INPUTS (scripts/capture/label-inputs/<label name>),
+# KEEP_WORK=1 (keep the temp dir).
 set -euo pipefail
 export LC_ALL=C TZ=UTC S_TIME_FORMAT=ISO   # ISO dates in sysstat output, as in the public samples
 
@@ -116,6 +117,10 @@ wait_bounded() {
     kill -TERM "$pid" 2>/dev/null || true; sleep 2; kill -KILL "$pid" 2>/dev/null || true
   fi
   WB_RC=0; wait "$pid" 2>/dev/null || WB_RC=$?
+  # Reaped: forget the PID so that cleanup never signals a recycled PID.
+  local keep=() q
+  for q in "${PIDS[@]}"; do [ "$q" = "$pid" ] || keep+=("$q"); done
+  PIDS=("${keep[@]}")
 }
 
 # ---- host-info.txt -------------------------------------------------------------------------
@@ -242,7 +247,15 @@ rec note2 "kernel log lines 'Possible SYN flooding on port' during the run: $(( 
 rec note3 "no Prometheus/node_exporter in this capture (no prometheus-queries/, prometheus-data/); sa.bin and sadf-A.csv are not kept (sadf-A.json.gz is)"
 rec note4 "exit codes: sampler $SAMPLER_RC, sadc $SADC_RC, iostat $IOSTAT_RC, pidstat $PIDSTAT_RC, app $APP_RC, load $LOAD_RC"
 
-"$PYTHON" "$HERE/make_label.py" --sample "$OUT" --run-env "$RUN" --loadgen "$WORK/loadgen.json" --pidstat-all "$WORK/pidstat-all.txt" \
+# Keep the label's inputs that are not in the folder (run record, load summary, the per-second CPU
+# split derived from the all-process pidstat; the raw pidstat, with other processes' command lines,
+# is not kept), so that make_label.py can be re-run without a new capture. Not in labels/: tests
+# read every file there.
+INPUTS="${LABEL_INPUTS:-$HERE/label-inputs/$(basename "${LABEL%.json}")}"
+rm -rf "$INPUTS"; mkdir -p "$INPUTS"
+cp "$RUN" "$INPUTS/run.env"; cp "$WORK/loadgen.json" "$INPUTS/loadgen.json"
+"$PYTHON" "$HERE/make_label.py" --sample "$OUT" --run-env "$INPUTS/run.env" --loadgen "$INPUTS/loadgen.json" \
+  --pidstat-all "$WORK/pidstat-all.txt" --host-cpu-out "$INPUTS/host-cpu.json" \
   --out "$LABEL" --check ${MAX_OTHER_CPU_PCT:+--max-other-cpu "$MAX_OTHER_CPU_PCT"} >&2 || CHECK_RC=$?
 log "wrote $OUT ($(du -sh "$OUT" | cut -f1)) and $LABEL"
 case "${CHECK_RC:-0}" in

@@ -129,6 +129,59 @@ def series_summary(rows, base, load):
             "load": {k: v for k, v in stats(lo).items() if k != "samples"}}
 
 
+INTERPRETERS = {"node", "python", "python3", "npm", "npx", "sh", "bash", "perl", "ruby", "java"}
+OURS = ("slow_accept_server.py", "burst_load.py", "sampler.py", "make_label.py", "sadc", "iostat", "pidstat",
+        "ps -T", "ss -", "sysctl -a", "listen-queue-overflow.sh", "timeout ", "sadf")
+
+
+def command_name(cmd):
+    """A short, argument-free name for a command line: `node:tsc`, `kdamond.0`, `python3:app.py`."""
+    toks = cmd.split()
+    if not toks:
+        return "?"
+    t0 = toks[0]
+    # /usr/bin/node -> node; kernel threads (kworker/0:1-events, ksoftirqd/1) -> kworker, ksoftirqd
+    exe = os.path.basename(t0) if t0.startswith("/") or "/" not in t0 else t0.split("/")[0]
+    if exe.rstrip("0123456789.") in INTERPRETERS:
+        for t in toks[1:]:
+            if not t.startswith("-") and "=" not in t and not t.startswith("/dev/"):
+                return "%s:%s" % (exe, os.path.basename(t))
+    return exe
+
+
+def host_cpu_from_pidstat(path, env, ncpu, seconds):
+    """`pidstat -u -l 1 N` of all processes -> per-second CPU % of the host used by the capture's own
+    processes and by everything else, plus CPU-seconds per other command (names only, no arguments)."""
+    pids = set(int(v) for k, v in env.items() if k.startswith("pid.") and v.isdigit())
+    per_sec = {t: [0.0, 0.0] for t in seconds}  # pidstat lists only active tasks: idle seconds are 0
+    by_cmd = {}
+    day = None
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", errors="replace") as f:
+        for line in f:
+            m = re.match(r"^Linux .*\s(\d{4}-\d\d-\d\d)\s", line)
+            if m:
+                day = m.group(1)
+                continue
+            p_ = line.split(None, 9)
+            if day is None or len(p_) < 10 or not re.match(r"^\d\d:\d\d:\d\d$", p_[0]) or p_[2] == "PID":
+                continue
+            try:
+                cpu = float(p_[7])
+            except ValueError:
+                continue
+            t = datetime.strptime(day + " " + p_[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+            cmd = p_[9].strip()
+            mine = any(o in cmd for o in OURS) or int(p_[2]) in pids
+            slot = per_sec.setdefault(t, [0.0, 0.0])
+            slot[0 if mine else 1] += cpu / ncpu
+            if not mine:
+                key = command_name(cmd)
+                by_cmd[key] = by_cmd.get(key, 0.0) + cpu / 100.0
+    return {"per_second": {iso_s(t): [round(a, 2), round(b, 2)] for t, (a, b) in sorted(per_sec.items())},
+            "other_commands_cpu_seconds": {k: round(v, 2) for k, v in by_cmd.items()}}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sample", required=True, help="captured folder")
@@ -137,6 +190,10 @@ def main():
     ap.add_argument("--out", required=True, help="label JSON to write")
     ap.add_argument("--pidstat-all", default=None,
                     help="`pidstat -u -l 1 N` of all processes, to measure CPU used by other work on the host")
+    ap.add_argument("--host-cpu-out", default=None,
+                    help="with --pidstat-all: write the derived per-second host CPU split here (JSON)")
+    ap.add_argument("--host-cpu", default=None,
+                    help="read that derived JSON instead of --pidstat-all (to rebuild a label)")
     ap.add_argument("--max-other-cpu", type=float, default=None,
                     help="with --check: exit 2 if other processes used more than this %% of the host CPU "
                          "(average over the load phase)")
@@ -326,42 +383,28 @@ def main():
 
     # ---- other processes on the host (pidstat -u -l of everything) --------------------------
     other = None
+    host_cpu = None  # {"per_second": {iso: [capture_pct, other_pct]}, "other_commands_cpu_seconds": {...}}
     if args.pidstat_all and os.path.exists(args.pidstat_all):
-        ours = ("slow_accept_server.py", "burst_load.py", "sampler.py", "make_label.py", "sadc", "iostat",
-                "pidstat", "ps -T", "ss -", "sysctl -a", "listen-queue-overflow.sh", "timeout ", "sadf")
-        ncpu = sadf["sysstat"]["hosts"][0].get("number-of-cpus", 1) or 1
-        day = None
-        per_sec = {t: [0.0, 0.0] for t, _ in recs}  # pidstat lists only active tasks: idle seconds are 0
-        by_cmd = {}
-        with open(args.pidstat_all, errors="replace") as f:
-            for line in f:
-                m = re.match(r"^Linux .*\s(\d{4}-\d\d-\d\d)\s", line)
-                if m:
-                    day = m.group(1)
-                    continue
-                p_ = line.split(None, 9)
-                if day is None or len(p_) < 10 or not re.match(r"^\d\d:\d\d:\d\d$", p_[0]) or p_[2] == "PID":
-                    continue
-                try:
-                    cpu = float(p_[7])
-                except ValueError:
-                    continue
-                t = datetime.strptime(day + " " + p_[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
-                cmd = p_[9].strip()
-                mine = any(o in cmd for o in ours) or int(p_[2]) in set(
-                    int(v) for k, v in env.items() if k.startswith("pid.") and v.isdigit())
-                slot = per_sec.setdefault(t, [0.0, 0.0])
-                slot[0 if mine else 1] += cpu / ncpu
-                if not mine:
-                    key = " ".join(cmd.split()[:3])[:80]
-                    by_cmd[key] = by_cmd.get(key, 0.0) + cpu / 100.0
+        host_cpu = host_cpu_from_pidstat(args.pidstat_all, env,
+                                         sadf["sysstat"]["hosts"][0].get("number-of-cpus", 1) or 1,
+                                         [t for t, _ in recs])
+        if args.host_cpu_out:
+            with open(args.host_cpu_out, "w") as f:
+                json.dump(host_cpu, f, indent=1)
+                f.write("\n")
+    elif args.host_cpu and os.path.exists(args.host_cpu):
+        with open(args.host_cpu) as f:
+            host_cpu = json.load(f)
+    if host_cpu:
+        per_sec = {parse_iso(k): v for k, v in host_cpu["per_second"].items()}
+
         def blk(win):
             sel = [v for t, v in per_sec.items() if in_win(t, win)]
             return {"capture_processes_cpu_pct_of_host": stats([round(a, 2) for a, _ in sel]),
                     "other_processes_cpu_pct_of_host": stats([round(b, 2) for _, b in sel])}
         other = {"baseline": blk(base_win), "load": blk(load_win),
                  "window": blk((ceil_s(ws), floor_s(we))),
-                 "top_other_commands_cpu_seconds": dict(sorted(((k, round(v, 1)) for k, v in by_cmd.items()),
+                 "top_other_commands_cpu_seconds": dict(sorted(host_cpu["other_commands_cpu_seconds"].items(),
                                                                key=lambda kv: -kv[1])[:8])}
 
     # ---- assemble --------------------------------------------------------------------------
@@ -439,11 +482,12 @@ def main():
         % (recvq_max, eff if isinstance(eff, int) else -1,
            sum(1 for _, r, s in load_lq if r >= s), len(load_lq)),
         "TcpExt ListenOverflows +%s and ListenDrops +%s over the window (0 before the load)" % (ov, dr),
-        "clients: %d of %d attempts failed (%s); successful requests waited p50 %.2f s / max %.2f s, "
-        "mostly SYN retransmission back-off (TCPSynRetrans +%s)"
+        "clients: %d of %d attempts failed (%s); successful requests took p50 %.2f s (about (backlog+1) x "
+        "service time: the wait in the full accept queue), max %.2f s; attempts whose SYN was dropped waited for "
+        "SYN retransmissions (TCPSynRetrans +%s, connect p95 %.2f s) and mostly hit the %.0f s client deadline"
         % (tot["errors"], tot["requests"], ", ".join("%s %d" % kv for kv in sorted(kinds.items())),
            tot["latency_ok_s"].get("p50") or 0, tot["latency_ok_s"].get("max") or 0,
-           netstat_delta.get("TcpExt.TCPSynRetrans")),
+           netstat_delta.get("TcpExt.TCPSynRetrans"), tot["connect_s"].get("p95") or 0, lg["timeout_s"]),
         "server throughput capped near 1 / service time (~%.1f req/s ok) by the single synchronous accept loop"
         % tot["achieved_rps_ok"],
         "host CPU busy %.1f %% avg during load (max %.1f %%), of which other work on the host %s; the app "
@@ -459,8 +503,8 @@ def main():
                          "(WARNING ... TimeoutError), each stalling the single accept loop further"
                          % log_counts["server_read_timeout_lines"])
     if netstat_delta.get("TcpExt.TCPReqQFullDoCookies") or netstat_delta.get("TcpExt.SyncookiesSent"):
-        secondary.append("SYN cookies were sent (TCPReqQFullDoCookies +%s, SyncookiesSent +%s): the SYN queue is "
-                         "also sized from the same small backlog"
+        secondary.append("SYN cookies were sent (TCPReqQFullDoCookies +%s, SyncookiesSent +%s; tcp_syncookies=1): "
+                         "the SYN (request) queue limit is the same small listen backlog"
                          % (netstat_delta.get("TcpExt.TCPReqQFullDoCookies"),
                             netstat_delta.get("TcpExt.SyncookiesSent")))
 

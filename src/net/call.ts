@@ -17,6 +17,11 @@ export interface RateLimit {
   /** Requests allowed per `intervalMs`; omit where the provider publishes no rate. */
   requestsPerInterval?: number;
   intervalMs?: number;
+  /**
+   * A second quota in units per `intervalMs` (e.g. CloudWatch's 396,000 datapoints per second);
+   * each call says how many units it uses in `CallRequest.units`.
+   */
+  unitsPerInterval?: number;
   source: string;
 }
 
@@ -44,6 +49,8 @@ export interface CallRequest {
   operation: string;
   /** Limits are per region where the provider says so; the bucket key includes it. */
   region?: string;
+  /** What this call spends of the bucket's `unitsPerInterval` (default 1). */
+  units?: number;
 }
 
 export interface OperationStats {
@@ -71,7 +78,7 @@ export interface CallerOptions {
 
 interface Slot {
   limit: LimitFunction;
-  throttle: <T>(fn: () => Promise<T>) => Promise<T>;
+  throttle: <T>(fn: () => Promise<T>, units: number) => Promise<T>;
 }
 
 export function createCaller(options: CallerOptions): Caller {
@@ -100,7 +107,10 @@ export function createCaller(options: CallerOptions): Caller {
     const attempt = async (attemptNumber: number): Promise<T> => {
       if (attemptNumber > 1) entry.retries += 1;
       try {
-        return await slot.throttle(() => withTimeout(fn, policy.timeoutMs, options.signal));
+        return await slot.throttle(
+          () => withTimeout(fn, policy.timeoutMs, options.signal),
+          request.units ?? 1,
+        );
       } catch (error) {
         throw classify(error, request, options, policy);
       }
@@ -139,11 +149,20 @@ export function createCaller(options: CallerOptions): Caller {
 }
 
 function makeThrottle(limit: RateLimit): Slot['throttle'] {
-  if (!limit.requestsPerInterval || !limit.intervalMs) return (fn) => fn();
-  const throttled = pThrottle({ limit: limit.requestsPerInterval, interval: limit.intervalMs })(
-    (fn: () => Promise<unknown>) => fn(),
-  );
-  return <T>(fn: () => Promise<T>) => throttled(fn) as Promise<T>;
+  const interval = limit.intervalMs ?? 1000;
+  const perRequest = limit.requestsPerInterval
+    ? pThrottle({ limit: limit.requestsPerInterval, interval })((fn: () => Promise<unknown>) => fn())
+    : (fn: () => Promise<unknown>) => fn();
+  const unitsLimit = limit.unitsPerInterval;
+  // Units are paid first, then a request slot; a call heavier than the whole quota pays it all.
+  const perUnit = unitsLimit
+    ? pThrottle({
+        limit: unitsLimit,
+        interval,
+        weight: (_fn: unknown, units: number) => Math.min(units, unitsLimit),
+      })((fn: () => Promise<unknown>, _units: number) => fn())
+    : (fn: () => Promise<unknown>, _units: number) => fn();
+  return <T>(fn: () => Promise<T>, units: number) => perUnit(() => perRequest(fn), units) as Promise<T>;
 }
 
 class CallTimeout extends Error {

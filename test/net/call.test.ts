@@ -168,3 +168,33 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined)).toBeUndefined();
   });
 });
+
+describe('call() with a second, weighted quota', () => {
+  it('spends units per call: heavy calls wait for the quota, light ones do not', async () => {
+    const call = createCaller({
+      provider: 'aws',
+      limits: {
+        data: {
+          concurrency: 10,
+          requestsPerInterval: 100,
+          intervalMs: 200,
+          unitsPerInterval: 1000,
+          source: 'test',
+        },
+      },
+      log: silentLogger,
+      retry: fast,
+      toProviderError: () => undefined,
+    });
+    const starts: number[] = [];
+    const run = (units: number) =>
+      call({ bucket: 'data', operation: 'svc.Data', units }, async () => {
+        starts.push(performance.now());
+      });
+    await Promise.all([run(600), run(600), run(600)]);
+    const first = starts[0]!;
+    // 1000 units per 200 ms: only one 600-unit call fits each window.
+    expect(starts.filter((t) => t - first < 190)).toHaveLength(1);
+    expect(starts.filter((t) => t - first < 390)).toHaveLength(2);
+  });
+});

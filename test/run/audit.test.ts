@@ -145,6 +145,8 @@ describe('audit against failing or hostile clouds', () => {
         'eu-west-1': {
           instances: [
             { id: 'i-0c00000000000a002', name: 'eu-1', type: 'm6i.large', az: 'eu-west-1a', cpu: 30 },
+            { id: 'i-0c00000000000a003', name: 'twin', type: 'm6i.large', az: 'eu-west-1a', cpu: 30 },
+            { id: 'i-0c00000000000a004', name: 'twin', type: 'm6i.large', az: 'eu-west-1b', cpu: 30 },
           ],
         },
       },
@@ -172,7 +174,7 @@ describe('audit against failing or hostile clouds', () => {
       log: silentLogger,
       adapterOptions: { aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } },
     });
-    expect(result.hosts).toHaveLength(2);
+    expect(result.hosts).toHaveLength(4);
     const series = (id: string) => result.hosts.find((h) => h.id === id)!.stats.length;
     expect(series('i-0c00000000000a001')).toBeGreaterThan(0);
     expect(series('i-0c00000000000a002')).toBe(0);
@@ -236,6 +238,25 @@ describe('audit against failing or hostile clouds', () => {
     const host = result.hosts.find((h) => h.id === 'i-0c00000000000a001')!;
     expect(host.onHost?.primary).toBe('healthy');
     expect(result.hosts.find((h) => h.id === 'i-0c00000000000a002')!.onHost).toBeNull();
+  });
+
+  it('will not attach a folder to one of several instances sharing a Name', async () => {
+    const loaded = config(`onHost:\n  - { dir: ${sampleDir('healthy')}, host: twin }\n`);
+    const result = await runAudit({
+      loaded,
+      mode: 'live',
+      log: silentLogger,
+      adapterOptions: { aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } },
+    });
+    expect(result.hosts.filter((h) => h.onHost)).toEqual([]);
+    expect(result.gaps).toContainEqual(
+      expect.objectContaining({
+        provider: 'config',
+        message: expect.stringMatching(
+          /names 2 instances \(i-0c00000000000a003, i-0c00000000000a004\); give the instance id/,
+        ),
+      }),
+    );
   });
 
   it('names the file, line and key of a bad rule option before calling any cloud', async () => {

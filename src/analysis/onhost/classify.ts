@@ -1,9 +1,9 @@
 // Names what limits a host from its on-host samples: each class is scored from several
 // independent signals (never one string match), each signal's vote is recorded with what was
-// observed, contrary signals subtract, and confidence falls when classes compete or inputs are
-// missing. Thresholds cite their source (../shared/knowledge/thresholds.json).
+// observed, contrary signals subtract, and confidence falls when classes compete, inputs are
+// missing or the capture is short. Thresholds cite their source (../shared/knowledge/thresholds.json).
 import type { DiagnosisClass } from '../../../reports/json/schema.ts';
-import type { AppLogEventKind } from '../../ingest/types.ts';
+import type { AppLogEventKind, DiskSeries } from '../../ingest/types.ts';
 import {
   fractionWhere,
   longestRunSec,
@@ -36,10 +36,8 @@ export interface Classification {
 
 /** A class is named only when its evidence adds up to at least this; below it the host is healthy. */
 export const PRIMARY_THRESHOLD = 0.5;
-/** Short captures: 30 s of a condition is "sustained" (the public captures are 126-152 s). */
-const SUSTAINED_SEC = 30;
 
-type Scorer = (f: OnHostFacts) => Signal[];
+type Scorer = (f: OnHostFacts, sustained: number) => Signal[];
 
 const scorers: Record<Exclude<DiagnosisClass, 'healthy'>, Scorer> = {
   'cpu-saturated': scoreCpu,
@@ -53,8 +51,9 @@ const scorers: Record<Exclude<DiagnosisClass, 'healthy'>, Scorer> = {
 };
 
 export function classify(f: OnHostFacts): Classification {
+  const sustained = sustainedSec(f);
   const scores: ClassScore[] = Object.entries(scorers).map(([cls, scorer]) => {
-    const signals = scorer(f).filter((s) => s.weight !== 0);
+    const signals = scorer(f, sustained).filter((s) => s.weight !== 0);
     const total = signals.reduce((sum, s) => sum + s.weight, 0);
     return { class: cls as DiagnosisClass, score: round(clamp01(total), 3), signals };
   });
@@ -69,7 +68,7 @@ export function classify(f: OnHostFacts): Classification {
       signals: [
         {
           signal: 'no class reached the evidence threshold',
-          weight: 1 - worst,
+          weight: round(1 - worst, 3),
           observed: `highest: ${top?.class ?? 'none'} ${worst}`,
         },
       ],
@@ -81,7 +80,29 @@ export function classify(f: OnHostFacts): Classification {
   return { primary: top.class, confidence: round(clamp01(top.score * coverage - competition), 2), scores };
 }
 
-/** 1 with sysstat, thread/fd logs, kernel counters and the app log all present; less with each missing. */
+/**
+ * How long a condition must hold to count as sustained: a tenth of the capture, at least 30 s (the
+ * public captures are 126-152 s) and at most 15 min (the node-mixin's alert window).
+ */
+export function sustainedSec(f: OnHostFacts): number {
+  return Math.min(900, Math.max(30, windowSecOf(f) * 0.1));
+}
+
+/** The CPU count: sysstat's, else the per-CPU columns', else lscpu's; null when unknown. */
+export function cpuCountOf(f: OnHostFacts): number | null {
+  const perCpu = Object.keys(f.samples.sysstat?.perCpuBusy ?? {}).length;
+  return f.cpu?.cpuCount ?? (perCpu > 0 ? perCpu : null) ?? f.samples.hostCpuCount ?? null;
+}
+
+function windowSecOf(f: OnHostFacts): number {
+  return f.window ? (f.window.toMs - f.window.fromMs) / 1000 : 0;
+}
+
+/**
+ * 1 with sysstat, thread/fd logs, kernel counters and the app log all present, less with each
+ * missing, and less again under a minute of capture: 15 s of samples cannot show a sustained
+ * condition, so "healthy" from them is a weak claim.
+ */
 function inputCoverage(f: OnHostFacts): number {
   if (f.samples.inputs.length === 0) return 0;
   const present = [
@@ -90,7 +111,8 @@ function inputCoverage(f: OnHostFacts): number {
     f.counters.end !== null,
     f.samples.appLog !== undefined,
   ];
-  return 0.6 + 0.1 * present.filter(Boolean).length;
+  const length = Math.min(1, Math.max(0.2, windowSecOf(f) / 60));
+  return (0.6 + 0.1 * present.filter(Boolean).length) * length;
 }
 
 function clamp01(value: number): number {
@@ -101,48 +123,75 @@ function strength(value: number, full: number): number {
   return clamp01(value / full);
 }
 
-// CPU: node-mixin NodeCPUHighUsage and pmie cpu.util both fire above 90 % busy; the USE method
-// calls a run queue longer than the CPU count saturation. Busy excludes iowait (idle time).
-function scoreCpu(f: OnHostFacts): Signal[] {
+// CPU: node-mixin NodeCPUHighUsage and pmie cpu.util both fire above 90 % busy, but busy alone is
+// utilisation; saturation is work waiting for a CPU (the USE method: run queue longer than the CPU
+// count; PSI cpu some). Busy excludes iowait (idle time with I/O pending).
+function scoreCpu(f: OnHostFacts, sustained: number): Signal[] {
   const cpu = f.cpu;
   if (!cpu) return [];
-  const ncpu = cpu.cpuCount ?? 1;
+  const ncpu = cpuCountOf(f);
   const busyRun = longestRunSec(rollingMedian(cpu.busyPct), cpu.intervalSec, (v) => v >= 90);
-  const queued = cpu.runqSz.map((q, i) => (q > ncpu && (cpu.busyPct[i] ?? 0) >= 80 ? 1 : 0));
-  const queuedSec = secondsWhere(queued, cpu.intervalSec, (v) => v === 1);
   const psiSec = secondsWhere(cpu.psiCpuSome, cpu.intervalSec, (v) => v >= 10);
-  const peakLoadPerCpu = (max(cpu.load1) ?? 0) / ncpu;
-  return [
+  const signals: Signal[] = [
     {
       signal: 'CPU busy ≥ 90 % (excluding iowait), longest run',
-      weight: 0.5 * strength(busyRun, SUSTAINED_SEC * 2),
+      weight: 0.35 * strength(busyRun, sustained * 2),
       observed: `${busyRun} s`,
     },
     {
-      signal: `run queue > ${ncpu} CPUs while busy`,
-      weight: 0.25 * strength(queuedSec, SUSTAINED_SEC),
-      observed: `${queuedSec} s`,
-    },
-    {
-      signal: 'PSI cpu some avg10 ≥ 10 %',
-      weight: 0.1 * strength(psiSec, SUSTAINED_SEC),
+      signal: 'PSI cpu some avg10 ≥ 10 % (tasks waiting for a CPU)',
+      weight: 0.15 * strength(psiSec, sustained),
       observed: `${psiSec} s`,
+    },
+  ];
+  if (ncpu === null) {
+    signals.push({ signal: 'run queue against the CPU count', weight: 0, observed: 'CPU count unknown' });
+    return signals;
+  }
+  const queued = cpu.runqSz.map((q, i) => (q > ncpu && (cpu.busyPct[i] ?? 0) >= 80 ? 1 : 0));
+  const queuedSec = secondsWhere(queued, cpu.intervalSec, (v) => v === 1);
+  const peakLoadPerCpu = (max(cpu.load1) ?? 0) / ncpu;
+  signals.push(
+    {
+      signal: `run queue > ${ncpu} CPUs while busy`,
+      weight: 0.25 * strength(queuedSec, sustained),
+      observed: `${queuedSec} s`,
     },
     {
       signal: 'peak 1-min load per CPU > 1',
       weight: peakLoadPerCpu > 1 ? 0.1 : 0,
       observed: round(peakLoadPerCpu, 2).toString(),
     },
-  ];
+  );
+  return signals;
 }
 
-// Disk: %util alone misleads on parallel devices (sar(1)), so the queue (aqu-sz > 1: Netflix;
-// > 10: node-mixin NodeDiskIOSaturation) and await growth must agree. iowait is not required:
-// Linux does not count libaio waits as iowait.
-function scoreDisk(f: OnHostFacts): Signal[] {
-  const disk = f.disks[0];
-  if (!disk) return [];
-  const s = disk.series;
+// Disk: %util alone misleads on devices that serve requests in parallel (sar(1)): a fast NVMe is
+// "100 % busy" with a few requests in flight. Saturation needs a queue that is deep (aqu-sz > 10:
+// node-mixin NodeDiskIOSaturation) or one whose requests wait longer than when the disk idled.
+// iowait is not required: Linux does not count async I/O waits as iowait. Every disk is judged and
+// the worst one speaks.
+function scoreDisk(f: OnHostFacts, sustained: number): Signal[] {
+  const perDisk = f.disks.map((disk) => scoreOneDisk(disk.device, disk.series, sustained));
+  const worst = perDisk.sort((a, b) => total(b) - total(a))[0];
+  if (!worst) return [];
+  const signals = [...worst];
+  if (f.cpu && total(worst) > 0) {
+    const blockedSec = secondsWhere(f.cpu.blocked, f.cpu.intervalSec, (v) => v >= 1);
+    const iowaitSec = secondsWhere(f.cpu.iowaitPct, f.cpu.intervalSec, (v) => v >= 20);
+    signals.push(
+      {
+        signal: 'tasks blocked on I/O (D state)',
+        weight: 0.1 * strength(blockedSec, sustained),
+        observed: `${blockedSec} s with ≥ 1`,
+      },
+      { signal: 'iowait ≥ 20 %', weight: 0.1 * strength(iowaitSec, sustained), observed: `${iowaitSec} s` },
+    );
+  }
+  return signals;
+}
+
+function scoreOneDisk(device: string, s: DiskSeries, sustained: number): Signal[] {
   const interval = intervalsOf(s.timesMs);
   const util = rollingMedian(s.utilPct);
   const queue = rollingMedian(s.aquSz);
@@ -150,67 +199,54 @@ function scoreDisk(f: OnHostFacts): Signal[] {
   const queueRun = longestRunSec(queue, interval, (v) => v >= 1);
   const deepQueue = secondsWhere(queue, interval, (v) => v >= 10);
   const busyAwait = percentile(
-    s.awaitMs.filter((_, i) => (s.utilPct[i] ?? 0) >= 90),
+    s.awaitMs.filter((_, i) => (util[i] ?? 0) >= 90),
     50,
   );
   const idleAwait = percentile(
-    s.awaitMs.filter((v, i) => (s.utilPct[i] ?? 100) < 10 && v > 0),
+    s.awaitMs.filter((v, i) => (util[i] ?? 100) < 10 && v > 0),
     50,
   );
-  const awaitGrowth =
+  const growth =
     busyAwait !== undefined && idleAwait !== undefined && idleAwait > 0 ? busyAwait / idleAwait : undefined;
-  const signals: Signal[] = [
+  return [
     {
-      signal: `${disk.device} %util ≥ 90 %, longest run`,
-      weight: 0.35 * strength(utilRun, SUSTAINED_SEC),
+      signal: `${device} %util ≥ 90 %, longest run`,
+      weight: 0.25 * strength(utilRun, sustained),
       observed: `${utilRun} s`,
     },
     {
-      signal: `${disk.device} queue (aqu-sz) ≥ 1, longest run`,
-      weight: 0.25 * strength(queueRun, SUSTAINED_SEC),
+      signal: `${device} queue (aqu-sz) ≥ 1, longest run`,
+      weight: 0.15 * strength(queueRun, sustained),
       observed: `${queueRun} s`,
     },
     {
-      signal: `${disk.device} queue ≥ 10`,
-      weight: 0.1 * strength(deepQueue, SUSTAINED_SEC),
+      signal: `${device} queue ≥ 10 (node-mixin)`,
+      weight: 0.25 * strength(deepQueue, sustained),
       observed: `${deepQueue} s`,
     },
     {
-      signal: `${disk.device} await when busy vs idle`,
-      weight: awaitGrowth !== undefined && awaitGrowth >= 2 ? 0.1 : 0,
+      signal: `${device} await when busy vs idle`,
+      weight: growth !== undefined && growth >= 2 && utilRun > 0 ? 0.15 : 0,
       observed:
-        awaitGrowth === undefined
+        growth === undefined
           ? 'n/a'
-          : `${round(busyAwait!, 2)} ms vs ${round(idleAwait!, 2)} ms (×${round(awaitGrowth, 1)})`,
+          : `${round(busyAwait!, 2)} ms vs ${round(idleAwait!, 2)} ms (×${round(growth, 1)})`,
     },
   ];
-  if (f.cpu) {
-    const blockedSec = secondsWhere(f.cpu.blocked, f.cpu.intervalSec, (v) => v >= 1);
-    const iowaitSec = secondsWhere(f.cpu.iowaitPct, f.cpu.intervalSec, (v) => v >= 20);
-    signals.push(
-      {
-        signal: 'tasks blocked on I/O (D state)',
-        weight: 0.1 * strength(blockedSec, SUSTAINED_SEC),
-        observed: `${blockedSec} s with ≥ 1`,
-      },
-      {
-        signal: 'iowait ≥ 20 %',
-        weight: 0.1 * strength(iowaitSec, SUSTAINED_SEC),
-        observed: `${iowaitSec} s`,
-      },
-    );
-  }
-  return signals;
+}
+
+function total(signals: readonly Signal[]): number {
+  return signals.reduce((sum, s) => sum + s.weight, 0);
 }
 
 // Listen queue: pmie network.listenoverflows fires on any ListenOverflows > 0; `ss -ltn` shows a
-// full accept queue as Recv-Q above Send-Q (the effective backlog).
+// full accept queue as Recv-Q at or above Send-Q (the effective backlog).
 function scoreListenQueue(f: OnHostFacts): Signal[] {
   const { listen } = f;
   const overflows = listen.overflowsDelta;
   const full = listen.listeners.map((l) => ({
     address: l.address,
-    samples: l.recvQ.filter((q, i) => q >= (l.sendQ[i] ?? Infinity)).length,
+    samples: l.recvQ.filter((q, i) => q >= (l.sendQ[i] ?? Number.POSITIVE_INFINITY)).length,
     total: l.recvQ.length,
   }));
   const worst = full.sort((a, b) => b.samples - a.samples)[0];
@@ -243,7 +279,9 @@ function plateau(values: readonly number[]) {
   const peak = max(values) ?? 0;
   const firstAtPeak = values.indexOf(peak);
   const after = values.slice(firstAtPeak);
-  const atPeak = after.filter((v) => v >= peak * 0.95).length;
+  // A helper thread coming and going must not break a plateau: one thread or 5 % of slack.
+  const floor = peak - Math.max(1, peak * 0.05);
+  const atPeak = after.filter((v) => v >= floor).length;
   return {
     peak,
     firstAtPeak,
@@ -258,8 +296,9 @@ function lowestThreadLimit(f: OnHostFacts): number | null {
 }
 
 // Pool starvation: a bounded pool (threads rise once, then stay flat well below any OS limit)
-// while the work waiting for it keeps growing (connections held open, queue depth, in-flight
-// requests), the CPU idles, and clients give up (resets, broken pipes, timeouts).
+// while work waits behind it (queue depth, clients giving up, latency) and the held connections
+// keep growing, with the CPU idle. Connections alone are not waiting work: a keep-alive ramp on a
+// healthy pool grows them too, so without a sign of waiting the verdict is held back.
 function scoreThreadpool(f: OnHostFacts): Signal[] {
   const signals: Signal[] = [];
   const threads = f.threads;
@@ -274,7 +313,7 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
       (limit === null || p.peak < limit * 0.5);
     signals.push({
       signal: 'threads flat at a plateau far below OS limits',
-      weight: bounded ? 0.25 : 0,
+      weight: bounded ? 0.2 : 0,
       observed: `peak ${p.peak}, flat for ${round(p.flatShare * 100)} % of ${p.after} samples after it${limit ? `, lowest limit ${limit}` : ''}`,
     });
     const demand = demandSeries(f);
@@ -291,7 +330,7 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
       const growing = slope !== undefined && slope > 0 && grew >= 2 * p.peak;
       signals.push({
         signal: `${demand.label} keeps growing while threads stay flat`,
-        weight: growing ? 0.25 : 0,
+        weight: growing ? 0.2 : 0,
         observed: `+${round(grew)} over the plateau (${slope === undefined ? 'n/a' : round(slope, 2)}/s) vs ${p.peak} threads`,
       });
     }
@@ -304,21 +343,19 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
     }
   }
   const prom = f.samples.prometheus;
-  const queue = promValues(prom, 'app_threadpool_queue_depth');
-  let queued = false;
+  const queue = promValues(prom, 'threadpool_queue_depth');
+  const queued = queue.length > 0 && (max(queue) ?? 0) >= 10;
   if (queue.length > 0) {
-    const peakQueue = max(queue) ?? 0;
-    queued = peakQueue >= 10;
     signals.push({
       signal: 'thread-pool queue depth',
-      weight: queued ? 0.2 : 0,
-      observed: `peak ${peakQueue}`,
+      weight: queued ? 0.25 : 0,
+      observed: `peak ${max(queue) ?? 0}`,
     });
   }
   // Workers busy, or failing that requests being served: pinned at the pool size means the pool is full.
-  const workers = promValues(prom, 'app_threadpool_active_workers');
-  const active = workers.length > 0 ? workers : promValues(prom, 'app_http_requests_in_flight');
-  const maxWorkers = max(promValues(prom, 'app_threadpool_max_workers'));
+  const workers = promValues(prom, 'threadpool_active_workers');
+  const active = workers.length > 0 ? workers : promValues(prom, 'http_requests_in_flight');
+  const maxWorkers = max(promValues(prom, 'threadpool_max_workers'));
   let pinned = false;
   if (active.length > 0) {
     const cap = maxWorkers && maxWorkers > 0 ? maxWorkers : (max(active) ?? 0);
@@ -337,11 +374,26 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
   // Idle CPU and impatient clients support a pool verdict; alone they say nothing about a pool.
   if (!bounded && !queued && !pinned) return signals;
   const clientErrors = countEvents(f, ['connection-reset', 'timeout']);
+  const p99 = max(promValues(prom, 'http_request_duration'));
+  const slow = p99 !== undefined && p99 >= 1;
   signals.push({
     signal: 'clients giving up (resets, broken pipes, timeouts in the app log)',
     weight: clientErrors >= 10 ? 0.15 : 0,
     observed: String(clientErrors),
   });
+  if (p99 !== undefined)
+    signals.push({
+      signal: 'request latency p99 ≥ 1 s',
+      weight: slow ? 0.1 : 0,
+      observed: `${round(p99, 2)} s`,
+    });
+  if (!queued && clientErrors < 10 && !slow) {
+    signals.push({
+      signal: 'no sign of work waiting (queue depth, client errors, latency)',
+      weight: -0.2,
+      observed: 'none',
+    });
+  }
   if (f.cpu) {
     const p95 = percentile(f.cpu.busyPct, 95) ?? 0;
     signals.push({
@@ -359,12 +411,13 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
  * pins at its size; it says the pool is full, not how much waits behind it.
  */
 function demandSeries(f: OnHostFacts): { label: string; timesMs: number[]; values: number[] } | null {
-  if (f.fds && f.fds.values.length >= 10)
+  if (f.fds && f.fds.values.length >= 10) {
     return {
       label: 'open file descriptors (held connections)',
       timesMs: f.fds.timesMs,
       values: f.fds.values,
     };
+  }
   const sock = f.samples.sockstat;
   if (sock && sock.tcpInuse.length >= 10)
     return { label: 'TCP sockets in use', timesMs: sock.timesMs, values: sock.tcpInuse };
@@ -374,7 +427,7 @@ function demandSeries(f: OnHostFacts): { label: string; timesMs: number[]; value
 // Thread exhaustion: `can't start new thread` (pthread_create EAGAIN), threads climbing to a limit
 // (RLIMIT_NPROC, threads-max, pid_max; knowledge fact 8), context switches far above baseline
 // (pmie cpu.context_switch: > 4000/s per CPU).
-function scoreThreadExhaustion(f: OnHostFacts): Signal[] {
+function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
   const signals: Signal[] = [];
   const cantStart = countEvents(f, ['cant-start-thread']);
   signals.push({
@@ -394,15 +447,13 @@ function scoreThreadExhaustion(f: OnHostFacts): Signal[] {
       observed: `peak ${peak}${limit ? ` of ${limit}` : ''}, ${round(slope, 2)}/s`,
     });
   }
-  if (f.cpu) {
-    const ncpu = f.cpu.cpuCount ?? 1;
+  const ncpu = cpuCountOf(f);
+  if (f.cpu && ncpu !== null) {
     const hot = secondsWhere(f.cpu.cswchPerSec, f.cpu.intervalSec, (v) => v > 4000 * ncpu);
+    const manyThreads = cantStart > 0 || (threads !== null && (max(threads.values) ?? 0) >= 500);
     signals.push({
-      signal: `context switches > 4000/s per CPU`,
-      weight:
-        cantStart > 0 || (threads && (max(threads.values) ?? 0) >= 500)
-          ? 0.1 * strength(hot, SUSTAINED_SEC)
-          : 0,
+      signal: 'context switches > 4000/s per CPU',
+      weight: manyThreads ? 0.1 * strength(hot, sustained) : 0,
       observed: `${hot} s`,
     });
   }
@@ -430,12 +481,11 @@ function scoreFd(f: OnHostFacts): Signal[] {
   return signals;
 }
 
-// asyncio: "Executing <...> took N seconds" (debug mode, ≥ slow_callback_duration 0.1 s) and loop
-// lag far above its baseline, on one thread, without a CPU shortage.
+// asyncio: "Executing <...> took N seconds" (debug mode only, ≥ slow_callback_duration 0.1 s) and
+// loop lag far above its baseline, from the app's own ticker (lag.csv) or its metrics, on one
+// thread, without a CPU shortage.
 function scoreEventLoop(f: OnHostFacts): Signal[] {
   const slow = (f.samples.appLog?.events ?? []).filter((e) => e.kind === 'asyncio-slow-callback');
-  const lag = promValues(f.samples.prometheus, 'app_event_loop_lag_max_1s_seconds');
-  const lagP99 = percentile(lag, 99);
   const signals: Signal[] = [
     {
       signal: 'asyncio slow-callback warnings (≥ 0.1 s each)',
@@ -443,19 +493,27 @@ function scoreEventLoop(f: OnHostFacts): Signal[] {
       observed: `${slow.length}, longest ${round(max(slow.map((e) => e.seconds ?? 0)) ?? 0, 3)} s`,
     },
   ];
+  const ticker = f.samples.lag?.lagSec ?? [];
+  const lag = ticker.length > 0 ? ticker : promValues(f.samples.prometheus, 'event_loop_lag_max_1s_seconds');
+  const lagP99 = percentile(lag, 99);
   if (lagP99 !== undefined) {
-    signals.push({
-      signal: 'event-loop lag p99 ≥ 100 ms',
-      weight: lagP99 >= 0.1 ? 0.3 : 0,
-      observed: `${round(lagP99 * 1000)} ms`,
-    });
+    const stall = max(lag) ?? 0;
+    signals.push(
+      {
+        signal: 'event-loop lag p99 ≥ 100 ms',
+        weight: lagP99 >= 0.1 ? 0.3 : 0,
+        observed: `${round(lagP99 * 1000)} ms (${ticker.length > 0 ? 'lag.csv' : 'metrics'})`,
+      },
+      { signal: 'a single stall ≥ 1 s', weight: stall >= 1 ? 0.1 : 0, observed: `${round(stall, 2)} s` },
+    );
   }
-  if (f.cpu && (percentile(f.cpu.busyPct, 90) ?? 0) >= 90)
+  if (f.cpu && (percentile(f.cpu.busyPct, 90) ?? 0) >= 90) {
     signals.push({
       signal: 'CPU saturated (lag may be a CPU symptom)',
       weight: -0.3,
       observed: 'p90 busy ≥ 90 %',
     });
+  }
   return signals;
 }
 
@@ -482,8 +540,15 @@ function countEvents(f: OnHostFacts, kinds: readonly AppLogEventKind[]): number 
   return (f.samples.appLog?.events ?? []).filter((e) => kinds.includes(e.kind)).length;
 }
 
-function promValues(prom: OnHostFacts['samples']['prometheus'], name: string): number[] {
-  return (prom?.[name]?.series ?? []).flatMap((s) => s.values.filter(Number.isFinite));
+/**
+ * Values of a saved Prometheus query, found by the metric named in its PromQL (from index.json)
+ * or, failing that, in its file name: captures name their files differently.
+ */
+function promValues(prom: OnHostFacts['samples']['prometheus'], metric: string): number[] {
+  const entries = Object.entries(prom ?? {}).filter(
+    ([stem, q]) => (q.query ?? '').includes(metric) || stem.includes(metric),
+  );
+  return entries.flatMap(([, q]) => q.series.flatMap((s) => s.values.filter(Number.isFinite)));
 }
 
 function intervalsOf(timesMs: readonly number[]): number[] {

@@ -7,7 +7,8 @@ import { rightsize } from '../../recommend/sizing.ts';
 import { defineRule, type RecommendationDraft } from '../define-rule.ts';
 import { percentileStat, sampleSeriesEvidence, seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, hostSubject, type OnHostEntry } from '../facts.ts';
-import type { CpuFacts } from '../onhost/signals.ts';
+import { cpuCountOf, sustainedSec } from '../onhost/classify.ts';
+import type { OnHostFacts } from '../onhost/signals.ts';
 import {
   catalogType,
   hostLabel,
@@ -72,9 +73,7 @@ export const cpuSaturated = defineRule({
     for (const host of facts.hosts.filter((h) => h.state === 'running')) {
       const cpu = values(facts, host.id, 'cpu.util');
       const onHost = onHostByHost.get(host.id);
-      const hostVerdict = onHost?.facts.cpu
-        ? judgeOnHost(onHost.facts.cpu, threshold, sustainedSec)
-        : undefined;
+      const hostVerdict = onHost?.facts.cpu ? judgeOnHost(onHost.facts, threshold, sustainedSec) : undefined;
       if (cpu.length < minPoints && !hostVerdict) {
         ctx.insufficientData(`${cpu.length} CPU points; needs ${minPoints}`, hostSubject(host));
         continue;
@@ -121,7 +120,7 @@ export const cpuSaturated = defineRule({
     }
     // On-host folders not mapped to a cloud host (diagnose, or an unmapped folder).
     for (const entry of facts.onHost.filter((e) => !e.host && e.facts.cpu)) {
-      const verdict = judgeOnHost(entry.facts.cpu!, threshold, sustainedSec);
+      const verdict = judgeOnHost(entry.facts, threshold, sustainedSec);
       if (!verdict.saturated) continue;
       ctx.report({
         subject: entry.subject,
@@ -146,15 +145,27 @@ interface OnHostVerdict {
   ncpu: number;
 }
 
-export function judgeOnHost(cpu: CpuFacts, threshold: number, sustainedSec: number): OnHostVerdict {
-  const ncpu = cpu.cpuCount ?? 1;
+/**
+ * Busy is utilisation; saturation needs work waiting for a CPU as well: a run queue longer than the
+ * CPU count (USE method) or PSI cpu pressure. "Sustained" is the option or a tenth of the capture,
+ * whichever is longer (at most 15 min).
+ */
+export function judgeOnHost(facts: OnHostFacts, threshold: number, minSustainedSec: number): OnHostVerdict {
+  const cpu = facts.cpu!;
+  const ncpu = cpuCountOf(facts);
+  const sustained = Math.max(minSustainedSec, sustainedSec(facts));
   const runSec = longestRunSec(rollingMedian(cpu.busyPct), cpu.intervalSec, (v) => v >= threshold);
-  const queuedSec = secondsWhere(
-    cpu.runqSz.map((q, i) => (q > ncpu && (cpu.busyPct[i] ?? 0) >= threshold - 10 ? 1 : 0)),
-    cpu.intervalSec,
-    (v) => v === 1,
-  );
-  return { saturated: runSec >= sustainedSec, runSec, queuedSec, ncpu };
+  const queuedSec =
+    ncpu === null
+      ? 0
+      : secondsWhere(
+          cpu.runqSz.map((q, i) => (q > ncpu && (cpu.busyPct[i] ?? 0) >= threshold - 10 ? 1 : 0)),
+          cpu.intervalSec,
+          (v) => v === 1,
+        );
+  const pressureSec = secondsWhere(cpu.psiCpuSome, cpu.intervalSec, (v) => v >= 10);
+  const waiting = queuedSec >= 10 || pressureSec >= 10;
+  return { saturated: runSec >= sustained && waiting, runSec, queuedSec, ncpu: ncpu ?? 0 };
 }
 
 function onHostEvidence(entry: OnHostEntry, verdict: OnHostVerdict, threshold: number): Evidence[] {

@@ -10,6 +10,7 @@ import { usd } from '../../recommend/money.ts';
 import { defineRule, type RecommendationDraft } from '../define-rule.ts';
 import { sampleSeriesEvidence, seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, type OnHostEntry, volumeSubject } from '../facts.ts';
+import { sustainedSec } from '../onhost/classify.ts';
 import type { DiskFacts } from '../onhost/signals.ts';
 import {
   hostLabel,
@@ -129,10 +130,13 @@ export const diskSaturated = defineRule({
       });
     }
     for (const entry of facts.onHost) {
-      const disk = entry.facts.disks[0];
-      if (!disk) continue;
-      const verdict = judgeDisk(disk, o.busyPct, o.queueDepth);
-      if (verdict.runSec < o.sustainedSec) continue;
+      // Every device is judged; the one saturated longest speaks for the host.
+      const judged = entry.facts.disks
+        .map((disk) => ({ disk, verdict: judgeDisk(disk, o.busyPct, o.queueDepth) }))
+        .sort((a, b) => b.verdict.runSec - a.verdict.runSec)[0];
+      if (!judged) continue;
+      const { disk, verdict } = judged;
+      if (verdict.runSec < Math.max(o.sustainedSec, sustainedSec(entry.facts))) continue;
       ctx.report({
         subject: entry.subject,
         messageId: 'onhost',
@@ -155,9 +159,15 @@ export function judgeDisk(disk: DiskFacts, busyPct: number, queueDepth: number) 
   const s = disk.series;
   const util = rollingMedian(s.utilPct);
   const queue = rollingMedian(s.aquSz);
-  // Busy and queueing together; or a queue so deep (node-mixin: > 10) that %util no longer matters.
+  // %util misleads on parallel devices (sar(1)): busy-and-queueing counts only when requests also
+  // wait longer than when the disk idled; a queue deeper than 10 (node-mixin) counts on its own.
+  const idleAwait = percentile(
+    s.awaitMs.filter((v, i) => (util[i] ?? 100) < 10 && v > 0),
+    50,
+  );
+  const slower = (i: number) => idleAwait === undefined || (s.awaitMs[i] ?? 0) >= 2 * idleAwait;
   const hot = util.map((u, i) =>
-    (u >= busyPct && (queue[i] ?? 0) >= queueDepth) || (queue[i] ?? 0) >= 10 ? 1 : 0,
+    (u >= busyPct && (queue[i] ?? 0) >= queueDepth && slower(i)) || (queue[i] ?? 0) >= 10 ? 1 : 0,
   );
   const intervals = s.timesMs.map((t, i) =>
     Math.max(1, Math.round(((s.timesMs[i + 1] ?? t + 1000) - t) / 1000)),

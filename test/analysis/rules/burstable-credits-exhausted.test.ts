@@ -1,3 +1,4 @@
+import { expect, it } from 'vitest';
 import { burstableCreditsExhausted } from '../../../src/analysis/rules/burstable-credits-exhausted.ts';
 import { bursts, diurnal, flat, fleet } from '../../helpers/fleet-builder.ts';
 import { ruleTester } from '../../helpers/rule-tester.ts';
@@ -47,4 +48,15 @@ ruleTester.run(burstableCreditsExhausted, {
   notApplicable: [
     { name: 'no burstable types', facts: fleet().host('m-1', { type: 'm6i.large' }).cpu('m-1', flat(50)) },
   ],
+});
+
+it('replaces a throttled T instance with a type that keeps the memory it uses', async () => {
+  const { runRules } = await import('../../../src/analysis/engine.ts');
+  const { bundledCatalog } = await import('../../../providers/aws/catalog.ts');
+  // t3.large (8 GiB) at 92 % memory: the replacement needs 8 × 0.92 × 1.2 ≈ 8.8 GiB.
+  const facts = drained().metric('cache-1', 'mem.used', flat(92)).facts();
+  const [rec] = runRules([burstableCreditsExhausted], facts).recommendations;
+  const picked = bundledCatalog().find((t) => t.name === rec!.recommended)!;
+  expect(picked.burstable).toBe(false);
+  expect(picked.memoryMiB).toBeGreaterThanOrEqual(8 * 1024 * 0.92 * 1.2);
 });

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { bundledCatalog } from '../../providers/aws/catalog.ts';
+import { SizingConfig } from '../../src/config/schema.ts';
+import type { InstanceType } from '../../src/model/index.ts';
+import { cheapestFitting, requirementsFor, rightsize } from '../../src/recommend/sizing.ts';
+
+const catalog = bundledCatalog();
+const type = (name: string) => catalog.find((t) => t.name === name)!;
+const options = SizingConfig.parse({});
+const days = (n: number, value: number) => Array.from({ length: (n * 86_400) / 300 }, () => value);
+
+describe('rightsize', () => {
+  it('follows Compute Optimizer: P99.5 of per-5-minute maxima + 20 %, shown step by step', () => {
+    const result = rightsize(
+      type('m6i.4xlarge'),
+      catalog,
+      { cpuMaxPct: days(14, 10), stepSec: 300, memUsedPct: days(14, 20) },
+      options,
+    );
+    expect(result.verdict).toBe('over-provisioned');
+    // 16 vCPU × 10 % × 1.2 = 1.92 vCPU; 64 GiB × 20 % × 1.2 = 15.4 GiB.
+    expect(result.requirements.find((r) => r.dimension === 'cpu')!.needed).toBeCloseTo(1.92);
+    expect(result.recommended!.vcpu).toBeGreaterThanOrEqual(2);
+    expect(result.recommended!.memoryMiB).toBeGreaterThanOrEqual(15.36 * 1024);
+    expect(result.arithmetic.steps.map((s) => s.label)).toEqual(
+      expect.arrayContaining([
+        'P99.5 of per-period CPU maxima',
+        'vCPUs needed',
+        'memory needed',
+        'cheapest fitting type',
+        'performance risk',
+      ]),
+    );
+  });
+
+  it('keeps memory when it was not measured, and counts that as risk 1, not 4', () => {
+    const result = rightsize(type('m6i.2xlarge'), catalog, { cpuMaxPct: days(14, 8), stepSec: 300 }, options);
+    expect(result.recommended!.memoryMiB).toBeGreaterThanOrEqual(type('m6i.2xlarge').memoryMiB);
+    expect(result.unmeasured).toEqual(['memory']);
+    expect(result.risk).toBe(1);
+  });
+
+  it('prefers the newer generation at the same price', () => {
+    const pick = cheapestFitting(
+      catalog.filter((t) => ['r5.large', 'r6i.large'].includes(t.name)),
+      [{ dimension: 'cpu', observed: 1, needed: 1, unit: 'vCPU' }],
+    );
+    expect(pick.pick!.name).toBe('r6i.large');
+  });
+
+  it('does not pick a type because its limit is unknown when the need is above every known one', () => {
+    const needs = [
+      { dimension: 'cpu' as const, observed: 2, needed: 2, unit: 'vCPU' },
+      { dimension: 'ebs-iops' as const, observed: 15000, needed: 18000, unit: 'IOPS' },
+    ];
+    const pick = cheapestFitting(
+      catalog.filter((t) => /^(m5|m7i)\./.test(t.name)),
+      needs,
+    );
+    expect(pick.pick?.family).toBe('m5');
+    expect(pick.unknownOnPick).toEqual([]);
+  });
+
+  it('needs 30 h from every group member, not 30 h pooled', () => {
+    const result = rightsize(
+      type('m6i.large'),
+      catalog,
+      { cpuMaxPct: days(1.25, 5), stepSec: 300, coveredHours: 3 },
+      options,
+    );
+    expect(result.verdict).toBe('insufficient-data');
+    expect(result.reason).toMatch(/^3 h of CPU data/);
+  });
+
+  it('survives 40 agent hosts pooled (no spread over a huge array)', () => {
+    const many = Array.from({ length: 40 * 4032 }, (_, i) => 20 + (i % 7));
+    expect(() =>
+      requirementsFor(type('m6i.xlarge'), { cpuMaxPct: many, memUsedPct: many, stepSec: 300 }, options),
+    ).not.toThrow();
+  });
+
+  it('shows no saving when the current price is unknown', () => {
+    const unpriced: InstanceType = {
+      ...type('m6i.4xlarge'),
+      name: 'm4.4xlarge',
+      family: 'm4',
+      priceUsdPerHour: null,
+    };
+    const result = rightsize(unpriced, catalog, { cpuMaxPct: days(14, 5), stepSec: 300 }, options);
+    expect(result.verdict).toBe('optimized');
+    expect(result.recommended).toBeNull();
+  });
+});
