@@ -43,8 +43,10 @@ function plural(value: number, word: string): string {
 /** `$-41.23/mo`; the sign is always shown so a saving cannot be read as a cost. */
 export function formatUsdPerMonth(deltaUsd: number | null): string {
   if (deltaUsd === null) return 'price unknown';
-  const amount = fixed(deltaUsd, 2, 2);
-  return `$${amount.startsWith('-') || amount === '0.00' ? amount : `+${amount}`}/mo`;
+  const amount = fixed(Math.abs(deltaUsd), 2, 2);
+  // The sign goes before the currency: -$41.23/mo, +$5.00/mo, $0.00/mo.
+  const sign = amount === '0.00' ? '' : deltaUsd < 0 ? '-' : '+';
+  return `${sign}$${amount}/mo`;
 }
 
 export function formatUsdPerHour(priceUsd: number | null): string {

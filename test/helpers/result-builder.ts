@@ -283,7 +283,7 @@ const sizingArithmetic: Evidence = {
       formula: '≥ 1.71 vCPU and ≥ 6.1 GiB',
       result: 'm5.large (2 vCPU, 8 GiB)',
     },
-    { label: 'Price delta', formula: '($0.107 − $0.428)/h × 730 h', result: '$-234.33/mo' },
+    { label: 'Price delta', formula: '($0.107 − $0.428)/h × 730 h', result: '-$234.33/mo' },
   ],
 };
 
@@ -546,7 +546,7 @@ function defaultRecommendations(): Recommendation[] {
           label: 'CPU need',
           steps: [
             { label: 'Need', formula: '89.6 % × 8 vCPU × 1.2', result: '8.6 vCPU' },
-            { label: 'Price delta', formula: '($0.680 − $0.384)/h × 730 h', result: '$+216.08/mo' },
+            { label: 'Price delta', formula: '($0.680 − $0.384)/h × 730 h', result: '+$216.08/mo' },
           ],
         },
       ],

@@ -86,7 +86,7 @@ describe('renderAuditMarkdown', () => {
   it('sums only the known cost deltas and counts the unknown ones apart', () => {
     // -5.38 + 0 + 0 + 216.08 - 234.33; the scaling and cache-1 changes have no price.
     expect(report).toContain(
-      '- Known monthly cost delta: **$-23.63/mo** (sum over 5 with a known price; 2 with an unknown price not counted)',
+      '- Known monthly cost delta: **-$23.63/mo** (sum over 5 with a known price; 2 with an unknown price not counted)',
     );
     const allUnknown = buildAnalysisResult({
       recommendations: result.recommendations.map((rec) => ({ ...rec, monthlyCostDeltaUsd: null })),
@@ -103,10 +103,10 @@ describe('renderAuditMarkdown', () => {
     expect(actions).toHaveLength(5);
     expect(actions[0]).toBe(
       '1. **CRITICAL** aws volume vol-0db1a2b3c4d5e6f70 (db-1 data): volume gp2, 1000 GiB (3,000 IOPS baseline) → ' +
-        'gp3, 1000 GiB, 5,500 IOPS, 178 MiB/s, $-5.38/mo, risk 1 (low)',
+        'gp3, 1000 GiB, 5,500 IOPS, 178 MiB/s, -$5.38/mo, risk 1 (low)',
     );
     expect(actions[4]).toContain('**MEDIUM** aws host i-0b7c8d9e0f1a20004 (batch-1)');
-    expect(actions[4]).toContain('$-234.33/mo');
+    expect(actions[4]).toContain('-$234.33/mo');
   });
 
   it('reports API calls against the minimum per provider', () => {
@@ -170,13 +170,13 @@ describe('renderAuditMarkdown', () => {
   it("shows a finding's recommendations with cost, risk in words and their arithmetic", () => {
     const text = section(report, '### MEDIUM: Instance larger than its peak needs');
     expect(text).toContain('#### Recommendation (instance-type): m5.2xlarge → m5.large');
-    expect(text).toContain('- Monthly cost delta: $-234.33/mo');
+    expect(text).toContain('- Monthly cost delta: -$234.33/mo');
     expect(text).toContain('- Risk: 1 (low)');
     expect(rowsOf(text)).toContainEqual([
       '4',
       'Price delta',
       '(\\$0.107 − \\$0.428)/h × 730 h',
-      '\\$-234.33/mo',
+      '-\\$234.33/mo',
     ]);
     const unknown = section(report, '### LOW: CPU credit balance drains');
     expect(unknown).toContain('- Monthly cost delta: price unknown');
@@ -236,7 +236,7 @@ describe('renderAuditMarkdown', () => {
       'aws volume vol-0db1a2b3c4d5e6f70 (db-1 data)',
       'gp2, 1000 GiB (3,000 IOPS baseline)',
       'gp3, 1000 GiB, 5,500 IOPS, 178 MiB/s',
-      '$-5.38/mo',
+      '-$5.38/mo',
       '1 (low)',
     ]);
     expect(rows.filter((row) => row[5] === 'price unknown')).toHaveLength(2);
