@@ -213,3 +213,28 @@ export const gp3SizingOptions = {
     .default(30)
     .describe('Hours of volume data needed (Compute Optimizer: 30 h attached).'),
 };
+
+/**
+ * The volumes a gp3-sizing rule may judge, with their load: saturated ones are left to
+ * disk-saturated (which sizes from the capped peak), thin ones are reported as lacking data.
+ */
+export function* gp3Candidates(
+  facts: Facts,
+  volumes: readonly Volume[],
+  minHours: number,
+  insufficientData: (reason: string, subject: Subject) => void,
+): Generator<{ volume: Volume; load: VolumeLoad }> {
+  for (const volume of volumes) {
+    if (isSaturated(facts, volume)) continue;
+    const load = volumeLoad(facts, volume.id);
+    if (load.hours < minHours) {
+      insufficientData(`${Math.round(load.hours * 10) / 10} h of volume data; needs ${minHours} h`, {
+        provider: volume.provider,
+        kind: 'volume',
+        id: volume.id,
+      });
+      continue;
+    }
+    yield { volume, load };
+  }
+}

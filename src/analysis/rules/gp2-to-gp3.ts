@@ -8,10 +8,9 @@ import { defineRule } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
 import { volumeSubject } from '../facts.ts';
 import {
+  gp3Candidates,
   gp3SizingOptions,
-  isSaturated,
   volumeLabel,
-  volumeLoad,
   volumeSeriesEvidence,
   volumeSpec,
   windowLabel,
@@ -54,16 +53,7 @@ export const gp2ToGp3 = defineRule({
       return;
     }
     const headroom = 1 + ctx.options.headroomPct / 100;
-    for (const volume of gp2) {
-      if (isSaturated(facts, volume)) continue; // disk-saturated sizes it from the capped peak
-      const load = volumeLoad(facts, volume.id);
-      if (load.hours < ctx.options.minHours) {
-        ctx.insufficientData(
-          `${round(load.hours)} h of volume data; needs ${ctx.options.minHours} h`,
-          volumeSubject(volume),
-        );
-        continue;
-      }
+    for (const { volume, load } of gp3Candidates(facts, gp2, ctx.options.minHours, ctx.insufficientData)) {
       const peakIops = max(load.iops) ?? 0;
       const peakMiBps = max(load.mibps) ?? 0;
       const capacity = volumeCapacity('gp2', volume.sizeGiB, null, null);

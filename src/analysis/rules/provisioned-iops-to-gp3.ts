@@ -9,10 +9,10 @@ import { defineRule } from '../define-rule.ts';
 import { stat } from '../evidence.ts';
 import { volumeSubject } from '../facts.ts';
 import {
+  gp3Candidates,
   gp3SizingOptions,
-  isSaturated,
   volumeLabel,
-  volumeLoad,
+  type volumeLoad,
   volumeSeriesEvidence,
   volumeSpec,
   windowLabel,
@@ -59,16 +59,12 @@ export const provisionedIopsToGp3 = defineRule({
       ctx.notApplicable('no io1 or io2 volumes');
       return;
     }
-    for (const volume of volumes) {
-      if (isSaturated(facts, volume)) continue; // disk-saturated sizes it from the capped peak
-      const load = volumeLoad(facts, volume.id);
-      if (load.hours < ctx.options.minHours) {
-        ctx.insufficientData(
-          `${round(load.hours)} h of volume data; needs ${ctx.options.minHours} h`,
-          volumeSubject(volume),
-        );
-        continue;
-      }
+    for (const { volume, load } of gp3Candidates(
+      facts,
+      volumes,
+      ctx.options.minHours,
+      ctx.insufficientData,
+    )) {
       check(volume, load, ctx.options);
     }
 
