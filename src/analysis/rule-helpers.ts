@@ -1,8 +1,16 @@
 // Small pieces several rules share: reading series as values, the window in words, and turning a
 // sizing result into a recommendation with its arithmetic.
 import { z } from 'zod';
-import type { Host, InstanceType, MetricName, SeriesEvidence, Subject, Volume } from '../model/index.ts';
-import { volumeCapacity } from '../recommend/ebs.ts';
+import type {
+  ArithmeticEvidence,
+  Host,
+  InstanceType,
+  MetricName,
+  SeriesEvidence,
+  Subject,
+  Volume,
+} from '../model/index.ts';
+import { type Gp3Plan, type MonthlyCost, volumeCapacity } from '../recommend/ebs.ts';
 import { usd } from '../recommend/money.ts';
 import type { SizingResult, SizingSignals } from '../recommend/sizing.ts';
 import type { RecommendationDraft } from './define-rule.ts';
@@ -237,4 +245,35 @@ export function* gp3Candidates(
     }
     yield { volume, load };
   }
+}
+
+/** The arithmetic of moving a volume to gp3: what it is, what it did, the plan, both costs. */
+export function gp3MoveSteps(
+  facts: Facts,
+  volume: Volume,
+  load: VolumeLoad,
+  peaks: { iops: number; mibps: number },
+  plan: Gp3Plan,
+  before: MonthlyCost,
+  after: MonthlyCost,
+): ArithmeticEvidence['steps'] {
+  const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
+  const month = (cost: MonthlyCost) => (cost.usd === null ? 'unknown' : `${usd(cost.usd)}/month`);
+  const unknown = (cost: MonthlyCost) =>
+    cost.unknown.length ? ` + ${cost.unknown.join(' + ')} (price unknown)` : '';
+  return [
+    {
+      label: `${volume.type} today`,
+      formula: capacity.basis,
+      result: `${capacity.iops} IOPS, ${capacity.throughputMiBps} MiB/s`,
+    },
+    {
+      label: 'observed peaks',
+      formula: `max of ${load.points} per-${facts.window.stepSec}-s averages`,
+      result: `${Math.round(peaks.iops)} IOPS, ${Math.round(peaks.mibps * 10) / 10} MiB/s`,
+    },
+    ...plan.steps,
+    { label: `${volume.type} cost`, formula: before.formula + unknown(before), result: month(before) },
+    { label: 'gp3 cost', formula: after.formula + unknown(after), result: month(after) },
+  ];
 }

@@ -9,6 +9,7 @@ import { seriesEvidence, stat } from '../evidence.ts';
 import { volumeSubject } from '../facts.ts';
 import {
   gp3Candidates,
+  gp3MoveSteps,
   gp3SizingOptions,
   volumeLabel,
   volumeSeriesEvidence,
@@ -71,30 +72,15 @@ export const gp2ToGp3 = defineRule({
         delta !== null
           ? `${usd(delta)}/month`
           : `price of ${after.unknown.join(' and ')} not in the bundled catalog (storage alone: ${storageDelta}/month)`;
-      const steps = [
-        {
-          label: 'gp2 today',
-          formula: capacity.basis,
-          result: `${capacity.iops} IOPS, ${capacity.throughputMiBps} MiB/s`,
-        },
-        {
-          label: 'observed peaks',
-          formula: `max of ${load.points} per-${facts.window.stepSec}-s averages`,
-          result: `${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s`,
-        },
-        ...plan.steps,
-        {
-          label: 'gp2 cost',
-          formula: before.formula,
-          result: before.usd === null ? 'unknown' : `${usd(before.usd)}/month`,
-        },
-        {
-          label: 'gp3 cost',
-          formula:
-            after.formula + (after.unknown.length ? ` + ${after.unknown.join(' + ')} (price unknown)` : ''),
-          result: after.usd === null ? 'unknown' : `${usd(after.usd)}/month`,
-        },
-      ];
+      const steps = gp3MoveSteps(
+        facts,
+        volume,
+        load,
+        { iops: peakIops, mibps: peakMiBps },
+        plan,
+        before,
+        after,
+      );
       const burst = facts.series.get(volume.id, 'disk.burst.balance');
       ctx.report({
         subject: volumeSubject(volume),

@@ -10,6 +10,7 @@ import { stat } from '../evidence.ts';
 import { volumeSubject } from '../facts.ts';
 import {
   gp3Candidates,
+  gp3MoveSteps,
   gp3SizingOptions,
   volumeLabel,
   type volumeLoad,
@@ -87,29 +88,15 @@ export const provisionedIopsToGp3 = defineRule({
         delta !== null
           ? `${usd(delta)}/month`
           : `price of ${[...before.unknown, ...after.unknown].join(' and ')} not in the bundled catalog`;
-      const steps = [
-        {
-          label: `${volume.type} today`,
-          formula: capacity.basis,
-          result: `${capacity.iops} IOPS, ${capacity.throughputMiBps} MiB/s`,
-        },
-        {
-          label: 'observed peaks',
-          formula: `max of ${load.points} per-${facts.window.stepSec}-s averages`,
-          result: `${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s`,
-        },
-        ...plan.steps,
-        {
-          label: `${volume.type} cost`,
-          formula: before.formula,
-          result: before.usd === null ? 'unknown' : `${usd(before.usd)}/month`,
-        },
-        {
-          label: 'gp3 cost',
-          formula: after.formula,
-          result: after.usd === null ? 'unknown' : `${usd(after.usd)}/month`,
-        },
-      ];
+      const steps = gp3MoveSteps(
+        facts,
+        volume,
+        load,
+        { iops: peakIops, mibps: peakMiBps },
+        plan,
+        before,
+        after,
+      );
       const used = capacity.iops ? round((peakIops / capacity.iops) * 100) : null;
       ctx.report({
         subject: volumeSubject(volume),
