@@ -51,6 +51,10 @@ function lineTimeMs(line: string): number | null {
 }
 
 const declaredBacklog = /\bbacklog[=:]\s*(\d+)/;
+const usingWorker = /Using worker: ([\w.]+)/;
+// A Python stack frame (`  File "app.py", line 30, in accept`) and the code line under it.
+const frameLine = /^\s*File "(?<file>[^"]+)", line (?<line>\d+), in (?<func>.+)$/;
+
 const declaredWorkers = /\bworkers[=:]\s*(\d+)/;
 // gunicorn arbiter: "Booting worker with pid: %s", then "Worker (pid:%s) exited ..." / "was sent ..."
 const bootedWorker = /Booting worker with pid: (\d+)/;
@@ -102,8 +106,10 @@ export async function parseAppLog(input: SampleSource, file: string): Promise<Ap
     events: [],
     declaredBacklog: null,
     declaredWorkers: null,
+    workerClass: null,
   };
   const facts: StartupFacts = { backlog: null, workers: null, bootedPids: new Set(), bootDone: false };
+  const stack = new StackTracker();
   let lastTimeMs: number | null = null;
   for await (const line of readLines(toSampleStream(input, file))) {
     log.lines += 1;
@@ -114,10 +120,68 @@ export async function parseAppLog(input: SampleSource, file: string): Promise<Ap
       log.lastTimeMs = Math.max(log.lastTimeMs ?? ownTimeMs, ownTimeMs);
     }
     noteStartup(line, facts);
+    log.workerClass ??= usingWorker.exec(line)?.[1] ?? null;
     const event = eventOf(line, log.lines, lastTimeMs);
+    stack.next(line, ownTimeMs !== null, event);
     if (event) log.events.push(event);
   }
   log.declaredBacklog = facts.backlog;
   log.declaredWorkers = facts.workers ?? (facts.bootedPids.size || null);
   return log;
+}
+
+/**
+ * Follows Python stacks through the log: an error line gets the innermost frame of the traceback
+ * above it; a gevent report gets the innermost frame of the `Blocked Stack` below it (the frame
+ * that held the hub). A line with its own time, or a new report, ends a stack.
+ */
+class StackTracker {
+  private lastFrame: string | null = null;
+  private pendingCode = false;
+  private inTraceback = false;
+  /** The gevent report whose `Blocked Stack` is being read. */
+  private report: AppLogEvent | null = null;
+
+  next(line: string, timed: boolean, event: AppLogEvent | null): void {
+    if (event?.kind === 'gevent-blocked') {
+      this.report = event;
+      this.reset();
+      return;
+    }
+    if (event?.kind === 'traceback') {
+      this.report = null;
+      this.reset();
+      this.inTraceback = true;
+      return;
+    }
+    if (this.report && (timed || /^=+$|^Info:/.test(line.trim()))) {
+      this.report = null;
+      this.reset();
+    }
+    const frame = frameLine.exec(line);
+    if (frame?.groups && (this.report || this.inTraceback)) {
+      const { file, line: lineNo, func } = frame.groups;
+      this.lastFrame = `${func} (${file}:${lineNo})`;
+      this.pendingCode = true;
+      if (this.report) this.report.frame = this.lastFrame;
+      return;
+    }
+    if (this.pendingCode && this.lastFrame && /^\s{4,}\S/.test(line)) {
+      this.lastFrame = `${this.lastFrame}: ${line.trim().slice(0, 200)}`;
+      if (this.report) this.report.frame = this.lastFrame;
+      this.pendingCode = false;
+      return;
+    }
+    this.pendingCode = false;
+    if (event && this.inTraceback && this.lastFrame) {
+      event.frame = this.lastFrame;
+      this.reset();
+    } else if (timed && !event) this.reset();
+  }
+
+  private reset(): void {
+    this.lastFrame = null;
+    this.pendingCode = false;
+    this.inTraceback = false;
+  }
 }

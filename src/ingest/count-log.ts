@@ -13,7 +13,7 @@ const countLine = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) - PID: (\d+), (\w+): (\d+)$
  * A PID change mid-log is data (the app restarted), not an error: `pids` lists each PID seen.
  */
 export function parseCountLog(text: string, file: string, label: CountLabel): CountLog {
-  const log: CountLog = { pids: [], timesMs: [], values: [] };
+  const log: CountLog = { pids: [], segments: [], timesMs: [], values: [] };
   for (const [index, line] of splitLines(text).entries()) {
     if (line.trim() === '') continue;
     const match = countLine.exec(line.trim());
@@ -24,9 +24,32 @@ export function parseCountLog(text: string, file: string, label: CountLabel): Co
     }
     const pid = Number(match[2]);
     if (!log.pids.includes(pid)) log.pids.push(pid);
+    const segment = log.segments.at(-1);
+    if (segment?.pid === pid) segment.end += 1;
+    else log.segments.push({ pid, start: log.timesMs.length, end: log.timesMs.length + 1 });
     log.timesMs.push(timeMs);
     log.values.push(Number(match[4]));
   }
   if (log.timesMs.length === 0) throw new SampleError(`no "PID: <pid>, ${label}: <n>" lines`, file);
   return log;
+}
+
+/** The longest run of one PID: what a log whose PID changed mid-capture is judged on. */
+export function longestSegment(log: CountLog): CountLog {
+  if (log.segments.length <= 1) return log;
+  const longest = log.segments.reduce((best, s) => (s.end - s.start > best.end - best.start ? s : best));
+  return {
+    pids: [longest.pid],
+    segments: [{ pid: longest.pid, start: 0, end: longest.end - longest.start }],
+    timesMs: log.timesMs.slice(longest.start, longest.end),
+    values: log.values.slice(longest.start, longest.end),
+  };
+}
+
+/** One line for a log whose PID changed: each run, and which one is analysed. */
+export function pidChangeNote(log: CountLog): string | null {
+  if (log.segments.length <= 1) return null;
+  const runs = log.segments.map((s) => `PID ${s.pid} for ${s.end - s.start} samples`).join(', then ');
+  const longest = longestSegment(log);
+  return `the PID changed mid-capture (${runs}): only the longest run (PID ${longest.pids[0]}) is analysed`;
 }

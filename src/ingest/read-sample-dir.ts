@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkClocks } from './clocks.ts';
 import { readSampleHead } from './gz.ts';
 import { type PromQueryInfo, parsePrometheusIndex, parsePrometheusRange } from './prometheus-range.ts';
 import {
@@ -256,5 +257,6 @@ export async function readSampleDir(dir: string): Promise<SampleBundle> {
   bundle.inputs = results.inputs.sort((a, b) => a.file.localeCompare(b.file));
   bundle.gaps = results.gaps.sort((a, b) => a.file.localeCompare(b.file));
   bundle.ignored = [...unknown, ...ignored, ...results.ignored, ...otherFolders].sort();
+  checkClocks(bundle);
   return bundle;
 }

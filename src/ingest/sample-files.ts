@@ -1,6 +1,6 @@
 import { SampleError } from '../errors.ts';
 import { parseAppLog } from './app-log.ts';
-import { parseCountLog } from './count-log.ts';
+import { parseCountLog, pidChangeNote } from './count-log.ts';
 import { parseFdCount } from './fd-count.ts';
 import { openSample, readSampleText } from './gz.ts';
 import { parseIostatJson } from './iostat-json.ts';
@@ -59,6 +59,10 @@ export interface KnownFile {
   /** Also read when a sniff of an unknown file's content finds this kind. */
   sniffed?: boolean;
   read: (path: string, file: string) => Promise<Attempt>;
+}
+
+function notesOf(...notes: (string | null)[]): string[] {
+  return notes.filter((note) => note !== null);
 }
 
 function oneLine(text: string): string {
@@ -150,6 +154,7 @@ function mergeAppLogs(first: AppLog | undefined, next: AppLog): AppLog {
     events: [...first.events, ...next.events],
     declaredBacklog: first.declaredBacklog ?? next.declaredBacklog,
     declaredWorkers: first.declaredWorkers ?? next.declaredWorkers,
+    workerClass: first.workerClass ?? next.workerClass,
   };
 }
 
@@ -216,6 +221,7 @@ export const knownFiles: readonly KnownFile[] = [
       use: (threads) => ({
         records: threads.timesMs.length,
         timesMs: threads.timesMs,
+        notes: notesOf(pidChangeNote(threads)),
         assign: (bundle) => {
           bundle.threads = threads;
         },
@@ -229,6 +235,7 @@ export const knownFiles: readonly KnownFile[] = [
     use: (fds) => ({
       records: fds.timesMs.length,
       timesMs: fds.timesMs,
+      notes: notesOf(pidChangeNote(fds)),
       assign: (bundle) => {
         bundle.fds = fds;
       },

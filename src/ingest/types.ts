@@ -98,6 +98,8 @@ export interface DiskSeries {
 /** A `YYYY-MM-DD HH:MM:SS - PID: <pid>, Threads: <n>` (or `FDs: <n>`) log. */
 export interface CountLog {
   pids: number[]; // distinct PIDs in order of appearance (more than one: the PID changed mid-capture)
+  /** Runs of consecutive samples of one PID, `end` exclusive: more than one when the PID changed. */
+  segments: { pid: number; start: number; end: number }[];
   timesMs: number[];
   values: number[];
 }
@@ -147,6 +149,12 @@ export interface AppLogEvent {
   line: string; // the line as written, trimmed to 500 characters
   /** asyncio-slow-callback: seconds the step took; gevent-blocked: nothing. */
   seconds?: number;
+  /**
+   * The innermost stack frame printed with the event, as `func (file:line): code`: for a gevent
+   * report the frame that blocked the hub (from its `Blocked Stack`), for an error the frame that
+   * raised it (the last frame of the traceback before the error line).
+   */
+  frame?: string;
 }
 
 export interface AppLog {
@@ -157,6 +165,8 @@ export interface AppLog {
   /** `listening on ... backlog=N` style start-up facts the app printed, when it did. */
   declaredBacklog: number | null;
   declaredWorkers: number | null;
+  /** gunicorn's `Using worker: gevent` (or `sync`, `gthread`, ...), when printed. */
+  workerClass: string | null;
 }
 
 /** One Prometheus range-query result series. */
@@ -199,4 +209,6 @@ export interface HostSamples {
   prometheusText?: Record<string, PromText>;
   /** `CPU(s):` from the lscpu part of host-info.txt. */
   hostCpuCount?: number;
+  /** Files whose clock disagrees with the others (see checkClocks): their times are left out of the window. */
+  skewedFiles?: string[];
 }

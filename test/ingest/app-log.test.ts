@@ -29,7 +29,58 @@ describe('parseAppLog on the host samples', () => {
       events: [],
       declaredBacklog: null,
       declaredWorkers: null,
+      workerClass: null,
     });
+  });
+});
+
+describe('parseAppLog stack frames', () => {
+  it('gives a gevent report the innermost frame of its Blocked Stack, and notes the worker class', async () => {
+    const log = await parseAppLog(
+      [
+        '[2026-11-24 08:00:00 +0000] [10] [INFO] Using worker: gevent',
+        '================================================================================',
+        '2026-11-24T08:00:03Z : Greenlet <Greenlet at 0x7f: handler> appears to be blocked',
+        '    Reported by <gevent._monitor.PeriodicMonitoringThread>',
+        'Blocked Stack (for thread id 0x7f12):',
+        '  File "/usr/lib/python3/dist-packages/gevent/pywsgi.py", line 990, in handle_one_response',
+        '    self.run_application()',
+        '  File "/srv/app.py", line 41, in slow_hash',
+        '    return hashlib.pbkdf2_hmac("sha256", b"pw", b"salt", 2_000_000)',
+        '',
+        'Info:',
+        '  File "/srv/other.py", line 1, in not_part_of_it',
+        '2026-11-24T08:00:04.000Z INFO app [10:MainThread] served',
+      ].join('\n'),
+      'app.log',
+    );
+    expect(log.workerClass).toBe('gevent');
+    expect(log.events.map((e) => [e.kind, e.frame])).toEqual([
+      [
+        'gevent-blocked',
+        'slow_hash (/srv/app.py:41): return hashlib.pbkdf2_hmac("sha256", b"pw", b"salt", 2_000_000)',
+      ],
+    ]);
+  });
+
+  it('gives an error line the frame that raised it', async () => {
+    const log = await parseAppLog(
+      [
+        '2026-11-24T08:00:02.500Z ERROR app [1:MainThread] accept failed',
+        'Traceback (most recent call last):',
+        '  File "/srv/app.py", line 30, in serve',
+        '    conn, _ = sock.accept()',
+        '  File "/usr/lib/python3.11/socket.py", line 294, in accept',
+        '    fd, addr = self._accept()',
+        'OSError: [Errno 24] Too many open files',
+        '2026-11-24T08:00:03.000Z ERROR app [1:MainThread] no frame here: [Errno 24] Too many open files',
+      ].join('\n'),
+      'app.log',
+    );
+    expect(log.events.filter((e) => e.kind === 'emfile').map((e) => e.frame)).toEqual([
+      'accept (/usr/lib/python3.11/socket.py:294): fd, addr = self._accept()',
+      undefined,
+    ]);
   });
 });
 

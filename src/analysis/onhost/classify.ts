@@ -112,7 +112,18 @@ function inputCoverage(f: OnHostFacts): number {
     f.samples.appLog !== undefined,
   ];
   const length = Math.min(1, Math.max(0.2, windowSecOf(f) / 60));
-  return (0.6 + 0.1 * present.filter(Boolean).length) * length;
+  return (0.6 + 0.1 * present.filter(Boolean).length) * length * trustOf(f.samples);
+}
+
+/**
+ * Less trust in a folder with problems: a restarted process (its logs mix two PIDs), a file on
+ * another clock, and each unreadable or cut-short file.
+ */
+function trustOf(samples: OnHostFacts['samples']): number {
+  const pidChanged = [samples.threads, samples.fds].some((log) => (log?.segments.length ?? 0) > 1);
+  const skewed = (samples.skewedFiles?.length ?? 0) > 0;
+  const badFiles = new Set(samples.gaps.filter((g) => g.kind === 'bad-sample').map((g) => g.file)).size;
+  return (pidChanged ? 0.85 : 1) * (skewed ? 0.9 : 1) * Math.max(0.8, 0.97 ** badFiles);
 }
 
 function clamp01(value: number): number {

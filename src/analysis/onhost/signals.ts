@@ -1,5 +1,7 @@
 // Derived on-host facts: one pass over a HostSamples bundle into the series and counters the
 // classifier and the rules read. Pure; no thresholds here (those live with the rules and scorers).
+
+import { longestSegment } from '../../ingest/count-log.ts';
 import type { CountLog, DiskSeries, HostSamples, KernelCounters, ProcLimits } from '../../ingest/types.ts';
 import { max, min } from '../stats.ts';
 
@@ -65,8 +67,8 @@ export function deriveOnHost(samples: HostSamples): OnHostFacts {
     window: windowOf(samples),
     cpu: cpuFacts(samples),
     disks: diskFacts(samples),
-    threads: samples.threads ?? null,
-    fds: samples.fds ?? null,
+    threads: samples.threads ? longestSegment(samples.threads) : null,
+    fds: samples.fds ? longestSegment(samples.fds) : null,
     limits,
     fdSoftLimit: limits?.['Max open files']?.soft ?? null,
     nprocSoftLimit: limits?.['Max processes']?.soft ?? null,
@@ -150,8 +152,19 @@ function listenFacts(samples: HostSamples): ListenFacts {
   };
 }
 
+/**
+ * The capture's window: the span of the sampled files. An app log may reach back to the app's
+ * start, hours before the capture, and a file on another clock is not the capture's; either is
+ * used only when nothing else has times.
+ */
 function windowOf(samples: HostSamples): { fromMs: number; toMs: number } | null {
-  const times = samples.inputs
+  const skewed = new Set(samples.skewedFiles ?? []);
+  const sampled = samples.inputs.filter((input) => input.kind !== 'app-log' && !skewed.has(input.file));
+  return spanOf(sampled) ?? spanOf(samples.inputs);
+}
+
+function spanOf(inputs: HostSamples['inputs']): { fromMs: number; toMs: number } | null {
+  const times = inputs
     .flatMap((input) => [input.from, input.to])
     .filter((t): t is string => t !== null)
     .map(Date.parse);

@@ -15,7 +15,12 @@ function withFds(from: number, to: number, limit: number, plateau = false): OnHo
   return {
     ...healthy,
     fdSoftLimit: limit,
-    fds: { pids: [1], timesMs: values.map((_, i) => 1_700_000_000_000 + i * 1000), values },
+    fds: {
+      pids: [1],
+      segments: [{ pid: 1, start: 0, end: values.length }],
+      timesMs: values.map((_, i) => 1_700_000_000_000 + i * 1000),
+      values,
+    },
   };
 }
 
