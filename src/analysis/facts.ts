@@ -5,6 +5,7 @@ import type { MetricWindow } from '../../providers/types.ts';
 import type { DiagnosisClass } from '../../reports/json/schema.ts';
 import type { SizingConfig } from '../config/schema.ts';
 import type { Group, Host, InstanceType, MetricName, MetricSeries, Subject, Volume } from '../model/index.ts';
+import type { ClassScore } from './onhost/classify.ts';
 import type { OnHostFacts } from './onhost/signals.ts';
 
 export type FactKey = 'inventory' | 'metrics' | 'catalog' | 'onhost';
@@ -19,8 +20,8 @@ export interface OnHostEntry {
   /** The cloud host the folder belongs to, when the folder was mapped to one. */
   host: Host | null;
   facts: OnHostFacts;
-  /** What the classifier named as the host's limit. */
-  verdict: { primary: DiagnosisClass; confidence: number };
+  /** What the classifier named as the host's limit, and every class's score with its signals. */
+  verdict: { primary: DiagnosisClass; confidence: number; scores: readonly ClassScore[] };
 }
 
 export interface Facts {

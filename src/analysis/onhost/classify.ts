@@ -14,7 +14,7 @@ import {
   secondsWhere,
   slopePerSec,
 } from '../stats.ts';
-import type { OnHostFacts } from './signals.ts';
+import { type OnHostFacts, promValues } from './signals.ts';
 
 export interface Signal {
   signal: string;
@@ -282,6 +282,21 @@ function scoreListenQueue(f: OnHostFacts): Signal[] {
       observed: 'p90 busy ≥ 90 %',
     });
   }
+  const stalls = countEvents(f, [
+    'emfile',
+    'enfile',
+    'cant-start-thread',
+    'gevent-blocked',
+    'asyncio-slow-callback',
+  ]);
+  if ((overflows ?? 0) > 0 && stalls >= 3) {
+    signals.push({
+      signal:
+        'the accept loop itself fails or stalls (EMFILE, thread creation, a blocked loop): overflow is its symptom',
+      weight: -0.25,
+      observed: `${stalls} such events in the app log`,
+    });
+  }
   return signals;
 }
 
@@ -301,8 +316,19 @@ function plateau(values: readonly number[]) {
   };
 }
 
-function lowestThreadLimit(f: OnHostFacts): number | null {
-  const limits = [f.nprocSoftLimit, f.threadsMax, f.pidMax].filter((v): v is number => v !== null && v > 0);
+/**
+ * The lowest known ceiling on the process's threads: RLIMIT_NPROC (counted per user, so a
+ * ceiling), kernel.threads-max, kernel.pid_max, and the address-space limit over the stack size
+ * (each thread reserves RLIMIT_STACK of address space: glibc's default stack). A cgroup pids.max
+ * is not in the files; the log's `can't start new thread` speaks for it.
+ */
+export function lowestThreadLimit(f: OnHostFacts): number | null {
+  const addressSpace = f.limits?.['Max address space']?.soft ?? null;
+  const stack = f.stackSoftLimitBytes;
+  const byAddressSpace = addressSpace !== null && stack ? Math.floor(addressSpace / stack) : null;
+  const limits = [f.nprocSoftLimit, f.threadsMax, f.pidMax, byAddressSpace].filter(
+    (v): v is number => v !== null && v > 0,
+  );
   return limits.length === 0 ? null : Math.min(...limits);
 }
 
@@ -343,6 +369,13 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
         signal: `${demand.label} keeps growing while threads stay flat`,
         weight: growing ? 0.2 : 0,
         observed: `+${round(grew)} over the plateau (${slope === undefined ? 'n/a' : round(slope, 2)}/s) vs ${p.peak} threads`,
+      });
+    }
+    if (countEvents(f, ['cant-start-thread']) > 0) {
+      signals.push({
+        signal: "thread creation failing (`can't start new thread`): the plateau is a limit, not a pool size",
+        weight: -0.4,
+        observed: String(countEvents(f, ['cant-start-thread'])),
       });
     }
     if (p.flatShare < 0.6 && limit !== null && p.peak >= limit * 0.9) {
@@ -458,6 +491,15 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
       observed: `peak ${peak}${limit ? ` of ${limit}` : ''}, ${round(slope, 2)}/s`,
     });
   }
+  if (cantStart > 0 || (threads !== null && nearOsLimit(f))) {
+    const resets = countEvents(f, ['connection-reset']);
+    const estabResets = counterDelta(f, 'Tcp.EstabResets');
+    signals.push({
+      signal: 'clients refused or reset',
+      weight: resets >= 10 || (estabResets ?? 0) >= 10 ? 0.1 : 0,
+      observed: `${resets} in the app log${estabResets === undefined ? '' : `, Tcp.EstabResets +${estabResets}`}`,
+    });
+  }
   const ncpu = cpuCountOf(f);
   if (f.cpu && ncpu !== null) {
     const hot = secondsWhere(f.cpu.cswchPerSec, f.cpu.intervalSec, (v) => v > 4000 * ncpu);
@@ -471,7 +513,20 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
   return signals;
 }
 
+function nearOsLimit(f: OnHostFacts): boolean {
+  const limit = lowestThreadLimit(f);
+  return f.threads !== null && limit !== null && (max(f.threads.values) ?? 0) >= limit * 0.9;
+}
+
+function counterDelta(f: OnHostFacts, key: string): number | undefined {
+  const a = f.counters.start?.[key];
+  const b = f.counters.end?.[key];
+  return a !== undefined && b !== undefined ? b - a : undefined;
+}
+
 // File descriptors: EMFILE is RLIMIT_NOFILE; pmie warns at 90 %, the node-mixin at 70/90 % of a limit.
+// A leak shows as descriptors that only climb, with the TCP sockets the process holds (CLOSE_WAIT:
+// the peer closed, the app never did) climbing with them.
 function scoreFd(f: OnHostFacts): Signal[] {
   const signals: Signal[] = [];
   const emfile = countEvents(f, ['emfile', 'enfile']);
@@ -489,13 +544,63 @@ function scoreFd(f: OnHostFacts): Signal[] {
       observed: `${peak} of ${f.fdSoftLimit} (${round(share * 100)} %)`,
     });
   }
+  const fds = f.fds;
+  if (
+    fds &&
+    fds.values.length >= 10 &&
+    (emfile > 0 || (peak !== undefined && f.fdSoftLimit && peak >= f.fdSoftLimit * 0.5))
+  ) {
+    const first = fds.values[0] ?? 0;
+    const climb = (peak ?? 0) - first;
+    const firstAtPeak = fds.values.indexOf(peak ?? 0);
+    // Climbing to the peak over most of the capture, not one burst of connections.
+    const steady =
+      climb > 0 && firstAtPeak >= fds.values.length * 0.3 && (slopePerSec(fds.timesMs, fds.values) ?? 0) > 0;
+    signals.push({
+      signal: 'descriptors climb steadily (a leak, not a burst)',
+      weight: steady ? 0.1 : 0,
+      observed: `+${climb} from ${first}, peak reached at sample ${firstAtPeak + 1} of ${fds.values.length}`,
+    });
+    const closeWait = closeWaitGrowth(f);
+    if (closeWait !== null) {
+      signals.push({
+        signal: 'sockets left in CLOSE_WAIT grow (peer closed, the app did not)',
+        weight: closeWait.grew >= 20 ? 0.1 : 0,
+        observed: `${closeWait.from} → ${closeWait.to} (${closeWait.source})`,
+      });
+    }
+  }
   return signals;
+}
+
+/** CLOSE_WAIT sockets at the start and end: node_tcp_connection_states, else ss -s (total less the named states). */
+function closeWaitGrowth(f: OnHostFacts): { from: number; to: number; grew: number; source: string } | null {
+  const states = Object.values(f.samples.prometheus ?? {})
+    .filter((q) => (q.query ?? '').includes('node_tcp_connection_states'))
+    .flatMap((q) => q.series)
+    .find((series) => series.labels.state === 'close_wait');
+  if (states && states.values.length >= 2) {
+    const from = states.values[0] ?? 0;
+    const to = states.values.at(-1) ?? 0;
+    return { from, to, grew: to - from, source: 'node_tcp_connection_states' };
+  }
+  const { ssSummaryStart: start, ssSummaryEnd: end } = f.samples;
+  if (!start || !end) return null;
+  const other = (s: NonNullable<typeof start>) => s.tcpTotal - s.estab - s.closed - s.orphaned - s.timewait;
+  const from = Math.max(0, other(start));
+  const to = Math.max(0, other(end));
+  return { from, to, grew: to - from, source: 'ss -s: TCP not established, closed, orphaned or time-wait' };
 }
 
 // asyncio: "Executing <...> took N seconds" (debug mode only, ≥ slow_callback_duration 0.1 s) and
 // loop lag far above its baseline, from the app's own ticker (lag.csv) or its metrics, on one
 // thread, without a CPU shortage.
 function scoreEventLoop(f: OnHostFacts): Signal[] {
+  if (isGevent(f)) {
+    return [
+      { signal: 'the app runs gevent, not asyncio', weight: 0, observed: 'gevent worker or monitor reports' },
+    ];
+  }
   const slow = (f.samples.appLog?.events ?? []).filter((e) => e.kind === 'asyncio-slow-callback');
   const signals: Signal[] = [
     {
@@ -511,55 +616,108 @@ function scoreEventLoop(f: OnHostFacts): Signal[] {
     const stall = max(lag) ?? 0;
     signals.push(
       {
-        signal: 'event-loop lag p99 ≥ 100 ms',
-        weight: lagP99 >= 0.1 ? 0.3 : 0,
+        signal: 'event-loop lag p99 ≥ 100 ms (≥ 250 ms: stronger)',
+        weight: lagP99 >= 0.25 ? 0.35 : lagP99 >= 0.1 ? 0.3 : 0,
         observed: `${round(lagP99 * 1000)} ms (${ticker.length > 0 ? 'lag.csv' : 'metrics'})`,
       },
       { signal: 'a single stall ≥ 1 s', weight: stall >= 1 ? 0.1 : 0, observed: `${round(stall, 2)} s` },
     );
+    if (ticker.length > 0) signals.push(heldSignal(f.samples.lag!, 'loop'));
   }
-  if (f.cpu && (percentile(f.cpu.busyPct, 90) ?? 0) >= 90) {
-    signals.push({
-      signal: 'CPU saturated (lag may be a CPU symptom)',
-      weight: -0.3,
-      observed: 'p90 busy ≥ 90 %',
-    });
-  }
+  signals.push(...loopCpuSignals(f, total(signals) > 0));
   return signals;
 }
 
-// gevent: the monitor thread reports "Greenlet ... appears to be blocked" after max_blocking_time
-// (0.1 s); gunicorn kills a worker that stops answering its arbiter ("WORKER TIMEOUT").
-function scoreGevent(f: OnHostFacts): Signal[] {
-  const blocked = countEvents(f, ['gevent-blocked']);
-  const timeouts = countEvents(f, ['worker-timeout']);
+/** A loop that lags while the CPUs have room is blocked; lag on saturated CPUs may be the CPU's. */
+function loopCpuSignals(f: OnHostFacts, lagging: boolean): Signal[] {
+  if (!f.cpu || !lagging) return [];
+  const p90 = percentile(f.cpu.busyPct, 90) ?? 0;
+  if (p90 >= 90) {
+    return [
+      {
+        signal: 'CPU saturated (lag may be a CPU symptom)',
+        weight: -0.3,
+        observed: `p90 busy ${round(p90)} %`,
+      },
+    ];
+  }
   return [
     {
-      signal: 'gevent monitor: greenlet appears to be blocked',
-      weight: blocked >= 3 ? 0.6 : blocked > 0 ? 0.3 : 0,
-      observed: String(blocked),
-    },
-    {
-      signal: 'gunicorn WORKER TIMEOUT',
-      weight: timeouts > 0 && blocked > 0 ? 0.2 : 0,
-      observed: String(timeouts),
+      signal: 'CPU has room (the loop waits, it does not compute)',
+      weight: p90 < 70 ? 0.1 : 0,
+      observed: `p90 busy ${round(p90)} %`,
     },
   ];
 }
 
-function countEvents(f: OnHostFacts, kinds: readonly AppLogEventKind[]): number {
-  return (f.samples.appLog?.events ?? []).filter((e) => kinds.includes(e.kind)).length;
+/**
+ * How much of the capture the loop spent held: a ticker wakes late by the time the loop was busy,
+ * so its lags of 100 ms or more add up to the blocked time. 5 % of the capture is a loop that
+ * stops often, not one slow tick.
+ */
+function heldSignal(lag: { timesMs: number[]; lagSec: number[] }, what: string): Signal {
+  const spanSec = ((lag.timesMs.at(-1) ?? 0) - (lag.timesMs[0] ?? 0)) / 1000;
+  const heldSec = lag.lagSec.filter((v) => v >= 0.1).reduce((sum, v) => sum + v, 0);
+  const share = spanSec > 0 ? heldSec / spanSec : 0;
+  return {
+    signal: `${what} held ≥ 5 % of the capture (sum of lags ≥ 100 ms)`,
+    weight: share >= 0.05 ? 0.1 : 0,
+    observed: `${round(heldSec, 1)} s of ${round(spanSec)} s (${round(share * 100, 1)} %)`,
+  };
 }
 
-/**
- * Values of a saved Prometheus query, found by the metric named in its PromQL (from index.json)
- * or, failing that, in its file name: captures name their files differently.
- */
-function promValues(prom: OnHostFacts['samples']['prometheus'], metric: string): number[] {
-  const entries = Object.entries(prom ?? {}).filter(
-    ([stem, q]) => (q.query ?? '').includes(metric) || stem.includes(metric),
-  );
-  return entries.flatMap(([, q]) => q.series.flatMap((s) => s.values.filter(Number.isFinite)));
+function isGevent(f: OnHostFacts): boolean {
+  return /gevent/i.test(f.samples.appLog?.workerClass ?? '') || countEvents(f, ['gevent-blocked']) > 0;
+}
+
+// gevent: the monitor thread reports "Greenlet ... appears to be blocked" after max_blocking_time
+// (0.1 s); gunicorn kills a worker that stops answering its arbiter ("WORKER TIMEOUT").
+// Without the monitor thread (off by default) the hub's lag and gunicorn's worker class speak.
+function scoreGevent(f: OnHostFacts): Signal[] {
+  const blocked = countEvents(f, ['gevent-blocked']);
+  const timeouts = countEvents(f, ['worker-timeout']);
+  const workerClass = f.samples.appLog?.workerClass ?? null;
+  const signals: Signal[] = [
+    {
+      signal: 'gevent monitor: greenlet appears to be blocked',
+      weight: blocked >= 3 ? 0.5 : blocked > 0 ? 0.25 : 0,
+      observed: String(blocked),
+    },
+  ];
+  if (!isGevent(f)) return signals;
+  signals.push({
+    signal: 'gunicorn WORKER TIMEOUT (a worker stopped answering its arbiter)',
+    weight: timeouts > 0 ? 0.15 : 0,
+    observed: String(timeouts),
+  });
+  const lag = f.samples.lag?.lagSec ?? [];
+  const lagP99 = percentile(lag, 99);
+  if (lagP99 !== undefined) {
+    signals.push(
+      {
+        signal: 'hub lag p99 ≥ 100 ms (lag.csv)',
+        weight: lagP99 >= 0.1 ? 0.3 : 0,
+        observed: `${round(lagP99 * 1000)} ms`,
+      },
+      {
+        signal: 'a single hub stall ≥ 1 s',
+        weight: (max(lag) ?? 0) >= 1 ? 0.05 : 0,
+        observed: `${round(max(lag) ?? 0, 2)} s`,
+      },
+      heldSignal(f.samples.lag!, 'hub'),
+    );
+  }
+  signals.push({
+    signal: 'gunicorn gevent workers',
+    weight: /gevent/i.test(workerClass ?? '') && (blocked > 0 || (lagP99 ?? 0) >= 0.1) ? 0.1 : 0,
+    observed: workerClass ?? 'not in the log',
+  });
+  signals.push(...loopCpuSignals(f, blocked > 0 || (lagP99 ?? 0) >= 0.1));
+  return signals;
+}
+
+function countEvents(f: OnHostFacts, kinds: readonly AppLogEventKind[]): number {
+  return (f.samples.appLog?.events ?? []).filter((e) => kinds.includes(e.kind)).length;
 }
 
 function intervalsOf(timesMs: readonly number[]): number[] {

@@ -2,7 +2,14 @@
 // classifier and the rules read. Pure; no thresholds here (those live with the rules and scorers).
 
 import { longestSegment } from '../../ingest/count-log.ts';
-import type { CountLog, DiskSeries, HostSamples, KernelCounters, ProcLimits } from '../../ingest/types.ts';
+import type {
+  CountLog,
+  DiskSeries,
+  HostSamples,
+  KernelCounters,
+  ProcLimits,
+  PromSeries,
+} from '../../ingest/types.ts';
 import { max, min } from '../stats.ts';
 
 export interface CpuFacts {
@@ -171,4 +178,22 @@ function spanOf(inputs: HostSamples['inputs']): { fromMs: number; toMs: number }
   const finiteTimes = times.filter(Number.isFinite);
   if (finiteTimes.length === 0) return null;
   return { fromMs: min(finiteTimes)!, toMs: max(finiteTimes)! };
+}
+
+/**
+ * Values of a saved Prometheus query, found by the metric named in its PromQL (from index.json)
+ * or, failing that, in its file name: captures name their files differently.
+ */
+export function promValues(prom: HostSamples['prometheus'], metric: string): number[] {
+  const entries = Object.entries(prom ?? {}).filter(
+    ([stem, q]) => (q.query ?? '').includes(metric) || stem.includes(metric),
+  );
+  return entries.flatMap(([, q]) => q.series.flatMap((s) => s.values.filter(Number.isFinite)));
+}
+
+/** The series of a saved Prometheus query found as in promValues. */
+export function promSeries(prom: HostSamples['prometheus'], metric: string): PromSeries[] {
+  return Object.entries(prom ?? {})
+    .filter(([stem, q]) => (q.query ?? '').includes(metric) || stem.includes(metric))
+    .flatMap(([, q]) => q.series);
 }

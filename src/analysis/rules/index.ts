@@ -4,11 +4,15 @@ import { burstableCreditsExhausted } from './burstable-credits-exhausted.ts';
 import { cpuOverProvisioned } from './cpu-over-provisioned.ts';
 import { cpuSaturated } from './cpu-saturated.ts';
 import { diskSaturated } from './disk-saturated.ts';
+import { eventLoopBlocked } from './event-loop-blocked.ts';
 import { fdLimit } from './fd-limit.ts';
+import { geventLoopBlocked } from './gevent-loop-blocked.ts';
 import { gp2ToGp3 } from './gp2-to-gp3.ts';
 import { idleInstance } from './idle-instance.ts';
 import { listenQueueOverflow } from './listen-queue-overflow.ts';
 import { provisionedIopsToGp3 } from './provisioned-iops-to-gp3.ts';
+import { threadExhaustion } from './thread-exhaustion.ts';
+import { threadpoolStarvation } from './threadpool-starvation.ts';
 
 export const rules: readonly Rule[] = [
   cpuSaturated,
@@ -20,4 +24,8 @@ export const rules: readonly Rule[] = [
   provisionedIopsToGp3,
   listenQueueOverflow,
   fdLimit,
+  threadpoolStarvation,
+  threadExhaustion,
+  eventLoopBlocked,
+  geventLoopBlocked,
 ] as unknown as readonly Rule[];

@@ -124,7 +124,7 @@ function report(entry: OnHostEntry, overflows: number, ctx: Parameters<typeof li
     },
     {
       label: 'excess arrivals while full',
-      formula: `${overflows} ListenOverflows ÷ ${fullSec} s`,
+      formula: `${overflows} ListenOverflows ÷ ${Math.round(divisorSec)} s${fullSeconds > 0 ? ' full' : ' (the whole capture: no sample caught it full)'}`,
       result: `${excessPerSec}/s`,
     },
     {
