@@ -7,38 +7,12 @@ import { DiagnoseResult } from '../../reports/json/schema.ts';
 import { silentLogger } from '../../src/log.ts';
 import { packagePath } from '../../src/paths.ts';
 import { runDiagnose } from '../../src/run/diagnose.ts';
+import { labelledCaptures, OUR_SAMPLES, SHARED_SAMPLES } from '../helpers/labelled-captures.ts';
 
-const SHARED = packagePath('..', 'shared', 'host-samples');
-const OURS = packagePath('mocks', 'samples');
+const SHARED = SHARED_SAMPLES;
+const OURS = OUR_SAMPLES;
 
-interface Labelled {
-  dir: string;
-  expected: string;
-}
-
-function labelled(): Labelled[] {
-  const cases: Labelled[] = [];
-  if (existsSync(join(SHARED, 'labels'))) {
-    for (const file of readdirSync(join(SHARED, 'labels'))) {
-      const label = JSON.parse(readFileSync(join(SHARED, 'labels', file), 'utf8'));
-      cases.push({
-        dir: join(SHARED, file.replace(/\.json$/, '')),
-        expected: label.ground_truth.primary_bottleneck,
-      });
-    }
-  }
-  const ourLabels = packagePath('scripts', 'capture', 'labels');
-  for (const file of existsSync(ourLabels) ? readdirSync(ourLabels) : []) {
-    const label = JSON.parse(readFileSync(join(ourLabels, file), 'utf8'));
-    cases.push({
-      dir: join(OURS, file.replace(/\.json$/, '')),
-      expected: label.ground_truth.primary_bottleneck,
-    });
-  }
-  return cases;
-}
-
-const cases = labelled();
+const cases = labelledCaptures();
 
 describe('diagnose names the right class', () => {
   it('has captures to check', () => {

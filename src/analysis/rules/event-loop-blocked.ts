@@ -145,6 +145,9 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof eventLoopBlocked.chec
   const threads =
     concurrent !== undefined ? Math.max(1, Math.ceil(concurrent * ctx.options.headroom)) : undefined;
   const top = steps[0];
+  // A framework's request task (aiohttp's RequestHandler._handle_request) runs the app's handler
+  // inside its own step: the step names the framework, the blocking call is in the handler.
+  const where = top ? placeOf(top.key) : '';
   const held = heldArithmetic(samples.lag, 0.1, 'loop');
   const recommendations: RecommendationDraft[] = [];
   if (top && threads !== undefined) {
@@ -152,17 +155,20 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof eventLoopBlocked.chec
     recommendations.push({
       kind: 'runtime',
       subject: entry.subject,
-      current: `synchronous call in ${top.key} on the event loop`,
+      current: `synchronous call in ${where} on the event loop`,
       recommended: fits
-        ? `await asyncio.to_thread(...) / loop.run_in_executor(None, ...) for the blocking call in ${top.key} (the default executor's ${defaultExecutor} threads suffice)`
-        : `await loop.run_in_executor(pool, ...) for the blocking call in ${top.key}, with pool = ThreadPoolExecutor(max_workers=${threads})`,
+        ? `await asyncio.to_thread(...) / loop.run_in_executor(None, ...) for the blocking call in ${where} (the default executor's ${defaultExecutor} threads suffice)`
+        : `await loop.run_in_executor(pool, ...) for the blocking call in ${where}, with pool = ThreadPoolExecutor(max_workers=${threads})`,
       rationale:
         `${slow.length} steps held the loop ${round(meanSec!, 3)} s on average, ${top.count} of them in ${top.key}. ` +
-        `Off the loop that work keeps about ${round(concurrent!, 2)} threads busy; ${threads} threads (×${ctx.options.headroom} for bursts) ` +
+        `Off the loop that work keeps about ${round(concurrent!, 2)} threads busy; ${threads} thread${threads === 1 ? "" : "s"} (×${ctx.options.headroom} for bursts) ` +
         (fits
           ? `fit in the default executor (min(32, ${ncpu} CPUs + 4) = ${defaultExecutor}), which also runs DNS lookups.`
           : `are more than the default executor's ${defaultExecutor ?? 'min(32, CPUs + 4)'}, so give the blocking work its own pool.`) +
-        ' Debug mode logs only steps ≥ 0.1 s, so shorter blocking calls add to this.',
+        ' Debug mode logs only steps ≥ 0.1 s, so shorter blocking calls add to this.' +
+        (isLibrary(top.key)
+          ? ` The step is the framework's own request task, so the call is in the app's handler code: \`py-spy dump --pid PID\` during a stall names its line.`
+          : ''),
       evidence: [
         {
           kind: 'arithmetic',
@@ -228,6 +234,15 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof eventLoopBlocked.chec
     evidence,
     recommendations,
   });
+}
+
+/** Library code: site-/dist-packages or the standard library's asyncio. */
+function isLibrary(key: string): boolean {
+  return /(?:site|dist)-packages\/|\/lib\/python3[\d.]*\/(?:asyncio|concurrent)\//.test(key);
+}
+
+function placeOf(key: string): string {
+  return isLibrary(key) ? `the request handlers that ${key} runs` : key;
 }
 
 function slowSpanSec(slow: readonly { timeMs: number | null }[]): number {
