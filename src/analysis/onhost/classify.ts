@@ -155,6 +155,14 @@ function scoreCpu(f: OnHostFacts, sustained: number): Signal[] {
       observed: `${psiSec} s`,
     },
   ];
+  const hotSpot = perCpuHotSpotSec(f);
+  if (hotSpot !== null) {
+    signals.push({
+      signal: 'one CPU ≥ 95 % while the others have room (pmie per-CPU saturation), the app at a whole CPU',
+      weight: 0.2 * strength(hotSpot, sustained),
+      observed: `${hotSpot} s`,
+    });
+  }
   if (ncpu === null) {
     signals.push({ signal: 'run queue against the CPU count', weight: 0, observed: 'CPU count unknown' });
     return signals;
@@ -175,6 +183,27 @@ function scoreCpu(f: OnHostFacts, sustained: number): Signal[] {
     },
   );
   return signals;
+}
+
+/**
+ * Seconds in which one CPU ran ≥ 95 % busy while the rest averaged under 50 %, with the app's
+ * process at ≥ 90 % of a CPU (pidstat): a single-threaded process bound by its one CPU, which the
+ * all-CPU average hides. Null without per-CPU data or the app's CPU.
+ */
+function perCpuHotSpotSec(f: OnHostFacts): number | null {
+  const perCpu = Object.values(f.samples.sysstat?.perCpuBusy ?? {});
+  const app = f.samples.pidstat;
+  if (perCpu.length < 2 || !app || !f.cpu) return null;
+  const appCpuAt = new Map(app.timesMs.map((t, i) => [Math.round(t / 1000), app.cpuPct[i] ?? 0]));
+  let seconds = 0;
+  f.cpu.timesMs.forEach((t, i) => {
+    const busy = perCpu.map((values) => values[i] ?? 0).sort((a, b) => b - a);
+    const rest = busy.slice(1);
+    const restMean = rest.reduce((sum, v) => sum + v, 0) / rest.length;
+    const appCpu = appCpuAt.get(Math.round(t / 1000)) ?? 0;
+    if ((busy[0] ?? 0) >= 95 && restMean < 50 && appCpu >= 90) seconds += f.cpu!.intervalSec[i] ?? 1;
+  });
+  return seconds;
 }
 
 // Disk: %util alone misleads on devices that serve requests in parallel (sar(1)): a fast NVMe is

@@ -150,7 +150,42 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof eventLoopBlocked.chec
   const where = top ? placeOf(top.key) : '';
   const held = heldArithmetic(samples.lag, 0.1, 'loop');
   const recommendations: RecommendationDraft[] = [];
-  if (top && threads !== undefined) {
+  // Python threads share the GIL: CPU-bound steps need processes, not an executor of threads.
+  const appCpuP90 = samples.pidstat ? percentile(samples.pidstat.cpuPct, 90) : undefined;
+  const cpuBound = appCpuP90 !== undefined && appCpuP90 >= 80;
+  if (top && threads !== undefined && cpuBound) {
+    const processes = Math.max(1, Math.min(threads, ncpu ?? threads));
+    recommendations.push({
+      kind: 'runtime',
+      subject: entry.subject,
+      current: `CPU-bound work in ${where} on the event loop (the process at ${round(appCpuP90!)} % of a CPU)`,
+      recommended: `await loop.run_in_executor(ProcessPoolExecutor(max_workers=${processes}), ...) for that work, or one server process per CPU`,
+      rationale:
+        `The app's process ran at ${round(appCpuP90!)} % of a CPU (pidstat p90) while the loop was blocked: the steps compute, they do not wait. ` +
+        'Threads would share the GIL and keep the loop waiting; a process pool (or more server processes behind one port) runs the work on the idle CPUs.',
+      evidence: [
+        {
+          kind: 'arithmetic',
+          label: 'Process pool sizing',
+          steps: [
+            { label: 'app CPU, p90', formula: 'pidstat %CPU of the app', result: `${round(appCpuP90!)} %` },
+            {
+              label: 'work in progress (Little’s law)',
+              formula: `${round(perSec!, 2)} steps/s × ${round(meanSec!, 3)} s`,
+              result: String(round(concurrent!, 2)),
+            },
+            {
+              label: 'processes',
+              formula: `min(ceil(${round(concurrent!, 2)} × ${ctx.options.headroom}), ${ncpu ?? '?'} CPUs)`,
+              result: String(processes),
+            },
+          ],
+        },
+      ],
+      monthlyCostDeltaUsd: 0,
+      risk: 2,
+    });
+  } else if (top && threads !== undefined) {
     const fits = defaultExecutor !== null && threads <= defaultExecutor;
     recommendations.push({
       kind: 'runtime',
@@ -161,7 +196,7 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof eventLoopBlocked.chec
         : `await loop.run_in_executor(pool, ...) for the blocking call in ${where}, with pool = ThreadPoolExecutor(max_workers=${threads})`,
       rationale:
         `${slow.length} steps held the loop ${round(meanSec!, 3)} s on average, ${top.count} of them in ${top.key}. ` +
-        `Off the loop that work keeps about ${round(concurrent!, 2)} threads busy; ${threads} thread${threads === 1 ? "" : "s"} (×${ctx.options.headroom} for bursts) ` +
+        `Off the loop that work keeps about ${round(concurrent!, 2)} threads busy; ${threads} thread${threads === 1 ? '' : 's'} (×${ctx.options.headroom} for bursts) ` +
         (fits
           ? `fit in the default executor (min(32, ${ncpu} CPUs + 4) = ${defaultExecutor}), which also runs DNS lookups.`
           : `are more than the default executor's ${defaultExecutor ?? 'min(32, CPUs + 4)'}, so give the blocking work its own pool.`) +
