@@ -3,7 +3,7 @@
 // Ends with one plain `N passed, N failed` line (typecheck and lint count as one check each),
 // and exits non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,6 +20,40 @@ function check(name, cmd, args) {
     process.stderr.write(`== ${name} FAILED (exit ${result.status ?? result.signal})\n`);
   }
 }
+
+/**
+ * The live-Prometheus tests start a real `prometheus` (Debian's package) and fail without it:
+ * install it when missing and we are root with apt-get, saying what we do.
+ */
+function ensurePrometheus() {
+  if (spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status === 0) return;
+  const root = process.getuid?.() === 0;
+  const aptGet = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (!root || !aptGet) {
+    process.stderr.write(
+      "\n== prometheus is not installed and cannot be installed here (needs root and apt-get): the live-Prometheus tests will fail; install Debian's package: apt-get install -y prometheus\n",
+    );
+    return;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // NOTE: policy-rc.d exit 101 keeps the package's init script from starting a daemon on :9090.
+  const policy = '/usr/sbin/policy-rc.d';
+  const addedPolicy = !existsSync(policy);
+  if (addedPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    for (const args of [
+      ['update', '-q'],
+      ['install', '-y', '-q', '--no-install-recommends', 'prometheus'],
+    ]) {
+      process.stderr.write(`\n== prometheus missing: apt-get ${args.join(' ')}\n`);
+      if (spawnSync('apt-get', args, { stdio: 'inherit', env }).status !== 0) break;
+    }
+  } finally {
+    if (addedPolicy) rmSync(policy, { force: true });
+  }
+}
+
+ensurePrometheus();
 
 if (extraArgs.length === 0) {
   check('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']);

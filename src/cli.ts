@@ -61,20 +61,59 @@ program
 program
   .command('diagnose')
   .description(
-    'On-host only: names what limits the host for each folder of on-host files (sysstat, ss, /proc, logs)',
+    'On-host only: names what limits the host for each folder of on-host files (sysstat, ss, /proc, logs),\n' +
+      'then for a live Prometheus (--prometheus)',
   )
-  .argument('<dir...>', 'folders of on-host files')
+  .argument('[dir...]', 'folders of on-host files')
   .addOption(
     new Option('--format <format>', 'md or json').choices(['md', 'json'] as const).default('md' as const),
   )
-  .action(async (dirs, options) => {
+  .option(
+    '--prometheus <url>',
+    'also read node_exporter and app metrics from this Prometheus (user:pass@ in the URL, or FLEETLENS_PROMETHEUS_TOKEN)',
+  )
+  .option('--from <iso>', 'window start for --prometheus (ISO-8601; UTC when no zone is given)')
+  .option('--to <iso>', 'window end for --prometheus (default: now)')
+  .option('--since <duration>', 'window length ending at --to, instead of --from (default 15m)')
+  .option('--node-job <job>', 'job label of node_exporter (default node)')
+  .option('--app-job <job>', 'job label of the application (default app)')
+  .option('--instance <label>', 'instance label to read (host:port, or a host for every port of it)')
+  .action(async (dirs, options, command) => {
+    const { prometheus } = options;
+    if (dirs.length === 0 && prometheus === undefined) {
+      command.error('fleetlens diagnose: give at least one DIR, or --prometheus URL', { exitCode: 2 });
+    }
+    const liveOnly = (
+      [
+        ['from', '--from'],
+        ['to', '--to'],
+        ['since', '--since'],
+        ['nodeJob', '--node-job'],
+        ['appJob', '--app-job'],
+        ['instance', '--instance'],
+      ] as const
+    ).find(([key]) => options[key] !== undefined);
+    if (prometheus === undefined && liveOnly) {
+      command.error(`fleetlens diagnose: ${liveOnly[1]} applies to --prometheus only`, { exitCode: 2 });
+    }
     for (const dir of dirs) {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError('no such folder', dir);
     }
     const log = createLogger();
-    const { runDiagnose } = await import('./run/diagnose.ts');
+    const { diagnoseWindow, runDiagnoseSources } = await import('./run/diagnose.ts');
     const { renderDiagnose } = await import('./run/output.ts');
-    process.stdout.write(renderDiagnose(await runDiagnose(dirs, log), options.format));
+    const live =
+      prometheus === undefined
+        ? undefined
+        : {
+            url: prometheus,
+            ...diagnoseWindow(options),
+            ...(options.nodeJob ? { nodeJob: options.nodeJob } : {}),
+            ...(options.appJob ? { appJob: options.appJob } : {}),
+            ...(options.instance ? { instance: options.instance } : {}),
+          };
+    const result = await runDiagnoseSources({ dirs, ...(live ? { prometheus: live } : {}) }, log);
+    process.stdout.write(renderDiagnose(result, options.format));
   });
 
 program

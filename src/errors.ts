@@ -23,6 +23,9 @@ export class ConfigError extends Error {
 
 export type ProviderErrorKind = Exclude<GapKind, 'bad-sample' | 'insufficient-data'> | 'config';
 
+/** Who answered a remote call: a cloud provider, or a live Prometheus read for on-host samples. */
+export type RemoteSource = ProviderId | 'prometheus';
+
 /** A remote call failed in a way the run can survive: it becomes a gap in the report. */
 export class ProviderError extends Error {
   override name = 'ProviderError';
@@ -30,7 +33,7 @@ export class ProviderError extends Error {
   readonly status: number | undefined;
   readonly code: string | undefined;
   constructor(
-    readonly provider: ProviderId,
+    readonly provider: RemoteSource,
     readonly kind: ProviderErrorKind,
     readonly operation: string,
     message: string,

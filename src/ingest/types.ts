@@ -39,7 +39,8 @@ export interface SampleInput {
 
 export interface SampleGapEntry {
   file: string;
-  kind: 'bad-sample' | 'unrecognised';
+  /** `insufficient-data`: the source answered but held nothing for what was asked (a live Prometheus). */
+  kind: 'bad-sample' | 'unrecognised' | 'insufficient-data';
   message: string; // one line: what is wrong, e.g. `unexpected end of gzip data after 1,204 records`
   line?: number;
 }
@@ -176,7 +177,29 @@ export interface PromSeries {
   values: number[];
 }
 
+/** A HostSamples field that no file gave and that was derived from Prometheus results instead. */
+export type DerivedField =
+  | 'sysstat'
+  | 'disks'
+  | 'threads'
+  | 'fds'
+  | 'limitsEnd'
+  | 'netstatStart'
+  | 'netstatEnd'
+  | 'lag'
+  | 'sockstat'
+  | 'hostCpuCount';
+
+export interface DerivedFromPrometheus {
+  field: DerivedField;
+  /** Keys of `HostSamples.prometheus` it was computed from. */
+  queries: string[];
+  /** e.g. which of several instances was read. */
+  note?: string;
+}
+
 export interface HostSamples {
+  /** The folder read, or for a live Prometheus its URL without credentials. */
   dir: string;
   inputs: SampleInput[];
   gaps: SampleGapEntry[];
@@ -211,4 +234,6 @@ export interface HostSamples {
   hostCpuCount?: number;
   /** Files whose clock disagrees with the others (see checkClocks): their times are left out of the window. */
   skewedFiles?: string[];
+  /** Fields filled from `prometheus` because no file gave them (`fillFromPrometheus`). */
+  derived?: DerivedFromPrometheus[];
 }

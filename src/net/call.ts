@@ -7,9 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import pThrottle from 'p-throttle';
-import { ProviderError } from '../errors.ts';
+import { ProviderError, type RemoteSource } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { ProviderId } from '../model/index.ts';
 
 /** A provider's published limit for one family of calls, with the page that publishes it. */
 export interface RateLimit {
@@ -67,7 +66,7 @@ export interface Caller {
 }
 
 export interface CallerOptions {
-  provider: ProviderId;
+  provider: RemoteSource;
   limits: Record<string, RateLimit>;
   /** Converts what the SDK threw; undefined means "not a provider failure" (a bug: rethrown as is). */
   toProviderError: ErrorMapper;

@@ -1,12 +1,114 @@
-// `fleetlens diagnose DIR...`: on-host only. Each folder is read, classified and judged by the
-// on-host rules; one diagnosis per folder, in argument order.
+// `fleetlens diagnose DIR... [--prometheus URL]`: on-host only. Each folder is read, classified and
+// judged by the on-host rules; one diagnosis per folder, in argument order, then one for the live
+// Prometheus when one is given.
 import { type DiagnoseResult, type Diagnosis, SCHEMA_VERSION } from '../../reports/json/schema.ts';
 import { runRules } from '../analysis/engine.ts';
 import { type Facts, indexSeries } from '../analysis/facts.ts';
 import { rules } from '../analysis/rules/index.ts';
+import { parseDurationMs } from '../config/duration.ts';
 import { SizingConfig } from '../config/schema.ts';
+import { ConfigError } from '../errors.ts';
+import { type PrometheusSource, readPrometheusLive } from '../ingest/prometheus-live.ts';
+import { fillFromPrometheus } from '../ingest/prometheus-node.ts';
+import { isoMs, utcMs } from '../ingest/time.ts';
 import type { Logger } from '../log.ts';
-import { analyzeOnHostDir, diagnosisWindow, type OnHostResult, onHostEntry } from './onhost.ts';
+import type { RetryPolicy } from '../net/call.ts';
+import {
+  analyzeOnHostDir,
+  analyzeOnHostSamples,
+  diagnosisWindow,
+  type OnHostResult,
+  onHostEntry,
+} from './onhost.ts';
+
+export interface DiagnoseSources {
+  dirs: readonly string[];
+  prometheus?: PrometheusSource;
+  /** Retry policy for the Prometheus calls (tests shorten it). */
+  retry?: Partial<RetryPolicy>;
+}
+
+/** The folders' diagnoses, in argument order, then the live Prometheus's (source: its URL without credentials). */
+export async function runDiagnoseSources(sources: DiagnoseSources, log: Logger): Promise<DiagnoseResult> {
+  const result = await runDiagnose(sources.dirs, log);
+  if (sources.prometheus) {
+    result.diagnoses.push(await diagnosePrometheus(sources.prometheus, log, sources.retry));
+  }
+  return result;
+}
+
+async function diagnosePrometheus(
+  source: PrometheusSource,
+  log: Logger,
+  retry: Partial<RetryPolicy> | undefined,
+): Promise<Diagnosis> {
+  const started = performance.now();
+  const token = source.token ?? process.env.FLEETLENS_PROMETHEUS_TOKEN;
+  const raw = await readPrometheusLive(
+    { ...source, ...(token ? { token } : {}) },
+    { log, ...(retry ? { retry } : {}) },
+  );
+  const jobs = { nodeJob: source.nodeJob ?? 'node', appJob: source.appJob ?? 'app' };
+  const result = analyzeOnHostSamples(fillFromPrometheus(raw, jobs), raw.dir);
+  log.info(
+    {
+      prometheus: raw.dir,
+      primary: result.classification.primary,
+      confidence: result.classification.confidence,
+      queries: raw.inputs.length,
+      gaps: raw.gaps.length,
+      derived: result.facts.samples.derived?.map((d) => d.field),
+      ms: Math.round(performance.now() - started),
+    },
+    'diagnosed',
+  );
+  return toDiagnosis(result);
+}
+
+export interface WindowOptions {
+  from?: string;
+  to?: string;
+  /** How far back from `to` (or now) when `from` is not given; default 15m. */
+  since?: string;
+}
+
+function timeOption(text: string, key: string): number {
+  const ms = Number.isNaN(isoMs(text)) ? utcMs(text) : isoMs(text);
+  if (Number.isNaN(ms)) {
+    throw new ConfigError(
+      `expected an ISO-8601 time such as 2026-11-24T08:46:49Z, found "${text}"`,
+      undefined,
+      undefined,
+      key,
+    );
+  }
+  return ms;
+}
+
+/** The window asked on the command line: --from/--to (ISO-8601, UTC when no zone), else --since ending at --to or now. */
+export function diagnoseWindow(options: WindowOptions, nowMs = Date.now()): { fromMs: number; toMs: number } {
+  if (options.from !== undefined && options.since !== undefined) {
+    throw new ConfigError('give --from or --since, not both', undefined, undefined, '--since');
+  }
+  const toMs = options.to === undefined ? nowMs : timeOption(options.to, '--to');
+  let fromMs: number;
+  if (options.from !== undefined) fromMs = timeOption(options.from, '--from');
+  else {
+    const sinceMs = parseDurationMs(options.since ?? '15m');
+    if (sinceMs === undefined) {
+      throw new ConfigError(
+        `expected a duration such as 90s, 15m or 2h, found "${options.since}"`,
+        undefined,
+        undefined,
+        '--since',
+      );
+    }
+    fromMs = toMs - sinceMs;
+  }
+  if (fromMs >= toMs)
+    throw new ConfigError('the window must start before it ends', undefined, undefined, '--from');
+  return { fromMs, toMs };
+}
 
 export async function runDiagnose(dirs: readonly string[], log: Logger): Promise<DiagnoseResult> {
   const diagnoses: Diagnosis[] = [];
@@ -19,6 +121,7 @@ export async function runDiagnose(dirs: readonly string[], log: Logger): Promise
         dir,
         primary: result.classification.primary,
         confidence: result.classification.confidence,
+        derived: result.facts.samples.derived?.map((d) => d.field),
         ms: Math.round(performance.now() - started),
       },
       'diagnosed',

@@ -4,7 +4,9 @@ import type { Diagnosis } from '../../reports/json/schema.ts';
 import type { OnHostEntry } from '../analysis/facts.ts';
 import { type Classification, classify } from '../analysis/onhost/classify.ts';
 import { deriveOnHost, type OnHostFacts } from '../analysis/onhost/signals.ts';
+import { fillFromPrometheus } from '../ingest/prometheus-node.ts';
 import { readSampleDir } from '../ingest/read-sample-dir.ts';
+import type { HostSamples } from '../ingest/types.ts';
 import type { Host, Subject } from '../model/index.ts';
 
 export interface OnHostResult {
@@ -15,9 +17,15 @@ export interface OnHostResult {
 }
 
 export async function analyzeOnHostDir(dir: string): Promise<OnHostResult> {
-  const samples = await readSampleDir(resolve(dir));
+  // A folder with only prometheus-queries/ still gets CPU, disk, thread and fd facts; files win.
+  const samples = fillFromPrometheus(await readSampleDir(resolve(dir)));
+  return analyzeOnHostSamples(samples, dir);
+}
+
+/** A bundle read by other means (a live Prometheus): `source` is what the diagnosis names. */
+export function analyzeOnHostSamples(samples: HostSamples, source: string): OnHostResult {
   const facts = deriveOnHost(samples);
-  return { source: dir, facts, classification: classify(facts) };
+  return { source, facts, classification: classify(facts) };
 }
 
 export function onHostEntry(result: OnHostResult, host: Host | null): OnHostEntry {
@@ -29,8 +37,8 @@ export function onHostEntry(result: OnHostResult, host: Host | null): OnHostEntr
         id: result.source,
         name: result.facts.samples.sysstat?.nodename ?? basename(resolve(result.source)),
       };
-  const { primary, confidence } = result.classification;
-  return { subject, host, facts: result.facts, verdict: { primary, confidence } };
+  const { primary, confidence, scores } = result.classification;
+  return { subject, host, facts: result.facts, verdict: { primary, confidence, scores } };
 }
 
 export function isoOrNull(ms: number | undefined | null): string | null {
