@@ -117,6 +117,21 @@ program
   });
 
 program
+  .command('sample')
+  .description(
+    'On-host collector: samples one process from /proc, ss and (if installed) sadc/iostat/pidstat into a folder that diagnose and audit read. Read-only, at most 1h',
+  )
+  .requiredOption('--pid <pid>', 'process to sample')
+  .option('--port <port>', "its listening port: also log the port's accept queue")
+  .option('--duration <duration>', 'how long to sample (at most 1h)', '120s')
+  .option('--interval <duration>', 'time between samples, whole seconds', '1s')
+  .requiredOption('--out <dir>', 'folder to write (new or empty)')
+  .action(async (options) => {
+    const { runSampleCommand } = await import('./run/sample.ts');
+    await runSampleCommand(options, createLogger());
+  });
+
+program
   .command('mock')
   .description('Serve the mock clouds on 127.0.0.1 and print their endpoints, for demos and manual tries')
   .option('--scenario <name>', 'scenario in mocks/scenarios/ (without .yaml)', 'demo')
