@@ -14,7 +14,7 @@ import {
   secondsWhere,
   slopePerSec,
 } from '../stats.ts';
-import { type OnHostFacts, promValues } from './signals.ts';
+import { type OnHostFacts, promValues, sourceOf } from './signals.ts';
 
 export interface Signal {
   signal: string;
@@ -647,7 +647,7 @@ function scoreEventLoop(f: OnHostFacts): Signal[] {
       {
         signal: 'event-loop lag p99 ≥ 100 ms (≥ 250 ms: stronger)',
         weight: lagP99 >= 0.25 ? 0.35 : lagP99 >= 0.1 ? 0.3 : 0,
-        observed: `${round(lagP99 * 1000)} ms (${ticker.length > 0 ? 'lag.csv' : 'metrics'})`,
+        observed: `${round(lagP99 * 1000)} ms (${ticker.length > 0 ? sourceOf(f.samples, 'lag', 'lag.csv') : 'event_loop_lag_max_1s_seconds'})`,
       },
       { signal: 'a single stall ≥ 1 s', weight: stall >= 1 ? 0.1 : 0, observed: `${round(stall, 2)} s` },
     );
@@ -724,7 +724,7 @@ function scoreGevent(f: OnHostFacts): Signal[] {
   if (lagP99 !== undefined) {
     signals.push(
       {
-        signal: 'hub lag p99 ≥ 100 ms (lag.csv)',
+        signal: `hub lag p99 ≥ 100 ms (${sourceOf(f.samples, 'lag', 'lag.csv')})`,
         weight: lagP99 >= 0.1 ? 0.3 : 0,
         observed: `${round(lagP99 * 1000)} ms`,
       },

@@ -4,6 +4,7 @@
 import { longestSegment } from '../../ingest/count-log.ts';
 import type {
   CountLog,
+  DerivedField,
   DiskSeries,
   HostSamples,
   KernelCounters,
@@ -196,4 +197,13 @@ export function promSeries(prom: HostSamples['prometheus'], metric: string): Pro
   return Object.entries(prom ?? {})
     .filter(([stem, q]) => (q.query ?? '').includes(metric) || stem.includes(metric))
     .flatMap(([, q]) => q.series);
+}
+
+/**
+ * Where a field's data came from, for evidence: the file's own name, or the Prometheus queries it
+ * was derived from when no file gave it.
+ */
+export function sourceOf(samples: HostSamples, field: DerivedField, file: string): string {
+  const derived = samples.derived?.find((d) => d.field === field);
+  return derived ? `Prometheus: ${derived.queries.join(', ')}` : file;
 }

@@ -8,7 +8,7 @@ import { defineRule, type RecommendationDraft } from '../define-rule.ts';
 import { percentileStat, sampleSeriesEvidence, seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, hostSubject, type OnHostEntry } from '../facts.ts';
 import { cpuCountOf, sustainedSec } from '../onhost/classify.ts';
-import type { OnHostFacts } from '../onhost/signals.ts';
+import { type OnHostFacts, sourceOf } from '../onhost/signals.ts';
 import {
   catalogType,
   hostLabel,
@@ -175,20 +175,20 @@ function onHostEvidence(entry: OnHostEntry, verdict: OnHostVerdict, threshold: n
       'on-host longest run at or above the threshold',
       verdict.runSec,
       'seconds',
-      `sysstat cpu-load "all", busy = 100 - idle - iowait`,
+      `${sourceOf(entry.facts.samples, 'sysstat', 'sysstat cpu-load "all"')}, busy = 100 - idle - iowait`,
     ),
     stat(
       `on-host seconds with run queue above ${verdict.ncpu} CPUs`,
       verdict.queuedSec,
       'seconds',
-      'sysstat queue runq-sz',
+      sourceOf(entry.facts.samples, 'sysstat', 'sysstat queue runq-sz'),
     ),
     sampleSeriesEvidence(
       'On-host CPU busy',
       cpu.timesMs,
       cpu.busyPct,
       'percent',
-      `sysstat (${entry.facts.dir})`,
+      `${sourceOf(entry.facts.samples, 'sysstat', 'sysstat')} (${entry.facts.dir})`,
       { label: 'saturation threshold', value: threshold },
     ),
     sampleSeriesEvidence(
@@ -196,7 +196,7 @@ function onHostEvidence(entry: OnHostEntry, verdict: OnHostVerdict, threshold: n
       cpu.timesMs,
       cpu.runqSz,
       'count',
-      `sysstat queue runq-sz (${entry.facts.dir})`,
+      `${sourceOf(entry.facts.samples, 'sysstat', 'sysstat queue runq-sz')} (${entry.facts.dir})`,
       { label: 'CPUs', value: verdict.ncpu },
     ),
   ];

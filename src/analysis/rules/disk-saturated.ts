@@ -11,7 +11,7 @@ import { defineRule, type RecommendationDraft } from '../define-rule.ts';
 import { sampleSeriesEvidence, seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, type OnHostEntry, volumeSubject } from '../facts.ts';
 import { sustainedSec } from '../onhost/classify.ts';
-import type { DiskFacts } from '../onhost/signals.ts';
+import { type DiskFacts, sourceOf } from '../onhost/signals.ts';
 import {
   hostLabel,
   saturatedPeriods,
@@ -217,7 +217,10 @@ function cloudEvidence(
 
 function onHostEvidence(entry: OnHostEntry, disk: DiskFacts, busyPct: number): Evidence[] {
   const s = disk.series;
-  const source = `${disk.source} ${disk.device} (${entry.facts.dir})`;
+  const derived = entry.facts.samples.derived?.some((d) => d.field === 'disks' || d.field === 'sysstat');
+  const origin =
+    disk.source === 'sysstat' && derived ? sourceOf(entry.facts.samples, 'disks', 'sysstat') : disk.source;
+  const source = `${origin} ${disk.device} (${entry.facts.dir})`;
   return [
     sampleSeriesEvidence(`${disk.device} %util`, s.timesMs, s.utilPct, 'percent', source, {
       label: 'saturation threshold',

@@ -19,7 +19,7 @@ import {
   topCounts,
 } from '../onhost/advice.ts';
 import { cpuCountOf } from '../onhost/classify.ts';
-import { promValues } from '../onhost/signals.ts';
+import { promValues, sourceOf } from '../onhost/signals.ts';
 import { hostLabel } from '../rule-helpers.ts';
 import { max, mean, min, percentile, round } from '../stats.ts';
 
@@ -129,11 +129,18 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof eventLoopBlocked.chec
   }
   if (samples.lag && samples.lag.lagSec.length > 0) {
     evidence.push(
-      sampleSeriesEvidence('Event-loop lag', samples.lag.timesMs, samples.lag.lagSec, 'seconds', 'lag.csv', {
-        label: 'slow_callback_duration',
-        value: 0.1,
-        bad: 'above',
-      }),
+      sampleSeriesEvidence(
+        'Event-loop lag',
+        samples.lag.timesMs,
+        samples.lag.lagSec,
+        'seconds',
+        sourceOf(samples, 'lag', 'lag.csv'),
+        {
+          label: 'slow_callback_duration',
+          value: 0.1,
+          bad: 'above',
+        },
+      ),
     );
   }
 

@@ -8,6 +8,7 @@ import type { Evidence } from '../../model/index.ts';
 import { defineRule, type RecommendationDraft } from '../define-rule.ts';
 import { sampleSeriesEvidence, stat } from '../evidence.ts';
 import type { OnHostEntry } from '../facts.ts';
+import { sourceOf } from '../onhost/signals.ts';
 import { hostLabel } from '../rule-helpers.ts';
 import { max, round, slopePerSec } from '../stats.ts';
 
@@ -94,7 +95,12 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
     2 ** Math.ceil(Math.log2(Math.max(1024, peak * ctx.options.headroom, limit * (emfileCount > 0 ? 2 : 1))));
   const hard = entry.facts.limits?.['Max open files']?.hard ?? null;
   const evidence: Evidence[] = [
-    stat('peak open descriptors', peak, 'file-descriptors', 'fds.log (ls /proc/PID/fd | wc -l)'),
+    stat(
+      'peak open descriptors',
+      peak,
+      'file-descriptors',
+      sourceOf(entry.facts.samples, 'fds', 'fds.log (ls /proc/PID/fd | wc -l)'),
+    ),
   ];
   if (fds) {
     evidence.push(
@@ -103,7 +109,7 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
         fds.timesMs,
         fds.values,
         'file-descriptors',
-        `fds.log (${entry.facts.dir})`,
+        `${sourceOf(entry.facts.samples, 'fds', 'fds.log')} (${entry.facts.dir})`,
         limit ? { label: 'soft limit', value: limit } : undefined,
       ),
     );

@@ -19,6 +19,7 @@ import {
   signalsTable,
   topCounts,
 } from '../onhost/advice.ts';
+import { sourceOf } from '../onhost/signals.ts';
 import { hostLabel } from '../rule-helpers.ts';
 import { max, min, percentile, round } from '../stats.ts';
 
@@ -122,11 +123,18 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof geventLoopBlocked.che
   if (timeouts.length > 0) evidence.push(eventExcerpt('gunicorn worker timeouts', timeouts));
   if (samples.lag && lag.length > 0) {
     evidence.push(
-      sampleSeriesEvidence('Hub lag', samples.lag.timesMs, lag, 'seconds', 'lag.csv', {
-        label: 'max_blocking_time',
-        value: 0.1,
-        bad: 'above',
-      }),
+      sampleSeriesEvidence(
+        'Hub lag',
+        samples.lag.timesMs,
+        lag,
+        'seconds',
+        sourceOf(samples, 'lag', 'lag.csv'),
+        {
+          label: 'max_blocking_time',
+          value: 0.1,
+          bad: 'above',
+        },
+      ),
     );
   }
 

@@ -16,6 +16,7 @@ import {
   signalsTable,
   topCounts,
 } from '../onhost/advice.ts';
+import { sourceOf } from '../onhost/signals.ts';
 import { hostLabel } from '../rule-helpers.ts';
 import { max, percentile, round } from '../stats.ts';
 
@@ -136,7 +137,7 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof threadExhaustion.chec
         threads.timesMs,
         threads.values,
         'threads',
-        'threads.log',
+        sourceOf(entry.facts.samples, 'threads', 'threads.log'),
         hit ? { label: hit.name, value: hit.value, bad: 'above' } : undefined,
       ),
     );

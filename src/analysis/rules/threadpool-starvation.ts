@@ -20,6 +20,7 @@ import {
   signalsTable,
 } from '../onhost/advice.ts';
 import { lowestThreadLimit } from '../onhost/classify.ts';
+import { sourceOf } from '../onhost/signals.ts';
 import { hostLabel } from '../rule-helpers.ts';
 import { max, percentile, round, slopePerSec } from '../stats.ts';
 
@@ -136,7 +137,7 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof threadpoolStarvation.
         threads.timesMs,
         threads.values,
         'threads',
-        'threads.log',
+        sourceOf(entry.facts.samples, 'threads', 'threads.log'),
       ),
     );
   }
