@@ -1,11 +1,10 @@
 // `diagnose` against every capture we have, checked against ground truth that lives outside the
 // folders (../shared/host-samples/labels, scripts/capture/labels): the analyzer never reads it.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiagnoseResult } from '../../reports/json/schema.ts';
 import { silentLogger } from '../../src/log.ts';
-import { packagePath } from '../../src/paths.ts';
 import { runDiagnose } from '../../src/run/diagnose.ts';
 import { labelledCaptures, OUR_SAMPLES, SHARED_SAMPLES } from '../helpers/labelled-captures.ts';
 

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { runRules } from '../../../src/analysis/engine.ts';
 import { geventLoopBlocked } from '../../../src/analysis/rules/gevent-loop-blocked.ts';
 import { fleet } from '../../helpers/fleet-builder.ts';
-import { appLine, idleSysstat, lagCsvText, onHostFromFiles, onHostSample } from '../../helpers/onhost.ts';
+import { idleSysstat, lagCsvText, onHostFromFiles, onHostSample } from '../../helpers/onhost.ts';
 import { ruleTester } from '../../helpers/rule-tester.ts';
 
 const report = (sec: number) =>
