@@ -149,7 +149,7 @@ def command_name(cmd):
     return exe
 
 
-def host_cpu_from_pidstat(path, env, ncpu, seconds):
+def host_cpu_from_pidstat(path, env, ncpu, seconds, ours=OURS):
     """`pidstat -u -l 1 N` of all processes -> per-second CPU % of the host used by the capture's own
     processes and by everything else, plus CPU-seconds per other command (names only, no arguments)."""
     pids = set(int(v) for k, v in env.items() if k.startswith("pid.") and v.isdigit())
@@ -172,7 +172,7 @@ def host_cpu_from_pidstat(path, env, ncpu, seconds):
                 continue
             t = datetime.strptime(day + " " + p_[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
             cmd = p_[9].strip()
-            mine = any(o in cmd for o in OURS) or int(p_[2]) in pids
+            mine = any(o in cmd for o in ours) or int(p_[2]) in pids
             slot = per_sec.setdefault(t, [0.0, 0.0])
             slot[0 if mine else 1] += cpu / ncpu
             if not mine:
@@ -180,6 +180,131 @@ def host_cpu_from_pidstat(path, env, ncpu, seconds):
                 by_cmd[key] = by_cmd.get(key, 0.0) + cpu / 100.0
     return {"per_second": {iso_s(t): [round(a, 2), round(b, 2)] for t, (a, b) in sorted(per_sec.items())},
             "other_commands_cpu_seconds": {k: round(v, 2) for k, v in by_cmd.items()}}
+
+
+def in_win(t, w):
+    return w[0] <= t <= w[1]
+
+
+def load_sadf(folder):
+    """sadf-A.json[.gz] -> (the parsed JSON, [(utc datetime, record)])."""
+    with open_maybe_gz(folder, "sadf-A.json") as f:
+        sadf = json.load(f)
+    recs = []
+    for st in sadf["sysstat"]["hosts"][0]["statistics"]:
+        ts = st["timestamp"]
+        t = datetime.strptime(ts["date"] + " " + ts["time"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+        recs.append((t, st))
+    return sadf, recs
+
+
+def sar_block(recs, win, disk):
+    """Summary of the sar records inside the window (inclusive)."""
+    sel = [s for t, s in recs if in_win(t, win)]
+    cpu = [next(c for c in s["cpu-load"] if c["cpu"] == "all") for s in sel]
+    dsk = [next((d for d in s.get("disk", []) if d.get("disk-device") == disk), None) for s in sel]
+    dsk = [d for d in dsk if d]
+    return {
+        "cpu_all_percent": {k: stats([c[k] for c in cpu]) for k in ("usr", "sys", "iowait", "idle", "steal",
+                                                                     "soft")},
+        "cpu_busy_percent": stats([round(100.0 - c["idle"], 2) for c in cpu]),
+        "runq_sz": stats([s["queue"]["runq-sz"] for s in sel]),
+        "plist_sz": stats([s["queue"]["plist-sz"] for s in sel]),
+        "ldavg_1": stats([s["queue"]["ldavg-1"] for s in sel]),
+        "blocked": stats([s["queue"]["blocked"] for s in sel]),
+        "cswch_per_s": stats([s["process-and-context-switch"]["cswch"] for s in sel]),
+        "proc_per_s": stats([s["process-and-context-switch"]["proc"] for s in sel]),
+        "disk_%s" % disk: {
+            "tps": stats([d["tps"] for d in dsk]),
+            "rkB_per_s": stats([d["rkB"] for d in dsk]),
+            "wkB_per_s": stats([d["wkB"] for d in dsk]),
+            "await_ms": stats([d["await"] for d in dsk]),
+            "aqu_sz": stats([d["aqu-sz"] for d in dsk]),
+            "util_percent": stats([d["util-percent"] for d in dsk]),
+        },
+        "tcp_sockets": stats([s["network"]["net-sock"]["tcpsck"] for s in sel]),
+        "tcp_tw": stats([s["network"]["net-sock"]["tcp-tw"] for s in sel]),
+        "tcp_active_opens_per_s": stats([s["network"]["net-tcp"]["active"] for s in sel]),
+        "tcp_passive_opens_per_s": stats([s["network"]["net-tcp"]["passive"] for s in sel]),
+        "tcp_retrans_per_s": stats([s["network"]["net-etcp"]["retrans"] for s in sel]),
+        "file_nr": stats([s["kernel"]["file-nr"] for s in sel]),
+        "psi_cpu_some_avg10": stats([s["psi"]["psi-cpu"]["some_avg10"] for s in sel]),
+        "psi_io_some_avg10": stats([s["psi"]["psi-io"]["some_avg10"] for s in sel]),
+        "psi_io_full_avg10": stats([s["psi"]["psi-io"]["full_avg10"] for s in sel]),
+    }
+
+
+def load_iostat(folder, disk):
+    """iostat-x.json[.gz] -> [(utc datetime, the disk's record)]."""
+    with open_maybe_gz(folder, "iostat-x.json") as f:
+        io = json.load(f)
+    io_rows = []
+    for st in io["sysstat"]["hosts"][0]["statistics"]:
+        t = datetime.strptime(st["timestamp"], "%Y-%m-%dT%H:%M:%S%z").astimezone(timezone.utc)
+        d = next((d for d in st["disk"] if d["disk_device"] == disk), None)
+        if d:
+            io_rows.append((t, d))
+    return io_rows
+
+
+def iostat_block(io_rows, win):
+    sel = [d for t, d in io_rows if in_win(t, win)]
+    return {k: stats([d[k] for d in sel]) for k in ("r/s", "w/s", "r_await", "w_await", "aqu-sz", "util",
+                                                     "rkB/s", "wkB/s")}
+
+
+def pidstat_rows(path):
+    """`pidstat -h ...` text -> [(utc datetime, {column: float})]; [] when the file is missing."""
+    rows = []
+    try:
+        day, cols = None, None
+        with open(path) as f:
+            for line in f:
+                m = re.match(r"^Linux .*\s(\d{4}-\d\d-\d\d)\s", line)
+                if m:
+                    day = m.group(1)
+                    continue
+                if line.startswith("# Time"):
+                    cols = line[1:].split()
+                    continue
+                p_ = line.split()
+                if day and len(p_) >= 8 and re.match(r"^\d\d:\d\d:\d\d$", p_[0]) and p_[2] != "PID":
+                    t = datetime.strptime(day + " " + p_[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+                    row = {}
+                    for k, v in zip(cols or [], p_):
+                        try:
+                            row[k] = float(v)
+                        except ValueError:
+                            pass
+                    row.setdefault("%CPU", float(p_[7]))
+                    rows.append((t, row))
+    except OSError:
+        pass
+    return rows
+
+
+NETSTAT_EXT_KEYS = ["ListenOverflows", "ListenDrops", "TCPTimeouts", "TCPSynRetrans", "SyncookiesSent",
+                    "SyncookiesRecv", "SyncookiesFailed", "TCPReqQFullDrop", "TCPReqQFullDoCookies",
+                    "TCPAbortOnClose", "TCPAbortOnData", "TCPLostRetransmit", "TCPBacklogDrop", "EmbryonicRsts"]
+SNMP_TCP_KEYS = ["ActiveOpens", "PassiveOpens", "AttemptFails", "EstabResets", "RetransSegs", "OutRsts", "InErrs"]
+
+
+def netstat_deltas(folder):
+    """End minus start of the TcpExt/Tcp counters in proc-net-{netstat,snmp}-{start,end}.txt."""
+    n0 = proc_table(os.path.join(folder, "proc-net-netstat-start.txt"))
+    n1 = proc_table(os.path.join(folder, "proc-net-netstat-end.txt"))
+    s0 = proc_table(os.path.join(folder, "proc-net-snmp-start.txt"))
+    s1 = proc_table(os.path.join(folder, "proc-net-snmp-end.txt"))
+    netstat_delta = {}
+    for k in NETSTAT_EXT_KEYS:
+        kk = "TcpExt." + k
+        if kk in n0 and kk in n1:
+            netstat_delta[kk] = n1[kk] - n0[kk]
+    for k in SNMP_TCP_KEYS:
+        kk = "Tcp." + k
+        if kk in s0 and kk in s1:
+            netstat_delta[kk] = s1[kk] - s0[kk]
+    return netstat_delta
 
 
 def main():
@@ -209,68 +334,13 @@ def main():
     base_win = (ceil_s(ws), floor_s(ls))
     load_win = (floor_s(ls) + timedelta(seconds=1), floor_s(le))
 
-    def in_win(t, w):
-        return w[0] <= t <= w[1]
-
     # ---- sar (sadf -j) -------------------------------------------------------------------
-    with open_maybe_gz(folder, "sadf-A.json") as f:
-        sadf = json.load(f)
-    recs = []
-    for st in sadf["sysstat"]["hosts"][0]["statistics"]:
-        ts = st["timestamp"]
-        t = datetime.strptime(ts["date"] + " " + ts["time"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
-        recs.append((t, st))
-
-    def sar_block(win):
-        sel = [s for t, s in recs if in_win(t, win)]
-        cpu = [next(c for c in s["cpu-load"] if c["cpu"] == "all") for s in sel]
-        dsk = [next((d for d in s.get("disk", []) if d.get("disk-device") == disk), None) for s in sel]
-        dsk = [d for d in dsk if d]
-        return {
-            "cpu_all_percent": {k: stats([c[k] for c in cpu]) for k in ("usr", "sys", "iowait", "idle", "steal",
-                                                                         "soft")},
-            "cpu_busy_percent": stats([round(100.0 - c["idle"], 2) for c in cpu]),
-            "runq_sz": stats([s["queue"]["runq-sz"] for s in sel]),
-            "plist_sz": stats([s["queue"]["plist-sz"] for s in sel]),
-            "ldavg_1": stats([s["queue"]["ldavg-1"] for s in sel]),
-            "blocked": stats([s["queue"]["blocked"] for s in sel]),
-            "cswch_per_s": stats([s["process-and-context-switch"]["cswch"] for s in sel]),
-            "proc_per_s": stats([s["process-and-context-switch"]["proc"] for s in sel]),
-            "disk_%s" % disk: {
-                "tps": stats([d["tps"] for d in dsk]),
-                "rkB_per_s": stats([d["rkB"] for d in dsk]),
-                "wkB_per_s": stats([d["wkB"] for d in dsk]),
-                "await_ms": stats([d["await"] for d in dsk]),
-                "aqu_sz": stats([d["aqu-sz"] for d in dsk]),
-                "util_percent": stats([d["util-percent"] for d in dsk]),
-            },
-            "tcp_sockets": stats([s["network"]["net-sock"]["tcpsck"] for s in sel]),
-            "tcp_tw": stats([s["network"]["net-sock"]["tcp-tw"] for s in sel]),
-            "tcp_active_opens_per_s": stats([s["network"]["net-tcp"]["active"] for s in sel]),
-            "tcp_passive_opens_per_s": stats([s["network"]["net-tcp"]["passive"] for s in sel]),
-            "tcp_retrans_per_s": stats([s["network"]["net-etcp"]["retrans"] for s in sel]),
-            "file_nr": stats([s["kernel"]["file-nr"] for s in sel]),
-            "psi_cpu_some_avg10": stats([s["psi"]["psi-cpu"]["some_avg10"] for s in sel]),
-            "psi_io_some_avg10": stats([s["psi"]["psi-io"]["some_avg10"] for s in sel]),
-            "psi_io_full_avg10": stats([s["psi"]["psi-io"]["full_avg10"] for s in sel]),
-        }
-
-    sar = {"baseline": sar_block(base_win), "load": sar_block(load_win)}
+    sadf, recs = load_sadf(folder)
+    sar = {"baseline": sar_block(recs, base_win, disk), "load": sar_block(recs, load_win, disk)}
 
     # ---- iostat ----------------------------------------------------------------------------
-    with open_maybe_gz(folder, "iostat-x.json") as f:
-        io = json.load(f)
-    io_rows = []
-    for st in io["sysstat"]["hosts"][0]["statistics"]:
-        t = datetime.strptime(st["timestamp"], "%Y-%m-%dT%H:%M:%S%z").astimezone(timezone.utc)
-        d = next((d for d in st["disk"] if d["disk_device"] == disk), None)
-        if d:
-            io_rows.append((t, d))
-    iostat = {}
-    for name, win in (("baseline", base_win), ("load", load_win)):
-        sel = [d for t, d in io_rows if in_win(t, win)]
-        iostat[name] = {k: stats([d[k] for d in sel]) for k in ("r/s", "w/s", "r_await", "w_await", "aqu-sz",
-                                                               "util", "rkB/s", "wkB/s")}
+    io_rows = load_iostat(folder, disk)
+    iostat = {name: iostat_block(io_rows, win) for name, win in (("baseline", base_win), ("load", load_win))}
 
     # ---- sampler files ---------------------------------------------------------------------
     threads = series_summary(per_second_log(os.path.join(folder, "threads.log")), base_win, load_win)
@@ -310,42 +380,12 @@ def main():
             sum(1 for _, r, s in load_lq if r >= s) / len(load_lq), 3) if load_lq else None,
     }
 
-    app_cpu = []
-    try:
-        day = None
-        with open(os.path.join(folder, "pidstat-app.txt")) as f:
-            for line in f:
-                m = re.match(r"^Linux .*\s(\d{4}-\d\d-\d\d)\s", line)
-                if m:
-                    day = m.group(1)
-                    continue
-                p_ = line.split()
-                if day and len(p_) >= 8 and re.match(r"^\d\d:\d\d:\d\d$", p_[0]) and p_[2] != "PID":
-                    t = datetime.strptime(day + " " + p_[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
-                    app_cpu.append((t, float(p_[7])))
-    except OSError:
-        pass
+    app_cpu = [(t, r["%CPU"]) for t, r in pidstat_rows(os.path.join(folder, "pidstat-app.txt"))]
     app_cpu_stats = {"baseline": stats([c for t, c in app_cpu if in_win(t, base_win)]),
                      "load": stats([c for t, c in app_cpu if in_win(t, load_win)])}
 
     # ---- kernel counters -------------------------------------------------------------------
-    n0 = proc_table(os.path.join(folder, "proc-net-netstat-start.txt"))
-    n1 = proc_table(os.path.join(folder, "proc-net-netstat-end.txt"))
-    s0 = proc_table(os.path.join(folder, "proc-net-snmp-start.txt"))
-    s1 = proc_table(os.path.join(folder, "proc-net-snmp-end.txt"))
-    keys_ext = ["ListenOverflows", "ListenDrops", "TCPTimeouts", "TCPSynRetrans", "SyncookiesSent",
-                "SyncookiesRecv", "SyncookiesFailed", "TCPReqQFullDrop", "TCPReqQFullDoCookies",
-                "TCPAbortOnClose", "TCPAbortOnData", "TCPLostRetransmit", "TCPBacklogDrop", "EmbryonicRsts"]
-    keys_tcp = ["ActiveOpens", "PassiveOpens", "AttemptFails", "EstabResets", "RetransSegs", "OutRsts", "InErrs"]
-    netstat_delta = {}
-    for k in keys_ext:
-        kk = "TcpExt." + k
-        if kk in n0 and kk in n1:
-            netstat_delta[kk] = n1[kk] - n0[kk]
-    for k in keys_tcp:
-        kk = "Tcp." + k
-        if kk in s0 and kk in s1:
-            netstat_delta[kk] = s1[kk] - s0[kk]
+    netstat_delta = netstat_deltas(folder)
 
     sysctls = sysctl_values(os.path.join(folder, "sysctl-a.txt"),
                             {"net.core.somaxconn", "net.ipv4.tcp_syncookies", "net.ipv4.tcp_max_syn_backlog",
