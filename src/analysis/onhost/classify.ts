@@ -2,12 +2,14 @@
 // independent signals (never one string match), each signal's vote is recorded with what was
 // observed, contrary signals subtract, and confidence falls when classes compete, inputs are
 // missing or the capture is short. Thresholds cite their source (../shared/knowledge/thresholds.json).
+import { sampleCorrelation } from 'simple-statistics';
 import type { DiagnosisClass } from '../../../reports/json/schema.ts';
 import type { AppLogEventKind, DiskSeries } from '../../ingest/types.ts';
 import {
   fractionWhere,
   longestRunSec,
   max,
+  min,
   percentile,
   rollingMedian,
   round,
@@ -520,7 +522,26 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
       observed: `peak ${peak}${limit ? ` of ${limit}` : ''}, ${round(slope, 2)}/s`,
     });
   }
-  if (cantStart > 0 || (threads !== null && nearOsLimit(f))) {
+  const tracking = threadsTrackConnections(f);
+  if (tracking) {
+    const harm = harmOf(f);
+    const unboundedGrowth =
+      tracking.r >= 0.9 && tracking.peak >= 100 && tracking.peak >= 5 * Math.max(1, tracking.base);
+    signals.push({
+      signal: 'threads rise and fall with the connections held (a thread per connection, no bound)',
+      weight: unboundedGrowth ? (harm.length > 0 ? 0.3 : 0.15) : 0,
+      observed: `r = ${round(tracking.r, 2)} against ${tracking.against}; ${tracking.base} → ${tracking.peak} threads${harm.length > 0 ? `; ${harm.join(', ')}` : '; no client harm seen'}`,
+    });
+    const maxWorkers = promValues(f.samples.prometheus, 'threadpool_max_workers');
+    if (unboundedGrowth && maxWorkers.length > 0) {
+      signals.push({
+        signal: 'the app reports no pool bound (threadpool_max_workers = 0)',
+        weight: (max(maxWorkers) ?? 1) === 0 ? 0.1 : -0.2,
+        observed: `max_workers ${max(maxWorkers)}`,
+      });
+    }
+  }
+  if (cantStart > 0 || (threads !== null && nearOsLimit(f)) || (tracking?.r ?? 0) >= 0.9) {
     const resets = countEvents(f, ['connection-reset']);
     const estabResets = counterDelta(f, 'Tcp.EstabResets');
     signals.push({
@@ -540,6 +561,52 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
     });
   }
   return signals;
+}
+
+/**
+ * How closely the thread count follows the connections the process holds (its fds, else the
+ * host's TCP sockets in use), sample by sample: a server that starts a thread per connection
+ * tracks them, a pool does not.
+ */
+function threadsTrackConnections(
+  f: OnHostFacts,
+): { r: number; base: number; peak: number; against: string } | null {
+  const threads = f.threads;
+  if (!threads || threads.values.length < 10) return null;
+  const demand = demandSeries(f);
+  if (!demand) return null;
+  const byTime = new Map(demand.timesMs.map((t, i) => [Math.round(t / 1000), demand.values[i]!]));
+  const pairs = threads.timesMs.flatMap((t, i) => {
+    const other = byTime.get(Math.round(t / 1000));
+    return other === undefined ? [] : [[threads.values[i]!, other] as const];
+  });
+  if (pairs.length < 10) return null;
+  const r = correlation(
+    pairs.map(([a]) => a),
+    pairs.map(([, b]) => b),
+  );
+  if (r === undefined) return null;
+  return { r, base: min(threads.values) ?? 0, peak: max(threads.values) ?? 0, against: demand.label };
+}
+
+/** Signs that clients suffered: resets and timeouts in the log, slow requests, dropped connections. */
+function harmOf(f: OnHostFacts): string[] {
+  const harm: string[] = [];
+  const errors = countEvents(f, ['connection-reset', 'timeout', 'cant-start-thread']);
+  if (errors >= 10) harm.push(`${errors} client errors in the app log`);
+  const p99 = max(promValues(f.samples.prometheus, 'http_request_duration'));
+  if (p99 !== undefined && p99 >= 1) harm.push(`latency p99 up to ${round(p99, 1)} s`);
+  const overflows = f.listen.overflowsDelta ?? 0;
+  if (overflows > 0) harm.push(`${overflows} listen overflows`);
+  const resets = counterDelta(f, 'Tcp.EstabResets') ?? 0;
+  if (resets >= 10) harm.push(`Tcp.EstabResets +${resets}`);
+  return harm;
+}
+
+/** Pearson's r; undefined when either side is constant. */
+function correlation(a: number[], b: number[]): number | undefined {
+  const r = sampleCorrelation(a, b);
+  return Number.isFinite(r) ? r : undefined;
 }
 
 function nearOsLimit(f: OnHostFacts): boolean {
