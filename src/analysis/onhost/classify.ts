@@ -669,7 +669,7 @@ function scoreFd(f: OnHostFacts): Signal[] {
   return signals;
 }
 
-/** CLOSE_WAIT sockets at the start and end: node_tcp_connection_states, else ss -s (total less the named states). */
+/** CLOSE_WAIT sockets at the start and end, from node_tcp_connection_states. */
 function closeWaitGrowth(f: OnHostFacts): { from: number; to: number; grew: number; source: string } | null {
   const states = Object.values(f.samples.prometheus ?? {})
     .filter((q) => (q.query ?? '').includes('node_tcp_connection_states'))
@@ -680,12 +680,8 @@ function closeWaitGrowth(f: OnHostFacts): { from: number; to: number; grew: numb
     const to = states.values.at(-1) ?? 0;
     return { from, to, grew: to - from, source: 'node_tcp_connection_states' };
   }
-  const { ssSummaryStart: start, ssSummaryEnd: end } = f.samples;
-  if (!start || !end) return null;
-  const other = (s: NonNullable<typeof start>) => s.tcpTotal - s.estab - s.closed - s.orphaned - s.timewait;
-  const from = Math.max(0, other(start));
-  const to = Math.max(0, other(end));
-  return { from, to, grew: to - from, source: 'ss -s: TCP not established, closed, orphaned or time-wait' };
+  // NOTE: ss -s cannot tell: its `estab` is Tcp CurrEstab, which counts CLOSE_WAIT with ESTABLISHED.
+  return null;
 }
 
 // asyncio: "Executing <...> took N seconds" (debug mode only, ≥ slow_callback_duration 0.1 s) and

@@ -83,11 +83,15 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
   const limit = fdSoftLimit ?? 0;
   const share = limit > 0 ? round((peak / limit) * 100) : 0;
   const slope = fds ? slopePerSec(fds.timesMs, fds.values) : undefined;
-  const leaking = fds !== null && slope !== undefined && slope > 0 && isStillRising(fds.values);
-  const secondsLeft = leaking && limit > peak ? Math.round((limit - peak) / slope!) : undefined;
-  const leak = leaking
+  const rising = fds !== null && slope !== undefined && slope > 0 && isStillRising(fds.values);
+  const stuck = fds !== null && limit > 0 ? stuckAtLimit(fds, limit) : null;
+  const leaking = rising || stuck !== null;
+  const secondsLeft = rising && limit > peak ? Math.round((limit - peak) / slope!) : undefined;
+  const leak = rising
     ? `; still rising at ${round(slope! * 60, 1)}/min with no plateau (a leak${secondsLeft !== undefined ? `: the limit is ${round(secondsLeft / 60, 1)} min away` : ''})`
-    : '';
+    : stuck
+      ? `; climbed steadily at ${round(stuck.perMin, 1)}/min to the limit and never came down (a leak: descriptors opened and never closed)`
+      : '';
   const hostName = entry.host ? hostLabel(entry.host) : (entry.subject.name ?? entry.subject.id);
   // Never below today's soft limit: a missed peak (1 s sampling, or EMFILE without fds.log) must
   // not turn into advice to lower it.
@@ -137,7 +141,9 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
       current: `nofile soft ${limit || 'unknown'}`,
       recommended: `nofile soft ${wanted} (LimitNOFILE=${wanted})`,
       rationale: leaking
-        ? `Fix the leak first: the count rose ${round(slope! * 60, 1)}/min to the end of the capture. Raising the limit to ${wanted} (peak ${peak} × ${ctx.options.headroom}, to a power of two) only buys time.`
+        ? `Fix the leak first: the count rose ${round(stuck ? stuck.perMin : slope! * 60, 1)}/min ${stuck ? `to the limit and stayed there for the last ${Math.round(stuck.heldSec)} s` : 'to the end of the capture'}; ` +
+          'sockets the peer closed but the app never did sit in CLOSE_WAIT (`ss -tanp state close-wait`). ' +
+          `Raising the limit to ${wanted} (peak ${peak} × ${ctx.options.headroom}, to a power of two) only buys time.`
         : `Peak ${peak} × ${ctx.options.headroom} headroom, to a power of two.`,
       evidence: [
         {
@@ -183,6 +189,31 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
     evidence,
     recommendations,
   });
+}
+
+/**
+ * A leak that hit the wall: the count climbed (nearly every step up or level) to the soft limit
+ * and never fell back below 90 % of it. A burst of connections rises and falls with the load.
+ */
+function stuckAtLimit(
+  fds: { timesMs: number[]; values: number[] },
+  limit: number,
+): { perMin: number; heldSec: number } | null {
+  const { values, timesMs } = fds;
+  const atLimit = values.findIndex((v) => v >= limit * 0.98);
+  if (values.length < 10 || atLimit < 3) return null;
+  const climb = values.slice(0, atLimit + 1);
+  const steps = climb.slice(1).map((v, i) => v - climb[i]!);
+  const upOrLevel = steps.filter((d) => d >= 0).length / steps.length;
+  const after = values.slice(atLimit);
+  if (upOrLevel < 0.9 || Math.min(...after) < limit * 0.9) return null;
+  const start = climb.findIndex((v) => v > climb[0]!);
+  const from = Math.max(0, start - 1);
+  const climbSec = ((timesMs[atLimit] ?? 0) - (timesMs[from] ?? 0)) / 1000;
+  return {
+    perMin: climbSec > 0 ? ((values[atLimit]! - values[from]!) / climbSec) * 60 : 0,
+    heldSec: ((timesMs.at(-1) ?? 0) - (timesMs[atLimit] ?? 0)) / 1000,
+  };
 }
 
 /** The last fifth of the samples is still above everything before it: no plateau yet. */

@@ -1,3 +1,5 @@
+import { expect, it } from 'vitest';
+import { runRules } from '../../../src/analysis/engine.ts';
 import type { OnHostFacts } from '../../../src/analysis/onhost/signals.ts';
 import { fdLimit } from '../../../src/analysis/rules/fd-limit.ts';
 import { fleet } from '../../helpers/fleet-builder.ts';
@@ -47,4 +49,14 @@ ruleTester.run(fdLimit, {
     },
   ],
   insufficientData: [{ name: 'no fds.log', facts: fleet().withOnHost({ ...healthy, fds: null }) }],
+});
+
+it('names the leak first when descriptors climb to the limit and never come down (the fd-exhaustion capture)', async () => {
+  const leak = await onHostSample('fd-exhaustion');
+  const { findings, recommendations } = runRules([fdLimit], fleet().withOnHost(leak).facts());
+  expect(findings[0]!.message).toMatch(
+    /climbed steadily at [\d.]+\/min to the limit and never came down \(a leak/,
+  );
+  expect(recommendations[0]!.rationale).toMatch(/^Fix the leak first/);
+  expect(recommendations[0]!.recommended).toMatch(/^nofile soft 1024 /);
 });
