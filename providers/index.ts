@@ -1,7 +1,10 @@
 // The provider registry: one entry per folder under providers/ (test/meta/registry.test.ts checks it).
+// Each cloud adds its factory, its bundled catalog, and the throwaway credentials the demo gives
+// its client for the mock (never the user's).
 
-import type { AwsConfig } from '../src/config/schema.ts';
-import type { ProviderId } from '../src/model/index.ts';
+import type { Config } from '../src/config/schema.ts';
+import type { InstanceType, ProviderId } from '../src/model/index.ts';
+import { bundledCatalog as awsCatalog } from './aws/catalog.ts';
 import type { AwsClientOptions } from './aws/clients.ts';
 import { createAwsAdapter } from './aws/index.ts';
 import type { ProviderAdapter } from './types.ts';
@@ -10,9 +13,31 @@ export interface AdapterOptions {
   aws?: AwsClientOptions;
 }
 
-// NOTE: each factory keeps its own config type; `satisfies` checks the ids without widening them.
-export const providerFactories = {
-  aws: (options: AdapterOptions) => createAwsAdapter(options.aws),
-} satisfies Partial<Record<ProviderId, (options: AdapterOptions) => ProviderAdapter<AwsConfig>>>;
+type ProvidersConfig = Config['providers'];
 
-export type RegisteredProvider = keyof typeof providerFactories;
+interface ProviderEntry<Id extends ProviderId & keyof ProvidersConfig> {
+  create(options: AdapterOptions): ProviderAdapter<NonNullable<ProvidersConfig[Id]>>;
+  /** The offline catalog (../shared/catalogs copies): sizing works from it when the API is not asked. */
+  bundledCatalog(): InstanceType[];
+  /** Client options that point the real client at the demo's mock with throwaway credentials. */
+  demoOptions: AdapterOptions;
+}
+
+export const providers: { [Id in ProviderId]?: ProviderEntry<Id> } = {
+  aws: {
+    create: (options) => createAwsAdapter(options.aws),
+    bundledCatalog: awsCatalog,
+    demoOptions: {
+      aws: {
+        credentials: { accessKeyId: 'AKIDDEMOFLEETLENS', secretAccessKey: 'demo-secret-not-a-real-key' },
+      },
+    },
+  },
+};
+
+export type RegisteredProvider = keyof typeof providers;
+
+/** Every registered cloud's bundled catalog, for sizing. */
+export function bundledCatalogs(): InstanceType[] {
+  return Object.values(providers).flatMap((entry) => entry.bundledCatalog());
+}

@@ -384,7 +384,9 @@ export const Scenario = z
           .describe('Fleet per region name'),
         faults: z.array(Fault).default([]),
       })
-      .strict(),
+      .strict()
+      .default({ accountId: '123456789012', regions: {}, faults: [] })
+      .describe('The AWS part: none when the scenario has only other clouds'),
   })
   .strict()
   .superRefine(checkReferences);

@@ -30,6 +30,54 @@ export const AwsConfig = z
   .strict();
 export type AwsConfig = z.infer<typeof AwsConfig>;
 
+export const GcpConfig = z
+  .object({
+    projects: z
+      .array(
+        z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id such as shop-prod-123'),
+      )
+      .min(1)
+      .describe('Projects to audit; credentials come from Application Default Credentials.'),
+    endpoint: z
+      .url()
+      .optional()
+      .describe('Send every Google Cloud call here instead (the mock); tests only.'),
+    labels: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Only instances carrying all these labels.'),
+  })
+  .strict();
+export type GcpConfig = z.infer<typeof GcpConfig>;
+
+export const LinodeConfig = z
+  .object({
+    endpoint: z
+      .url()
+      .optional()
+      .describe('Send every Linode API call here instead (the mock); tests only. The token is LINODE_TOKEN.'),
+    tags: z.array(z.string()).default([]).describe('Only Linodes carrying all these tags.'),
+  })
+  .strict();
+export type LinodeConfig = z.infer<typeof LinodeConfig>;
+
+export const OvhConfig = z
+  .object({
+    endpoint: z
+      .string()
+      .min(1)
+      .default('ovh-eu')
+      .describe(
+        'ovh-eu, ovh-ca, ovh-us (or a URL: the mock, tests only); keys come from OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET, OVH_CONSUMER_KEY.',
+      ),
+    projects: z
+      .array(z.string())
+      .optional()
+      .describe('Public Cloud project ids to audit; default: every project the keys can see.'),
+  })
+  .strict();
+export type OvhConfig = z.infer<typeof OvhConfig>;
+
 export const OnHostMapping = z
   .object({
     dir: z
@@ -81,7 +129,12 @@ export const Config = z
       .default(300)
       .describe('Metric period: 300 s is free basic monitoring on EC2.'),
     providers: z
-      .object({ aws: AwsConfig.optional() })
+      .object({
+        aws: AwsConfig.optional(),
+        gcp: GcpConfig.optional(),
+        linode: LinodeConfig.optional(),
+        ovh: OvhConfig.optional(),
+      })
       .strict()
       .default({})
       .describe('Clouds to audit; each block configures one.'),

@@ -2,9 +2,8 @@
 // on-host folders, run the rules, and assemble the AnalysisResult the writers render.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { bundledCatalog } from '../../providers/aws/catalog.ts';
-import { type AdapterOptions, providerFactories } from '../../providers/index.ts';
-import type { MetricWindow } from '../../providers/types.ts';
+import { type AdapterOptions, bundledCatalogs, providers as registry } from '../../providers/index.ts';
+import type { MetricWindow, ProviderAdapter } from '../../providers/types.ts';
 import { type AnalysisResult, type ReportHost, SCHEMA_VERSION } from '../../reports/json/schema.ts';
 import { runRules, validateRuleSettings } from '../analysis/engine.ts';
 import { type FactKey, type Facts, indexSeries, type OnHostEntry } from '../analysis/facts.ts';
@@ -46,7 +45,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
     options.log.info({ path }, 'artifacts saved');
   }
 
-  const catalog = new Map<string, InstanceType>(bundledCatalog().map((t) => [t.name, t]));
+  const catalog = new Map<string, InstanceType>(bundledCatalogs().map((t) => [t.name, t]));
   for (const provider of artifacts.providers) for (const t of provider.instanceTypes) catalog.set(t.name, t);
   const hosts = artifacts.providers.flatMap((p) => p.hosts);
   const series = artifacts.providers.flatMap((p) => p.series);
@@ -123,11 +122,15 @@ function windowFor(options: AuditOptions): MetricWindow {
 
 async function collect(options: AuditOptions, window: MetricWindow): Promise<Artifacts> {
   const { config } = options.loaded;
-  const providers: ProviderArtifacts[] = [];
-  if (config.providers.aws) {
-    const adapter = providerFactories.aws(options.adapterOptions ?? {});
-    providers.push(await collectProvider(adapter, config.providers.aws, window, options.log, options.signal));
-  }
+  // Every configured cloud at once: each has its own limits and its own gaps.
+  const configured = Object.entries(registry).flatMap(([id, entry]) => {
+    const providerConfig = config.providers[id as keyof typeof config.providers];
+    if (!providerConfig) return [];
+    // NOTE: the registry pairs each adapter with its own config type; the loop cannot say so.
+    const adapter = entry.create(options.adapterOptions ?? {}) as ProviderAdapter<unknown>;
+    return [collectProvider(adapter, providerConfig, window, options.log, options.signal)];
+  });
+  const providers: ProviderArtifacts[] = await Promise.all(configured);
   return {
     artifactsVersion: 1,
     mode: options.mode,

@@ -1,29 +1,54 @@
-// The demo: the bundled scenario served by the mock AWS on 127.0.0.1, the real SDK clients pointed
-// at it with throwaway credentials (never the user's), and the bundled on-host captures.
+// The demo: the bundled scenario served by one loopback mock per cloud it has, the real clients
+// pointed at them with throwaway credentials (never the user's), and the bundled on-host captures.
 
 import { existsSync } from 'node:fs';
-import { bundledScenarioPath, loadScenario } from '../../mocks/scenarios/schema.ts';
-import { startAwsMock } from '../../mocks/servers/aws.ts';
-import type { AdapterOptions } from '../../providers/index.ts';
+import { bundledScenarioPath, loadScenario, type Scenario } from '../../mocks/scenarios/schema.ts';
+import { mockServers, type StartedMock } from '../../mocks/servers/index.ts';
+import { type AdapterOptions, providers } from '../../providers/index.ts';
 import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { ProviderId } from '../model/index.ts';
 import { packagePath } from '../paths.ts';
 
-const DEMO_CREDENTIALS = { accessKeyId: 'AKIDDEMOFLEETLENS', secretAccessKey: 'demo-secret-not-a-real-key' };
+/** Starts the mock of every cloud the scenario has; closes those already started if one fails. */
+async function startMocks(scenario: Scenario, port?: number): Promise<Map<ProviderId, StartedMock>> {
+  const started = new Map<ProviderId, StartedMock>();
+  try {
+    for (const [id, server] of Object.entries(mockServers)) {
+      if (!server.has(scenario)) continue;
+      // With a fixed port, the clouds take consecutive ports in registry order.
+      const at = port === undefined ? {} : { port: port + started.size };
+      started.set(id as ProviderId, await server.start({ scenario, ...at }));
+    }
+    return started;
+  } catch (error) {
+    await closeAll(started);
+    throw error;
+  }
+}
+
+async function closeAll(mocks: Map<ProviderId, StartedMock>): Promise<void> {
+  await Promise.all([...mocks.values()].map((mock) => mock.close()));
+}
 
 export async function withDemo<T>(
   log: Logger,
   run: (demo: { loaded: LoadedConfig; adapterOptions: AdapterOptions }) => Promise<T>,
 ): Promise<T> {
-  const mock = await startAwsMock({ scenario: loadScenario(bundledScenarioPath('demo')) });
-  log.info({ endpoint: mock.endpoint }, 'demo: mock AWS listening');
+  const mocks = await startMocks(loadScenario(bundledScenarioPath('demo')));
   try {
     const loaded = await loadConfigFile(packagePath('mocks', 'scenarios', 'demo.fleetlens.yaml'));
-    if (loaded.config.providers.aws) loaded.config.providers.aws.endpoint = mock.endpoint;
-    return await run({ loaded, adapterOptions: { aws: { credentials: DEMO_CREDENTIALS } } });
+    const adapterOptions: AdapterOptions = {};
+    for (const [id, mock] of mocks) {
+      log.info({ provider: id, endpoint: mock.endpoint }, 'demo: mock listening');
+      const providerConfig = loaded.config.providers[id];
+      if (providerConfig) providerConfig.endpoint = mock.endpoint;
+      Object.assign(adapterOptions, providers[id]?.demoOptions);
+    }
+    return await run({ loaded, adapterOptions });
   } finally {
-    await mock.close();
+    await closeAll(mocks);
   }
 }
 
@@ -31,15 +56,15 @@ export async function withDemo<T>(
 export async function serveMock(name: string, port?: number): Promise<void> {
   const path = bundledScenarioPath(name);
   if (!existsSync(path)) throw new ConfigError('no such scenario in mocks/scenarios/', `${name}.yaml`);
-  const mock = await startAwsMock({ scenario: loadScenario(path), ...(port !== undefined ? { port } : {}) });
-  process.stdout.write(
-    `aws (CloudWatch, EC2, Auto Scaling): ${mock.endpoint}\n` +
-      `  try: AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo aws --endpoint-url ${mock.endpoint} --region us-east-1 ec2 describe-instances\n` +
-      'press Ctrl-C to stop\n',
-  );
+  const mocks = await startMocks(loadScenario(path), port);
+  const lines = [...mocks].map(([id, mock]) => {
+    const server = mockServers[id]!;
+    return `${id} (${server.describe}): ${mock.endpoint}\n  try: ${server.hint(mock.endpoint)}`;
+  });
+  process.stdout.write(`${lines.join('\n')}\npress Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await mock.close();
+  await closeAll(mocks);
 }

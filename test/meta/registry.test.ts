@@ -2,7 +2,8 @@
 // every registered provider has its folder pieces and a mock server; knowledge copies match.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { providerFactories } from '../../providers/index.ts';
+import { mockServers } from '../../mocks/servers/index.ts';
+import { providers } from '../../providers/index.ts';
 import { rules } from '../../src/analysis/rules/index.ts';
 import { packagePath } from '../../src/paths.ts';
 
@@ -34,7 +35,16 @@ describe('rule registry', () => {
 });
 
 describe('provider registry', () => {
-  it.each(Object.keys(providerFactories))('%s has its folder pieces, a README and a mock server', (id) => {
+  it('registers every provider folder, and a mock server for each', () => {
+    const folders = readdirSync(packagePath('providers'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+    expect(Object.keys(providers).sort()).toEqual(folders);
+    expect(Object.keys(mockServers).sort()).toEqual(folders);
+  });
+
+  it.each(Object.keys(providers))('%s has its folder pieces, a README and a mock server', (id) => {
     const files = readdirSync(packagePath('providers', id));
     for (const piece of [
       'index.ts',

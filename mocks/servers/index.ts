@@ -1,0 +1,31 @@
+// The mock-server registry: one loopback server per cloud, each driven by its part of a scenario
+// (`aws:`, `gcp:`, `linode:`, `ovh:`). The demo and `fleetlens mock` start the ones a scenario has.
+import type { ProviderId } from '../../src/model/index.ts';
+import type { Scenario } from '../scenarios/schema.ts';
+import { startAwsMock } from './aws.ts';
+
+export interface StartedMock {
+  /** What the provider's `endpoint` config is set to. */
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+export interface MockServer {
+  /** The clients the mock speaks to, for `fleetlens mock`'s printout. */
+  readonly describe: string;
+  /** Whether the scenario has a part for this cloud. */
+  has(scenario: Scenario): boolean;
+  start(options: { scenario: Scenario; port?: number }): Promise<StartedMock>;
+  /** One line telling a person how to point a client at it. */
+  hint(endpoint: string): string;
+}
+
+export const mockServers: Partial<Record<ProviderId, MockServer>> = {
+  aws: {
+    describe: 'CloudWatch, EC2, Auto Scaling',
+    has: (scenario) => Object.keys(scenario.aws.regions).length > 0,
+    start: (options) => startAwsMock(options),
+    hint: (endpoint) =>
+      `AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo aws --endpoint-url ${endpoint} --region us-east-1 ec2 describe-instances`,
+  },
+};
