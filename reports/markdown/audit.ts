@@ -107,27 +107,6 @@ function topActions(result: AnalysisResult): string {
     .join('\n');
 }
 
-function apiCallsTable(result: AnalysisResult): string {
-  const entries = Object.entries(result.run.apiCalls).sort(([a], [b]) => a.localeCompare(b, 'en'));
-  if (entries.length === 0) return 'No provider API calls in this run.';
-  return mdTable(
-    [
-      'Provider',
-      { label: 'Made', align: 'right' },
-      { label: 'Minimum', align: 'right' },
-      { label: 'Retries', align: 'right' },
-      { label: 'Failed', align: 'right' },
-    ],
-    entries.map(([provider, calls]) => [
-      provider,
-      calls?.made,
-      calls?.minimum,
-      calls?.retries,
-      calls?.failed,
-    ]),
-  );
-}
-
 function summarySection(result: AnalysisResult): string {
   const facts = [hostsLine(result), ...costLines(result), gapsLine(result)];
   if (result.run.eventMultiplier !== null) {
@@ -139,9 +118,86 @@ function summarySection(result: AnalysisResult): string {
     facts.join('\n'),
     '### Top actions',
     topActions(result),
-    '### API calls',
-    apiCallsTable(result),
+    '### Across clouds',
+    crossCloudTable(result),
   ].join('\n\n');
+}
+
+/** Providers in the run: those with hosts, calls or gaps, in name order. */
+function providersOf(result: AnalysisResult): string[] {
+  const ids = new Set<string>([
+    ...result.run.providers,
+    ...result.hosts.map((host) => host.provider),
+    ...Object.keys(result.run.apiCalls),
+  ]);
+  return [...ids].sort((a, b) => a.localeCompare(b, 'en'));
+}
+
+/**
+ * The dimensions a cloud could not report for its hosts, each with how many hosts it hit and how
+ * many of those the on-host samples filled: `memory 6/6 (1 filled on-host)`.
+ */
+function blindSpotSummary(hosts: readonly ReportHost[]): string | null {
+  const byDimension = new Map<string, { hosts: number; filled: number }>();
+  for (const host of hosts) {
+    for (const spot of host.blindSpots) {
+      const entry = byDimension.get(spot.dimension) ?? { hosts: 0, filled: 0 };
+      entry.hosts += 1;
+      if (spot.filledByOnHost) entry.filled += 1;
+      byDimension.set(spot.dimension, entry);
+    }
+  }
+  if (byDimension.size === 0) return null;
+  return [...byDimension.entries()]
+    .sort(([a], [b]) => a.localeCompare(b, 'en'))
+    .map(
+      ([dimension, { hosts: count, filled }]) =>
+        `${dimension} ${count}/${hosts.length}${filled > 0 ? ` (${filled} filled on-host)` : ''}`,
+    )
+    .join(', ');
+}
+
+function crossCloudTable(result: AnalysisResult): string {
+  const providers = providersOf(result);
+  if (providers.length === 0) return 'No provider in this run.';
+  const right = (label: string) => ({ label, align: 'right' as const });
+  return mdTable(
+    [
+      'Provider',
+      right('Hosts'),
+      right('Findings'),
+      right('Critical + high'),
+      right('Recommendations'),
+      right('Monthly delta'),
+      right('Calls made'),
+      right('Minimum'),
+      right('Retries'),
+      right('Gaps'),
+      'Not reported by the cloud (hosts)',
+    ],
+    providers.map((provider) => {
+      const hosts = result.hosts.filter((host) => host.provider === provider);
+      const findings = result.findings.filter((finding) => finding.subject.provider === provider);
+      const recs = result.recommendations.filter((rec) => rec.subject.provider === provider);
+      const known = recs.filter((rec) => rec.monthlyCostDeltaUsd !== null);
+      const calls = result.run.apiCalls[provider as keyof typeof result.run.apiCalls];
+      return [
+        provider,
+        hosts.length,
+        findings.length,
+        findings.filter((f) => f.severity === 'critical' || f.severity === 'high').length,
+        recs.length,
+        known.length === 0
+          ? null
+          : formatUsdPerMonth(known.reduce((sum, r) => sum + (r.monthlyCostDeltaUsd ?? 0), 0)),
+        calls?.made ?? null,
+        calls?.minimum ?? null,
+        calls?.retries ?? null,
+        result.gaps.filter((gap) => gap.provider === provider).length,
+        blindSpotSummary(hosts),
+      ];
+    }),
+  );
 }
 
 // NOTE: Compute Optimizer sizes on the per-period maximum, so prefer it over the average.
@@ -181,7 +237,8 @@ function hostRow(host: ReportHost, groupNames: ReadonlyMap<string, string>) {
 }
 
 function hostsSection(result: AnalysisResult): string {
-  if (result.hosts.length === 0) return '## Hosts\n\nNo hosts in this run.';
+  if (result.hosts.length === 0 && providersOf(result).length === 0)
+    return '## By provider\n\nNo hosts in this run.';
   const groupNames = new Map(result.groups.map((group) => [group.id, group.name]));
   const hosts = [...result.hosts].sort(
     (a, b) =>
@@ -206,10 +263,41 @@ function hostsSection(result: AnalysisResult): string {
     'On-host verdict',
     'Blind spots',
   ];
-  return `## Hosts\n\n${mdTable(
-    columns,
-    hosts.map((host) => hostRow(host, groupNames)),
-  )}`;
+  const sections = providersOf(result).map((provider) => {
+    const own = hosts.filter((host) => host.provider === provider);
+    const findings = result.findings.filter((finding) => finding.subject.provider === provider);
+    const gaps = result.gaps.filter((gap) => gap.provider === provider);
+    const blind = blindSpotSummary(own);
+    const regions = new Set(own.map((h) => h.region)).size;
+    const facts = [
+      own.length === 0
+        ? 'no hosts listed'
+        : `${own.length} ${own.length === 1 ? 'host' : 'hosts'} in ${regions} ${regions === 1 ? 'region' : 'regions'}`,
+      `${findings.length} ${findings.length === 1 ? 'finding' : 'findings'}`,
+      `${gaps.length} collection ${gaps.length === 1 ? 'gap' : 'gaps'}`,
+    ];
+    const lines = [`### ${escapeText(provider)}`, `${facts.join(' · ')}.`];
+    if (blind)
+      lines.push(
+        `Not reported by ${escapeText(provider)}, so not judged from its metrics: ${escapeText(blind)}.`,
+      );
+    if (gaps.length > 0) {
+      const shown = gaps
+        .slice(0, 5)
+        .map((gap) => `- Gap (${escapeText(gap.kind)}): ${escapeText(gap.message)}`);
+      if (gaps.length > 5) shown.push(`- and ${gaps.length - 5} more (see Data gaps)`);
+      lines.push(shown.join('\n'));
+    }
+    if (own.length > 0)
+      lines.push(
+        mdTable(
+          columns,
+          own.map((host) => hostRow(host, groupNames)),
+        ),
+      );
+    return lines.join('\n\n');
+  });
+  return ['## By provider', ...sections].join('\n\n');
 }
 
 function findingContext(result: AnalysisResult): string {
