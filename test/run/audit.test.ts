@@ -84,6 +84,8 @@ describe('audit --demo', () => {
       'blob-store-2': 'disk-saturated',
       'ledger-web-1': 'healthy',
       'edge-proxy': 'listen-queue-overflow',
+      'ledger-web-2': 'event-loop-blocked',
+      'ledger-worker': 'fd-exhaustion',
     });
     const mapped = result.hosts.find((h) => h.name === 'batch-7')!;
     expect(mapped.blindSpots).toContainEqual({ dimension: 'memory', filledByOnHost: true });
