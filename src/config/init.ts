@@ -2,8 +2,20 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { rules } from '../analysis/rules/index.ts';
 import { ConfigError } from '../errors.ts';
 import { SizingConfig } from './schema.ts';
+
+/** Each rule's options with their defaults, one commented line a rule: what `rules:` accepts. */
+function ruleDefaultsText(): string {
+  return rules
+    .map((rule) => {
+      const defaults = rule.meta.options.parse({}) as Record<string, unknown>;
+      const pairs = Object.entries(defaults).map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
+      return `#  ${rule.meta.id}: { ${pairs.join(', ')} }`;
+    })
+    .join('\n');
+}
 
 export function initConfigText(): string {
   const sizing = SizingConfig.parse({});
@@ -21,6 +33,14 @@ providers:
     # profile: readonly-audit
     # includeStopped: false
     # tags: { env: prod }          # only instances carrying all these tags
+  # gcp:                           # Application Default Credentials (gcloud auth application-default login)
+  #   projects: [shop-prod-123]
+  #   labels: { env: prod }
+  # linode:                        # token from LINODE_TOKEN (read-only scopes: linodes, volumes)
+  #   tags: [prod]
+  # ovh:                           # keys from OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET, OVH_CONSUMER_KEY
+  #   endpoint: ovh-eu
+  #   projects: [0123456789abcdef0123456789abcdef]
 
 # On-host samples (written by \`fleetlens sample\` or your own capture) and the host each belongs to,
 # by instance id or Name tag. Paths are relative to this file.
@@ -37,10 +57,9 @@ sizing:
   allowBurstable: ${sizing.allowBurstable}   # may rightsizing pick T types?
   # families: [m6i, m7i, c6i, r6i]   # default: same architecture, same purpose class
 
-# Per-rule options, or false to switch a rule off. See the README for each rule's options.
+# Per-rule options, or false to switch a rule off (e.g. \`idle-instance: false\`). The defaults:
 rules: {}
-#  cpu-saturated: { threshold: 85 }
-#  idle-instance: false
+${ruleDefaultsText()}
 `;
 }
 
