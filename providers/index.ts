@@ -7,10 +7,14 @@ import type { InstanceType, ProviderId } from '../src/model/index.ts';
 import { bundledCatalog as awsCatalog } from './aws/catalog.ts';
 import type { AwsClientOptions } from './aws/clients.ts';
 import { createAwsAdapter } from './aws/index.ts';
+import { bundledCatalog as linodeCatalog } from './linode/catalog.ts';
+import type { LinodeClientOptions } from './linode/clients.ts';
+import { createLinodeAdapter } from './linode/index.ts';
 import type { ProviderAdapter } from './types.ts';
 
 export interface AdapterOptions {
   aws?: AwsClientOptions;
+  linode?: LinodeClientOptions;
 }
 
 type ProvidersConfig = Config['providers'];
@@ -24,6 +28,11 @@ interface ProviderEntry<Id extends ProviderId & keyof ProvidersConfig> {
 }
 
 export const providers: { [Id in ProviderId]?: ProviderEntry<Id> } = {
+  linode: {
+    create: (options) => createLinodeAdapter(options.linode),
+    bundledCatalog: linodeCatalog,
+    demoOptions: { linode: { token: 'demo-linode-token-not-a-real-one' } },
+  },
   aws: {
     create: (options) => createAwsAdapter(options.aws),
     bundledCatalog: awsCatalog,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { packagePath } from '../../src/paths.ts';
+import { linodeScenario } from './linode.ts';
 
 // A scenario is the whole fake cloud one mock serves: the fleet per region, the shape of every
 // series and the failures to inject. Numbers in a shape are in the unit its field name says.
@@ -387,6 +388,7 @@ export const Scenario = z
       .strict()
       .default({ accountId: '123456789012', regions: {}, faults: [] })
       .describe('The AWS part: none when the scenario has only other clouds'),
+    linode: linodeScenario(Load).optional(),
   })
   .strict()
   .superRefine(checkReferences);

@@ -3,6 +3,7 @@
 import type { ProviderId } from '../../src/model/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { startAwsMock } from './aws.ts';
+import { startLinodeMock } from './linode.ts';
 
 export interface StartedMock {
   /** What the provider's `endpoint` config is set to. */
@@ -21,6 +22,12 @@ export interface MockServer {
 }
 
 export const mockServers: Partial<Record<ProviderId, MockServer>> = {
+  linode: {
+    describe: 'Linode API v4 (/v4 and /v4beta): instances, volumes, types, stats',
+    has: (scenario) => (scenario.linode?.instances.length ?? 0) > 0,
+    start: (options) => startLinodeMock(options),
+    hint: (endpoint) => `curl -H 'Authorization: Bearer demo' ${endpoint}/v4/linode/instances`,
+  },
   aws: {
     describe: 'CloudWatch, EC2, Auto Scaling',
     has: (scenario) => Object.keys(scenario.aws.regions).length > 0,

@@ -1,0 +1,149 @@
+// Inventory for the whole account (Linode collections are not per region): GET /v4beta/linode/instances
+// and GET /v4/volumes, each paged at the largest page size (page_size 25-500; OpenAPI 4.189.0),
+// each page through call(). Linode has no autoscaling groups: `groups` is always empty.
+import { getLinodes, getVolumes } from '@linode/api-v4';
+import type { z } from 'zod';
+import type { LinodeConfig } from '../../src/config/schema.ts';
+import { ProviderError } from '../../src/errors.ts';
+import type { Gap, Host, Volume } from '../../src/model/index.ts';
+import { LooseArray } from '../../src/model/zod-utils.ts';
+import type { Collected, Inventory, ProviderContext } from '../types.ts';
+import type { LinodeClient } from './clients.ts';
+import { LinodeInstance, LinodePage, LinodeVolume } from './schema.ts';
+
+export const PAGE_SIZE = 500;
+/** Linode collections are account-wide; counts are observed under this key, not per region. */
+export const ACCOUNT = 'account';
+
+export async function listInventory(
+  ctx: ProviderContext<LinodeConfig>,
+  client: LinodeClient,
+): Promise<Collected<Inventory>> {
+  const empty = { hosts: [], volumes: [], groups: [] };
+  let instances: LinodeInstance[];
+  try {
+    const filter = tagFilter(ctx.config.tags);
+    instances = await pages(ctx, client, 'linode.getLinodes', LinodeInstance, (page) =>
+      getLinodes({ page, page_size: PAGE_SIZE }, filter),
+    );
+  } catch (error) {
+    return { value: empty, gaps: [toGap(error, 'Linodes')] };
+  }
+  ctx.observe('instances', ACCOUNT, instances.length);
+
+  const gaps: Gap[] = [];
+  const volumes = await pages(ctx, client, 'linode.getVolumes', LinodeVolume, (page) =>
+    getVolumes({ page, page_size: PAGE_SIZE }),
+  ).catch((error: unknown) => {
+    gaps.push(toGap(error, 'Block Storage volumes'));
+    return undefined;
+  });
+  if (volumes) ctx.observe('volumes', ACCOUNT, volumes.length);
+
+  const hosts = instances.map(toHost);
+  const byId = new Map(hosts.map((host) => [host.id, host]));
+  const kept = (volumes ?? []).map(toVolume).filter((volume) => {
+    const hostId = volume.attachedTo[0]?.hostId;
+    const host = hostId === undefined ? undefined : byId.get(hostId);
+    host?.volumeIds.push(volume.id);
+    return host !== undefined;
+  });
+  return { value: { hosts, volumes: kept, groups: [] }, gaps };
+}
+
+/** X-Filter for "carries every one of these tags" (https://techdocs.akamai.com/linode-api/reference/filtering-and-sorting). */
+export function tagFilter(tags: readonly string[]): Record<string, unknown> | undefined {
+  if (tags.length === 0) return undefined;
+  if (tags.length === 1) return { tags: tags[0] };
+  return { '+and': tags.map((tag) => ({ tags: tag })) };
+}
+
+/** Pages 1..pages of a collection, one call() each; the envelope must parse, entries may be dropped. */
+export async function pages<S extends z.ZodType>(
+  ctx: ProviderContext<LinodeConfig>,
+  client: LinodeClient,
+  operation: string,
+  entry: S,
+  fetchPage: (page: number) => Promise<unknown>,
+): Promise<z.output<S>[]> {
+  const all: z.output<S>[] = [];
+  let page = 1;
+  let last = 1;
+  do {
+    const current = page;
+    const body = await ctx.call({ bucket: 'linode.collections', operation }, (signal) =>
+      client.run(operation, signal, () => fetchPage(current)),
+    );
+    const envelope = parsePage(body, operation);
+    all.push(...parseList(ctx, entry, envelope.data, operation));
+    last = envelope.pages;
+    page += 1;
+  } while (page <= last);
+  return all;
+}
+
+export function parsePage(body: unknown, operation: string): LinodePage {
+  const parsed = LinodePage.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const what = typeof body === 'string' ? 'a body that is not JSON' : 'a page without data/page/pages';
+  throw new ProviderError('linode', 'bad-response', operation, `answered ${what}`);
+}
+
+export function parseList<S extends z.ZodType>(
+  ctx: Pick<ProviderContext<unknown>, 'log'>,
+  schema: S,
+  items: unknown[],
+  what: string,
+): z.output<S>[] {
+  return LooseArray(schema, (dropped) =>
+    ctx.log.warn({ provider: 'linode', what, dropped }, 'dropped list entries that did not parse'),
+  ).parse(items);
+}
+
+export function toHost(linode: LinodeInstance): Host {
+  const id = String(linode.id);
+  return {
+    provider: 'linode',
+    id,
+    name: linode.label || id,
+    region: linode.region,
+    // Linode regions have no zones.
+    zone: null,
+    instanceType: linode.type ?? 'unknown',
+    state: linode.status,
+    vcpu: linode.specs.vcpus ?? null,
+    memoryMiB: linode.specs.memory ?? null,
+    launchedAtMs: linode.created ?? null,
+    groupId: null,
+    volumeIds: [],
+    // NOTE: Linode tags are plain strings, not key/value pairs.
+    tags: Object.fromEntries(linode.tags.map((tag) => [tag, ''])),
+  };
+}
+
+export function toVolume(volume: LinodeVolume): Volume {
+  return {
+    provider: 'linode',
+    id: `volume-${volume.id}`,
+    region: volume.region,
+    zone: null,
+    type: `block-storage-${volume.hardware_type}`,
+    sizeGiB: volume.size,
+    // Linode publishes no per-volume IOPS or throughput limit (../shared/catalogs/README.md).
+    iops: null,
+    throughputMiBps: null,
+    attachedTo:
+      volume.linode_id === null ? [] : [{ hostId: String(volume.linode_id), device: volume.filesystem_path }],
+    tags: Object.fromEntries(volume.tags.map((tag) => [tag, ''])),
+  };
+}
+
+export function toGap(error: unknown, what: string): Gap {
+  if (!(error instanceof ProviderError)) throw error;
+  return {
+    provider: 'linode',
+    what,
+    kind: error.kind === 'config' ? 'bad-response' : error.kind,
+    message: error.describe(),
+  };
+}

@@ -1,0 +1,365 @@
+// The real @linode/api-v4 client against the mock Linode API on 127.0.0.1, through the whole
+// collection path (inventory, catalog, metrics, call counts) the audit uses.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseScenario } from '../../../mocks/scenarios/schema.ts';
+import { type LinodeMock, type LinodeMockOptions, startLinodeMock } from '../../../mocks/servers/linode.ts';
+import { createLinodeAdapter, minimumLinodeCalls } from '../../../providers/linode/index.ts';
+import { monthsTouched } from '../../../providers/linode/metrics.ts';
+import type { MetricWindow, ProviderAdapter } from '../../../providers/types.ts';
+import type { LinodeConfig } from '../../../src/config/schema.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { collectProvider } from '../../../src/run/collect.ts';
+
+const nowMs = Date.parse('2025-03-10T00:00:00Z');
+// 14 days back: 24 February to 10 March, so two months per Linode.
+const window: MetricWindow = { fromMs: nowMs - 14 * 86_400_000, toMs: nowMs, stepSec: 300 };
+const TOKEN = 'c0ffee0ddba11deadbeefc0ffee0ddba11deadbeefc0ffee0ddba11deadbeef0';
+
+const fleet = {
+  instances: [
+    {
+      id: 41000001,
+      label: 'web-1',
+      type: 'g6-standard-2',
+      region: 'us-east',
+      tags: ['web', 'prod'],
+      cpu: 50,
+      io: 40,
+      network: { inMbps: 8, outMbps: 16, privateInMbps: 4, privateOutMbps: 0 },
+      volumes: [{ id: 900001, label: 'web-data', sizeGiB: 100 }],
+    },
+    { id: 41000002, label: 'idle-1', type: 'g6-nanode-1', region: 'us-east', tags: ['prod'] },
+    { id: 41000003, label: 'batch-1', type: 'g6-dedicated-4', region: 'eu-central', cpu: 97 },
+    { id: 41000004, label: 'old-1', type: 'g6-standard-1', region: 'eu-central', status: 'offline' },
+  ],
+};
+
+let mock: LinodeMock | undefined;
+afterEach(async () => {
+  await mock?.close();
+  mock = undefined;
+});
+
+async function start(linode: object = fleet, options: Partial<LinodeMockOptions> = {}) {
+  mock = await startLinodeMock({
+    scenario: parseScenario({ name: 'linode-adapter', linode }),
+    now: () => nowMs,
+    ...options,
+  });
+  return mock;
+}
+
+function fastRetries<C>(adapter: ProviderAdapter<C>): ProviderAdapter<C> {
+  return { ...adapter, retry: { minDelayMs: 5, maxDelayMs: 20 } };
+}
+
+async function collect(
+  config: Partial<LinodeConfig> = {},
+  token: string | null = TOKEN,
+  tweak: (a: ProviderAdapter<LinodeConfig>) => ProviderAdapter<LinodeConfig> = fastRetries,
+  log = silentLogger,
+) {
+  const adapter = tweak(createLinodeAdapter(token === null ? {} : { token }));
+  return collectProvider(adapter, { tags: [], endpoint: mock!.endpoint, ...config }, window, log);
+}
+
+describe('linode adapter against the mock', () => {
+  it('lists Linodes with region, type, state, tags and specs, and their attached volumes', async () => {
+    const m = await start();
+    const result = await collect();
+    expect(result.hosts.map((h) => h.id)).toEqual(['41000001', '41000002', '41000003', '41000004']);
+    expect(result.hosts[0]).toMatchObject({
+      provider: 'linode',
+      name: 'web-1',
+      region: 'us-east',
+      zone: null,
+      instanceType: 'g6-standard-2',
+      state: 'running',
+      vcpu: 2,
+      memoryMiB: 4096,
+      tags: { web: '', prod: '' },
+      volumeIds: ['volume-900001'],
+      groupId: null,
+    });
+    expect(result.hosts[3]!.state).toBe('offline');
+    expect(result.volumes).toEqual([
+      expect.objectContaining({
+        id: 'volume-900001',
+        type: 'block-storage-nvme',
+        sizeGiB: 100,
+        attachedTo: [{ hostId: '41000001', device: '/dev/disk/by-id/scsi-0Linode_Volume_web-data' }],
+      }),
+    ]);
+    expect(result.groups).toEqual([]);
+    // The client's own paths: instances on /v4beta, the rest on /v4; every call authenticated.
+    const paths = new Set(m.requests.map((r) => r.path.replace(/\/\d+\/stats\/.*/, '/{id}/stats/…')));
+    expect(paths).toEqual(
+      new Set([
+        '/v4beta/linode/instances',
+        '/v4/volumes',
+        '/v4/linode/types',
+        '/v4/linode/instances/{id}/stats/…',
+      ]),
+    );
+    expect(m.requests.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('filters by tags with X-Filter', async () => {
+    const m = await start();
+    const result = await collect({ tags: ['prod', 'web'] });
+    expect(result.hosts.map((h) => h.name)).toEqual(['web-1']);
+    expect(JSON.parse(m.requests[0]!.filter!)).toEqual({ '+and': [{ tags: 'prod' }, { tags: 'web' }] });
+  });
+
+  it('reads plan types with prices from the API', async () => {
+    await start();
+    const result = await collect();
+    const standard2 = result.instanceTypes.find((t) => t.name === 'g6-standard-2');
+    expect(standard2).toMatchObject({
+      provider: 'linode',
+      family: 'standard',
+      vcpu: 2,
+      memoryMiB: 4096,
+      priceUsdPerHour: 0.036,
+      networkPeakGbps: 4,
+      source: 'api',
+    });
+    expect(result.instanceTypes).toHaveLength(37);
+  });
+
+  it('turns /stats into percent of the instance, ops/s and bytes/s over the window', async () => {
+    await start();
+    const result = await collect();
+    const series = (host: string, metric: string) =>
+      result.series.find((s) => s.subjectId === host && s.metric === metric)!;
+    const cpu = series('41000001', 'cpu.util');
+    // 50 % of a 2-vCPU Linode is 100 % on Linode's one-core scale; back to 50 %.
+    expect(cpu.unit).toBe('percent');
+    expect(cpu.stepSec).toBe(300);
+    expect(new Set(cpu.points.map(([, v]) => v))).toEqual(new Set([50]));
+    expect(cpu.points).toHaveLength(14 * 288);
+    expect(cpu.points[0]![0]).toBe(window.fromMs);
+    expect(cpu.points.at(-1)![0]).toBe(window.toMs - 300_000);
+    expect(series('41000001', 'cpu.util.max').points[0]![1]).toBe(50);
+    expect(series('41000003', 'cpu.util').points[0]![1]).toBeCloseTo(97, 5);
+    expect(series('41000001', 'disk.write.ops')).toMatchObject({
+      unit: 'ops-per-second',
+      points: expect.any(Array),
+    });
+    expect(series('41000001', 'disk.write.ops').points[5]![1]).toBe(40);
+    // Public 8 Mbit/s (v4 + v6) + private 4 Mbit/s = 12 Mbit/s = 1.5 MB/s.
+    expect(series('41000001', 'net.in.bytes').points[5]![1]).toBeCloseTo(1_500_000, 0);
+    expect(series('41000001', 'net.out.bytes').points[5]![1]).toBeCloseTo(2_000_000, 0);
+    // The offline Linode is not asked for stats; the idle one is.
+    expect(result.series.some((s) => s.subjectId === '41000004')).toBe(false);
+    expect(series('41000002', 'cpu.util').points[0]![1]).toBeLessThanOrEqual(1);
+    expect(result.blindSpots['41000001']).toEqual([
+      'memory',
+      'iowait',
+      'steal',
+      'disk-queue',
+      'network-packets',
+    ]);
+  });
+
+  it('averages 5-minute points to a longer step and keeps their maximum', async () => {
+    await start({ instances: [{ ...fleet.instances[0], cpu: { shape: 'spiky', base: 10, peak: 90 } }] });
+    const adapter = fastRetries(createLinodeAdapter({ token: TOKEN }));
+    const hourly = await collectProvider(
+      adapter,
+      { tags: [], endpoint: mock!.endpoint },
+      { ...window, stepSec: 3600 },
+      silentLogger,
+    );
+    const avg = hourly.series.find((s) => s.metric === 'cpu.util')!;
+    const max = hourly.series.find((s) => s.metric === 'cpu.util.max')!;
+    expect(avg.stepSec).toBe(3600);
+    expect(avg.points).toHaveLength(14 * 24);
+    for (let i = 0; i < avg.points.length; i += 1)
+      expect(max.points[i]![1]).toBeGreaterThanOrEqual(avg.points[i]![1]);
+  });
+
+  it('makes exactly the minimum number of calls on a normal run, with no 429', async () => {
+    const m = await start();
+    const result = await collect();
+    expect(monthsTouched(window)).toEqual([
+      { year: 2025, month: 2 },
+      { year: 2025, month: 3 },
+    ]);
+    expect(result.apiCalls.byOperation['linode.getLinodeStatsByDate']).toMatchObject({
+      made: 6,
+      minimum: 6,
+      retries: 0,
+    });
+    expect(result.apiCalls.made).toBe(result.apiCalls.minimum);
+    expect(result.apiCalls.made).toBe(1 + 1 + 1 + 6);
+    expect(m.requests.filter((r) => r.status === 429)).toEqual([]);
+    expect(result.gaps).toEqual([]);
+  });
+
+  it('follows pages of 500', async () => {
+    const instances = Array.from({ length: 520 }, (_, i) => ({
+      id: 50000000 + i,
+      label: `node-${i}`,
+      type: 'g6-nanode-1',
+      region: 'us-east',
+      status: 'offline',
+    }));
+    const m = await start({ instances });
+    const result = await collect();
+    expect(result.hosts).toHaveLength(520);
+    const pages = m.requests.filter((r) => r.operation === 'instances');
+    expect(pages.map((r) => [r.query.page, r.query.page_size])).toEqual([
+      ['1', '500'],
+      ['2', '500'],
+    ]);
+    expect(result.apiCalls.byOperation['linode.getLinodes']).toMatchObject({ made: 2, minimum: 2 });
+    expect(result.apiCalls.made).toBe(result.apiCalls.minimum);
+  });
+
+  it('retries a 429 after its Retry-After and counts it', async () => {
+    const m = await start({ ...fleet, faults: [{ kind: 'throttle', operation: 'stats', nth: 2 }] });
+    const result = await collect();
+    expect(m.requests.filter((r) => r.status === 429)).toHaveLength(1);
+    const stats = result.apiCalls.byOperation['linode.getLinodeStatsByDate']!;
+    expect(stats).toMatchObject({ made: 6, retries: 1, failed: 0, minimum: 6 });
+    expect(result.gaps).toEqual([]);
+  });
+
+  it('turns a 503 storm on one Linode into a one-line gap naming the provider, and keeps the rest', async () => {
+    await start({
+      ...fleet,
+      faults: [{ kind: 'server-error', operation: 'stats', instanceId: 41000003, times: 'always' }],
+    });
+    const result = await collect();
+    expect(result.gaps).toHaveLength(2);
+    for (const gap of result.gaps) {
+      expect(gap).toMatchObject({
+        provider: 'linode',
+        kind: 'unavailable',
+        what: expect.stringContaining('batch-1'),
+      });
+      expect(gap.message).toBe(
+        'linode linode.getLinodeStatsByDate: unavailable: HTTP 503: Service Unavailable',
+      );
+    }
+    expect(result.series.some((s) => s.subjectId === '41000003')).toBe(false);
+    expect(result.series.some((s) => s.subjectId === '41000001')).toBe(true);
+    expect(result.blindSpots['41000003']).toContain('disk-iops');
+  });
+
+  it('falls back to the bundled catalog when /linode/types fails', async () => {
+    await start({ ...fleet, faults: [{ kind: 'server-error', operation: 'types', times: 'always' }] });
+    const result = await collect();
+    expect(result.gaps).toEqual([
+      expect.objectContaining({ provider: 'linode', what: 'Linode plan types', kind: 'unavailable' }),
+    ]);
+    expect(result.gaps[0]!.message).toMatch(/bundled catalog$/);
+    expect(result.instanceTypes).toEqual([]);
+    expect(result.series.find((s) => s.metric === 'cpu.util')).toBeDefined();
+  });
+
+  it('reports a malformed page as a bad response', async () => {
+    await start({ ...fleet, faults: [{ kind: 'malformed', operation: 'instances' }] });
+    const result = await collect();
+    expect(result.hosts).toEqual([]);
+    expect(result.gaps).toEqual([
+      {
+        provider: 'linode',
+        what: 'Linodes',
+        kind: 'bad-response',
+        message: 'linode linode.getLinodes: bad-response: answered a body that is not JSON',
+      },
+    ]);
+  });
+
+  it('never puts the token in a gap, an error or a log line', async () => {
+    const lines: string[] = [];
+    const log = pino(
+      { level: 'debug' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    await start({ ...fleet, token: 'the-right-token' });
+    const result = await collect({}, TOKEN, fastRetries, log);
+    expect(result.gaps).toEqual([
+      {
+        provider: 'linode',
+        what: 'Linodes',
+        kind: 'auth',
+        message: 'linode linode.getLinodes: auth: HTTP 401: Invalid Token',
+      },
+    ]);
+    // One call: an auth failure is not retried.
+    expect(result.apiCalls.byOperation['linode.getLinodes']).toMatchObject({
+      made: 1,
+      retries: 0,
+      failed: 1,
+    });
+    expect(JSON.stringify(result)).not.toContain(TOKEN);
+    expect(lines.join('')).not.toContain(TOKEN);
+  });
+
+  it('says where the token comes from when there is none', async () => {
+    await start();
+    const saved = process.env.LINODE_TOKEN;
+    delete process.env.LINODE_TOKEN;
+    try {
+      const result = await collect({}, null);
+      expect(result.gaps[0]).toMatchObject({
+        kind: 'auth',
+        message: expect.stringContaining('LINODE_TOKEN'),
+      });
+      expect(mock!.requests).toEqual([]);
+    } finally {
+      if (saved !== undefined) process.env.LINODE_TOKEN = saved;
+    }
+  });
+
+  it('keeps to a lowered stats limit when declaring the same rate, so the mock never answers 429', async () => {
+    const m = await start(fleet, { rateLimits: { stats: 4, windowSec: 1 } });
+    const started = performance.now();
+    const result = await collect({}, TOKEN, (adapter) => ({
+      ...fastRetries(adapter),
+      limits: {
+        ...adapter.limits,
+        'linode.stats': { ...adapter.limits['linode.stats']!, requestsPerInterval: 4, intervalMs: 1000 },
+      },
+    }));
+    // 6 stats calls at 4 a second: the last two wait for the next second.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+    expect(m.requests.filter((r) => r.status === 429)).toEqual([]);
+    expect(result.apiCalls.made).toBe(result.apiCalls.minimum);
+  });
+
+  it('waits out the mock’s 429 when the mock allows fewer calls than declared', async () => {
+    const m = await start(fleet, { rateLimits: { stats: 3, windowSec: 1 } });
+    const result = await collect();
+    const throttled = m.requests.filter((r) => r.status === 429);
+    expect(throttled.length).toBeGreaterThan(0);
+    const stats = result.apiCalls.byOperation['linode.getLinodeStatsByDate']!;
+    expect(stats).toMatchObject({ made: 6, failed: 0, minimum: 6 });
+    expect(stats.retries).toBe(throttled.length);
+    expect(result.gaps).toEqual([]);
+  }, 10_000);
+
+  it('computes the minimum from what was listed', () => {
+    const observed = {
+      instances: { account: 1001 },
+      volumes: { account: 0 },
+      'metric-instances': { account: 7 },
+    };
+    expect(minimumLinodeCalls(window, observed)).toEqual({
+      'linode.getLinodes': 3,
+      'linode.getVolumes': 1,
+      'linode.getLinodeTypes': 1,
+      'linode.getLinodeStatsByDate': 14,
+    });
+  });
+});
