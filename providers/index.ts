@@ -2,6 +2,7 @@
 // Each cloud adds its factory, its bundled catalog, and the throwaway credentials the demo gives
 // its client for the mock (never the user's).
 
+import { ovhMockCertificateFor } from '../mocks/servers/ovh/certificates.ts';
 import type { Config } from '../src/config/schema.ts';
 import type { InstanceType, ProviderId } from '../src/model/index.ts';
 import { bundledCatalog as awsCatalog } from './aws/catalog.ts';
@@ -10,10 +11,14 @@ import { createAwsAdapter } from './aws/index.ts';
 import { bundledCatalog as linodeCatalog } from './linode/catalog.ts';
 import type { LinodeClientOptions } from './linode/clients.ts';
 import { createLinodeAdapter } from './linode/index.ts';
+import { bundledCatalog as ovhCatalog } from './ovh/catalog.ts';
+import type { OvhClientOptions } from './ovh/clients.ts';
+import { createOvhAdapter } from './ovh/index.ts';
 import type { ProviderAdapter } from './types.ts';
 
 export interface AdapterOptions {
   aws?: AwsClientOptions;
+  ovh?: OvhClientOptions;
   linode?: LinodeClientOptions;
 }
 
@@ -28,6 +33,21 @@ interface ProviderEntry<Id extends ProviderId & keyof ProvidersConfig> {
 }
 
 export const providers: { [Id in ProviderId]?: ProviderEntry<Id> } = {
+  ovh: {
+    create: (options) => createOvhAdapter(options.ovh),
+    bundledCatalog: ovhCatalog,
+    demoOptions: {
+      ovh: {
+        credentials: {
+          appKey: 'demoappkey000001',
+          appSecret: 'demo-application-secret-not-real',
+          consumerKey: 'demo-consumer-key-not-real-00001',
+        },
+        // The demo mock's self-signed certificate, trusted for its own endpoint only.
+        certificateFor: ovhMockCertificateFor,
+      },
+    },
+  },
   linode: {
     create: (options) => createLinodeAdapter(options.linode),
     bundledCatalog: linodeCatalog,

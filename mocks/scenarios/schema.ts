@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { packagePath } from '../../src/paths.ts';
 import { linodeScenario } from './linode.ts';
+import { OvhScenario } from './ovh.ts';
 
 // A scenario is the whole fake cloud one mock serves: the fleet per region, the shape of every
 // series and the failures to inject. Numbers in a shape are in the unit its field name says.
@@ -388,6 +389,7 @@ export const Scenario = z
       .strict()
       .default({ accountId: '123456789012', regions: {}, faults: [] })
       .describe('The AWS part: none when the scenario has only other clouds'),
+    ovh: OvhScenario.optional().describe('The OVHcloud part (mocks/scenarios/ovh.ts)'),
     linode: linodeScenario(Load).optional(),
   })
   .strict()

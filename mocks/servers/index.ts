@@ -4,6 +4,7 @@ import type { ProviderId } from '../../src/model/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { startAwsMock } from './aws.ts';
 import { startLinodeMock } from './linode.ts';
+import { startOvhMock } from './ovh.ts';
 
 export interface StartedMock {
   /** What the provider's `endpoint` config is set to. */
@@ -22,6 +23,12 @@ export interface MockServer {
 }
 
 export const mockServers: Partial<Record<ProviderId, MockServer>> = {
+  ovh: {
+    describe: 'OVH API 1.0 over HTTPS: auth time, projects, instances, flavors, monitoring, catalog',
+    has: (scenario) => Object.keys(scenario.ovh?.projects ?? {}).length > 0,
+    start: (options) => startOvhMock(options),
+    hint: (endpoint) => `curl -k ${endpoint}/auth/time   (other calls need an OVH signature)`,
+  },
   linode: {
     describe: 'Linode API v4 (/v4 and /v4beta): instances, volumes, types, stats',
     has: (scenario) => (scenario.linode?.instances.length ?? 0) > 0,
