@@ -35,8 +35,10 @@ describe('audit --demo', () => {
 
   it('produces a report.json that satisfies the contract', () => {
     expect(() => AnalysisResult.parse(result)).not.toThrow();
-    expect(result.hosts).toHaveLength(15);
-    expect(new Set(result.hosts.map((h) => h.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
+    // The other clouds' demo hosts are checked in their own tests.
+    const awsHosts = result.hosts.filter((h) => h.provider === 'aws');
+    expect(awsHosts).toHaveLength(15);
+    expect(new Set(awsHosts.map((h) => h.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
   });
 
   it('makes exactly the minimum number of calls, and says so per operation', () => {
