@@ -8,6 +8,9 @@ import type { InstanceType, ProviderId } from '../src/model/index.ts';
 import { bundledCatalog as awsCatalog } from './aws/catalog.ts';
 import type { AwsClientOptions } from './aws/clients.ts';
 import { createAwsAdapter } from './aws/index.ts';
+import { bundledCatalog as gcpCatalog } from './gcp/catalog.ts';
+import type { GcpClientOptions } from './gcp/clients.ts';
+import { createGcpAdapter } from './gcp/index.ts';
 import { bundledCatalog as linodeCatalog } from './linode/catalog.ts';
 import type { LinodeClientOptions } from './linode/clients.ts';
 import { createLinodeAdapter } from './linode/index.ts';
@@ -17,6 +20,7 @@ import { createOvhAdapter } from './ovh/index.ts';
 import type { ProviderAdapter } from './types.ts';
 
 export interface AdapterOptions {
+  gcp?: GcpClientOptions;
   aws?: AwsClientOptions;
   ovh?: OvhClientOptions;
   linode?: LinodeClientOptions;
@@ -33,6 +37,12 @@ interface ProviderEntry<Id extends ProviderId & keyof ProvidersConfig> {
 }
 
 export const providers: { [Id in ProviderId]?: ProviderEntry<Id> } = {
+  gcp: {
+    create: (options) => createGcpAdapter(options.gcp),
+    bundledCatalog: gcpCatalog,
+    // The demo scenario's gcp.accessToken: the mock sees `Authorization: Bearer` with it.
+    demoOptions: { gcp: { accessToken: 'fleetlens-demo-token-not-real' } },
+  },
   ovh: {
     create: (options) => createOvhAdapter(options.ovh),
     bundledCatalog: ovhCatalog,

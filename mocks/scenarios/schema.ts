@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { packagePath } from '../../src/paths.ts';
+import { gcpScenario } from './gcp.ts';
 import { linodeScenario } from './linode.ts';
 import { OvhScenario } from './ovh.ts';
 
@@ -389,6 +390,7 @@ export const Scenario = z
       .strict()
       .default({ accountId: '123456789012', regions: {}, faults: [] })
       .describe('The AWS part: none when the scenario has only other clouds'),
+    gcp: gcpScenario(Load).optional().describe('The Google Cloud part (mocks/scenarios/gcp.ts)'),
     ovh: OvhScenario.optional().describe('The OVHcloud part (mocks/scenarios/ovh.ts)'),
     linode: linodeScenario(Load).optional(),
   })

@@ -3,6 +3,7 @@
 import type { ProviderId } from '../../src/model/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { startAwsMock } from './aws.ts';
+import { startGcpMock } from './gcp.ts';
 import { startLinodeMock } from './linode.ts';
 import { startOvhMock } from './ovh.ts';
 
@@ -23,8 +24,16 @@ export interface MockServer {
 }
 
 export const mockServers: Partial<Record<ProviderId, MockServer>> = {
+  gcp: {
+    describe: "Compute Engine v1 and Cloud Monitoring v3 (REST, the clients' fallback)",
+    has: (scenario) => Object.keys(scenario.gcp?.projects ?? {}).length > 0,
+    start: (options) => startGcpMock(options),
+    hint: (endpoint) =>
+      `curl '${endpoint}/compute/v1/projects/PROJECT/aggregated/instances'   (the demo wants Authorization: Bearer fleetlens-demo-token-not-real)`,
+  },
   ovh: {
-    describe: 'OVH API 1.0 over HTTPS: auth time, projects, instances, flavors, monitoring, catalog',
+    describe:
+      'OVH API 1.0 over HTTPS (self-signed): /auth/time, cloud projects, instances, flavors, monitoring, order catalog',
     has: (scenario) => Object.keys(scenario.ovh?.projects ?? {}).length > 0,
     start: (options) => startOvhMock(options),
     hint: (endpoint) => `curl -k ${endpoint}/auth/time   (other calls need an OVH signature)`,

@@ -19,6 +19,7 @@ export const MetricName = z.enum([
   'disk.read.bytes', // bytes/s
   'disk.write.bytes', // bytes/s
   'disk.queue', // average queue length
+  'disk.latency', // milliseconds per I/O, period average (GCP average_io_latency)
   'disk.busy', // percent of the period the volume was busy (1 - idle time / period)
   'disk.burst.balance', // percent, period minimum
   'net.in.bytes', // bytes/s

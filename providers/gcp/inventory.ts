@@ -1,0 +1,296 @@
+// Inventory per project: instances, managed instance groups and autoscalers, each through its
+// aggregatedList (every zone and region in one listing), paged at 500 (the maximum `maxResults`,
+// compute.v1 discovery document), one call() per page (providers.md §2.2).
+import type { z } from 'zod';
+import type { GcpConfig } from '../../src/config/schema.ts';
+import { ProviderError } from '../../src/errors.ts';
+import type { Gap, Group, Host, Volume } from '../../src/model/index.ts';
+import { LooseArray } from '../../src/model/zod-utils.ts';
+import type { Collected, Inventory, ProviderContext } from '../types.ts';
+import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
+import { Autoscaler, GceInstance, InstanceGroupManager } from './schema.ts';
+
+export const PAGE_SIZE = 500;
+const CREATED_BY = 'created-by';
+
+/** The generated clients expose each page call as `innerApiCalls[method]`; the *Async iterators hide pages. */
+interface PagedClient {
+  initialize(): Promise<unknown>;
+  innerApiCalls: Record<string, unknown>;
+}
+type PageCall = (
+  request: object,
+  options: object,
+) => Promise<[unknown, { pageToken?: string } | null, unknown]>;
+
+export interface AggregatedPage {
+  /** Entries of every scope (`zones/us-central1-a`, `regions/us-central1`) with the scope they came from. */
+  items: { scope: string; item: unknown }[];
+  unreachables: string[];
+}
+
+/** Follows nextPageToken to the end, one call() per page. */
+export async function aggregatedList(
+  ctx: ProviderContext<GcpConfig>,
+  client: PagedClient,
+  project: string,
+  operation: string,
+  field: string,
+  extra: Record<string, unknown> = {},
+): Promise<AggregatedPage> {
+  await client.initialize();
+  const fetchPage = client.innerApiCalls.aggregatedList as PageCall;
+  const all: AggregatedPage = { items: [], unreachables: [] };
+  let pageToken: string | undefined;
+  do {
+    const request = {
+      project,
+      maxResults: PAGE_SIZE,
+      returnPartialSuccess: true,
+      ...extra,
+      ...(pageToken ? { pageToken } : {}),
+    };
+    const [scopes, next, raw] = await ctx.call({ bucket: 'compute', operation, region: project }, (signal) =>
+      abortable(fetchPage(request, CALL_OPTIONS), signal),
+    );
+    for (const [scope, list] of Object.entries((scopes ?? {}) as Record<string, Record<string, unknown>>)) {
+      const entries = list?.[field];
+      if (Array.isArray(entries)) for (const item of entries) all.items.push({ scope, item });
+    }
+    const unreachable = (raw as { unreachables?: unknown } | undefined)?.unreachables;
+    if (Array.isArray(unreachable)) all.unreachables.push(...unreachable.map(String));
+    pageToken = next?.pageToken || undefined;
+  } while (pageToken);
+  return all;
+}
+
+export async function listInventory(
+  ctx: ProviderContext<GcpConfig>,
+  clients: GcpClients,
+): Promise<Collected<Inventory>> {
+  const perProject = await Promise.all(ctx.config.projects.map((p) => listProject(ctx, clients, p)));
+  return {
+    value: {
+      hosts: perProject.flatMap((r) => r.value.hosts),
+      volumes: perProject.flatMap((r) => r.value.volumes),
+      groups: perProject.flatMap((r) => r.value.groups),
+    },
+    gaps: perProject.flatMap((r) => r.gaps),
+  };
+}
+
+async function listProject(
+  ctx: ProviderContext<GcpConfig>,
+  clients: GcpClients,
+  project: string,
+): Promise<Collected<Inventory>> {
+  const gaps: Gap[] = [];
+  let listed: AggregatedPage;
+  try {
+    listed = await aggregatedList(
+      ctx,
+      clients.instances,
+      project,
+      'compute.instances.aggregatedList',
+      'instances',
+      {
+        filter: instanceFilter(ctx.config),
+      },
+    );
+  } catch (error) {
+    return { value: { hosts: [], volumes: [], groups: [] }, gaps: [toGap(error, `instances in ${project}`)] };
+  }
+  ctx.observe('instances', project, listed.items.length);
+  if (listed.unreachables.length > 0) {
+    gaps.push({
+      provider: 'gcp',
+      what: `instances in ${project}`,
+      kind: 'unavailable',
+      message: `gcp compute.instances.aggregatedList (${project}): unavailable: these scopes did not answer: ${listed.unreachables.join(', ')}`,
+    });
+  }
+  const instances = parseList(
+    ctx,
+    GceInstance,
+    listed.items.map((entry) => ({ ...(entry.item as object), zone: zoneOf(entry) })),
+    'instances',
+  );
+
+  const [managers, autoscalers] = await Promise.all([
+    aggregatedList(
+      ctx,
+      clients.groupManagers,
+      project,
+      'compute.instanceGroupManagers.aggregatedList',
+      'instanceGroupManagers',
+    ).catch((error: unknown) => {
+      gaps.push(toGap(error, `managed instance groups in ${project}`));
+      return undefined;
+    }),
+    aggregatedList(
+      ctx,
+      clients.autoscalers,
+      project,
+      'compute.autoscalers.aggregatedList',
+      'autoscalers',
+    ).catch((error: unknown) => {
+      gaps.push(toGap(error, `autoscalers in ${project}`));
+      return undefined;
+    }),
+  ]);
+  if (managers) ctx.observe('groups', project, managers.items.length);
+  if (autoscalers) ctx.observe('autoscalers', project, autoscalers.items.length);
+
+  const hosts = instances.map((instance) => toHost(instance, project));
+  const volumes = instances.flatMap((instance) => toVolumes(instance, project));
+  const scalers = parseList(
+    ctx,
+    Autoscaler,
+    (autoscalers?.items ?? []).map((e) => e.item),
+    'autoscalers',
+  );
+  const groups = parseList(
+    ctx,
+    InstanceGroupManager,
+    (managers?.items ?? []).map((e) => ({ ...(e.item as object), ...scopeFields(e.scope) })),
+    'instance group managers',
+  ).map((manager) => toGroup(manager, project, scalers, instances));
+  for (const group of groups) {
+    for (const host of hosts) if (group.memberIds.includes(host.id)) host.groupId = group.id;
+  }
+  return { value: { hosts, volumes, groups: groups.filter((g) => g.memberIds.length > 0) }, gaps };
+}
+
+/** Running instances only (stopped ones publish no metrics), with every configured label. */
+export function instanceFilter(config: GcpConfig): string {
+  const labels = Object.entries(config.labels).map(([key, value]) => `(labels.${key} = "${value}")`);
+  return ['(status = "RUNNING")', ...labels].join(' ');
+}
+
+function zoneOf(entry: { scope: string; item: unknown }): string | undefined {
+  const zone = (entry.item as { zone?: unknown }).zone;
+  if (typeof zone === 'string') return lastSegment(zone);
+  return entry.scope.startsWith('zones/') ? entry.scope.slice('zones/'.length) : undefined;
+}
+
+function scopeFields(scope: string): { zone?: string; region?: string } {
+  if (scope.startsWith('zones/')) return { zone: scope.slice('zones/'.length) };
+  if (scope.startsWith('regions/')) return { region: scope.slice('regions/'.length) };
+  return {};
+}
+
+export function lastSegment(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1);
+}
+
+/** us-central1-a → us-central1 */
+export function regionOfZone(zone: string): string {
+  return zone.replace(/-[a-z]$/, '');
+}
+
+export function parseList<S extends z.ZodType>(
+  ctx: Pick<ProviderContext<unknown>, 'log'>,
+  schema: S,
+  items: unknown[],
+  what: string,
+): z.output<S>[] {
+  return LooseArray(schema, (dropped) =>
+    ctx.log.warn({ provider: 'gcp', what, dropped }, 'dropped list entries that did not parse'),
+  ).parse(items);
+}
+
+export function toHost(instance: GceInstance, project: string): Host {
+  const zone = instance.zone ? lastSegment(instance.zone) : null;
+  const launched = instance.creationTimestamp ? Date.parse(instance.creationTimestamp) : Number.NaN;
+  return {
+    provider: 'gcp',
+    id: instance.id,
+    name: instance.name,
+    region: zone ? regionOfZone(zone) : 'unknown',
+    zone,
+    instanceType: lastSegment(instance.machineType),
+    state: instance.status.toLowerCase(),
+    vcpu: null,
+    memoryMiB: null,
+    launchedAtMs: Number.isFinite(launched) ? launched : null,
+    groupId: null,
+    volumeIds: instance.disks.flatMap((disk) => (disk.source ? [diskId(project, disk.source)] : [])),
+    tags: { ...instance.labels, 'gcp:project': project },
+  };
+}
+
+function diskId(project: string, source: string): string {
+  const match = /zones\/([^/]+)\/disks\/([^/]+)$/.exec(source);
+  return match ? `${project}/${match[1]}/${match[2]}` : `${project}/${lastSegment(source)}`;
+}
+
+/** Attached persistent disks as volumes. The attachment carries no disk type (disks.get would). */
+export function toVolumes(instance: GceInstance, project: string): Volume[] {
+  const zone = instance.zone ? lastSegment(instance.zone) : null;
+  return instance.disks.flatMap((disk) =>
+    disk.source
+      ? [
+          {
+            provider: 'gcp' as const,
+            id: diskId(project, disk.source),
+            region: zone ? regionOfZone(zone) : 'unknown',
+            zone,
+            type: (disk.type ?? 'PERSISTENT').toLowerCase(),
+            sizeGiB: disk.diskSizeGb ?? 0,
+            iops: null,
+            throughputMiBps: null,
+            attachedTo: [{ hostId: instance.id, device: disk.deviceName ?? null }],
+            tags: {},
+          },
+        ]
+      : [],
+  );
+}
+
+/** A managed instance group, sized by its autoscaler when it has one; members from `created-by`. */
+export function toGroup(
+  manager: InstanceGroupManager,
+  project: string,
+  autoscalers: readonly Autoscaler[],
+  instances: readonly GceInstance[],
+): Group {
+  const location = manager.zone
+    ? lastSegment(manager.zone)
+    : manager.region
+      ? lastSegment(manager.region)
+      : 'global';
+  const path = manager.zone ? `zones/${location}` : `regions/${location}`;
+  const suffix = `${path}/instanceGroupManagers/${manager.name}`;
+  const scaler = autoscalers.find(
+    (a) => a.target.endsWith(suffix) || manager.status.autoscaler?.endsWith(`/autoscalers/${a.name}`),
+  );
+  const members = instances.filter((instance) =>
+    instance.metadata.items.some((item) => item.key === CREATED_BY && (item.value ?? '').endsWith(suffix)),
+  );
+  // Without an autoscaler the group holds targetSize: min = max = target.
+  const policy = scaler?.autoscalingPolicy;
+  const target = manager.targetSize;
+  return {
+    provider: 'gcp',
+    id: `${project}/${location}/${manager.name}`,
+    name: manager.name,
+    region: manager.zone ? regionOfZone(location) : location,
+    minSize: policy?.minNumReplicas ?? target,
+    maxSize: policy?.maxNumReplicas ?? Math.max(target, policy?.minNumReplicas ?? 0),
+    desiredCapacity: target,
+    memberIds: members.map((m) => m.id),
+    instanceTypes: [...new Set(members.map((m) => lastSegment(m.machineType)))],
+    // Group-level series (instance_group/size) are not fetched: the model's group metrics are AWS's.
+    enabledMetrics: [],
+  };
+}
+
+export function toGap(error: unknown, what: string): Gap {
+  if (!(error instanceof ProviderError)) throw error;
+  return {
+    provider: 'gcp',
+    what,
+    kind: error.kind === 'config' ? 'bad-response' : error.kind,
+    message: error.describe(),
+  };
+}

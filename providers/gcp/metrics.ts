@@ -1,0 +1,359 @@
+// Cloud Monitoring metrics for the window through projects.timeSeries.list (REST fallback):
+// ONE filter per metric type with every instance of a project in it (resource.type =
+// gce_instance, not one call per VM), the aligner its kind needs (GAUGE: mean or max; DELTA and
+// CUMULATIVE: rate, per second), alignmentPeriod = the window step, pageSize = 100,000 points (the
+// maximum with view FULL), every page followed. Metric list and units: providers.md §2.1,
+// https://cloud.google.com/monitoring/api/metrics_gcp_c and .../metrics_opsagent.
+import type { protos } from '@google-cloud/monitoring';
+import type { GcpConfig } from '../../src/config/schema.ts';
+import type { Gap, Host, MetricName, MetricSeries, Unit } from '../../src/model/index.ts';
+import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
+import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
+import { parseList, toGap } from './inventory.ts';
+import { TimeSeries } from './schema.ts';
+
+/** listTimeSeries pageSize with view FULL counts points; 100,000 is the maximum (discovery document). */
+export const POINTS_PER_PAGE = 100_000;
+
+type Aligner = 'ALIGN_MEAN' | 'ALIGN_MAX' | 'ALIGN_RATE';
+type Reducer = 'REDUCE_NONE' | 'REDUCE_SUM' | 'REDUCE_MEAN';
+/**
+ * - ratio-percent: utilization is a 0..1 fraction (unit `10^2.%`), × 100.
+ * - as-is: rates come per second from ALIGN_RATE; the agent's percents are percents.
+ * - wait-percent: scheduler_wait_time is vCPU-seconds of wait summed over the VM's vCPUs, so its
+ *   rate is "vCPUs' worth of waiting"; ÷ vCPUs × 100 gives the share of the instance's CPU time,
+ *   the same basis as the agent's (and the AWS CloudWatch agent's) cpu-total steal percent.
+ * - us-to-ms: average_io_latency is in microseconds.
+ */
+type Conversion = 'ratio-percent' | 'as-is' | 'wait-percent' | 'us-to-ms';
+
+export interface MetricQuery {
+  /** One request stream (a metric type and aligner); names the minimum-call bucket too. */
+  key: string;
+  type: string;
+  /** Extra filter clauses: the agent's cpu_state and memory state labels. */
+  labelFilter?: string;
+  aligner: Aligner;
+  reducer: Reducer;
+  groupBy: string[];
+  unit: Unit;
+  convert: Conversion;
+  /** Our metric name for a returned series (by its labels), or undefined to drop it. */
+  metricFor(labels: Record<string, string>): MetricName | undefined;
+}
+
+const COMPUTE = 'compute.googleapis.com/instance';
+const AGENT = 'agent.googleapis.com';
+const BY_INSTANCE = ['resource.label.instance_id'];
+
+const perInstance = (
+  key: string,
+  type: string,
+  metric: MetricName,
+  aligner: Aligner,
+  unit: Unit,
+  convert: Conversion = 'as-is',
+  reducer: Reducer = 'REDUCE_SUM',
+): MetricQuery => ({
+  key,
+  type,
+  aligner,
+  reducer,
+  groupBy: reducer === 'REDUCE_NONE' ? [] : BY_INSTANCE,
+  unit,
+  convert,
+  metricFor: () => metric,
+});
+
+export const QUERIES: MetricQuery[] = [
+  // GAUGE DOUBLE, one series per VM: mean for idle/trend rules, max for sizing (Compute Optimizer's way).
+  perInstance(
+    'cpu.utilization.mean',
+    `${COMPUTE}/cpu/utilization`,
+    'cpu.util',
+    'ALIGN_MEAN',
+    'percent',
+    'ratio-percent',
+    'REDUCE_NONE',
+  ),
+  perInstance(
+    'cpu.utilization.max',
+    `${COMPUTE}/cpu/utilization`,
+    'cpu.util.max',
+    'ALIGN_MAX',
+    'percent',
+    'ratio-percent',
+    'REDUCE_NONE',
+  ),
+  // DELTA DOUBLE, E2 and overcommitted sole-tenant VMs only: the hypervisor's steal, no agent needed.
+  perInstance(
+    'cpu.scheduler_wait_time',
+    `${COMPUTE}/cpu/scheduler_wait_time`,
+    'cpu.steal',
+    'ALIGN_RATE',
+    'percent',
+    'wait-percent',
+    'REDUCE_NONE',
+  ),
+  // DELTA INT64 per device (device_name, storage_type labels): summed over the VM's disks.
+  perInstance(
+    'disk.read_ops_count',
+    `${COMPUTE}/disk/read_ops_count`,
+    'disk.read.ops',
+    'ALIGN_RATE',
+    'ops-per-second',
+  ),
+  perInstance(
+    'disk.write_ops_count',
+    `${COMPUTE}/disk/write_ops_count`,
+    'disk.write.ops',
+    'ALIGN_RATE',
+    'ops-per-second',
+  ),
+  perInstance(
+    'disk.read_bytes_count',
+    `${COMPUTE}/disk/read_bytes_count`,
+    'disk.read.bytes',
+    'ALIGN_RATE',
+    'bytes-per-second',
+  ),
+  perInstance(
+    'disk.write_bytes_count',
+    `${COMPUTE}/disk/write_bytes_count`,
+    'disk.write.bytes',
+    'ALIGN_RATE',
+    'bytes-per-second',
+  ),
+  // GAUGE per device, where the disk type reports them: queue depths add up, latency is averaged.
+  perInstance(
+    'disk.average_io_queue_depth',
+    `${COMPUTE}/disk/average_io_queue_depth`,
+    'disk.queue',
+    'ALIGN_MEAN',
+    'count',
+  ),
+  perInstance(
+    'disk.average_io_latency',
+    `${COMPUTE}/disk/average_io_latency`,
+    'disk.latency',
+    'ALIGN_MEAN',
+    'milliseconds',
+    'us-to-ms',
+    'REDUCE_MEAN',
+  ),
+  // DELTA INT64 (loadBalanced label): summed.
+  perInstance(
+    'network.received_bytes_count',
+    `${COMPUTE}/network/received_bytes_count`,
+    'net.in.bytes',
+    'ALIGN_RATE',
+    'bytes-per-second',
+  ),
+  perInstance(
+    'network.sent_bytes_count',
+    `${COMPUTE}/network/sent_bytes_count`,
+    'net.out.bytes',
+    'ALIGN_RATE',
+    'bytes-per-second',
+  ),
+  perInstance(
+    'network.received_packets_count',
+    `${COMPUTE}/network/received_packets_count`,
+    'net.in.packets',
+    'ALIGN_RATE',
+    'packets-per-second',
+  ),
+  perInstance(
+    'network.sent_packets_count',
+    `${COMPUTE}/network/sent_packets_count`,
+    'net.out.packets',
+    'ALIGN_RATE',
+    'packets-per-second',
+  ),
+  // Ops Agent, GAUGE percent per CPU (cpu_number) and state: mean over CPUs, wait and steal only
+  // (8 states per CPU otherwise). No series: the agent is not installed; blindSpots says so.
+  {
+    key: 'agent.cpu.utilization',
+    type: `${AGENT}/cpu/utilization`,
+    labelFilter: 'metric.label.cpu_state = one_of("wait", "steal")',
+    aligner: 'ALIGN_MEAN',
+    reducer: 'REDUCE_MEAN',
+    groupBy: [...BY_INSTANCE, 'metric.label.cpu_state'],
+    unit: 'percent',
+    convert: 'as-is',
+    metricFor: (labels) =>
+      labels.cpu_state === 'wait' ? 'cpu.iowait' : labels.cpu_state === 'steal' ? 'cpu.steal' : undefined,
+  },
+  {
+    ...perInstance(
+      'agent.memory.percent_used',
+      `${AGENT}/memory/percent_used`,
+      'mem.used',
+      'ALIGN_MAX',
+      'percent',
+      'as-is',
+      'REDUCE_NONE',
+    ),
+    labelFilter: 'metric.label.state = "used"',
+  },
+];
+
+export function pointsPerSeries(window: MetricWindow): number {
+  return Math.ceil((window.toMs - window.fromMs) / (window.stepSec * 1000));
+}
+
+/** Pages a stream of `points` needs at 100,000 points a page; a query that returns nothing still costs a call. */
+export function minimumPages(points: number): number {
+  return Math.max(1, Math.ceil(points / POINTS_PER_PAGE));
+}
+
+export function filterFor(query: MetricQuery, config: GcpConfig): string {
+  const labels = Object.entries(config.labels).map(
+    ([key, value]) => `metadata.user_labels."${key}" = "${value}"`,
+  );
+  return [
+    `metric.type = "${query.type}"`,
+    'resource.type = "gce_instance"',
+    ...(query.labelFilter ? [query.labelFilter] : []),
+    ...labels,
+  ].join(' AND ');
+}
+
+export async function fetchMetrics(
+  ctx: ProviderContext<GcpConfig>,
+  clients: GcpClients,
+  inventory: Inventory,
+): Promise<Collected<MetricSeries[]>> {
+  const projects = [
+    ...new Set(inventory.hosts.map((h) => h.tags['gcp:project']).filter((p): p is string => !!p)),
+  ];
+  const results = await Promise.all(
+    projects.map((project) => fetchProject(ctx, clients, inventory, project)),
+  );
+  return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
+}
+
+async function fetchProject(
+  ctx: ProviderContext<GcpConfig>,
+  clients: GcpClients,
+  inventory: Inventory,
+  project: string,
+): Promise<Collected<MetricSeries[]>> {
+  const hosts = new Map(
+    inventory.hosts
+      .filter((h) => h.tags['gcp:project'] === project && h.state === 'running')
+      .map((h) => [h.id, h]),
+  );
+  if (hosts.size === 0) return { value: [], gaps: [] };
+  const gaps: Gap[] = [];
+  const perQuery = await Promise.all(
+    QUERIES.map(async (query) => {
+      try {
+        return await listSeries(ctx, clients, project, query, hosts);
+      } catch (error) {
+        const gap = toGap(error, `${query.type} (${query.aligner}) in ${project}`);
+        gaps.push({ ...gap, message: `${gap.message}; no ${query.key} data for ${hosts.size} instances` });
+        return [];
+      }
+    }),
+  );
+  const series = perQuery.flat();
+  // The agent's steal, where there is one, is the guest's own view; the hypervisor's is the fallback.
+  const agentSteal = new Set(
+    series.filter((s) => s.metric === 'cpu.steal' && s.source.startsWith(AGENT)).map((s) => s.subjectId),
+  );
+  return {
+    value: series.filter(
+      (s) => !(s.metric === 'cpu.steal' && !s.source.startsWith(AGENT) && agentSteal.has(s.subjectId)),
+    ),
+    gaps,
+  };
+}
+
+async function listSeries(
+  ctx: ProviderContext<GcpConfig>,
+  clients: GcpClients,
+  project: string,
+  query: MetricQuery,
+  hosts: ReadonlyMap<string, Host>,
+): Promise<MetricSeries[]> {
+  const { window } = ctx;
+  const request: protos.google.monitoring.v3.IListTimeSeriesRequest = {
+    name: `projects/${project}`,
+    filter: filterFor(query, ctx.config),
+    interval: {
+      startTime: { seconds: Math.floor(window.fromMs / 1000) },
+      endTime: { seconds: Math.floor(window.toMs / 1000) },
+    },
+    aggregation: {
+      alignmentPeriod: { seconds: window.stepSec },
+      perSeriesAligner: query.aligner,
+      crossSeriesReducer: query.reducer,
+      groupByFields: query.groupBy,
+    },
+    view: 'FULL',
+    pageSize: POINTS_PER_PAGE,
+  };
+  // A series can continue on the next page: points are gathered per series key before mapping.
+  const raw = new Map<
+    string,
+    { labels: Record<string, string>; instanceId: string; points: [number, number][] }
+  >();
+  let pageToken: string | undefined;
+  let points = 0;
+  do {
+    const paged = { ...request, ...(pageToken ? { pageToken } : {}) };
+    const [page, , response] = await ctx.call(
+      { bucket: 'monitoring', operation: `monitoring.timeSeries.list ${query.key}`, region: project },
+      (signal) => abortable(clients.monitoring.listTimeSeries(paged, CALL_OPTIONS), signal),
+    );
+    for (const series of parseList(ctx, TimeSeries, page ?? [], 'time series')) {
+      const instanceId = series.resource.labels.instance_id ?? '';
+      const key = `${instanceId}|${JSON.stringify(series.metric.labels)}`;
+      const entry = raw.get(key) ?? { labels: series.metric.labels, instanceId, points: [] };
+      raw.set(key, entry);
+      for (const point of series.points) {
+        points += 1;
+        const value = point.value.doubleValue ?? point.value.int64Value;
+        // Aligned points end at the period's end; ours are stamped at its start, as CloudWatch's are.
+        const startMs = point.interval.endTime - window.stepSec * 1000;
+        if (typeof value === 'number' && Number.isFinite(value) && Number.isFinite(startMs))
+          entry.points.push([startMs, value]);
+      }
+    }
+    pageToken = response?.nextPageToken || undefined;
+  } while (pageToken);
+  ctx.observe(`points ${query.key}`, project, points);
+
+  return [...raw.values()].flatMap((entry) => {
+    const host = hosts.get(entry.instanceId);
+    const metric = query.metricFor(entry.labels);
+    if (!host || !metric || entry.points.length === 0) return [];
+    if (query.convert === 'wait-percent' && !host.vcpu) return [];
+    const list = entry.points.sort((a, b) => a[0] - b[0]);
+    return [
+      {
+        subjectKind: 'host' as const,
+        subjectId: host.id,
+        metric,
+        unit: query.unit,
+        stepSec: window.stepSec,
+        points: list.map(([t, v]) => [t, convert(v, query.convert, host.vcpu ?? 1)] as [number, number]),
+        source: `${query.type}${entry.labels.cpu_state ? ` cpu_state=${entry.labels.cpu_state}` : ''} ${query.aligner} (${window.stepSec} s)`,
+      } satisfies MetricSeries,
+    ];
+  });
+}
+
+function convert(value: number, how: Conversion, vcpu: number): number {
+  switch (how) {
+    case 'ratio-percent':
+      return value * 100;
+    case 'wait-percent':
+      return Math.min(100, (value / vcpu) * 100);
+    case 'us-to-ms':
+      return value / 1000;
+    case 'as-is':
+      return value;
+  }
+}

@@ -1,0 +1,260 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type GcpMock, startGcpMock } from '../../../mocks/servers/gcp.ts';
+import { createGcpAdapter } from '../../../providers/gcp/index.ts';
+import type { MetricWindow } from '../../../providers/types.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { collectProvider } from '../../../src/run/collect.ts';
+import { dayMs, gcpScenario, nowMs, OTHER, PROJECT, TOKEN } from './fixtures.ts';
+
+// Three days at 5 minutes keeps the decoded pages small; the failure tests use one day.
+const window: MetricWindow = { fromMs: nowMs - 3 * dayMs, toMs: nowMs, stepSec: 300 };
+const oneDay: MetricWindow = { fromMs: nowMs - dayMs, toMs: nowMs, stepSec: 300 };
+let mock: GcpMock | undefined;
+
+afterEach(async () => {
+  await mock?.close();
+  mock = undefined;
+});
+
+async function run(
+  extra: Record<string, unknown> = {},
+  token = TOKEN,
+  projects = [PROJECT, OTHER],
+  within = oneDay,
+) {
+  mock = await startGcpMock({ scenario: gcpScenario(extra), now: () => nowMs });
+  const adapter = createGcpAdapter({ accessToken: token });
+  return collectProvider(adapter, { projects, endpoint: mock.endpoint, labels: {} }, within, silentLogger);
+}
+
+const seriesOf = (a: Awaited<ReturnType<typeof run>>, name: string, metric: string) => {
+  const host = a.hosts.find((h) => h.name === name)!;
+  return a.series.find((s) => s.subjectId === host.id && s.metric === metric);
+};
+const mean = (points: [number, number][]) => points.reduce((sum, [, v]) => sum + v, 0) / points.length;
+
+describe('gcp adapter on a normal run, through the real clients', () => {
+  let a: Awaited<ReturnType<typeof run>>;
+  let normal: GcpMock;
+  beforeAll(async () => {
+    normal = await startGcpMock({ scenario: gcpScenario(), now: () => nowMs });
+    const adapter = createGcpAdapter({ accessToken: TOKEN });
+    a = await collectProvider(
+      adapter,
+      { projects: [PROJECT, OTHER], endpoint: normal.endpoint, labels: {} },
+      window,
+      silentLogger,
+    );
+  });
+  afterAll(() => normal.close());
+
+  it('lists running instances with project, region, zone, type, labels and the MIG with its autoscaler', async () => {
+    expect(a.hosts.map((h) => h.name).sort()).toEqual([
+      'batch-hot',
+      'db-1',
+      'idle-box',
+      'web-1',
+      'web-2',
+      'web-3',
+    ]);
+    const web1 = a.hosts.find((h) => h.name === 'web-1')!;
+    expect(web1).toMatchObject({
+      provider: 'gcp',
+      region: 'us-central1',
+      zone: 'us-central1-a',
+      instanceType: 'e2-standard-4',
+      state: 'running',
+      vcpu: 4,
+      memoryMiB: 16384,
+      tags: { role: 'web', 'gcp:project': PROJECT },
+    });
+    expect(web1.id).toMatch(/^\d{19}$/);
+    expect(a.groups).toHaveLength(1);
+    expect(a.groups[0]).toMatchObject({
+      name: 'web',
+      region: 'us-central1',
+      minSize: 2,
+      maxSize: 8,
+      desiredCapacity: 3,
+    });
+    expect(a.groups[0]!.memberIds.sort()).toEqual(
+      a.hosts
+        .filter((h) => h.name.startsWith('web-'))
+        .map((h) => h.id)
+        .sort(),
+    );
+    expect(web1.groupId).toBe(a.groups[0]!.id);
+    expect(a.volumes.find((v) => v.attachedTo[0]?.hostId === web1.id)).toMatchObject({
+      sizeGiB: 20,
+      zone: 'us-central1-a',
+    });
+    expect(a.gaps).toEqual([]);
+  });
+
+  it('takes machine types from the API for the zones in use, priced from the bundled catalog', async () => {
+    const e2 = a.instanceTypes.find((t) => t.name === 'e2-standard-4')!;
+    expect(e2).toMatchObject({ provider: 'gcp', vcpu: 4, memoryMiB: 16384, source: 'api' });
+    expect(e2.priceUsdPerHour).toBeGreaterThan(0.1);
+    expect(a.instanceTypes.map((t) => t.name).sort()).toEqual(
+      ['c3-standard-4', 'e2-standard-4', 'n2-highmem-4', 'n2-standard-8'].sort(),
+    );
+    const calls = normal.requests.filter((r) => r.method === 'machineTypes.list');
+    expect(calls).toHaveLength(3); // us-central1-a, us-central1-b, europe-west1-b
+  });
+
+  it('maps metrics to our names and units', async () => {
+    const cpu = seriesOf(a, 'web-1', 'cpu.util')!;
+    expect(cpu.unit).toBe('percent');
+    expect(cpu.points).toHaveLength(864);
+    expect(mean(cpu.points)).toBeCloseTo(30, 0);
+    expect(mean(seriesOf(a, 'batch-hot', 'cpu.util.max')!.points)).toBeGreaterThan(95);
+    expect(mean(seriesOf(a, 'idle-box', 'cpu.util')!.points)).toBeLessThan(1.5);
+    // 120 read IOPS, 3 MiB/s, summed over the VM's disks; ALIGN_RATE gives per second.
+    expect(mean(seriesOf(a, 'web-1', 'disk.read.ops')!.points)).toBeCloseTo(120, 0);
+    expect(mean(seriesOf(a, 'web-1', 'disk.read.bytes')!.points) / 1048576).toBeCloseTo(3, 1);
+    expect(mean(seriesOf(a, 'web-1', 'net.out.packets')!.points)).toBeCloseTo((4 * 1048576) / 1024, -1);
+    expect(mean(seriesOf(a, 'web-1', 'disk.queue')!.points)).toBeCloseTo(2, 1);
+    expect(seriesOf(a, 'web-1', 'disk.latency')).toMatchObject({ unit: 'milliseconds' });
+    expect(mean(seriesOf(a, 'web-1', 'disk.latency')!.points)).toBeCloseTo(4, 1);
+    // Ops Agent: iowait and memory; steal from the agent wins over scheduler_wait_time.
+    expect(mean(seriesOf(a, 'db-1', 'cpu.iowait')!.points)).toBeCloseTo(6, 0);
+    expect(mean(seriesOf(a, 'db-1', 'mem.used')!.points)).toBeCloseTo(80, 0);
+    expect(seriesOf(a, 'batch-hot', 'cpu.steal')!.source).toContain('agent.googleapis.com');
+    // E2 without an agent: steal from the hypervisor's scheduler wait (percent of the instance).
+    const steal = seriesOf(a, 'web-1', 'cpu.steal')!;
+    expect(steal.source).toContain('scheduler_wait_time');
+    expect(mean(steal.points)).toBeLessThan(0.5);
+    expect(seriesOf(a, 'idle-box', 'cpu.steal')).toBeUndefined();
+  });
+
+  it('names its blind spots: memory/iowait/steal without the agent, never a burst balance', async () => {
+    const id = (name: string) => a.hosts.find((h) => h.name === name)!.id;
+    expect(a.blindSpots[id('idle-box')]).toEqual([
+      'memory',
+      'iowait',
+      'steal',
+      'disk-queue',
+      'burst-balance',
+    ]);
+    expect(a.blindSpots[id('web-1')]).toEqual(['memory', 'iowait', 'burst-balance']);
+    expect(a.blindSpots[id('db-1')]).toEqual(['disk-queue', 'burst-balance']);
+  });
+
+  it('makes exactly the minimum number of calls on a normal run, one filter per metric type and project', async () => {
+    expect(a.apiCalls.made).toBe(a.apiCalls.minimum);
+    expect(a.apiCalls.retries).toBe(0);
+    const series = normal.requests.filter((r) => r.method === 'timeSeries.list');
+    expect(series).toHaveLength(2 * 15);
+    expect(new Set(series.map((r) => `${r.project} ${r.metricType}`)).size).toBe(2 * 14);
+    expect(a.apiCalls.byOperation['compute.instances.aggregatedList']).toMatchObject({ made: 2, minimum: 2 });
+    expect(normal.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+});
+
+describe('gcp adapter when things go wrong', () => {
+  it('follows pages, a series continuing on the next page, until nextPageToken is empty', async () => {
+    // The mock's page cap lowered to 1,000 points (the real one is 100,000, which §6's minimum assumes).
+    mock = await startGcpMock({ scenario: gcpScenario(), now: () => nowMs, pagePoints: 1000 });
+    const adapter = createGcpAdapter({ accessToken: TOKEN });
+    const a = await collectProvider(
+      adapter,
+      { projects: [PROJECT], endpoint: mock.endpoint, labels: {} },
+      oneDay,
+      silentLogger,
+    );
+    const cpuPages = mock.requests.filter(
+      (r) => r.metricType === 'compute.googleapis.com/instance/cpu/utilization' && r.status === 200,
+    );
+    // 5 running VMs × 288 points = 1,440 points per aligner: 2 pages each.
+    expect(cpuPages).toHaveLength(4);
+    expect(cpuPages.map((r) => r.points).sort((x, y) => y! - x!)).toEqual([1000, 1000, 440, 440]);
+    for (const name of ['web-1', 'web-2', 'web-3', 'idle-box', 'batch-hot']) {
+      const cpu = seriesOf(a, name, 'cpu.util')!;
+      expect(cpu.points).toHaveLength(288);
+      expect(new Set(cpu.points.map(([t]) => t)).size).toBe(288);
+    }
+    expect(a.gaps).toEqual([]);
+  });
+
+  it('retries a 429 once it is told to (Retry-After), and counts it', async () => {
+    const a = await run({
+      faults: [
+        {
+          kind: 'throttle',
+          method: 'timeSeries.list',
+          project: PROJECT,
+          metricType: 'compute.googleapis.com/instance/cpu/utilization',
+          nth: 1,
+        },
+      ],
+    });
+    expect(a.gaps).toEqual([]);
+    expect(a.apiCalls.retries).toBe(1);
+    expect(a.apiCalls.made).toBe(a.apiCalls.minimum);
+    expect(mock!.requests.filter((r) => r.status === 429)).toHaveLength(1);
+  });
+
+  it('a 503 storm on one metric becomes a one-line gap naming the provider; the rest is complete', async () => {
+    const a = await run({
+      faults: [
+        {
+          kind: 'server-error',
+          method: 'timeSeries.list',
+          metricType: 'compute.googleapis.com/instance/network/sent_bytes_count',
+          times: 'always',
+        },
+      ],
+    });
+    expect(a.gaps.length).toBe(2);
+    for (const gap of a.gaps) {
+      expect(gap).toMatchObject({ provider: 'gcp', kind: 'unavailable' });
+      expect(gap.message).toMatch(
+        /^gcp monitoring\.timeSeries\.list network\.sent_bytes_count \(\S+\): unavailable: HTTP 503 UNAVAILABLE/,
+      );
+      expect(gap.message).not.toContain('\n');
+    }
+    expect(seriesOf(a, 'web-1', 'cpu.util')).toBeDefined();
+    expect(seriesOf(a, 'web-1', 'net.out.bytes')).toBeUndefined();
+  }, 14_000);
+
+  it('bad credentials: an auth gap per project, no token in the message', async () => {
+    const a = await run({}, 'wrong-secret-token-value');
+    expect(a.hosts).toEqual([]);
+    expect(a.gaps.map((g) => g.kind)).toEqual(['auth', 'auth']);
+    expect(a.gaps[0]!.message).toMatch(
+      /^gcp compute\.instances\.aggregatedList \(\S+\): auth: HTTP 401 UNAUTHENTICATED: Request had invalid/,
+    );
+    expect(JSON.stringify(a)).not.toContain('wrong-secret-token-value');
+  });
+
+  it('an unknown project is a not-found gap; the other project is complete', async () => {
+    const a = await run({}, TOKEN, [PROJECT, 'no-such-project']);
+    expect(a.gaps).toHaveLength(1);
+    expect(a.gaps[0]).toMatchObject({
+      provider: 'gcp',
+      kind: 'not-found',
+      what: 'instances in no-such-project',
+    });
+    expect(a.hosts).toHaveLength(5);
+    // The failed listing is one call more than the minimum of what was found.
+    expect(a.apiCalls.made).toBe(a.apiCalls.minimum + 1);
+  });
+
+  it('a malformed instances page is a bad-response gap', async () => {
+    const a = await run({
+      faults: [{ kind: 'malformed', method: 'instances.aggregatedList', project: OTHER }],
+    });
+    expect(a.gaps).toHaveLength(1);
+    expect(a.gaps[0]).toMatchObject({ provider: 'gcp', kind: 'bad-response', what: `instances in ${OTHER}` });
+    expect(a.hosts).toHaveLength(5);
+  });
+
+  it('a machineTypes failure falls back to the bundled catalog with a gap', async () => {
+    const a = await run({
+      faults: [{ kind: 'permission-denied', method: 'machineTypes.list', project: OTHER }],
+    });
+    expect(a.gaps).toHaveLength(1);
+    expect(a.gaps[0]!.message).toContain('sizing used the bundled catalog');
+    expect(a.hosts.find((h) => h.name === 'db-1')!.vcpu).toBe(4);
+  });
+});
