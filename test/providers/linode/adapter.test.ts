@@ -349,6 +349,41 @@ describe('linode adapter against the mock', () => {
     expect(result.gaps).toEqual([]);
   }, 10_000);
 
+  it('keeps two adapters with different tokens and endpoints apart, at the same time', async () => {
+    const small = { instances: [fleet.instances[1]!] };
+    const [a, b] = await Promise.all([
+      startLinodeMock({
+        scenario: parseScenario({ name: 'a', linode: { ...small, token: 'token-a' } }),
+        now: () => nowMs,
+      }),
+      startLinodeMock({
+        scenario: parseScenario({ name: 'b', linode: { ...fleet, token: 'token-b' } }),
+        now: () => nowMs,
+      }),
+    ]);
+    try {
+      const [ra, rb] = await Promise.all([
+        collectProvider(
+          createLinodeAdapter({ token: 'token-a' }),
+          { tags: [], endpoint: a.endpoint },
+          window,
+          silentLogger,
+        ),
+        collectProvider(
+          createLinodeAdapter({ token: 'token-b' }),
+          { tags: [], endpoint: b.endpoint },
+          window,
+          silentLogger,
+        ),
+      ]);
+      expect([ra.hosts.length, rb.hosts.length]).toEqual([1, 4]);
+      expect([...ra.gaps, ...rb.gaps]).toEqual([]);
+      expect([...a.requests, ...b.requests].every((r) => r.status === 200)).toBe(true);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('computes the minimum from what was listed', () => {
     const observed = {
       instances: { account: 1001 },
