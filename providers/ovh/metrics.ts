@@ -164,7 +164,7 @@ export function toSeries(
       unit: 'percent',
       points: cpu,
       reduce: 'max',
-      source: `highest OVH sample of cpu:used / cpu:max × 100 in each period (period=${period}; OVH gives no within-sample maximum)`,
+      source: `highest sample of cpu:used / cpu:max × 100 in each period (period=${period}; OVH gives no within-sample maximum)`,
     });
   }
   const mem = ratio(raw.get('mem:used'), raw.get('mem:max'));
@@ -204,7 +204,7 @@ export function toSeries(
         unit: d.unit,
         stepSec,
         points: regroup(d.points, stepSec, d.reduce),
-        source: `OVH instance monitoring ${d.source}, ${stepSec} s`,
+        source: `OVH monitoring: ${d.source}, ${stepSec} s`,
       } satisfies MetricSeries,
     ];
   });
