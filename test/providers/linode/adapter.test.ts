@@ -323,17 +323,27 @@ describe('linode adapter against the mock', () => {
   });
 
   it('keeps to a lowered stats limit when declaring the same rate, so the mock never answers 429', async () => {
-    const m = await start(fleet, { rateLimits: { stats: 4, windowSec: 1 } });
+    // The published 50 a minute scaled down to 5 per 250 ms: 24 stats calls cross four windows.
+    const nodes = Array.from({ length: 12 }, (_, i) => ({
+      id: 42000000 + i,
+      label: `node-${i}`,
+      type: 'g6-nanode-1',
+      region: i % 2 ? 'us-east' : 'eu-central',
+    }));
+    const m = await start({ instances: nodes }, { rateLimits: { stats: 5, windowSec: 0.25 } });
     const started = performance.now();
     const result = await collect({}, TOKEN, (adapter) => ({
       ...fastRetries(adapter),
       limits: {
         ...adapter.limits,
-        'linode.stats': { ...adapter.limits['linode.stats']!, requestsPerInterval: 4, intervalMs: 1000 },
+        'linode.stats': { ...adapter.limits['linode.stats']!, requestsPerInterval: 5, intervalMs: 250 },
       },
     }));
-    // 6 stats calls at 4 a second: the last two wait for the next second.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+    expect(result.apiCalls.byOperation['linode.getLinodeStatsByDate']).toMatchObject({
+      made: 24,
+      retries: 0,
+    });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(4 * 250 - 50);
     expect(m.requests.filter((r) => r.status === 429)).toEqual([]);
     expect(result.apiCalls.made).toBe(result.apiCalls.minimum);
   });
