@@ -135,11 +135,15 @@ export async function startOvhMock(options: OvhMockOptions): Promise<OvhMock> {
     const nowSec = Math.floor(clockMs() / 1000);
     if (req.method !== 'GET') return { routed, answer: errors.notGranted() };
     const appKey = header(req, 'x-ovh-application');
-    if (appKey === undefined || !sameText(appKey, part.credentials.applicationKey)) {
+    // /auth/time is public (noAuthentication); everything else names a known application.
+    if (
+      routed.route !== 'auth.time' &&
+      (appKey === undefined || !sameText(appKey, part.credentials.applicationKey))
+    ) {
       return { routed, answer: errors.invalidKey() };
     }
     const consumerKey = header(req, 'x-ovh-consumer');
-    const bucketKey = consumerKey ?? appKey;
+    const bucketKey = consumerKey ?? appKey ?? req.socket.remoteAddress ?? 'anonymous';
     if (options.rateLimits !== false && !buckets.take(bucketKey, RATE)) {
       return { routed, answer: errors.tooManyRequests(1) };
     }

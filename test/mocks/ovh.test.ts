@@ -16,12 +16,19 @@ interface Answer {
 function get(
   mock: OvhMock,
   path: string,
-  options: { sign?: boolean; secret?: string; consumerKey?: string; method?: string; ca?: string } = {},
+  options: {
+    sign?: boolean;
+    secret?: string;
+    consumerKey?: string;
+    appKey?: string;
+    method?: string;
+    ca?: string;
+  } = {},
 ): Promise<Answer> {
   const timestamp = String(Math.floor(NOW_MS / 1000));
   const consumerKey = options.consumerKey ?? CREDENTIALS.consumerKey;
   const method = options.method ?? 'GET';
-  const headers: Record<string, string> = { 'X-Ovh-Application': CREDENTIALS.appKey };
+  const headers: Record<string, string> = { 'X-Ovh-Application': options.appKey ?? CREDENTIALS.appKey };
   if (options.sign !== false) {
     headers['X-Ovh-Consumer'] = consumerKey;
     headers['X-Ovh-Timestamp'] = timestamp;
@@ -76,9 +83,13 @@ describe('protocol', () => {
     });
   });
 
-  it('answers /auth/time unsigned with a bare number of epoch seconds', async () => {
+  it('answers /auth/time unsigned with a bare number of epoch seconds; other calls need a known key', async () => {
     const answer = await get(mock, '/auth/time', { sign: false });
     expect(answer).toMatchObject({ status: 200, body: NOW_MS / 1000 });
+    expect(await get(mock, '/cloud/project', { appKey: 'unknownapp' })).toMatchObject({
+      status: 403,
+      body: { errorCode: 'INVALID_KEY' },
+    });
   });
 
   it('checks the signature of every other call', async () => {
