@@ -2,68 +2,12 @@
 // collection path (inventory, catalog, metrics, call counts) the audit uses.
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { parseScenario } from '../../../mocks/scenarios/schema.ts';
-import { type LinodeMock, type LinodeMockOptions, startLinodeMock } from '../../../mocks/servers/linode.ts';
+import { describe, expect, it } from 'vitest';
 import { createLinodeAdapter, minimumLinodeCalls } from '../../../providers/linode/index.ts';
 import { monthsTouched } from '../../../providers/linode/metrics.ts';
-import type { MetricWindow, ProviderAdapter } from '../../../providers/types.ts';
-import type { LinodeConfig } from '../../../src/config/schema.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { collectProvider } from '../../../src/run/collect.ts';
-
-const nowMs = Date.parse('2025-03-10T00:00:00Z');
-// 14 days back: 24 February to 10 March, so two months per Linode.
-const window: MetricWindow = { fromMs: nowMs - 14 * 86_400_000, toMs: nowMs, stepSec: 300 };
-const TOKEN = 'c0ffee0ddba11deadbeefc0ffee0ddba11deadbeefc0ffee0ddba11deadbeef0';
-
-const fleet = {
-  instances: [
-    {
-      id: 41000001,
-      label: 'web-1',
-      type: 'g6-standard-2',
-      region: 'us-east',
-      tags: ['web', 'prod'],
-      cpu: 50,
-      io: 40,
-      network: { inMbps: 8, outMbps: 16, privateInMbps: 4, privateOutMbps: 0 },
-      volumes: [{ id: 900001, label: 'web-data', sizeGiB: 100 }],
-    },
-    { id: 41000002, label: 'idle-1', type: 'g6-nanode-1', region: 'us-east', tags: ['prod'] },
-    { id: 41000003, label: 'batch-1', type: 'g6-dedicated-4', region: 'eu-central', cpu: 97 },
-    { id: 41000004, label: 'old-1', type: 'g6-standard-1', region: 'eu-central', status: 'offline' },
-  ],
-};
-
-let mock: LinodeMock | undefined;
-afterEach(async () => {
-  await mock?.close();
-  mock = undefined;
-});
-
-async function start(linode: object = fleet, options: Partial<LinodeMockOptions> = {}) {
-  mock = await startLinodeMock({
-    scenario: parseScenario({ name: 'linode-adapter', linode }),
-    now: () => nowMs,
-    ...options,
-  });
-  return mock;
-}
-
-function fastRetries<C>(adapter: ProviderAdapter<C>): ProviderAdapter<C> {
-  return { ...adapter, retry: { minDelayMs: 5, maxDelayMs: 20 } };
-}
-
-async function collect(
-  config: Partial<LinodeConfig> = {},
-  token: string | null = TOKEN,
-  tweak: (a: ProviderAdapter<LinodeConfig>) => ProviderAdapter<LinodeConfig> = fastRetries,
-  log = silentLogger,
-) {
-  const adapter = tweak(createLinodeAdapter(token === null ? {} : { token }));
-  return collectProvider(adapter, { tags: [], endpoint: mock!.endpoint, ...config }, window, log);
-}
+import { collect, current, fastRetries, fleet, start, TOKEN, window } from './harness.ts';
 
 describe('linode adapter against the mock', () => {
   it('lists Linodes with region, type, state, tags and specs, and their attached volumes', async () => {
@@ -169,7 +113,7 @@ describe('linode adapter against the mock', () => {
     const adapter = fastRetries(createLinodeAdapter({ token: TOKEN }));
     const hourly = await collectProvider(
       adapter,
-      { tags: [], endpoint: mock!.endpoint },
+      { tags: [], endpoint: current().endpoint },
       { ...window, stepSec: 3600 },
       silentLogger,
     );
@@ -217,15 +161,6 @@ describe('linode adapter against the mock', () => {
     ]);
     expect(result.apiCalls.byOperation['linode.getLinodes']).toMatchObject({ made: 2, minimum: 2 });
     expect(result.apiCalls.made).toBe(result.apiCalls.minimum);
-  });
-
-  it('retries a 429 after its Retry-After and counts it', async () => {
-    const m = await start({ ...fleet, faults: [{ kind: 'throttle', operation: 'stats', nth: 2 }] });
-    const result = await collect();
-    expect(m.requests.filter((r) => r.status === 429)).toHaveLength(1);
-    const stats = result.apiCalls.byOperation['linode.getLinodeStatsByDate']!;
-    expect(stats).toMatchObject({ made: 6, retries: 1, failed: 0, minimum: 6 });
-    expect(result.gaps).toEqual([]);
   });
 
   it('turns a 503 storm on one Linode into a one-line gap naming the provider, and keeps the rest', async () => {
@@ -316,81 +251,9 @@ describe('linode adapter against the mock', () => {
         kind: 'auth',
         message: expect.stringContaining('LINODE_TOKEN'),
       });
-      expect(mock!.requests).toEqual([]);
+      expect(current().requests).toEqual([]);
     } finally {
       if (saved !== undefined) process.env.LINODE_TOKEN = saved;
-    }
-  });
-
-  it('keeps to a lowered stats limit when declaring the same rate, so the mock never answers 429', async () => {
-    // The published 50 a minute scaled down to 5 per 250 ms: 24 stats calls cross four windows.
-    const nodes = Array.from({ length: 12 }, (_, i) => ({
-      id: 42000000 + i,
-      label: `node-${i}`,
-      type: 'g6-nanode-1',
-      region: i % 2 ? 'us-east' : 'eu-central',
-    }));
-    const m = await start({ instances: nodes }, { rateLimits: { stats: 5, windowSec: 0.25 } });
-    const started = performance.now();
-    const result = await collect({}, TOKEN, (adapter) => ({
-      ...fastRetries(adapter),
-      limits: {
-        ...adapter.limits,
-        'linode.stats': { ...adapter.limits['linode.stats']!, requestsPerInterval: 5, intervalMs: 250 },
-      },
-    }));
-    expect(result.apiCalls.byOperation['linode.getLinodeStatsByDate']).toMatchObject({
-      made: 24,
-      retries: 0,
-    });
-    expect(performance.now() - started).toBeGreaterThanOrEqual(4 * 250 - 50);
-    expect(m.requests.filter((r) => r.status === 429)).toEqual([]);
-    expect(result.apiCalls.made).toBe(result.apiCalls.minimum);
-  });
-
-  it('waits out the mock’s 429 when the mock allows fewer calls than declared', async () => {
-    const m = await start(fleet, { rateLimits: { stats: 3, windowSec: 1 } });
-    const result = await collect();
-    const throttled = m.requests.filter((r) => r.status === 429);
-    expect(throttled.length).toBeGreaterThan(0);
-    const stats = result.apiCalls.byOperation['linode.getLinodeStatsByDate']!;
-    expect(stats).toMatchObject({ made: 6, failed: 0, minimum: 6 });
-    expect(stats.retries).toBe(throttled.length);
-    expect(result.gaps).toEqual([]);
-  }, 10_000);
-
-  it('keeps two adapters with different tokens and endpoints apart, at the same time', async () => {
-    const small = { instances: [fleet.instances[1]!] };
-    const [a, b] = await Promise.all([
-      startLinodeMock({
-        scenario: parseScenario({ name: 'a', linode: { ...small, token: 'token-a' } }),
-        now: () => nowMs,
-      }),
-      startLinodeMock({
-        scenario: parseScenario({ name: 'b', linode: { ...fleet, token: 'token-b' } }),
-        now: () => nowMs,
-      }),
-    ]);
-    try {
-      const [ra, rb] = await Promise.all([
-        collectProvider(
-          createLinodeAdapter({ token: 'token-a' }),
-          { tags: [], endpoint: a.endpoint },
-          window,
-          silentLogger,
-        ),
-        collectProvider(
-          createLinodeAdapter({ token: 'token-b' }),
-          { tags: [], endpoint: b.endpoint },
-          window,
-          silentLogger,
-        ),
-      ]);
-      expect([ra.hosts.length, rb.hosts.length]).toEqual([1, 4]);
-      expect([...ra.gaps, ...rb.gaps]).toEqual([]);
-      expect([...a.requests, ...b.requests].every((r) => r.status === 200)).toBe(true);
-    } finally {
-      await Promise.all([a.close(), b.close()]);
     }
   });
 
