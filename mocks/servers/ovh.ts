@@ -29,10 +29,15 @@ export interface OvhMockOptions {
   readonly now?: () => number;
   /** The fair-use token bucket (default true). */
   readonly rateLimits?: boolean;
+  /**
+   * Legacy 1.0 schema documents served at /1.0/<name>.json, as the API serves them: the client's
+   * `apis` option loads them and warns about calls they lack (contract tests pass ../shared/specs).
+   */
+  readonly schemas?: Readonly<Record<string, unknown>>;
 }
 
 export interface OvhRequestRecord {
-  readonly route: OvhRoute | 'unknown';
+  readonly route: OvhRoute | 'schema' | 'unknown';
   readonly path: string;
   readonly status: number;
   /** The parsed JSON body sent back (absent for a non-JSON answer), for contract checks. */
@@ -54,7 +59,7 @@ const RATE = { capacity: 60, refillPerSec: 1 };
 const MAX_SKEW_SEC = 180;
 
 interface Routed {
-  route: OvhRoute | 'unknown';
+  route: OvhRoute | 'schema' | 'unknown';
   project?: string;
   instance?: string;
   query: URLSearchParams;
@@ -70,6 +75,8 @@ function route(path: string): Routed {
   const q = url.searchParams;
   const [a, b, c, d, e, f] = parts;
   if (parts.length === 2 && a === 'auth' && b === 'time') return { route: 'auth.time', query: q };
+  if (parts.length === 1 && a?.endsWith('.json'))
+    return { route: 'schema', project: a.slice(0, -5), query: q };
   if (a === 'cloud' && b === 'project') {
     if (parts.length === 2) return { route: 'projects', query: q };
     if (parts.length === 4 && d === 'instance') return { route: 'instances', project: c, query: q };
@@ -134,6 +141,14 @@ export async function startOvhMock(options: OvhMockOptions): Promise<OvhMock> {
     const routed = route(req.url ?? '/');
     const nowSec = Math.floor(clockMs() / 1000);
     if (req.method !== 'GET') return { routed, answer: errors.notGranted() };
+    // Schema documents are public; the client fetches them with no header at all.
+    if (routed.route === 'schema') {
+      const schema = options.schemas?.[routed.project ?? ''];
+      return {
+        routed,
+        answer: schema ? json(200, schema) : errors.notFound('Got an invalid (or empty) URL'),
+      };
+    }
     const appKey = header(req, 'x-ovh-application');
     // /auth/time is public (noAuthentication); everything else names a known application.
     if (
@@ -306,6 +321,7 @@ function answer(routed: Routed, part: OvhScenario, seed: string, nowSec: number)
     }
     case 'catalog':
       return json(200, catalogBody(routed.query.get('ovhSubsidiary') ?? 'FR'));
+    case 'schema':
     case 'unknown':
       return errors.notFound('Got an invalid (or empty) URL');
   }

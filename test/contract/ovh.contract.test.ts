@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import ovh from 'ovh';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OvhRequestRecord } from '../../mocks/servers/ovh.ts';
+import { createOvhClient } from '../../providers/ovh/clients.ts';
 import { packagePath } from '../../src/paths.ts';
-import { collect, fleet, withMock } from '../providers/ovh/harness.ts';
+import { CREDENTIALS, collect, fleet, withMock } from '../providers/ovh/harness.ts';
 
 // Every body the OVH mock answered during a full adapter run (the real client, signed calls),
 // checked against the legacy 1.0 schema the API itself publishes at /1.0/cloud.json
@@ -213,4 +215,49 @@ describe('mock bodies match the published OVH schema', () => {
       });
     },
   );
+});
+
+describe('the real client checks the adapter calls against the schema itself', () => {
+  // providers.md §5.4: given `apis: ['cloud']` the client loads /1.0/cloud.json (and auth.json) and
+  // warns about any call the schema lacks or marks deprecated. auth.json was not saved, so the mock
+  // serves an empty one and the /auth/time warning is the named exception; the order catalog is
+  // another API (order.json), so it is not asked here.
+  it.runIf(haveSpec)('finds every cloud call the adapter made, none deprecated', async () => {
+    const calls = records
+      .filter((r) => ['projects', 'instances', 'flavors', 'monitoring'].includes(r.route))
+      .map((r) => new URL(r.path, 'https://x'));
+    expect(calls.length).toBeGreaterThan(20);
+    const schemas = { cloud: spec, auth: { apis: [], models: {} } };
+    await withMock(
+      fleet(),
+      async (mock) => {
+        // The adapter's own client registers the mock's certificate for this host:port.
+        const handle = createOvhClient(
+          { endpoint: mock.endpoint },
+          { credentials: CREDENTIALS, certificateFor: () => mock.certificate },
+        );
+        try {
+          const warnings: string[] = [];
+          const checked = ovh({
+            ...CREDENTIALS,
+            host: '127.0.0.1',
+            port: mock.port,
+            basePath: '/1.0',
+            apis: ['cloud'],
+            warn: (...message: unknown[]) => warnings.push(message.join(' ')),
+          });
+          for (const url of calls) {
+            const path = url.pathname.replace(/^\/1\.0/, '');
+            await checked.requestPromised('GET', path, Object.fromEntries(url.searchParams));
+          }
+          expect(warnings.filter((w) => !w.includes('/auth/time'))).toEqual([]);
+          await checked.requestPromised('GET', '/cloud/project/x/doesNotExist').catch(() => undefined);
+          expect(warnings.some((w) => w.includes('/cloud/project/x/doesNotExist was not found'))).toBe(true);
+        } finally {
+          handle.dispose();
+        }
+      },
+      { rateLimits: false, schemas },
+    );
+  });
 });

@@ -84,7 +84,7 @@ export const window = (days = 14, stepSec = 300) => {
 export async function withMock<T>(
   scenario: ReturnType<typeof fleet>,
   run: (mock: OvhMock) => Promise<T>,
-  mockOptions: { rateLimits?: boolean } = {},
+  mockOptions: { rateLimits?: boolean; schemas?: Record<string, unknown> } = {},
 ): Promise<T> {
   const mock = await startOvhMock({ scenario, now: () => NOW_MS, ...mockOptions });
   try {
