@@ -66,9 +66,34 @@ export function allowedTypes(
     if (t.arch !== current.arch) return false; // a Graviton move is a migration, not a resize
     if (t.burstable && !options.allowBurstable) return false;
     if (t.name.endsWith('.metal')) return false;
-    // Local-NVMe storage types only replace each other.
-    return STORAGE_FAMILIES.test(t.family) === STORAGE_FAMILIES.test(current.family);
+    return purposeClass(t) === purposeClass(current);
   });
+}
+
+const GCP_CLASSES: readonly [RegExp, string][] = [
+  [/^(c2|c2d|c3|c3d|c4|h3)$/, 'compute'],
+  [/^(m1|m2|m3|x4)$/, 'memory'],
+  [/^(a2|a3|g2)$/, 'accelerator'],
+  [/^z3$/, 'storage'],
+];
+
+/**
+ * What a type is for, per cloud: a resize stays within it. AWS local-NVMe storage types only
+ * replace each other; a Linode dedicated-CPU plan never becomes a shared one (shared CPUs are
+ * contended); OVH keeps its range letter (b general, c CPU, r RAM, i IOPS, t GPU, d discovery);
+ * GCP keeps general-purpose, compute-, memory- and accelerator-optimized series apart.
+ */
+export function purposeClass(type: InstanceType): string {
+  switch (type.provider) {
+    case 'aws':
+      return STORAGE_FAMILIES.test(type.family) ? 'storage' : 'general';
+    case 'linode':
+      return type.family === 'nanode' ? 'standard' : type.family;
+    case 'ovh':
+      return type.family.charAt(0);
+    case 'gcp':
+      return GCP_CLASSES.find(([pattern]) => pattern.test(type.family))?.[1] ?? 'general';
+  }
 }
 
 export interface Requirements {

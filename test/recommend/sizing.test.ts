@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { bundledCatalog } from '../../providers/aws/catalog.ts';
+import { bundledCatalog as bundledGcpCatalog } from '../../providers/gcp/catalog.ts';
+import { bundledCatalog as bundledLinodeCatalog } from '../../providers/linode/catalog.ts';
+import { bundledCatalog as bundledOvhCatalog } from '../../providers/ovh/catalog.ts';
 import { SizingConfig } from '../../src/config/schema.ts';
 import type { InstanceType } from '../../src/model/index.ts';
-import { cheapestFitting, requirementsFor, rightsize } from '../../src/recommend/sizing.ts';
+import {
+  allowedTypes,
+  cheapestFitting,
+  purposeClass,
+  requirementsFor,
+  rightsize,
+} from '../../src/recommend/sizing.ts';
 
 const catalog = bundledCatalog();
 const type = (name: string) => catalog.find((t) => t.name === name)!;
@@ -89,5 +98,29 @@ describe('rightsize', () => {
     const result = rightsize(unpriced, catalog, { cpuMaxPct: days(14, 5), stepSec: 300 }, options);
     expect(result.verdict).toBe('optimized');
     expect(result.recommended).toBeNull();
+  });
+});
+
+describe('allowedTypes keeps a resize within what the type is for', () => {
+  const linode = bundledLinodeCatalog();
+  const ovh = bundledOvhCatalog();
+  const gcp = bundledGcpCatalog();
+  const config = SizingConfig.parse({});
+  const classes = (types: readonly InstanceType[]) => [...new Set(types.map(purposeClass))];
+
+  it('never moves a dedicated-CPU Linode to a shared plan', () => {
+    const dedicated = linode.find((t) => t.family === 'dedicated')!;
+    expect(classes(allowedTypes(dedicated, linode, config))).toEqual(['dedicated']);
+    const nanode = linode.find((t) => t.family === 'nanode')!;
+    expect(classes(allowedTypes(nanode, linode, config))).toEqual(['standard']);
+  });
+
+  it('keeps the OVH range letter and the GCP series class', () => {
+    const b3 = ovh.find((t) => t.family.startsWith('b'))!;
+    expect(new Set(allowedTypes(b3, ovh, config).map((t) => t.family.charAt(0)))).toEqual(new Set(['b']));
+    const c3 = gcp.find((t) => t.family === 'c3');
+    if (c3) expect(classes(allowedTypes(c3, gcp, config))).toEqual(['compute']);
+    const e2 = gcp.find((t) => t.family === 'e2')!;
+    expect(classes(allowedTypes(e2, gcp, config))).toEqual(['general']);
   });
 });
