@@ -83,7 +83,6 @@ export async function listMachineTypes(
   const work = [...typesInUse(inventory.hosts)].flatMap(([project, zones]) =>
     [...zones].map(([zone, names]) => ({ project, zone, names })),
   );
-  for (const { project } of work) ctx.observe('zones', project, 1);
   for (const { project, zone, names } of work) ctx.observe('zone-types', `${project}/${zone}`, names.length);
   await Promise.all(
     work.map(async ({ project, zone, names }) => {
