@@ -53,6 +53,16 @@ export const ovhInstanceStatuses = [
   'VERIFY_RESIZE',
 ] as const;
 
+const OvhVolume = z
+  .object({
+    id: z.uuid(),
+    name: z.string().min(1),
+    type: z.enum(['classic', 'high-speed', 'high-speed-gen2']).default('high-speed'),
+    sizeGiB: z.number().int().positive(),
+  })
+  .strict()
+  .describe('A Block Storage volume attached to the instance (cloud.volume.Volume)');
+
 const OvhInstance = z
   .object({
     id: z.uuid().describe('The instance id (an OpenStack UUID)'),
@@ -74,6 +84,7 @@ const OvhInstance = z
       })
       .strict()
       .prefault({}),
+    volumes: z.array(OvhVolume).default([]),
   })
   .strict();
 export type OvhScenarioInstance = z.output<typeof OvhInstance>;
@@ -86,7 +97,15 @@ const OvhProject = z
   .strict();
 export type OvhScenarioProject = z.output<typeof OvhProject>;
 
-export const ovhRoutes = ['auth.time', 'projects', 'instances', 'flavors', 'monitoring', 'catalog'] as const;
+export const ovhRoutes = [
+  'auth.time',
+  'projects',
+  'instances',
+  'flavors',
+  'volumes',
+  'monitoring',
+  'catalog',
+] as const;
 export type OvhRoute = (typeof ovhRoutes)[number];
 
 export const ovhFaultKinds = [
@@ -140,14 +159,16 @@ export const OvhScenario = z
     const seen = new Set<string>();
     for (const [project, fleet] of Object.entries(part.projects)) {
       fleet.instances.forEach((instance, index) => {
-        if (seen.has(instance.id)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['projects', project, 'instances', index, 'id'],
-            message: `duplicate id ${instance.id}`,
-          });
+        for (const id of [instance.id, ...instance.volumes.map((v) => v.id)]) {
+          if (seen.has(id)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['projects', project, 'instances', index, 'id'],
+              message: `duplicate id ${id}`,
+            });
+          }
+          seen.add(id);
         }
-        seen.add(instance.id);
       });
     }
   })

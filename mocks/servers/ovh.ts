@@ -12,6 +12,7 @@ import {
   metricPeriods,
   metricTypes,
   monitoringBody,
+  volumesBody,
 } from './ovh/fleet.ts';
 import { errors, json, type OvhAnswer, sameText, signature, signedUrl } from './ovh/protocol.ts';
 
@@ -81,6 +82,7 @@ function route(path: string): Routed {
     if (parts.length === 2) return { route: 'projects', query: q };
     if (parts.length === 4 && d === 'instance') return { route: 'instances', project: c, query: q };
     if (parts.length === 4 && d === 'flavor') return { route: 'flavors', project: c, query: q };
+    if (parts.length === 4 && d === 'volume') return { route: 'volumes', project: c, query: q };
     if (parts.length === 6 && d === 'instance' && f === 'monitoring')
       return { route: 'monitoring', project: c, instance: e, query: q };
   }
@@ -294,6 +296,9 @@ function answer(routed: Routed, part: OvhScenario, seed: string, nowSec: number)
         listed.map((i) => instanceBody(i, nowSec)),
       );
     }
+    case 'volumes':
+      if (!fleet) return errors.notFound();
+      return json(200, volumesBody(fleet.instances, nowSec));
     case 'flavors':
       if (!fleet) return errors.notFound();
       return json(200, flavorsBody(fleet.instances, routed.query.get('region') ?? undefined));

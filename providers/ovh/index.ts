@@ -74,7 +74,8 @@ function withClient(
 
 /**
  * providers.md §6 for OVH: 1 /auth/time + 1 project list (none when the config names the projects)
- * + per project its instances and its flavors + 1 catalog + 6 monitoring calls per running instance.
+ * + per project its instances, flavors and volumes + 1 catalog + 6 monitoring calls per running
+ * instance. (§6 lists no volume call: OVH has no volume metrics, but the inventory shows them.)
  */
 export function minimumOvhCalls(observed: ObservedCounts): Record<string, number> {
   const projects = observed.projects?.['*'] ?? 0;
@@ -86,6 +87,7 @@ export function minimumOvhCalls(observed: ObservedCounts): Record<string, number
     'cloud.projects': listed,
     'cloud.instances': projects,
     'cloud.flavors': projects,
+    'cloud.volumes': projects,
     'order.catalog': observed.catalog?.['*'] ?? 0,
     'cloud.monitoring': minimumMetricCalls(active),
   };

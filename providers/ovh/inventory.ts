@@ -1,14 +1,15 @@
 // Inventory: the API time once (the client signs with it), the projects, then per project its
-// instances and its flavors (providers.md §4.2). OVH's 1.0 calls return whole lists: no pages.
+// instances, its flavors and its Block Storage volumes (providers.md §4.2). OVH's 1.0 calls return whole lists: no pages.
 // Flavors are listed here, not in catalog(), because an instance names its flavor by id only.
 import type { z } from 'zod';
 import type { OvhConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
-import type { Gap, Host } from '../../src/model/index.ts';
+import type { Gap, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
+import { readPackageJson } from '../../src/paths.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import { type OvhClientHandle, request } from './clients.ts';
-import { OvhFlavor, OvhInstance, ProjectIds } from './schema.ts';
+import { CatalogVolumeClass, OvhFlavor, OvhInstance, OvhVolume, ProjectIds } from './schema.ts';
 
 export const BUCKET = 'ovh';
 
@@ -39,7 +40,12 @@ export async function listInventory(
   ctx.observe('projects', '*', projects.length);
   const perProject = await Promise.all(projects.map((project) => listProject(ctx, handle, state, project)));
   return {
-    value: { hosts: perProject.flatMap((p) => p.value), volumes: [], groups: [] },
+    value: {
+      hosts: perProject.flatMap((p) => p.value.hosts),
+      volumes: perProject.flatMap((p) => p.value.volumes),
+      // OVH Public Cloud has no instance groups with a scaling target.
+      groups: [],
+    },
     gaps: perProject.flatMap((p) => p.gaps),
   };
 }
@@ -72,13 +78,13 @@ async function listProject(
   handle: OvhClientHandle,
   state: OvhInventoryState,
   project: string,
-): Promise<Collected<Host[]>> {
+): Promise<Collected<{ hosts: Host[]; volumes: Volume[] }>> {
   const gaps: Gap[] = [];
   const get = (operation: string, path: string) =>
     ctx.call({ bucket: BUCKET, operation }, (signal) =>
       request<unknown>(handle, path, { serviceName: project }, signal),
     );
-  const [instances, flavors] = await Promise.all([
+  const [instances, flavors, volumes] = await Promise.all([
     get('cloud.instances', '/cloud/project/{serviceName}/instance')
       .then((raw) => parseList(ctx, OvhInstance, raw, 'cloud.instances', 'instances'))
       .catch((error: unknown) => {
@@ -91,14 +97,65 @@ async function listProject(
         gaps.push(toGap(error, `flavors of project ${project}`));
         return undefined;
       }),
+    get('cloud.volumes', '/cloud/project/{serviceName}/volume')
+      .then((raw) => parseList(ctx, OvhVolume, raw, 'cloud.volumes', 'volumes'))
+      .catch((error: unknown) => {
+        gaps.push(toGap(error, `volumes of project ${project}`));
+        return undefined;
+      }),
   ]);
   for (const flavor of flavors ?? []) state.flavors.set(flavor.id, flavor);
-  if (!instances) return { value: [], gaps };
+  if (!instances) return { value: { hosts: [], volumes: [] }, gaps };
   ctx.observe('instances', project, instances.length);
   const hosts = instances.map((instance) => toHost(instance, project, state.flavors.get(instance.flavorId)));
   for (const host of hosts) state.projectOf.set(host.id, project);
   ctx.observe('active-instances', project, hosts.filter((h) => h.state === 'running').length);
-  return { value: hosts, gaps };
+  const hostIds = new Set(hosts.map((host) => host.id));
+  const kept = (volumes ?? [])
+    .map((volume) => toVolume(volume, project))
+    .filter((volume) => volume.attachedTo.some((a) => hostIds.has(a.hostId)));
+  for (const volume of kept) {
+    for (const host of hosts)
+      if (volume.attachedTo.some((a) => a.hostId === host.id)) host.volumeIds.push(volume.id);
+  }
+  return { value: { hosts, volumes: kept }, gaps };
+}
+
+let volumeCaps: Map<string, number | null> | undefined;
+
+/** classic 250 and high-speed 3,000 IOPS per volume; gen2 scales with size (../shared/catalogs). */
+function iopsCapOf(type: string): number | null {
+  volumeCaps ??= new Map(
+    readPackageJson<{ blockStorage: unknown[] }>(
+      'providers',
+      'ovh',
+      'data',
+      'ovh-flavors.json',
+    ).blockStorage.flatMap((entry) => {
+      const parsed = CatalogVolumeClass.safeParse(entry);
+      return parsed.success ? [[parsed.data.type, parsed.data.maxIopsPerVolume] as const] : [];
+    }),
+  );
+  return volumeCaps.get(type) ?? null;
+}
+
+export function toVolume(volume: OvhVolume, project: string): Volume {
+  return {
+    provider: 'ovh',
+    id: volume.id,
+    region: volume.region,
+    zone: null,
+    type: volume.type,
+    sizeGiB: volume.size,
+    iops: iopsCapOf(volume.type),
+    throughputMiBps: null,
+    attachedTo: volume.attachedTo.map((hostId) => ({ hostId, device: null })),
+    tags: {
+      'ovh:project': project,
+      'ovh:status': volume.status,
+      ...(volume.name ? { Name: volume.name } : {}),
+    },
+  };
 }
 
 /** A list body: not an array at all is a bad response; single entries that do not parse are dropped. */

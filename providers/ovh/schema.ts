@@ -39,6 +39,24 @@ export const OvhFlavor = z.object({
 });
 export type OvhFlavor = z.infer<typeof OvhFlavor>;
 
+/** cloud.volume.Volume: size in GB; attachedTo holds instance ids. */
+export const OvhVolume = z.object({
+  id: z.string().min(1),
+  name: z.string().catch(''),
+  type: z.string().catch('unknown'),
+  size: z.number().nonnegative(),
+  region: z.string().catch('unknown'),
+  status: z.string().catch('unknown'),
+  attachedTo: z.array(z.string()).catch([]),
+});
+export type OvhVolume = z.infer<typeof OvhVolume>;
+
+/** The bundled catalog's Block Storage classes; a fixed per-volume IOPS cap where the catalog has one. */
+export const CatalogVolumeClass = z.object({
+  type: z.string(),
+  maxIopsPerVolume: z.number().nullable().catch(null),
+});
+
 /** cloud.instance.InstanceMetrics: timestamps in epoch seconds. */
 export const OvhInstanceMetrics = z.object({
   unit: z.string().catch(''),

@@ -104,6 +104,7 @@ const SPEC_PATHS = {
   projects: '/cloud/project',
   instances: '/cloud/project/{serviceName}/instance',
   flavors: '/cloud/project/{serviceName}/flavor',
+  volumes: '/cloud/project/{serviceName}/volume',
   monitoring: '/cloud/project/{serviceName}/instance/{instanceId}/monitoring',
 } as const;
 
@@ -224,7 +225,7 @@ describe('the real client checks the adapter calls against the schema itself', (
   // another API (order.json), so it is not asked here.
   it.runIf(haveSpec)('finds every cloud call the adapter made, none deprecated', async () => {
     const calls = records
-      .filter((r) => ['projects', 'instances', 'flavors', 'monitoring'].includes(r.route))
+      .filter((r) => ['projects', 'instances', 'flavors', 'volumes', 'monitoring'].includes(r.route))
       .map((r) => new URL(r.path, 'https://x'));
     expect(calls.length).toBeGreaterThan(20);
     const schemas = { cloud: spec, auth: { apis: [], models: {} } };

@@ -92,6 +92,28 @@ export function instanceBody(instance: OvhScenarioInstance, nowSec: number): Rec
   };
 }
 
+/** Every volume of the project's instances, attached to its instance. */
+export function volumesBody(
+  instances: readonly OvhScenarioInstance[],
+  nowSec: number,
+): Record<string, unknown>[] {
+  return instances.flatMap((instance) =>
+    instance.volumes.map((volume) => ({
+      attachedTo: [instance.id],
+      bootable: false,
+      creationDate: new Date(resolveTimeSec(instance.created, nowSec) * 1000).toISOString(),
+      description: '',
+      id: volume.id,
+      name: volume.name,
+      planCode: `volume.${volume.type}.consumption`,
+      region: instance.region,
+      size: volume.sizeGiB,
+      status: 'in-use',
+      type: volume.type,
+    })),
+  );
+}
+
 /** Every bundled flavor in every region the project has instances in (the API lists them all). */
 export function flavorsBody(
   instances: readonly OvhScenarioInstance[],

@@ -39,6 +39,26 @@ describe('a normal run against two projects', () => {
     });
   });
 
+  it('lists Block Storage volumes with their attachment, and the IOPS cap of fixed classes', () => {
+    expect(result.volumes).toHaveLength(2);
+    expect(result.volumes.find((v) => v.id === ids.webData)).toMatchObject({
+      provider: 'ovh',
+      type: 'classic',
+      sizeGiB: 100,
+      iops: 250,
+      region: 'GRA11',
+      attachedTo: [{ hostId: ids.web, device: null }],
+      tags: { Name: 'web-1-data', 'ovh:project': PROJECT_A },
+    });
+    // gen2 scales with size: no fixed cap to state.
+    expect(result.volumes.find((v) => v.id === ids.dbData)).toMatchObject({
+      type: 'high-speed-gen2',
+      iops: null,
+    });
+    expect(result.hosts.find((h) => h.id === ids.web)!.volumeIds).toEqual([ids.webData]);
+    expect(result.series.some((s) => s.subjectKind === 'volume')).toBe(false);
+  });
+
   it('prices flavors from the public order catalog, in USD at the stated rate', () => {
     const b3 = result.instanceTypes.find((t) => t.name === 'b3-16')!;
     expect(b3).toMatchObject({ provider: 'ovh', vcpu: 4, memoryMiB: 16 * 1024, source: 'api' });
@@ -82,9 +102,9 @@ describe('a normal run against two projects', () => {
     ]);
   });
 
-  it('makes exactly the minimum number of calls: 1 time + 1 projects + 2 × 2 projects + 1 catalog + 4 × 6', () => {
+  it('makes exactly the minimum number of calls: 1 time + 1 projects + 3 × 2 projects + 1 catalog + 4 × 6', () => {
     expect(result.apiCalls.made).toBe(result.apiCalls.minimum);
-    expect(result.apiCalls.made).toBe(1 + 1 + 4 + 1 + 24);
+    expect(result.apiCalls.made).toBe(1 + 1 + 6 + 1 + 24);
     expect(result.apiCalls.byOperation['cloud.monitoring']).toMatchObject({
       made: 24,
       minimum: 24,

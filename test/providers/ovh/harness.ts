@@ -22,6 +22,8 @@ export const ids = {
   idle: '0b6f9c3e-2a1d-4e5f-8a7b-1c2d3e4f5a03',
   db: '0b6f9c3e-2a1d-4e5f-8a7b-1c2d3e4f5a04',
   off: '0b6f9c3e-2a1d-4e5f-8a7b-1c2d3e4f5a05',
+  webData: '7c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e01',
+  dbData: '7c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e02',
 };
 
 /** Two projects, four running instances (saturated, idle, diurnal, memory-heavy) and a stopped one. */
@@ -44,6 +46,7 @@ export function fleet(faults: unknown[] = [], extra: Record<string, unknown> = {
               region: 'GRA11',
               cpu: { shape: 'diurnal', base: 10, peak: 40 },
               network: { inMiBps: 2, outMiBps: 8 },
+              volumes: [{ id: ids.webData, name: 'web-1-data', type: 'classic', sizeGiB: 100 }],
             },
             {
               id: ids.batch,
@@ -66,6 +69,7 @@ export function fleet(faults: unknown[] = [], extra: Record<string, unknown> = {
               monthlyBilling: true,
               cpu: 25,
               memUsedPct: 80,
+              volumes: [{ id: ids.dbData, name: 'db-1-data', type: 'high-speed-gen2', sizeGiB: 500 }],
             },
           ],
         },

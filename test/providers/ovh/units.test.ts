@@ -77,6 +77,7 @@ describe('metrics', () => {
       'cloud.projects': 1,
       'cloud.instances': 3,
       'cloud.flavors': 3,
+      'cloud.volumes': 3,
       'order.catalog': 1,
       'cloud.monitoring': 42,
     });
