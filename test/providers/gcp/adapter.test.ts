@@ -195,6 +195,31 @@ describe('gcp adapter when things go wrong', () => {
     expect(mock!.requests.filter((r) => r.status === 429)).toHaveLength(1);
   });
 
+  it("retries Compute's 403 rateLimitExceeded as throttling, with no bearer token (PassThroughClient)", async () => {
+    mock = await startGcpMock({
+      scenario: gcpScenario({
+        accessToken: undefined,
+        faults: [{ kind: 'throttle', method: 'instances.aggregatedList', project: OTHER }],
+      }),
+      now: () => nowMs,
+    });
+    const a = await collectProvider(
+      createGcpAdapter(),
+      { projects: [PROJECT, OTHER], endpoint: mock.endpoint, labels: {} },
+      oneDay,
+      silentLogger,
+    );
+    expect(a.gaps).toEqual([]);
+    expect(a.hosts).toHaveLength(6);
+    expect(a.apiCalls.byOperation['compute.instances.aggregatedList']).toMatchObject({
+      made: 2,
+      minimum: 2,
+      retries: 1,
+    });
+    expect(mock.requests.filter((r) => r.status === 403)).toHaveLength(1);
+    expect(mock.requests.some((r) => r.authorization)).toBe(false);
+  });
+
   it('a 503 storm on one metric becomes a one-line gap naming the provider; the rest is complete', async () => {
     const a = await run({
       faults: [
