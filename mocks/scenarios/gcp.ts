@@ -23,6 +23,7 @@ const TimeRef = z
 
 export const gcpMethods = [
   'instances.aggregatedList',
+  'disks.aggregatedList',
   'instanceGroupManagers.aggregatedList',
   'autoscalers.aggregatedList',
   'machineTypes.list',

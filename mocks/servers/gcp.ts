@@ -5,6 +5,7 @@ import { TokenBuckets } from './aws/rate-limit.ts';
 import {
   getMachineType,
   listAutoscalers,
+  listDisks,
   listGroupManagers,
   listInstances,
   listMachineTypes,
@@ -77,6 +78,10 @@ const ROUTES: [RegExp, (m: string[], pagePoints: number) => Route][] = [
   [
     new RegExp(`^${PROJECT}/aggregated/instances$`),
     (m) => computeRoute('instances.aggregatedList', m[1]!, listInstances),
+  ],
+  [
+    new RegExp(`^${PROJECT}/aggregated/disks$`),
+    (m) => computeRoute('disks.aggregatedList', m[1]!, listDisks),
   ],
   [
     new RegExp(`^${PROJECT}/aggregated/instanceGroupManagers$`),

@@ -4,6 +4,7 @@
 // both at the loopback mock, with a throwaway bearer token or none.
 import {
   AutoscalersClient,
+  DisksClient,
   InstanceGroupManagersClient,
   InstancesClient,
   MachineTypesClient,
@@ -19,6 +20,7 @@ export interface GcpClientOptions {
 
 export interface GcpClients {
   instances: InstancesClient;
+  disks: DisksClient;
   machineTypes: MachineTypesClient;
   groupManagers: InstanceGroupManagersClient;
   autoscalers: AutoscalersClient;
@@ -36,6 +38,7 @@ export function createClients(config: GcpConfig, options: GcpClientOptions = {})
   const common = config.endpoint ? mockOptions(config.endpoint, options) : {};
   return {
     instances: new InstancesClient(common),
+    disks: new DisksClient(common),
     machineTypes: new MachineTypesClient(common),
     groupManagers: new InstanceGroupManagersClient(common),
     autoscalers: new AutoscalersClient(common),
@@ -67,6 +70,7 @@ function mockOptions(endpoint: string, options: GcpClientOptions) {
 export async function closeClients(clients: GcpClients): Promise<void> {
   await Promise.allSettled([
     clients.instances.close(),
+    clients.disks.close(),
     clients.machineTypes.close(),
     clients.groupManagers.close(),
     clients.autoscalers.close(),

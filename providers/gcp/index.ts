@@ -61,7 +61,7 @@ export function createGcpAdapter(options: GcpClientOptions = {}): ProviderAdapte
 
 /**
  * providers.md §6, per operation. Per project: ⌈M/500⌉ instances.aggregatedList pages,
- * ⌈n/500⌉ for instanceGroupManagers and autoscalers, one machineTypes.list per zone in use
+ * ⌈n/500⌉ for disks, instanceGroupManagers and autoscalers, one machineTypes.list per zone in use
  * (⌈types/500⌉), and per metric stream ⌈points/100,000⌉ timeSeries.list pages, at least one.
  * With every VM reporting, points = M·(window/step) (× 2 for the agent's wait and steal), which is
  * §6's Σ ⌈M·points/100,000⌉; counting the points the API returned also covers VMs launched inside
@@ -78,6 +78,7 @@ export function minimumGcpCalls(
   const listed = (what: string) => Object.keys(observed[what] ?? {});
   const calls: Record<string, number> = {
     'compute.instances.aggregatedList': sum(projects, (p) => pages(count('instances', p), PAGE_SIZE)),
+    'compute.disks.aggregatedList': sum(listed('disks'), (p) => pages(count('disks', p), PAGE_SIZE)),
     'compute.instanceGroupManagers.aggregatedList': sum(listed('groups'), (p) =>
       pages(count('groups', p), PAGE_SIZE),
     ),

@@ -1,4 +1,4 @@
-// Inventory per project: instances, managed instance groups and autoscalers, each through its
+// Inventory per project: instances, persistent disks, managed instance groups and autoscalers, each through its
 // aggregatedList (every zone and region in one listing), paged at 500 (the maximum `maxResults`,
 // compute.v1 discovery document), one call() per page (providers.md §2.2).
 import type { z } from 'zod';
@@ -8,7 +8,7 @@ import type { Gap, Group, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
-import { Autoscaler, GceInstance, InstanceGroupManager } from './schema.ts';
+import { Autoscaler, GceDisk, GceInstance, InstanceGroupManager } from './schema.ts';
 
 export const PAGE_SIZE = 500;
 const CREATED_BY = 'created-by';
@@ -116,7 +116,7 @@ async function listProject(
     'instances',
   );
 
-  const [managers, autoscalers] = await Promise.all([
+  const [managers, autoscalers, disks] = await Promise.all([
     aggregatedList(
       ctx,
       clients.groupManagers,
@@ -137,12 +137,27 @@ async function listProject(
       gaps.push(toGap(error, `autoscalers in ${project}`));
       return undefined;
     }),
+    aggregatedList(ctx, clients.disks, project, 'compute.disks.aggregatedList', 'disks').catch(
+      (error: unknown) => {
+        gaps.push(toGap(error, `persistent disks in ${project} (volumes listed without their type)`));
+        return undefined;
+      },
+    ),
   ]);
   if (managers) ctx.observe('groups', project, managers.items.length);
   if (autoscalers) ctx.observe('autoscalers', project, autoscalers.items.length);
+  if (disks) ctx.observe('disks', project, disks.items.length);
 
   const hosts = instances.map((instance) => toHost(instance, project));
-  const volumes = instances.flatMap((instance) => toVolumes(instance, project));
+  const diskBySource = new Map(
+    parseList(
+      ctx,
+      GceDisk,
+      (disks?.items ?? []).map((e) => e.item),
+      'disks',
+    ).map((d) => [sourceKey(d.selfLink), d]),
+  );
+  const volumes = instances.flatMap((instance) => toVolumes(instance, project, diskBySource));
   const scalers = parseList(
     ctx,
     Autoscaler,
@@ -224,8 +239,17 @@ function diskId(project: string, source: string): string {
   return match ? `${project}/${match[1]}/${match[2]}` : `${project}/${lastSegment(source)}`;
 }
 
-/** Attached persistent disks as volumes. The attachment carries no disk type (disks.get would). */
-export function toVolumes(instance: GceInstance, project: string): Volume[] {
+/** `projects/p/zones/z/disks/d` of a full or partial disk URL: the join key of attachment and disk. */
+function sourceKey(url: string): string {
+  return url.replace(/^.*?(projects\/)/, '$1');
+}
+
+/** Attached persistent disks as volumes: type, size and provisioned performance from disks.aggregatedList. */
+export function toVolumes(
+  instance: GceInstance,
+  project: string,
+  disks: ReadonlyMap<string, GceDisk> = new Map(),
+): Volume[] {
   const zone = instance.zone ? lastSegment(instance.zone) : null;
   return instance.disks.flatMap((disk) =>
     disk.source
@@ -235,12 +259,15 @@ export function toVolumes(instance: GceInstance, project: string): Volume[] {
             id: diskId(project, disk.source),
             region: zone ? regionOfZone(zone) : 'unknown',
             zone,
-            type: (disk.type ?? 'PERSISTENT').toLowerCase(),
-            sizeGiB: disk.diskSizeGb ?? 0,
-            iops: null,
-            throughputMiBps: null,
+            // pd-standard, pd-balanced, pd-ssd, hyperdisk-*; the attachment alone says only PERSISTENT.
+            type: lastSegment(
+              disks.get(sourceKey(disk.source))?.type ?? (disk.type ?? 'persistent').toLowerCase(),
+            ),
+            sizeGiB: disks.get(sourceKey(disk.source))?.sizeGb ?? disk.diskSizeGb ?? 0,
+            iops: disks.get(sourceKey(disk.source))?.provisionedIops ?? null,
+            throughputMiBps: disks.get(sourceKey(disk.source))?.provisionedThroughput ?? null,
             attachedTo: [{ hostId: instance.id, device: disk.deviceName ?? null }],
-            tags: {},
+            tags: disks.get(sourceKey(disk.source))?.labels ?? {},
           },
         ]
       : [],

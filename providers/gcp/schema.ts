@@ -35,6 +35,17 @@ export const GceInstance = z.object({
 });
 export type GceInstance = z.infer<typeof GceInstance>;
 
+export const GceDisk = z.object({
+  name: z.string(),
+  selfLink: z.string(),
+  type: z.string().catch('unknown'),
+  sizeGb: Int64.catch(0),
+  provisionedIops: Int64.optional().catch(undefined),
+  provisionedThroughput: Int64.optional().catch(undefined),
+  labels: Labels,
+});
+export type GceDisk = z.infer<typeof GceDisk>;
+
 export const InstanceGroupManager = z.object({
   name: z.string(),
   zone: z.string().optional().catch(undefined),

@@ -89,6 +89,7 @@ function validatorFor(file: string) {
 
 const RESPONSE_SCHEMA: Record<string, ['compute' | 'monitoring', string]> = {
   'instances.aggregatedList': ['compute', 'InstanceAggregatedList'],
+  'disks.aggregatedList': ['compute', 'DiskAggregatedList'],
   'instanceGroupManagers.aggregatedList': ['compute', 'InstanceGroupManagerAggregatedList'],
   'autoscalers.aggregatedList': ['compute', 'AutoscalerAggregatedList'],
   'machineTypes.list': ['compute', 'MachineTypeList'],

@@ -1,6 +1,7 @@
 import {
   autoscalerResource,
   COMPUTE_BASE,
+  diskResources,
   type FleetProject,
   groupManagerResource,
   machineCatalog,
@@ -73,6 +74,11 @@ export function listInstances(project: FleetProject, query: URLSearchParams) {
     .map((i) => ({ scope: `zones/${i.spec.zone}`, value: i.resource }))
     .filter((item) => keep(item.value));
   return { body: aggregated(project.id, 'instance', 'instances', items, query), count: items.length };
+}
+
+export function listDisks(project: FleetProject, query: URLSearchParams) {
+  const items = diskResources(project).map((d) => ({ scope: `zones/${d.zone}`, value: d.value }));
+  return { body: aggregated(project.id, 'disk', 'disks', items, query), count: items.length };
 }
 
 export function listGroupManagers(project: FleetProject, query: URLSearchParams) {

@@ -118,6 +118,34 @@ export function buildFleet(gcp: GcpScenario, nowSec: number): Map<string, FleetP
   return projects;
 }
 
+/** The persistent disks of every instance, as disks.aggregatedList describes them. */
+export function diskResources(project: FleetProject): { zone: string; value: Record<string, unknown> }[] {
+  return project.instances.flatMap((instance) => {
+    const zoneUrl = `${COMPUTE_BASE}/projects/${project.id}/zones/${instance.spec.zone}`;
+    const disks = instance.spec.disks ?? [{ name: instance.spec.name, sizeGb: 20, type: 'pd-balanced' }];
+    return disks.map((disk) => ({
+      zone: instance.spec.zone,
+      value: {
+        kind: 'compute#disk',
+        id: numericId(`disk/${project.id}/${instance.spec.zone}/${disk.name}`, 19),
+        name: disk.name,
+        zone: zoneUrl,
+        sizeGb: String(disk.sizeGb),
+        type: `${zoneUrl}/diskTypes/${disk.type}`,
+        status: 'READY',
+        users: [instance.resource.selfLink],
+        creationTimestamp: instance.resource.creationTimestamp,
+        physicalBlockSizeBytes: '4096',
+        ...(disk.type === 'pd-extreme' || disk.type.startsWith('hyperdisk')
+          ? { provisionedIops: '10000' }
+          : {}),
+        ...(disk.type.startsWith('hyperdisk') ? { provisionedThroughput: '280' } : {}),
+        selfLink: `${zoneUrl}/disks/${disk.name}`,
+      },
+    }));
+  });
+}
+
 export function groupManagerResource(
   project: FleetProject,
   group: GcpScenarioGroup,

@@ -55,13 +55,13 @@ const MiB = 1024 * 1024;
 const shape = (spec: Load, key: string) => seriesOf(spec, key);
 
 function perDisk(instance: FleetInstance, spec: Load, key: string, scale: number) {
-  const disks = instance.spec.disks ?? [{ name: instance.spec.name }];
+  const disks = instance.spec.disks ?? [{ name: instance.spec.name, type: 'pd-balanced' }];
   const value = shape(spec, `gcp/${instance.id}/${key}`);
   return disks.map((disk, index) => ({
     labels: {
       device_name: index === 0 ? 'persistent-disk-0' : disk.name,
       device_type: 'permanent',
-      storage_type: 'pd-balanced',
+      storage_type: disk.type,
     },
     value: (sec: number) => (value(sec) * scale) / disks.length,
   }));

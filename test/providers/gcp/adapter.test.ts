@@ -88,6 +88,16 @@ describe('gcp adapter on a normal run, through the real clients', () => {
     expect(a.volumes.find((v) => v.attachedTo[0]?.hostId === web1.id)).toMatchObject({
       sizeGiB: 20,
       zone: 'us-central1-a',
+      type: 'pd-balanced',
+    });
+    const db = a.hosts.find((h) => h.name === 'db-1')!;
+    expect(db.volumeIds).toEqual([`${OTHER}/europe-west1-b/db-1`, `${OTHER}/europe-west1-b/db-data`]);
+    expect(a.volumes.find((v) => v.id === `${OTHER}/europe-west1-b/db-data`)).toMatchObject({
+      type: 'hyperdisk-balanced',
+      sizeGiB: 500,
+      iops: 10000,
+      throughputMiBps: 280,
+      attachedTo: [{ hostId: db.id, device: 'db-data' }],
     });
     expect(a.gaps).toEqual([]);
   });

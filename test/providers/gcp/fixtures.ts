@@ -56,6 +56,10 @@ export function gcpScenario(extra: Record<string, unknown> = {}): Scenario {
               name: 'db-1',
               zone: 'europe-west1-b',
               machineType: 'n2-highmem-4',
+              disks: [
+                { name: 'db-1', sizeGb: 50 },
+                { name: 'db-data', sizeGb: 500, type: 'hyperdisk-balanced' },
+              ],
               cpu: 20,
               agent: { memUsedPct: 80, iowaitPct: 6, stealPct: 1 },
             },
