@@ -36,9 +36,22 @@ export async function withDemo<T>(
   log: Logger,
   run: (demo: { loaded: LoadedConfig; adapterOptions: AdapterOptions }) => Promise<T>,
 ): Promise<T> {
-  const mocks = await startMocks(loadScenario(bundledScenarioPath('demo')));
+  const loaded = await loadConfigFile(packagePath('mocks', 'scenarios', 'demo.fleetlens.yaml'));
+  return withMocks(loadScenario(bundledScenarioPath('demo')), loaded, log, run);
+}
+
+/**
+ * Serves `scenario` from one mock per cloud it has, points the config's providers at them with the
+ * demo's throwaway credentials, and runs `run`; the mocks close whatever happens.
+ */
+export async function withMocks<T>(
+  scenario: Scenario,
+  loaded: LoadedConfig,
+  log: Logger,
+  run: (demo: { loaded: LoadedConfig; adapterOptions: AdapterOptions }) => Promise<T>,
+): Promise<T> {
+  const mocks = await startMocks(scenario);
   try {
-    const loaded = await loadConfigFile(packagePath('mocks', 'scenarios', 'demo.fleetlens.yaml'));
     const adapterOptions: AdapterOptions = {};
     for (const [id, mock] of mocks) {
       log.info({ provider: id, endpoint: mock.endpoint }, 'demo: mock listening');
