@@ -168,7 +168,7 @@ export function requirementsFor(
     });
   }
   addThroughput(requirements, steps, 'network', signals.netInBps, signals.netOutBps, cpuPct, headroom);
-  addEbs(requirements, steps, signals, cpuPct, headroom);
+  addEbs(requirements, steps, signals, cpuPct, headroom, DISK_NAMES[current.provider]);
   return { requirements, unmeasured, steps, hours };
 }
 
@@ -397,17 +397,26 @@ function addThroughput(
   requirements.push({ dimension, observed: peak, needed: peak * headroom, unit: 'bytes/s' });
 }
 
+/** What each cloud calls the block storage an instance's disk limits apply to. */
+const DISK_NAMES: Record<InstanceType['provider'], string> = {
+  aws: 'EBS',
+  gcp: 'Persistent Disk',
+  linode: 'disk',
+  ovh: 'disk',
+};
+
 function addEbs(
   requirements: Requirement[],
   steps: ArithmeticEvidence['steps'],
   signals: SizingSignals,
   pct: number,
   headroom: number,
+  disk: string,
 ) {
   const ops = signals.ebsOps?.length ? percentile(signals.ebsOps, pct) : undefined;
   if (ops !== undefined) {
     steps.push({
-      label: 'EBS IOPS needed',
+      label: `${disk} IOPS needed`,
       formula: `P${pct} ${round(ops)} IOPS × ${headroom.toFixed(2)}`,
       result: `${Math.ceil(ops * headroom)} IOPS`,
     });
@@ -416,7 +425,7 @@ function addEbs(
   const bytes = signals.ebsBps?.length ? percentile(signals.ebsBps, pct) : undefined;
   if (bytes !== undefined) {
     steps.push({
-      label: 'EBS throughput needed',
+      label: `${disk} throughput needed`,
       formula: `P${pct} ${round(bytes / 1e6, 1)} MB/s × ${headroom.toFixed(2)}`,
       result: `${round((bytes * headroom) / 1e6, 1)} MB/s`,
     });

@@ -43,10 +43,10 @@ export const cpuOverProvisioned = defineRule({
     docs: {
       rationale:
         'Paying for vCPUs and memory the workload never uses. The size is chosen so that the P99.5 of per-5-minute CPU maxima plus 20 % headroom, ' +
-        "peak memory plus 20 %, and the observed network and EBS peaks all fit: Compute Optimizer's documented defaults, with the arithmetic shown.",
+        "peak memory plus 20 %, and the observed network and disk peaks all fit: Compute Optimizer's documented defaults, with the arithmetic shown.",
       remediation:
-        'Change the instance type (a stop/start for EBS-backed instances; for a group, the launch template and an instance refresh). ' +
-        'Without the CloudWatch agent memory is not measured and is kept at its current size; install the agent to size it too. ' +
+        'Change the instance type: a stop and start on AWS (EBS-backed) and Google Cloud, a resize on Linode and OVHcloud; for a group, its launch template or ' +
+        'instance template and a rolling replacement. Where the cloud does not measure memory (no CloudWatch agent or Ops Agent; never on Linode) it is kept at its current size. ' +
         'Where on-host samples show the host is limited by something else (a starved pool, a blocked event loop, the disk, the listen queue), the resize is held: its low CPU is a symptom.',
       sources: [
         'AWS Compute Optimizer utilization preferences: https://docs.aws.amazon.com/compute-optimizer/latest/APIReference/API_CustomizableMetricParameters.html',

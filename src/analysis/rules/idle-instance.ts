@@ -59,7 +59,7 @@ export const idleInstance = defineRule({
       rationale:
         "An instance that neither computes nor talks is paid for doing nothing. The thresholds are the GCP idle-VM recommender's, applied to CloudWatch data.",
       remediation:
-        'Confirm with the owner (tags), snapshot what must be kept, then stop or terminate it; a stopped instance still pays for its EBS volumes.',
+        'Confirm with the owner (tags or labels), snapshot what must be kept, then stop or delete it. A stopped instance still pays for its disks (EBS, Persistent Disk, Block Storage); a powered-off Linode and a stopped OVHcloud instance are billed in full until deleted (or shelved, on OVHcloud).',
       sources: [
         'GCP idle VM recommendations: https://cloud.google.com/compute/docs/instances/idle-vm-recommendations-overview',
       ],
