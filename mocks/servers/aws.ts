@@ -5,6 +5,7 @@ import { loadInstanceTypeCatalog } from './aws/catalog.ts';
 import { Dispatcher } from './aws/dispatch.ts';
 import { AwsApiError, parseSigningScope, queryError, xmlNamespaces } from './aws/protocol.ts';
 import { authorizationOf, type RequestSummary, routeRequest, type Served } from './aws/routing.ts';
+import { listenOnLoopback } from './listen.ts';
 
 // One loopback server for CloudWatch, EC2 and Auto Scaling, spoken to by the real AWS SDK v3
 // clients (reference/providers.md §5.1): point a client's `endpoint` at `endpoint`, any region,
@@ -99,24 +100,11 @@ export async function startAwsMock(options: AwsMockOptions): Promise<AwsMock> {
       res.destroy(error instanceof Error ? error : new Error(String(error))),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('mock server has no TCP address');
+  const listening = await listenOnLoopback(server, options.port);
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    port: address.port,
+    endpoint: `http://127.0.0.1:${listening.port}`,
+    port: listening.port,
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // SDK clients keep connections alive; without this close() waits for their idle timeout.
-        server.closeAllConnections();
-      }),
+    close: () => listening.close(),
   };
 }

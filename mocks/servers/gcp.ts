@@ -12,6 +12,7 @@ import {
 } from './gcp/compute.ts';
 import { buildFleet, type FleetProject } from './gcp/fleet.ts';
 import { GoogleApiError, listTimeSeries, MAX_PAGE_POINTS } from './gcp/monitoring.ts';
+import { listenOnLoopback } from './listen.ts';
 
 // One loopback server for Compute Engine v1 and Cloud Monitoring v3 over REST, spoken to by the
 // real @google-cloud/compute and @google-cloud/monitoring clients (REST fallback) built with
@@ -331,23 +332,11 @@ export async function startGcpMock(options: GcpMockOptions): Promise<GcpMock> {
     req.resume();
     req.on('end', () => handle(req, res));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('mock server has no TCP address');
+  const listening = await listenOnLoopback(server, options.port);
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    port: address.port,
+    endpoint: `http://127.0.0.1:${listening.port}`,
+    port: listening.port,
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => listening.close(),
   };
 }

@@ -9,6 +9,7 @@ import {
   publishedLimits,
 } from './linode/limits.ts';
 import { statsBody, statsRange } from './linode/stats.ts';
+import { listenOnLoopback } from './listen.ts';
 
 // One loopback server for the Linode API v4, spoken to by the real @linode/api-v4 client with its
 // URLs rewritten from https://api.linode.com (providers.md §5.3): `/v4/...` and `/v4beta/...`
@@ -226,24 +227,12 @@ export async function startLinodeMock(options: LinodeMockOptions): Promise<Linod
     req.resume();
     req.on('end', () => handle(req, res));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('mock server has no TCP address');
+  const listening = await listenOnLoopback(server, options.port);
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    port: address.port,
+    endpoint: `http://127.0.0.1:${listening.port}`,
+    port: listening.port,
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => listening.close(),
   };
 }
 

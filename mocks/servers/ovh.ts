@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { OvhRoute, OvhScenario, OvhScenarioFault } from '../scenarios/ovh.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { TokenBuckets } from './aws/rate-limit.ts';
+import { listenOnLoopback } from './listen.ts';
 import { registerOvhMockCertificate } from './ovh/certificates.ts';
 import {
   catalogBody,
@@ -217,29 +218,18 @@ export async function startOvhMock(options: OvhMockOptions): Promise<OvhMock> {
       res.destroy(error instanceof Error ? error : new Error(String(error))),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('mock server has no TCP address');
-  const endpoint = `https://127.0.0.1:${address.port}/1.0`;
+  const listening = await listenOnLoopback(server, options.port);
+  const endpoint = `https://127.0.0.1:${listening.port}/1.0`;
   const unregister = registerOvhMockCertificate(endpoint, pems.cert);
   return {
     endpoint,
-    port: address.port,
+    port: listening.port,
     certificate: pems.cert,
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        unregister();
-        server.close((error) => (error ? reject(error) : resolve()));
-        // The client's agent keeps connections alive; without this close() waits for them.
-        server.closeAllConnections();
-      }),
+    close: () => {
+      unregister();
+      return listening.close();
+    },
   };
 }
 

@@ -3,6 +3,7 @@
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html
 import { ProviderError, type ProviderErrorKind } from '../../src/errors.ts';
 import type { CallRequest } from '../../src/net/call.ts';
+import { NETWORK_ERROR_CODES } from '../../src/net/network-codes.ts';
 
 const THROTTLED = new Set([
   'Throttling',
@@ -42,18 +43,6 @@ const UNAVAILABLE = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
 ]);
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ECONNABORTED',
-]);
 
 interface AwsLikeError {
   name?: string;
@@ -79,7 +68,7 @@ function kindOf(e: Error & AwsLikeError, status: number | undefined): ProviderEr
   if (THROTTLED.has(name) || status === 429) return 'throttled';
   if (AUTH.has(name) || status === 401 || status === 403) return 'auth';
   if (UNAVAILABLE.has(name) || (status !== undefined && status >= 500)) return 'unavailable';
-  if (e.code && NETWORK_CODES.has(e.code)) return 'unavailable';
+  if (e.code && NETWORK_ERROR_CODES.has(e.code)) return 'unavailable';
   if (name.endsWith('NotFound') || name.includes('.NotFound') || status === 404) return 'not-found';
   // A body the SDK could not parse, or any other answer from the service itself.
   if (e.$metadata || e.$response || name === 'SyntaxError') return 'bad-response';

@@ -5,20 +5,8 @@
 // rateLimitExceeded (https://cloud.google.com/compute/docs/api-rate-limits), Monitoring with 429.
 import { ProviderError, type ProviderErrorKind } from '../../src/errors.ts';
 import { type CallRequest, parseRetryAfter } from '../../src/net/call.ts';
+import { NETWORK_ERROR_CODES } from '../../src/net/network-codes.ts';
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-]);
 const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
 // gRPC status codes, for errors raised by gax itself rather than by an HTTP answer.
 const GRPC: Record<number, ProviderErrorKind> = {
@@ -79,7 +67,7 @@ function kindOf(
   if (status === 404) return 'not-found';
   if (status !== undefined && status >= 500) return 'unavailable';
   if (status !== undefined && status >= 400) return 'bad-response';
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return 'unavailable';
+  if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return 'unavailable';
   if (typeof e.code === 'number' && GRPC[e.code]) return GRPC[e.code];
   if (/default credentials|Could not refresh access token|invalid_grant|metadata server/i.test(e.message))
     return 'auth';

@@ -3,20 +3,7 @@
 // `response.headers['retry-after']`. Status codes: https://techdocs.akamai.com/linode-api/reference/errors
 import { ProviderError, type ProviderErrorKind } from '../../src/errors.ts';
 import { type CallRequest, parseRetryAfter } from '../../src/net/call.ts';
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ECONNABORTED',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
+import { NETWORK_ERROR_CODES } from '../../src/net/network-codes.ts';
 
 interface AxiosLikeError {
   isAxiosError?: boolean;
@@ -48,7 +35,7 @@ function kindOf(status: number | undefined, code: string | undefined): ProviderE
   if (status === 404) return 'not-found';
   if (status !== undefined && (status >= 500 || status === 408)) return 'unavailable';
   if (status !== undefined) return 'bad-response';
-  if (code && NETWORK_CODES.has(code)) return 'unavailable';
+  if (code && NETWORK_ERROR_CODES.has(code)) return 'unavailable';
   // No response at all and no known network code (a socket hang-up, a TLS failure): the cloud's
   // or the network's trouble, a gap. Cancellations are turned into timeouts by call().
   return code === 'ERR_CANCELED' ? undefined : 'unavailable';

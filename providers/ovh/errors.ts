@@ -5,20 +5,8 @@
 // (ovh/php-ovh#62), 403 {"class":"Client::Forbidden","message":"This call has not been granted"}.
 import { ProviderError, type ProviderErrorKind } from '../../src/errors.ts';
 import type { CallRequest } from '../../src/net/call.ts';
+import { NETWORK_ERROR_CODES } from '../../src/net/network-codes.ts';
 import { OvhCallError } from './clients.ts';
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ECONNABORTED',
-]);
 
 // What a 401/403/400 answer's message means for the person running the audit.
 const AUTH_HINTS: [RegExp, string][] = [
@@ -77,7 +65,7 @@ export function toProviderError(error: unknown, request: CallRequest): ProviderE
     );
   }
   const what =
-    code && NETWORK_CODES.has(code)
+    code && NETWORK_ERROR_CODES.has(code)
       ? `connection failed (${code})`
       : `request failed (${code ?? cause.name})`;
   return new ProviderError('ovh', 'unavailable', request.operation, what, { code, cause: error });
