@@ -7,6 +7,7 @@ import type { AwsConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type { Gap, Group, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
+import { mergeInventories } from '../collected.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import type { AwsClientFactory } from './clients.ts';
 import { AutoScalingGroup, Ec2Instance, Ec2Volume } from './schema.ts';
@@ -20,14 +21,7 @@ export async function listInventory(
   clients: AwsClientFactory,
 ): Promise<Collected<Inventory>> {
   const perRegion = await Promise.all(ctx.config.regions.map((region) => listRegion(ctx, clients, region)));
-  return {
-    value: {
-      hosts: perRegion.flatMap((r) => r.value.hosts),
-      volumes: perRegion.flatMap((r) => r.value.volumes),
-      groups: perRegion.flatMap((r) => r.value.groups),
-    },
-    gaps: perRegion.flatMap((r) => r.gaps),
-  };
+  return mergeInventories(perRegion);
 }
 
 async function listRegion(

@@ -6,6 +6,7 @@ import type { GcpConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type { Gap, Group, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
+import { mergeInventories } from '../collected.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
 import { Autoscaler, GceDisk, GceInstance, InstanceGroupManager } from './schema.ts';
@@ -69,14 +70,7 @@ export async function listInventory(
   clients: GcpClients,
 ): Promise<Collected<Inventory>> {
   const perProject = await Promise.all(ctx.config.projects.map((p) => listProject(ctx, clients, p)));
-  return {
-    value: {
-      hosts: perProject.flatMap((r) => r.value.hosts),
-      volumes: perProject.flatMap((r) => r.value.volumes),
-      groups: perProject.flatMap((r) => r.value.groups),
-    },
-    gaps: perProject.flatMap((r) => r.gaps),
-  };
+  return mergeInventories(perProject);
 }
 
 async function listProject(

@@ -7,6 +7,7 @@ import { ProviderError } from '../../src/errors.ts';
 import type { Gap, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
 import { readPackageJson } from '../../src/paths.ts';
+import { mergeInventories } from '../collected.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import { type OvhClientHandle, request } from './clients.ts';
 import { CatalogVolumeClass, OvhFlavor, OvhInstance, OvhVolume, ProjectIds } from './schema.ts';
@@ -39,15 +40,7 @@ export async function listInventory(
   }
   ctx.observe('projects', '*', projects.length);
   const perProject = await Promise.all(projects.map((project) => listProject(ctx, handle, state, project)));
-  return {
-    value: {
-      hosts: perProject.flatMap((p) => p.value.hosts),
-      volumes: perProject.flatMap((p) => p.value.volumes),
-      // OVH Public Cloud has no instance groups with a scaling target.
-      groups: [],
-    },
-    gaps: perProject.flatMap((p) => p.gaps),
-  };
+  return mergeInventories(perProject);
 }
 
 /** GET /auth/time (unsigned, a bare number of epoch seconds): the offset every signature uses. */
@@ -78,7 +71,7 @@ async function listProject(
   handle: OvhClientHandle,
   state: OvhInventoryState,
   project: string,
-): Promise<Collected<{ hosts: Host[]; volumes: Volume[] }>> {
+): Promise<Collected<Inventory>> {
   const gaps: Gap[] = [];
   const get = (operation: string, path: string) =>
     ctx.call({ bucket: BUCKET, operation }, (signal) =>
@@ -105,7 +98,7 @@ async function listProject(
       }),
   ]);
   for (const flavor of flavors ?? []) state.flavors.set(flavor.id, flavor);
-  if (!instances) return { value: { hosts: [], volumes: [] }, gaps };
+  if (!instances) return { value: { hosts: [], volumes: [], groups: [] }, gaps };
   ctx.observe('instances', project, instances.length);
   const hosts = instances.map((instance) => toHost(instance, project, state.flavors.get(instance.flavorId)));
   for (const host of hosts) state.projectOf.set(host.id, project);
@@ -118,7 +111,8 @@ async function listProject(
     for (const host of hosts)
       if (volume.attachedTo.some((a) => a.hostId === host.id)) host.volumeIds.push(volume.id);
   }
-  return { value: { hosts, volumes: kept }, gaps };
+  // OVH Public Cloud has no instance groups with a scaling target.
+  return { value: { hosts, volumes: kept, groups: [] }, gaps };
 }
 
 let volumeCaps: Map<string, number | null> | undefined;
