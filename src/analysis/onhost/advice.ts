@@ -9,7 +9,7 @@ import { table } from '../evidence.ts';
 import type { OnHostEntry } from '../facts.ts';
 import { percentile, round } from '../stats.ts';
 import { type ClassScore, PRIMARY_THRESHOLD } from './classify.ts';
-import { promSeries } from './signals.ts';
+import { heldTime, promSeries } from './signals.ts';
 
 export function classScore(entry: OnHostEntry, cls: DiagnosisClass): ClassScore | undefined {
   return entry.verdict.scores.find((s) => s.class === cls);
@@ -121,19 +121,14 @@ export function medianWhere(
   );
 }
 
-/**
- * How long a loop was held, from its ticker: each tick wakes late by the time the loop was busy
- * elsewhere, so the lags at or above the threshold add up to the time it was blocked.
- */
+/** The held time of a loop (heldTime) as the arithmetic a recommendation shows. */
 export function heldArithmetic(
   lag: { timesMs: number[]; lagSec: number[] } | undefined,
   thresholdSec: number,
   what: string,
 ): ArithmeticEvidence | null {
   if (!lag || lag.lagSec.length < 2) return null;
-  const held = lag.lagSec.filter((v) => v >= thresholdSec);
-  const heldSec = held.reduce((sum, v) => sum + v, 0);
-  const spanSec = ((lag.timesMs.at(-1) ?? 0) - (lag.timesMs[0] ?? 0)) / 1000;
+  const { ticks, heldSec, spanSec } = heldTime(lag, thresholdSec);
   if (spanSec <= 0) return null;
   return {
     kind: 'arithmetic',
@@ -142,7 +137,7 @@ export function heldArithmetic(
       {
         label: 'ticks that woke late',
         formula: `lag.csv rows with lag ≥ ${thresholdSec} s`,
-        result: `${held.length} of ${lag.lagSec.length}`,
+        result: `${ticks} of ${lag.lagSec.length}`,
       },
       { label: 'time held', formula: 'sum of those lags', result: `${round(heldSec, 1)} s` },
       {

@@ -16,7 +16,7 @@ import {
   secondsWhere,
   slopePerSec,
 } from '../stats.ts';
-import { type OnHostFacts, promValues, sourceOf } from './signals.ts';
+import { counterDelta, heldTime, type OnHostFacts, promValues, sourceOf, threadLimits } from './signals.ts';
 
 export interface Signal {
   signal: string;
@@ -347,20 +347,9 @@ function plateau(values: readonly number[]) {
   };
 }
 
-/**
- * The lowest known ceiling on the process's threads: RLIMIT_NPROC (counted per user, so a
- * ceiling), kernel.threads-max, kernel.pid_max, and the address-space limit over the stack size
- * (each thread reserves RLIMIT_STACK of address space: glibc's default stack). A cgroup pids.max
- * is not in the files; the log's `can't start new thread` speaks for it.
- */
+/** The lowest known ceiling on the process's threads (see threadLimits); null when none is known. */
 export function lowestThreadLimit(f: OnHostFacts): number | null {
-  const addressSpace = f.limits?.['Max address space']?.soft ?? null;
-  const stack = f.stackSoftLimitBytes;
-  const byAddressSpace = addressSpace !== null && stack ? Math.floor(addressSpace / stack) : null;
-  const limits = [f.nprocSoftLimit, f.threadsMax, f.pidMax, byAddressSpace].filter(
-    (v): v is number => v !== null && v > 0,
-  );
-  return limits.length === 0 ? null : Math.min(...limits);
+  return threadLimits(f).find((limit) => limit.value > 0)?.value ?? null;
 }
 
 // Pool starvation: a bounded pool (threads rise once, then stay flat well below any OS limit)
@@ -543,7 +532,7 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
   }
   if (cantStart > 0 || (threads !== null && nearOsLimit(f)) || (tracking?.r ?? 0) >= 0.9) {
     const resets = countEvents(f, ['connection-reset']);
-    const estabResets = counterDelta(f, 'Tcp.EstabResets');
+    const estabResets = counterDelta(f.samples, 'Tcp.EstabResets');
     signals.push({
       signal: 'clients refused or reset',
       weight: resets >= 10 || (estabResets ?? 0) >= 10 ? 0.1 : 0,
@@ -598,7 +587,7 @@ function harmOf(f: OnHostFacts): string[] {
   if (p99 !== undefined && p99 >= 1) harm.push(`latency p99 up to ${round(p99, 1)} s`);
   const overflows = f.listen.overflowsDelta ?? 0;
   if (overflows > 0) harm.push(`${overflows} listen overflows`);
-  const resets = counterDelta(f, 'Tcp.EstabResets') ?? 0;
+  const resets = counterDelta(f.samples, 'Tcp.EstabResets') ?? 0;
   if (resets >= 10) harm.push(`Tcp.EstabResets +${resets}`);
   return harm;
 }
@@ -612,12 +601,6 @@ function correlation(a: number[], b: number[]): number | undefined {
 function nearOsLimit(f: OnHostFacts): boolean {
   const limit = lowestThreadLimit(f);
   return f.threads !== null && limit !== null && (max(f.threads.values) ?? 0) >= limit * 0.9;
-}
-
-function counterDelta(f: OnHostFacts, key: string): number | undefined {
-  const a = f.counters.start?.[key];
-  const b = f.counters.end?.[key];
-  return a !== undefined && b !== undefined ? b - a : undefined;
 }
 
 // File descriptors: EMFILE is RLIMIT_NOFILE; pmie warns at 90 %, the node-mixin at 70/90 % of a limit.
@@ -748,8 +731,7 @@ function loopCpuSignals(f: OnHostFacts, lagging: boolean): Signal[] {
  * stops often, not one slow tick.
  */
 function heldSignal(lag: { timesMs: number[]; lagSec: number[] }, what: string): Signal {
-  const spanSec = ((lag.timesMs.at(-1) ?? 0) - (lag.timesMs[0] ?? 0)) / 1000;
-  const heldSec = lag.lagSec.filter((v) => v >= 0.1).reduce((sum, v) => sum + v, 0);
+  const { heldSec, spanSec } = heldTime(lag, 0.1);
   const share = spanSec > 0 ? heldSec / spanSec : 0;
   return {
     signal: `${what} held ≥ 5 % of the capture (sum of lags ≥ 100 ms)`,

@@ -139,17 +139,10 @@ function diskFacts(samples: HostSamples): DiskFacts[] {
 }
 
 function listenFacts(samples: HostSamples): ListenFacts {
-  const start = samples.netstatStart;
-  const end = samples.netstatEnd;
-  const delta = (key: string) => {
-    const a = start?.[key];
-    const b = end?.[key];
-    return a !== undefined && b !== undefined ? b - a : undefined;
-  };
   return {
-    overflowsDelta: delta('TcpExt.ListenOverflows'),
-    dropsDelta: delta('TcpExt.ListenDrops'),
-    synDropsDelta: delta('TcpExt.TCPReqQFullDrop'),
+    overflowsDelta: counterDelta(samples, 'TcpExt.ListenOverflows'),
+    dropsDelta: counterDelta(samples, 'TcpExt.ListenDrops'),
+    synDropsDelta: counterDelta(samples, 'TcpExt.TCPReqQFullDrop'),
     listeners: Object.entries(samples.listenQueue?.listeners ?? {}).map(([address, l]) => ({
       address,
       ...l,
@@ -206,4 +199,79 @@ export function promSeries(prom: HostSamples['prometheus'], metric: string): Pro
 export function sourceOf(samples: HostSamples, field: DerivedField, file: string): string {
   const derived = samples.derived?.find((d) => d.field === field);
   return derived ? `Prometheus: ${derived.queries.join(', ')}` : file;
+}
+
+/** A kernel counter's change over the capture (end minus start); undefined without both files. */
+export function counterDelta(samples: HostSamples, key: string): number | undefined {
+  const a = samples.netstatStart?.[key];
+  const b = samples.netstatEnd?.[key];
+  return a !== undefined && b !== undefined ? b - a : undefined;
+}
+
+/**
+ * How long a loop was held, from its ticker: each tick wakes late by the time the loop was busy
+ * elsewhere, so the lags at or above the threshold add up to the time it was blocked.
+ */
+export function heldTime(
+  lag: { timesMs: number[]; lagSec: number[] },
+  thresholdSec: number,
+): { ticks: number; heldSec: number; spanSec: number } {
+  const held = lag.lagSec.filter((v) => v >= thresholdSec);
+  return {
+    ticks: held.length,
+    heldSec: held.reduce((sum, v) => sum + v, 0),
+    spanSec: ((lag.timesMs.at(-1) ?? 0) - (lag.timesMs[0] ?? 0)) / 1000,
+  };
+}
+
+export interface ThreadLimit {
+  name: string;
+  value: number;
+  source: string;
+  /** What to change to raise it. */
+  knob: string;
+}
+
+/**
+ * Every known ceiling on the process's threads, lowest first: RLIMIT_NPROC (counted per user),
+ * the address-space limit over the stack size (each thread reserves RLIMIT_STACK of address space:
+ * glibc's default stack), kernel.threads-max and kernel.pid_max. A cgroup pids.max is not in the
+ * files; the log's `can't start new thread` speaks for it.
+ */
+export function threadLimits(f: OnHostFacts): ThreadLimit[] {
+  const limits: ThreadLimit[] = [];
+  if (f.nprocSoftLimit !== null) {
+    limits.push({
+      name: 'RLIMIT_NPROC (Max processes)',
+      value: f.nprocSoftLimit,
+      source: '/proc/PID/limits (counts every thread of the user)',
+      knob: 'LimitNPROC= in the unit, or ulimit -u',
+    });
+  }
+  const addressSpace = f.limits?.['Max address space']?.soft ?? null;
+  if (addressSpace !== null && f.stackSoftLimitBytes) {
+    limits.push({
+      name: 'address space ÷ stack size',
+      value: Math.floor(addressSpace / f.stackSoftLimitBytes),
+      source: `Max address space ${addressSpace} B ÷ Max stack size ${f.stackSoftLimitBytes} B (/proc/PID/limits)`,
+      knob: 'LimitAS= / ulimit -v, or a smaller thread stack (threading.stack_size)',
+    });
+  }
+  if (f.threadsMax !== null) {
+    limits.push({
+      name: 'kernel.threads-max',
+      value: f.threadsMax,
+      source: 'sysctl -a',
+      knob: 'sysctl kernel.threads-max',
+    });
+  }
+  if (f.pidMax !== null) {
+    limits.push({
+      name: 'kernel.pid_max',
+      value: f.pidMax,
+      source: 'sysctl -a',
+      knob: 'sysctl kernel.pid_max',
+    });
+  }
+  return limits.sort((a, b) => a.value - b.value);
 }

@@ -10,7 +10,7 @@ import { sampleSeriesEvidence, stat } from '../evidence.ts';
 import type { OnHostEntry } from '../facts.ts';
 import { sourceOf } from '../onhost/signals.ts';
 import { hostLabel } from '../rule-helpers.ts';
-import { max, round, slopePerSec } from '../stats.ts';
+import { max, min, round, slopePerSec } from '../stats.ts';
 
 export const fdLimit = defineRule({
   meta: {
@@ -206,7 +206,7 @@ function stuckAtLimit(
   const steps = climb.slice(1).map((v, i) => v - climb[i]!);
   const upOrLevel = steps.filter((d) => d >= 0).length / steps.length;
   const after = values.slice(atLimit);
-  if (upOrLevel < 0.9 || Math.min(...after) < limit * 0.9) return null;
+  if (upOrLevel < 0.9 || (min(after) ?? 0) < limit * 0.9) return null;
   const start = climb.findIndex((v) => v > climb[0]!);
   const from = Math.max(0, start - 1);
   const climbSec = ((timesMs[atLimit] ?? 0) - (timesMs[from] ?? 0)) / 1000;

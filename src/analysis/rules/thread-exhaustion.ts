@@ -16,17 +16,9 @@ import {
   signalsTable,
   topCounts,
 } from '../onhost/advice.ts';
-import { sourceOf } from '../onhost/signals.ts';
+import { sourceOf, threadLimits } from '../onhost/signals.ts';
 import { hostLabel } from '../rule-helpers.ts';
 import { max, percentile, round } from '../stats.ts';
-
-interface ThreadLimit {
-  name: string;
-  value: number;
-  source: string;
-  /** What to change to raise it. */
-  knob: string;
-}
 
 export const threadExhaustion = defineRule({
   meta: {
@@ -78,52 +70,12 @@ export const threadExhaustion = defineRule({
   },
 });
 
-/** Every known ceiling on the process's threads, lowest first. */
-function threadLimits(entry: OnHostEntry): ThreadLimit[] {
-  const f = entry.facts;
-  const limits: ThreadLimit[] = [];
-  if (f.nprocSoftLimit !== null) {
-    limits.push({
-      name: 'RLIMIT_NPROC (Max processes)',
-      value: f.nprocSoftLimit,
-      source: '/proc/PID/limits (counts every thread of the user)',
-      knob: 'LimitNPROC= in the unit, or ulimit -u',
-    });
-  }
-  const addressSpace = f.limits?.['Max address space']?.soft ?? null;
-  if (addressSpace !== null && f.stackSoftLimitBytes) {
-    limits.push({
-      name: 'address space ÷ stack size',
-      value: Math.floor(addressSpace / f.stackSoftLimitBytes),
-      source: `Max address space ${addressSpace} B ÷ Max stack size ${f.stackSoftLimitBytes} B (/proc/PID/limits)`,
-      knob: 'LimitAS= / ulimit -v, or a smaller thread stack (threading.stack_size)',
-    });
-  }
-  if (f.threadsMax !== null) {
-    limits.push({
-      name: 'kernel.threads-max',
-      value: f.threadsMax,
-      source: 'sysctl -a',
-      knob: 'sysctl kernel.threads-max',
-    });
-  }
-  if (f.pidMax !== null) {
-    limits.push({
-      name: 'kernel.pid_max',
-      value: f.pidMax,
-      source: 'sysctl -a',
-      knob: 'sysctl kernel.pid_max',
-    });
-  }
-  return limits.sort((a, b) => a.value - b.value);
-}
-
 function report(entry: OnHostEntry, ctx: Parameters<typeof threadExhaustion.check>[1]) {
   const { threads, cpu } = entry.facts;
   const hostName = entry.host ? hostLabel(entry.host) : (entry.subject.name ?? entry.subject.id);
   const failures = eventsOf(entry, ['cant-start-thread']);
   const peak = threads ? (max(threads.values) ?? 0) : null;
-  const limits = threadLimits(entry);
+  const limits = threadLimits(entry.facts);
   // The limit that was hit: the lowest one the peak reached (a per-user limit also counts the
   // user's other processes, so the process itself may stop a little below it).
   const hit = peak !== null ? limits.find((l) => peak >= l.value * 0.9) : undefined;

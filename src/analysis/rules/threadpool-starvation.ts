@@ -86,7 +86,7 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof threadpoolStarvation.
   // While the pool was full each worker completes one request per service time: W = pool ÷ X.
   // Only samples that completed something count: a worker answering a client that already gave
   // up is busy too, but such a request is often not counted as served.
-  const full = (t: number) => isFull(active, pool?.size, t);
+  const full = fullAt(active, pool?.size);
   const throughput = completions
     ? medianWhere(
         { timesMs: completions.timesMs, values: completions.values.map((v) => (v > 0 ? v : Number.NaN)) },
@@ -259,10 +259,11 @@ function poolSize(entry: OnHostEntry, active: Series | null): { size: number; so
   return null;
 }
 
-function isFull(active: Series | null, size: number | undefined, timeMs: number): boolean {
-  if (!active || size === undefined) return true;
-  const i = active.timesMs.indexOf(timeMs);
-  return i === -1 ? false : (active.values[i] ?? 0) >= size;
+/** Whether every worker was busy at a time: all times count when the pool's gauge is missing. */
+function fullAt(active: Series | null, size: number | undefined): (timeMs: number) => boolean {
+  if (!active || size === undefined) return () => true;
+  const busyAt = new Map(active.timesMs.map((t, i) => [t, active.values[i] ?? 0]));
+  return (timeMs) => (busyAt.get(timeMs) ?? Number.NEGATIVE_INFINITY) >= size;
 }
 
 /** The queue's growth while it rose: the slope from its first non-empty sample to its peak. */
