@@ -28,32 +28,11 @@ import shlex
 import sys
 from datetime import datetime, timedelta, timezone
 
+from make_label import ceil_s, floor_s, in_win, iso_s, parse_iso, proc_table, read_env, sysctl_values
+
 SCENARIOS = ("thread-exhaustion", "fd-exhaustion", "busy-healthy")
 
 # ---- small readers -------------------------------------------------------------------------
-
-
-def parse_iso(s):
-    s = s.strip()
-    if s.endswith("Z"):
-        s = s[:-1] + "+00:00"
-    return datetime.fromisoformat(s).astimezone(timezone.utc)
-
-
-def iso_s(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def floor_s(dt):
-    return dt.replace(microsecond=0)
-
-
-def ceil_s(dt):
-    return floor_s(dt) + timedelta(seconds=1) if dt.microsecond else dt
-
-
-def in_win(t, w):
-    return w[0] <= t <= w[1]
 
 
 def pct(values, p):
@@ -74,20 +53,6 @@ def stats(values, percentiles=False):
     return out
 
 
-def read_env(path):
-    env = {}
-    with open(path) as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if "=" in line:
-                k, v = line.split("=", 1)
-                if k.startswith("note"):
-                    env.setdefault("notes", []).append(v)
-                else:
-                    env[k] = v
-    return env
-
-
 def open_maybe_gz(path, mode="rb"):
     """A reader must accept `name` or `name.gz`."""
     if os.path.exists(path):
@@ -103,36 +68,6 @@ def jsonl(path):
             return [json.loads(line) for line in f if line.strip()]
     except FileNotFoundError:
         return []
-
-
-def proc_table(path):
-    """/proc/net/netstat or /proc/net/snmp -> {'TcpExt.ListenOverflows': n, ...}."""
-    out = {}
-    with open(path) as f:
-        lines = f.read().splitlines()
-    for hdr, val in zip(lines[0::2], lines[1::2]):
-        h, v = hdr.split(), val.split()
-        prefix = h[0].rstrip(":")
-        for k, x in zip(h[1:], v[1:]):
-            try:
-                out["%s.%s" % (prefix, k)] = int(x)
-            except ValueError:
-                pass
-    return out
-
-
-def sysctl_values(path, keys):
-    vals = {}
-    try:
-        with open(path) as f:
-            for line in f:
-                if " = " in line:
-                    k, v = line.rstrip("\n").split(" = ", 1)
-                    if k in keys:
-                        vals[k] = v
-    except OSError:
-        pass
-    return vals
 
 
 def proc_limits(path):
