@@ -6,6 +6,7 @@
 // live results read alike; an odd series (empty, NaN, a missing mode) leaves its field unfilled.
 import type { LagSeries } from './lag-csv.ts';
 import { emptySeries } from './sysstat-series.ts';
+import { intervalsSec } from './time.ts';
 import type {
   CountLog,
   DerivedFromPrometheus,
@@ -281,15 +282,6 @@ function buildSysstat(ctx: Context, cpu: CpuByMode, cpuCount: number | null): Bu
     uname,
   );
   return { value: series, queries: [...cpu.keys, ...queries] };
-}
-
-function intervalsSec(axis: readonly number[]): number[] {
-  return axis.map((t, i) => {
-    const next = axis[i + 1];
-    const prev = axis[i - 1];
-    const stepMs = next !== undefined ? next - t : prev !== undefined ? t - prev : 1000;
-    return stepMs > 0 ? stepMs / 1000 : 1;
-  });
 }
 
 function byDevice(found: Found | null): Map<string, PromSeries[]> {

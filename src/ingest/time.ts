@@ -42,3 +42,16 @@ export function timeSpan(timesMs: readonly number[]): { from: string | null; to:
   }
   return { from: isoOrNull(first), to: isoOrNull(last) };
 }
+
+/**
+ * Seconds each sample stands for: the gap to the next sample (the last one takes the gap before
+ * it), 1 s where there is no usable gap.
+ */
+export function intervalsSec(timesMs: readonly number[]): number[] {
+  return timesMs.map((t, i) => {
+    const next = timesMs[i + 1];
+    const prev = timesMs[i - 1];
+    const step = next !== undefined ? next - t : prev !== undefined ? t - prev : 1000;
+    return Number.isFinite(step) && step > 0 ? step / 1000 : 1;
+  });
+}

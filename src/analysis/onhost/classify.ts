@@ -4,6 +4,7 @@
 // missing or the capture is short. Thresholds cite their source (../shared/knowledge/thresholds.json).
 import { sampleCorrelation } from 'simple-statistics';
 import type { DiagnosisClass } from '../../../reports/json/schema.ts';
+import { intervalsSec } from '../../ingest/time.ts';
 import type { AppLogEventKind, DiskSeries } from '../../ingest/types.ts';
 import {
   fractionWhere,
@@ -234,7 +235,7 @@ function scoreDisk(f: OnHostFacts, sustained: number): Signal[] {
 }
 
 function scoreOneDisk(device: string, s: DiskSeries, sustained: number): Signal[] {
-  const interval = intervalsOf(s.timesMs);
+  const interval = intervalsSec(s.timesMs);
   const util = rollingMedian(s.utilPct);
   const queue = rollingMedian(s.aquSz);
   const utilRun = longestRunSec(util, interval, (v) => v >= 90);
@@ -792,13 +793,4 @@ function scoreGevent(f: OnHostFacts): Signal[] {
 
 function countEvents(f: OnHostFacts, kinds: readonly AppLogEventKind[]): number {
   return (f.samples.appLog?.events ?? []).filter((e) => kinds.includes(e.kind)).length;
-}
-
-function intervalsOf(timesMs: readonly number[]): number[] {
-  return timesMs.map((t, i) => {
-    const next = timesMs[i + 1];
-    const prev = timesMs[i - 1];
-    const step = next !== undefined ? next - t : prev !== undefined ? t - prev : 1000;
-    return Number.isFinite(step) && step > 0 ? step / 1000 : 1;
-  });
 }
