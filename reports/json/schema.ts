@@ -56,6 +56,39 @@ export const RuleRun = z.object({
 });
 export type RuleRun = z.infer<typeof RuleRun>;
 
+/**
+ * How much of one cloud this run saw (DESIGN.md exit 4): a scope (region, project, account, token)
+ * whose listing failed makes the run incomplete; series and judged hosts say how thin it was.
+ */
+export const ProviderCoverage = z.object({
+  /** Regions, projects or accounts configured (or discovered) for this cloud. */
+  scopes: z.array(z.string()),
+  /** Scopes that listed nothing because of an error, each with its one-line reason. */
+  failedScopes: z.array(z.object({ scope: z.string(), reason: z.string() })),
+  hostsListed: z.number().int().nonnegative(),
+  /** Series the metrics step asked for, from the inventory (never from what came back). */
+  seriesExpected: z.number().int().nonnegative(),
+  seriesReceived: z.number().int().nonnegative(),
+  /** Hosts with enough cloud data (or an on-host verdict) for the rules to judge them. */
+  hostsJudged: z.number().int().nonnegative(),
+  /** hostsJudged / hostsListed; null with no hosts. */
+  judgedShare: z.number().min(0).max(1).nullable(),
+  complete: z.boolean(),
+});
+export type ProviderCoverage = z.infer<typeof ProviderCoverage>;
+
+/** What the run was asked to do, never a secret: enough to replay saved artifacts without a config. */
+export const RunSettings = z.object({
+  since: z.string(),
+  periodSec: z.number().positive(),
+  /** Per configured cloud, its scopes: regions, projects, endpoint names; no keys, tokens or URLs with credentials. */
+  providers: z.partialRecord(ProviderId, z.record(z.string(), z.unknown())),
+  onHost: z.array(z.object({ dir: z.string(), host: z.string() })),
+  sizing: z.record(z.string(), z.unknown()),
+  rules: z.record(z.string(), z.unknown()),
+});
+export type RunSettings = z.infer<typeof RunSettings>;
+
 export const Run = z.object({
   id: z.string(),
   tool: z.object({ name: z.literal('fleetlens'), version: z.string() }),
@@ -67,6 +100,10 @@ export const Run = z.object({
   providers: z.array(ProviderId),
   apiCalls: z.partialRecord(ProviderId, ApiCalls),
   eventMultiplier: z.number().positive().nullable(),
+  /** False when a configured scope listed nothing because of an error: the CLI exits 4 (unless --allow-partial). */
+  complete: z.boolean(),
+  coverage: z.partialRecord(ProviderId, ProviderCoverage),
+  settings: RunSettings,
   rules: z.array(RuleRun),
   summary: z.object({
     hosts: z.number().int().nonnegative(),
@@ -123,6 +160,8 @@ export type AnalysisResult = z.infer<typeof AnalysisResult>;
 
 // `fleetlens diagnose --format json` (DESIGN.md): one diagnosis per folder, in argument order.
 export const DiagnosisClass = z.enum([
+  // NOTE: no usable evidence (empty, unreadable or garbage folder): confidence 0, never `healthy`.
+  'insufficient-data',
   'healthy',
   'cpu-saturated',
   'disk-saturated',

@@ -1,10 +1,11 @@
 // A rule is one file: `meta` (id = file name, requires, options with defaults, messages, docs)
 // and a `check` that reports findings with evidence (ESLint and Lighthouse, models-and-libraries.md §2.4).
 import type { z } from 'zod';
-import type { Evidence, Recommendation, Severity, Subject } from '../model/index.ts';
+import type { Evidence, FindingCategory, Recommendation, Severity, Subject } from '../model/index.ts';
 import type { FactKey, Facts } from './facts.ts';
 
-export type RuleCategory = 'capacity' | 'cost' | 'reliability' | 'kernel' | 'runtime';
+/** What the rule's findings threaten; `--fail-on` counts cost only with `--fail-on-category cost`. */
+export type RuleCategory = FindingCategory;
 
 export interface RuleMeta<Options, MessageId extends string> {
   id: string;

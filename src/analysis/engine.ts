@@ -156,6 +156,7 @@ function toFinding(rule: Rule, report: FindingReport<string>): Finding {
     ruleId: meta.id,
     messageId: report.messageId,
     severity: report.severity ?? meta.defaultSeverity,
+    category: meta.category,
     subject: report.subject,
     title: meta.title,
     message: fillTemplate(template, report.data, meta.id),

@@ -2,12 +2,20 @@ import { z } from 'zod';
 import { ProviderId, Severity, Subject } from './common.ts';
 import { Evidence } from './evidence.ts';
 
+/**
+ * What a finding threatens (DESIGN.md "Commands"): `--fail-on` counts reliability and performance;
+ * cost only with `--fail-on-category cost`, so a cheaper type is never an outage.
+ */
+export const FindingCategory = z.enum(['reliability', 'performance', 'cost']);
+export type FindingCategory = z.infer<typeof FindingCategory>;
+
 export const Finding = z.object({
   /** Stable fingerprint of rule + message id + subject: the same problem keeps its id across runs. */
   id: z.string(),
   ruleId: z.string(),
   messageId: z.string(),
   severity: Severity,
+  category: FindingCategory,
   subject: Subject,
   title: z.string(),
   message: z.string(),
@@ -59,10 +67,14 @@ export type GapKind = z.infer<typeof GapKind>;
 
 /** Something the run could not collect or judge. A report never hides one. */
 export const Gap = z.object({
-  provider: ProviderId.or(z.enum(['onhost', 'config'])),
+  provider: ProviderId.or(z.enum(['onhost', 'config', 'store', 'prometheus'])),
   what: z.string(),
   kind: GapKind,
   message: z.string(),
+  /** The call that failed (`ec2.DescribeInstances`), when a remote call did. */
+  operation: z.string().optional(),
+  /** The region, project, account or token name the call was for. */
+  scope: z.string().optional(),
   subject: Subject.optional(),
   file: z.string().optional(),
   line: z.number().int().positive().optional(),

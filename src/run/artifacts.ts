@@ -3,7 +3,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ApiCalls } from '../../reports/json/schema.ts';
+import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../model/index.ts';
 
@@ -21,6 +21,14 @@ export const ProviderArtifacts = z.object({
   gaps: z.array(Gap),
   apiCalls: ApiCalls,
   blindSpots: z.record(z.string(), z.array(z.string())),
+  /** What was asked of this cloud and what failed; absent in artifacts saved before it existed. */
+  coverage: z
+    .object({
+      scopes: z.array(z.string()),
+      failedScopes: z.array(z.object({ scope: z.string(), reason: z.string() })),
+      seriesExpected: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type ProviderArtifacts = z.infer<typeof ProviderArtifacts>;
 
@@ -30,6 +38,8 @@ export const Artifacts = z.object({
   collectedAt: z.iso.datetime(),
   window: z.object({ fromMs: z.number(), toMs: z.number(), stepSec: z.number().positive() }),
   providers: z.array(ProviderArtifacts),
+  /** The settings the run was collected with (never a secret), so a replay needs no config. */
+  settings: RunSettings.optional(),
   /** On-host folders are re-read from these paths on replay. */
   onHost: z.array(z.object({ dir: z.string(), host: z.string() })),
 });

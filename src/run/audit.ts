@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type AdapterOptions, bundledCatalogs, providers as registry } from '../../providers/index.ts';
 import type { MetricWindow, ProviderAdapter } from '../../providers/types.ts';
-import { type AnalysisResult, type ReportHost, SCHEMA_VERSION } from '../../reports/json/schema.ts';
+import {
+  type AnalysisResult,
+  type ProviderCoverage,
+  type ReportHost,
+  type RunSettings,
+  SCHEMA_VERSION,
+} from '../../reports/json/schema.ts';
 import { runRules, validateRuleSettings } from '../analysis/engine.ts';
 import { type FactKey, type Facts, indexSeries, type OnHostEntry } from '../analysis/facts.ts';
 import { rules } from '../analysis/rules/index.ts';
@@ -71,6 +77,9 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const judged = runRules(rules, facts, { byId: config.rules, file, locate });
 
   const reportHosts = hosts.map((host) => reportHost(host, facts, artifacts, onHost));
+  const coverage = Object.fromEntries(
+    artifacts.providers.map((p) => [p.provider, providerCoverage(p, reportHosts)]),
+  );
   const finishedMs = Date.now();
   const findingsBySeverity: Record<Severity, number> = { info: 0, low: 0, medium: 0, high: 0, critical: 0 };
   for (const f of judged.findings) findingsBySeverity[f.severity] += 1;
@@ -92,6 +101,9 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
       providers: artifacts.providers.map((p) => p.provider),
       apiCalls: Object.fromEntries(artifacts.providers.map((p) => [p.provider, p.apiCalls])),
       eventMultiplier: options.eventMultiplier ?? null,
+      complete: Object.values(coverage).every((c) => c.complete),
+      coverage,
+      settings: artifacts.settings ?? runSettings(options.loaded, options.since),
       rules: judged.runs,
       summary: {
         hosts: hosts.length,
@@ -137,6 +149,7 @@ async function collect(options: AuditOptions, window: MetricWindow): Promise<Art
     collectedAt: new Date().toISOString(),
     window,
     providers,
+    settings: runSettings(options.loaded, options.since),
     onHost: config.onHost.map((m) => ({ dir: m.dir, host: m.host })),
   };
 }
@@ -240,6 +253,59 @@ function reportHost(
       : null,
     blindSpots: spots.map((dimension) => ({ dimension, filledByOnHost: fills[dimension] ?? false })),
   };
+}
+
+/** A host is judged when the cloud gave its CPU or its own samples gave a verdict. */
+function judged(host: ReportHost): boolean {
+  const cpu = host.stats.find((s) => s.metric === 'cpu.util');
+  return (cpu !== undefined && cpu.points > 0) || (host.onHost !== null && host.onHost.primary !== 'insufficient-data');
+}
+
+function providerCoverage(p: ProviderArtifacts, hosts: readonly ReportHost[]): ProviderCoverage {
+  const own = hosts.filter((h) => h.provider === p.provider);
+  const hostsJudged = own.filter(judged).length;
+  const failedScopes = p.coverage?.failedScopes ?? [];
+  return {
+    scopes: p.coverage?.scopes ?? [...new Set(own.map((h) => h.region))].sort(),
+    failedScopes,
+    hostsListed: own.length,
+    seriesExpected: p.coverage?.seriesExpected ?? p.series.length,
+    seriesReceived: p.series.length,
+    hostsJudged,
+    judgedShare: own.length > 0 ? Math.round((hostsJudged / own.length) * 1000) / 1000 : null,
+    complete: failedScopes.length === 0,
+  };
+}
+
+/** The config as the run used it, without anything secret: endpoints lose any user:password@. */
+export function runSettings(loaded: LoadedConfig, since: string | undefined): RunSettings {
+  const { config } = loaded;
+  const providers: RunSettings['providers'] = {};
+  for (const [id, block] of Object.entries(config.providers)) {
+    if (!block) continue;
+    const copy: Record<string, unknown> = { ...block };
+    if (typeof copy.endpoint === 'string') copy.endpoint = withoutCredentials(copy.endpoint);
+    providers[id as keyof RunSettings['providers']] = copy;
+  }
+  return {
+    since: since ?? config.since,
+    periodSec: config.periodSec,
+    providers,
+    onHost: config.onHost.map((m) => ({ dir: m.dir, host: m.host })),
+    sizing: { ...config.sizing },
+    rules: { ...config.rules },
+  };
+}
+
+function withoutCredentials(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return endpoint;
+  }
 }
 
 function describeGaps(gaps: readonly Gap[], fallback: string): string {

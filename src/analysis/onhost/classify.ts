@@ -42,7 +42,7 @@ export const PRIMARY_THRESHOLD = 0.5;
 
 type Scorer = (f: OnHostFacts, sustained: number) => Signal[];
 
-const scorers: Record<Exclude<DiagnosisClass, 'healthy'>, Scorer> = {
+const scorers: Record<Exclude<DiagnosisClass, 'healthy' | 'insufficient-data'>, Scorer> = {
   'cpu-saturated': scoreCpu,
   'disk-saturated': scoreDisk,
   'listen-queue-overflow': scoreListenQueue,

@@ -17,7 +17,7 @@ export const burstableCreditsExhausted = defineRule({
   meta: {
     id: 'burstable-credits-exhausted',
     title: 'Burstable instance out of CPU credits',
-    category: 'capacity',
+    category: 'performance',
     defaultSeverity: 'high',
     requires: ['inventory', 'metrics', 'catalog'],
     options: z.object({

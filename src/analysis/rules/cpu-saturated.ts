@@ -23,7 +23,7 @@ export const cpuSaturated = defineRule({
   meta: {
     id: 'cpu-saturated',
     title: 'CPU saturated',
-    category: 'capacity',
+    category: 'performance',
     defaultSeverity: 'high',
     requires: [],
     options: z.object({

@@ -28,7 +28,7 @@ export const diskSaturated = defineRule({
   meta: {
     id: 'disk-saturated',
     title: 'Disk saturated',
-    category: 'capacity',
+    category: 'performance',
     defaultSeverity: 'high',
     requires: [],
     options: z.object({

@@ -27,7 +27,7 @@ export const eventLoopBlocked = defineRule({
   meta: {
     id: 'event-loop-blocked',
     title: 'asyncio event loop blocked by synchronous work',
-    category: 'runtime',
+    category: 'reliability',
     defaultSeverity: 'high',
     requires: ['onhost'],
     options: z.object({

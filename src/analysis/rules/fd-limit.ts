@@ -16,7 +16,7 @@ export const fdLimit = defineRule({
   meta: {
     id: 'fd-limit',
     title: 'File descriptors near the limit',
-    category: 'kernel',
+    category: 'reliability',
     defaultSeverity: 'high',
     requires: ['onhost'],
     options: z.object({

@@ -27,7 +27,7 @@ export const geventLoopBlocked = defineRule({
   meta: {
     id: 'gevent-loop-blocked',
     title: 'gevent hub blocked by a call it cannot patch',
-    category: 'runtime',
+    category: 'reliability',
     defaultSeverity: 'high',
     requires: ['onhost'],
     options: z.object({

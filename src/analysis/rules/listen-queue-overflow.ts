@@ -16,7 +16,7 @@ export const listenQueueOverflow = defineRule({
   meta: {
     id: 'listen-queue-overflow',
     title: 'Listen (accept) queue overflowing',
-    category: 'kernel',
+    category: 'reliability',
     defaultSeverity: 'high',
     requires: ['onhost'],
     options: z.object({

@@ -24,7 +24,7 @@ export const threadExhaustion = defineRule({
   meta: {
     id: 'thread-exhaustion',
     title: 'Threads exhausted: the OS refused new threads',
-    category: 'runtime',
+    category: 'reliability',
     defaultSeverity: 'critical',
     requires: ['onhost'],
     options: z.object({

@@ -30,7 +30,7 @@ export const threadpoolStarvation = defineRule({
   meta: {
     id: 'threadpool-starvation',
     title: 'Thread pool starved: work queues behind a full pool',
-    category: 'runtime',
+    category: 'reliability',
     defaultSeverity: 'high',
     requires: ['onhost'],
     options: z.object({
