@@ -258,7 +258,10 @@ function reportHost(
 /** A host is judged when the cloud gave its CPU or its own samples gave a verdict. */
 function judged(host: ReportHost): boolean {
   const cpu = host.stats.find((s) => s.metric === 'cpu.util');
-  return (cpu !== undefined && cpu.points > 0) || (host.onHost !== null && host.onHost.primary !== 'insufficient-data');
+  return (
+    (cpu !== undefined && cpu.points > 0) ||
+    (host.onHost !== null && host.onHost.primary !== 'insufficient-data')
+  );
 }
 
 function providerCoverage(p: ProviderArtifacts, hosts: readonly ReportHost[]): ProviderCoverage {
