@@ -21,7 +21,7 @@ export interface RuleMeta<Options, MessageId extends string> {
 }
 
 /** A recommendation before the engine gives it ids and links it to its finding. */
-export type RecommendationDraft = Omit<Recommendation, 'id' | 'findingId'>;
+export type RecommendationDraft = Omit<Recommendation, 'id' | 'findingId' | 'supersededBy'>;
 
 export interface FindingReport<MessageId extends string> {
   subject: Subject;

@@ -106,6 +106,7 @@ function runOne(rule: Rule, facts: Facts, options: Map<string, unknown>) {
           ...draft,
           id: `${finding.id}-${index + 1}`,
           findingId: finding.id,
+          supersededBy: null,
         }));
         finding.recommendationIds = recs.map((r) => r.id);
         findings.push(finding);

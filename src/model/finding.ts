@@ -51,6 +51,11 @@ export const Recommendation = z.object({
   monthlyCostDeltaUsd: z.number().nullable(),
   /** Compute Optimizer's scale: 0 very low to 4 very high risk that the change hurts performance. */
   risk: z.number().int().min(0).max(4),
+  /**
+   * One action per subject: the id of the stronger recommendation for the same subject (terminate over
+   * resize) that replaces this one; a superseded recommendation is shown as such and never counted in a total.
+   */
+  supersededBy: z.string().nullable().default(null),
 });
 export type Recommendation = z.infer<typeof Recommendation>;
 

@@ -253,6 +253,7 @@ export function buildRecommendation(
     evidence: [],
     monthlyCostDeltaUsd: null,
     risk: 1,
+    supersededBy: null,
     ...overrides,
   };
 }
