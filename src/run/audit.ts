@@ -6,6 +6,7 @@ import { type AdapterOptions, bundledCatalogs, providers as registry } from '../
 import type { MetricWindow, ProviderAdapter } from '../../providers/types.ts';
 import {
   type AnalysisResult,
+  type ApiCalls,
   type ProviderCoverage,
   type ReportHost,
   type RunSettings,
@@ -83,7 +84,10 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const finishedMs = Date.now();
   const findingsBySeverity: Record<Severity, number> = { info: 0, low: 0, medium: 0, high: 0, critical: 0 };
   for (const f of judged.findings) findingsBySeverity[f.severity] += 1;
-  const known = judged.recommendations.filter((r) => r.monthlyCostDeltaUsd !== null);
+  // A superseded recommendation (resize under a terminate) is never counted: one action per subject.
+  const active = judged.recommendations.filter((r) => r.supersededBy === null);
+  const known = active.filter((r) => r.monthlyCostDeltaUsd !== null);
+  const replay = options.fromArtifactsDir !== undefined;
   return {
     schemaVersion: SCHEMA_VERSION,
     run: {
@@ -99,7 +103,9 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
         stepSec: artifacts.window.stepSec,
       },
       providers: artifacts.providers.map((p) => p.provider),
-      apiCalls: Object.fromEntries(artifacts.providers.map((p) => [p.provider, p.apiCalls])),
+      apiCalls: Object.fromEntries(
+        artifacts.providers.map((p) => [p.provider, replay ? replayedCalls(p.apiCalls) : p.apiCalls]),
+      ),
       eventMultiplier: options.eventMultiplier ?? null,
       complete: Object.values(coverage).every((c) => c.complete),
       coverage,
@@ -108,10 +114,10 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
       summary: {
         hosts: hosts.length,
         findingsBySeverity,
-        recommendations: judged.recommendations.length,
+        recommendations: active.length,
         monthlyCostDeltaUsd:
           Math.round(known.reduce((sum, r) => sum + r.monthlyCostDeltaUsd!, 0) * 100) / 100,
-        recommendationsWithUnknownCost: judged.recommendations.length - known.length,
+        recommendationsWithUnknownCost: active.length - known.length,
         gaps: gaps.length,
       },
     },
@@ -252,6 +258,18 @@ function reportHost(
         }
       : null,
     blindSpots: spots.map((dimension) => ({ dimension, filledByOnHost: fills[dimension] ?? false })),
+  };
+}
+
+/** A replay calls nobody: 0 made, with the minimum the collecting run needed kept for comparison. */
+function replayedCalls(calls: ApiCalls): ApiCalls {
+  const zero = { made: 0, retries: 0, failed: 0 };
+  return {
+    ...calls,
+    ...zero,
+    byOperation: Object.fromEntries(
+      Object.entries(calls.byOperation).map(([op, c]) => [op, { ...c, ...zero }]),
+    ),
   };
 }
 

@@ -116,6 +116,34 @@ describe('audit --demo', () => {
     });
     expect(replay.run.mode).toBe('artifacts');
     expect(replay.findings.map((f) => f.id).sort()).toEqual(result.findings.map((f) => f.id).sort());
+    // A replay calls nobody, keeps the minimum the collection needed, and runs with the saved settings.
+    for (const [provider, calls] of Object.entries(replay.run.apiCalls)) {
+      expect(calls).toMatchObject({ made: 0, retries: 0, failed: 0 });
+      expect(calls.minimum).toBe(result.run.apiCalls[provider as 'aws']!.minimum);
+    }
+    expect(replay.run.settings).toEqual(result.run.settings);
+    expect(replay.run.settings.providers.aws).toMatchObject({ regions: ['us-east-1', 'eu-west-1'] });
+  });
+
+  it('says the demo run is complete and how much of each cloud it judged', () => {
+    expect(result.run.complete).toBe(true);
+    for (const provider of result.run.providers) {
+      const coverage = result.run.coverage[provider]!;
+      const hosts = result.hosts.filter((h) => h.provider === provider);
+      expect(coverage.complete, provider).toBe(true);
+      expect(coverage.hostsListed, provider).toBe(hosts.length);
+      expect(coverage.seriesReceived, provider).toBeGreaterThan(0);
+      expect(coverage.hostsJudged, provider).toBeLessThanOrEqual(hosts.length);
+      expect(coverage.judgedShare, provider).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('never counts a superseded recommendation in the summary', () => {
+    const active = result.recommendations.filter((r) => r.supersededBy === null);
+    const known = active.filter((r) => r.monthlyCostDeltaUsd !== null);
+    const sum = Math.round(known.reduce((total, r) => total + r.monthlyCostDeltaUsd!, 0) * 100) / 100;
+    expect(result.run.summary.monthlyCostDeltaUsd).toBe(sum);
+    expect(result.run.summary.recommendations).toBe(active.length);
   });
 
   it('renders a markdown report with a section per finding and the data gaps', () => {
