@@ -10,7 +10,7 @@ import { allowedTypes, cheapestFitting, describePick, requirementsFor } from '..
 import { defineRule } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, hostSubject } from '../facts.ts';
-import { catalogType, hostLabel, sizingSignals, windowLabel } from '../rule-helpers.ts';
+import { catalogType, hostLabel, runningHosts, sizingSignals, windowLabel } from '../rule-helpers.ts';
 import { mean, percentile, round } from '../stats.ts';
 
 export const burstableCreditsExhausted = defineRule({
@@ -52,12 +52,12 @@ export const burstableCreditsExhausted = defineRule({
     },
   },
   check(facts, ctx) {
-    const burstable = facts.hosts.filter((h) => h.state === 'running' && catalogType(facts, h)?.burstable);
+    const burstable = facts.hosts.filter((h) => catalogType(facts, h)?.burstable);
     if (burstable.length === 0) {
       ctx.notApplicable('no burstable (T) instances in this fleet');
       return;
     }
-    for (const host of burstable) {
+    for (const host of runningHosts(facts, ctx.notApplicable, burstable)) {
       const balance = facts.series.get(host.id, 'cpu.credit.balance');
       if (!balance || balance.points.length === 0) {
         ctx.insufficientData('no CPUCreditBalance data', hostSubject(host));
