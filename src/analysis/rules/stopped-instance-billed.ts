@@ -172,7 +172,10 @@ function report(
     { label: 'billed a month while off', formula: cost.total.formula, result: month(cost.total) },
     {
       label: 'saved by the recommended action',
-      formula: cost.saved === cost.total ? 'everything above' : 'the plan only: volumes keep billing',
+      formula:
+        cost.saved === cost.total || cost.volumes.length === 0
+          ? 'everything above'
+          : 'the plan only: the volumes keep billing',
       result: month(cost.saved),
     },
     {
@@ -226,7 +229,6 @@ function report(
             ),
           ]
         : []),
-      arithmetic,
     ],
     recommendations: [
       {

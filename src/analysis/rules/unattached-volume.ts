@@ -77,7 +77,8 @@ export const unattachedVolume = defineRule({
           formula: cost.formula,
         },
         severity: costSeverity(cost.usd),
-        evidence: [stat('billed a month', cost.usd, 'usd-per-month', cost.formula), arithmetic],
+        // The arithmetic goes with the recommendation; the finding states the figure.
+        evidence: [stat('billed a month', cost.usd, 'usd-per-month', cost.formula)],
         recommendations: [
           {
             kind: 'volume',

@@ -157,7 +157,7 @@ describe('stopped-instance-billed arithmetic', () => {
     // instance's high-speed 100 GB × €0.09 × 1.1.
     expect(deltas).toEqual([-8, -20, -31.28, -72.27, -9.9]);
     const steps = runRules([stoppedInstanceBilled], ovhShutoff().facts())
-      .findings[0]!.evidence.filter((e) => e.kind === 'arithmetic')
+      .recommendations[0]!.evidence.filter((e) => e.kind === 'arithmetic')
       .flatMap((e) => e.steps.map((s) => `${s.label}: ${s.result}`));
     expect(steps).toEqual([
       'b3-16 plan while off: $72.27',
