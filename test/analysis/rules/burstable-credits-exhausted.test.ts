@@ -28,7 +28,8 @@ ruleTester.run(burstableCreditsExhausted, {
         {
           messageId: 'standard',
           subject: 'cache-1',
-          message: /held at its 30 % baseline/,
+          message:
+            /held at its 30 % baseline while its demand reached [\d.]+ % \(P95 of per-period CPU maxima while credits were left\)/,
           recommendation: { kind: 'instance-type', current: 't3.large', costDelta: 'positive' },
         },
       ],
