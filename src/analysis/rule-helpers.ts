@@ -98,8 +98,13 @@ export function memorySignal(
   const cpu = entry?.facts.cpu;
   const samples = cpu ? cpu.memUsedPct.filter(Number.isFinite) : [];
   if (!entry || !cpu || samples.length === 0) return null;
+  // A damaged record's interval (missing, NaN, not positive) counts as 1 s, as in stats.ts.
+  const intervalAt = (i: number) => {
+    const step = cpu.intervalSec[i];
+    return step !== undefined && Number.isFinite(step) && step > 0 ? step : 1;
+  };
   const seconds = cpu.memUsedPct.reduce(
-    (total, v, i) => (Number.isFinite(v) ? total + (cpu.intervalSec[i] ?? 1) : total),
+    (total, v, i) => (Number.isFinite(v) ? total + intervalAt(i) : total),
     0,
   );
   const file = entry.facts.samples.inputs.find((i) => i.kind.startsWith('sysstat'))?.file ?? 'sysstat';
@@ -336,7 +341,7 @@ export function* gp3Candidates(
   volumes: readonly Volume[],
   minHours: number,
   insufficientData: (reason: string, subject: Subject) => void,
-  notApplicable: (reason: string, subject: Subject) => void = () => {},
+  notApplicable: (reason: string, subject: Subject) => void,
 ): Generator<{ volume: Volume; load: VolumeLoad }> {
   for (const volume of volumes) {
     const idle = whyNoVolumeMetrics(facts, volume);
