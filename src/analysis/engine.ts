@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { RuleRun, RuleStatus } from '../../reports/json/schema.ts';
 import { ConfigError } from '../errors.ts';
 import type { Finding, Recommendation, Subject } from '../model/index.ts';
+import { resolveOneActionPerSubject } from '../recommend/one-action.ts';
 import type { FindingReport, Rule } from './define-rule.ts';
 import type { Facts } from './facts.ts';
 
@@ -70,7 +71,12 @@ export function runRules(
     recommendations.push(...run.recommendations);
     runs.push({ ...run.summary, durationMs: Math.round((performance.now() - started) * 100) / 100 });
   }
-  return { findings, recommendations, runs };
+  // Rules judge alone; one action per subject is settled once all of them have spoken.
+  return {
+    findings,
+    recommendations: resolveOneActionPerSubject(findings, recommendations, facts.volumes),
+    runs,
+  };
 }
 
 function runOne(rule: Rule, facts: Facts, options: Map<string, unknown>) {

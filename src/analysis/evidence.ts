@@ -3,7 +3,7 @@ import type { MetricSeries, SeriesEvidence, StatEvidence, TableEvidence, Unit } 
 
 type Reference = NonNullable<SeriesEvidence['reference']>;
 
-import { downsampleMax, percentile } from './stats.ts';
+import { downsampleMax, percentile, stepOf } from './stats.ts';
 
 /** Series evidence stays readable in report.json: at most this many points, max per bucket. */
 export const MAX_EVIDENCE_POINTS = 336;
@@ -56,6 +56,17 @@ export function sampleSeriesEvidence(
   };
 }
 
+/** What each CPU series is, in the words every label of its figures uses (finding, sizing, host table). */
+export const CPU_SERIES_WORDS = {
+  'cpu.util': 'per-period CPU averages',
+  'cpu.util.max': 'per-period CPU maxima',
+} as const;
+
+/** "P99.5 of per-period CPU maxima": a CPU percentile always says which series it is of. */
+export function cpuPercentileLabel(metric: keyof typeof CPU_SERIES_WORDS, pct: number): string {
+  return `P${pct} of ${CPU_SERIES_WORDS[metric]}`;
+}
+
 export function percentileStat(
   label: string,
   values: readonly number[],
@@ -68,7 +79,8 @@ export function percentileStat(
     label,
     value: percentile(values, pct) ?? null,
     unit,
-    method: `nearest-rank P${pct} of ${values.length} points at ${stepSec} s`,
+    // NOTE: values read with `values()` carry their series' own step; it wins over the caller's.
+    method: `nearest-rank P${pct} of ${values.length} points at ${stepOf(values) ?? stepSec} s`,
   };
 }
 

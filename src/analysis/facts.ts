@@ -43,6 +43,14 @@ export function indexSeries(series: readonly MetricSeries[]): SeriesIndex {
   return { get: (subjectId, metric) => byKey.get(`${subjectId}\u0000${metric}`), all: () => series };
 }
 
+/**
+ * Whether the cloud reports metrics for the host. Every adapter maps its provider's running state
+ * to `running` (AWS running, GCP RUNNING, Linode running, OVH ACTIVE); anything else is off or in transit.
+ */
+export function isRunning(host: Pick<Host, 'state'>): boolean {
+  return host.state === 'running';
+}
+
 export function hostSubject(host: Host): Subject {
   return { provider: host.provider, kind: 'host', id: host.id, name: host.name };
 }

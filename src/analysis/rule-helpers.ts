@@ -6,6 +6,7 @@ import type {
   Host,
   InstanceType,
   MetricName,
+  ProviderId,
   SeriesEvidence,
   Subject,
   Volume,
@@ -15,16 +16,57 @@ import { usd } from '../recommend/money.ts';
 import type { SizingResult, SizingSignals } from '../recommend/sizing.ts';
 import type { RecommendationDraft } from './define-rule.ts';
 import { seriesEvidence } from './evidence.ts';
-import type { Facts } from './facts.ts';
+import { type Facts, hostSubject, isRunning, volumeSubject } from './facts.ts';
+import { sourceOf } from './onhost/signals.ts';
+import { type StepValues, withStep } from './stats.ts';
 
-export function values(facts: Facts, subjectId: string, metric: MetricName): number[] {
-  return facts.series.get(subjectId, metric)?.points.map(([, v]) => v) ?? [];
+/**
+ * A series' values, carrying the series' own step: `secondsWhere`, `longestRunSec` and `hoursOf`
+ * count them at that step, so an hourly series is never counted at the window's 5 minutes.
+ */
+export function values(facts: Facts, subjectId: string, metric: MetricName): StepValues {
+  const series = facts.series.get(subjectId, metric);
+  return withStep(series?.points.map(([, v]) => v) ?? [], series?.stepSec ?? facts.window.stepSec);
 }
 
-/** Seconds of data a series covers (points × step). */
+/** Seconds of data a series covers (points × its own step). */
 export function coveredSec(facts: Facts, subjectId: string, metric: MetricName): number {
   const series = facts.series.get(subjectId, metric);
   return series ? series.points.length * series.stepSec : 0;
+}
+
+/** Hours of data a series covers (points × its own step). */
+export function coveredHours(facts: Facts, subjectId: string, metric: MetricName): number {
+  return coveredSec(facts, subjectId, metric) / 3600;
+}
+
+/**
+ * The hosts whose cloud metrics a rule can judge: running ones. Every other host gets a
+ * not-applicable reason instead of a silent skip or an "insufficient data" (a stopped host has no
+ * metrics by design; stopped-instance-billed speaks for what it still costs).
+ */
+export function runningHosts(
+  facts: Facts,
+  notApplicable: (reason: string, subject: Subject) => void,
+  hosts: readonly Host[] = facts.hosts,
+): Host[] {
+  const running: Host[] = [];
+  for (const host of hosts) {
+    if (isRunning(host)) running.push(host);
+    else notApplicable(`${host.state}, not running: no metrics to judge`, hostSubject(host));
+  }
+  return running;
+}
+
+/** What each cloud calls removing an instance for good (its console's button). */
+export function removalVerb(provider: ProviderId): 'terminate' | 'delete' {
+  return provider === 'aws' ? 'terminate' : 'delete';
+}
+
+/** A cost finding's severity by what it costs a month: $200 and up high, $25 and up medium. */
+export function costSeverity(monthlyUsd: number | null): 'high' | 'medium' | 'low' {
+  if (monthlyUsd === null) return 'low';
+  return monthlyUsd >= 200 ? 'high' : monthlyUsd >= 25 ? 'medium' : 'low';
 }
 
 export function windowLabel(facts: Facts): string {
@@ -34,6 +76,43 @@ export function windowLabel(facts: Facts): string {
 
 export function hostLabel(host: Pick<Host, 'id' | 'name'>): string {
   return host.name && host.name !== host.id ? `${host.name} (${host.id})` : host.id;
+}
+
+/**
+ * Memory used per period for sizing: the cloud's `mem.used`, or, where the cloud has none (no
+ * agent; never on Linode), the host's own samples (sar %memused). Null when neither has it.
+ */
+export function memorySignal(
+  facts: Facts,
+  hostId: string,
+): { values: number[]; hours: number; source: string } | null {
+  const cloud = facts.series.get(hostId, 'mem.used');
+  if (cloud && cloud.points.length > 0) {
+    return {
+      values: cloud.points.map(([, v]) => v),
+      hours: (cloud.points.length * cloud.stepSec) / 3600,
+      source: cloud.source,
+    };
+  }
+  const entry = facts.onHost.find((e) => e.host?.id === hostId);
+  const cpu = entry?.facts.cpu;
+  const samples = cpu ? cpu.memUsedPct.filter(Number.isFinite) : [];
+  if (!entry || !cpu || samples.length === 0) return null;
+  // A damaged record's interval (missing, NaN, not positive) counts as 1 s, as in stats.ts.
+  const intervalAt = (i: number) => {
+    const step = cpu.intervalSec[i];
+    return step !== undefined && Number.isFinite(step) && step > 0 ? step : 1;
+  };
+  const seconds = cpu.memUsedPct.reduce(
+    (total, v, i) => (Number.isFinite(v) ? total + intervalAt(i) : total),
+    0,
+  );
+  const file = entry.facts.samples.inputs.find((i) => i.kind.startsWith('sysstat'))?.file ?? 'sysstat';
+  return {
+    values: samples,
+    hours: seconds / 3600,
+    source: `on-host ${sourceOf(entry.facts.samples, 'sysstat', `${file} %memused`)} in ${entry.facts.dir}`,
+  };
 }
 
 export function sizingSignals(facts: Facts, hostIds: readonly string[]): SizingSignals {
@@ -48,14 +127,26 @@ export function sizingSignals(facts: Facts, hostIds: readonly string[]): SizingS
       }
       return [...byTime.values()];
     });
-  const mem = pooled('mem.used');
+  // A group's memory counts only when every member has it: a peak over some members is no peak.
+  const memory = hostIds.map((id) => memorySignal(facts, id));
+  const measured = memory.every((m) => m !== null) ? (memory as NonNullable<(typeof memory)[number]>[]) : [];
   const cpuSeries = hostIds.map((id) => facts.series.get(id, 'cpu.util.max'));
-  const hoursOf = (s: (typeof cpuSeries)[number]) => (s ? (s.points.length * s.stepSec) / 3600 : 0);
   return {
     cpuMaxPct: pooled('cpu.util.max'),
     stepSec: cpuSeries.find(Boolean)?.stepSec ?? facts.window.stepSec,
-    ...(hostIds.length > 1 ? { coveredHours: Math.min(...cpuSeries.map(hoursOf)) } : {}),
-    ...(mem.length > 0 ? { memUsedPct: mem } : {}),
+    // Each member's own points × its own step; pooling members never adds hours of evidence.
+    ...(hostIds.length > 1
+      ? { coveredHours: Math.min(...hostIds.map((id) => coveredHours(facts, id, 'cpu.util.max'))) }
+      : {}),
+    ...(measured.length > 0
+      ? {
+          memUsedPct: measured.flatMap((m) => m.values),
+          memory: {
+            source: [...new Set(measured.map((m) => m.source))].join('; '),
+            hours: Math.min(...measured.map((m) => m.hours)),
+          },
+        }
+      : {}),
     netInBps: pooled('net.in.bytes'),
     netOutBps: pooled('net.out.bytes'),
     ebsOps: sumOf('disk.read.ops', 'disk.write.ops'),
@@ -78,10 +169,9 @@ export function instanceRecommendation(
   const perInstance = result.monthlyDeltaUsd;
   const total = perInstance === null ? null : Math.round(perInstance * instances * 100) / 100;
   const count = instances > 1 ? ` on each of ${instances} instances` : '';
-  const unmeasured =
-    result.unmeasured.length > 0
-      ? ` ${result.unmeasured.join(' and ')} not measured: held at the current capacity.`
-      : '';
+  const unmeasured = result.held
+    .map((h) => ` ${capitalize(h.dimension)} ${h.why}: held at no less than the current capacity.`)
+    .join('');
   return {
     kind: 'instance-type',
     subject,
@@ -102,11 +192,21 @@ export interface VolumeLoad {
   mibps: number[];
   timesMs: number[];
   points: number;
+  /** The volume series' own step (the window's when it has none). */
+  stepSec: number;
   hours: number;
+  /** The provider metrics behind the IOPS and the throughput, as the console names them. */
+  sources: { iops: string; mibps: string };
 }
+
+const VOLUME_METRICS = ['disk.read.ops', 'disk.write.ops', 'disk.read.bytes', 'disk.write.bytes'] as const;
 
 export function volumeLoad(facts: Facts, volumeId: string): VolumeLoad {
   const byTime = new Map<number, { ops: number; bytes: number }>();
+  const present = VOLUME_METRICS.map((metric) => facts.series.get(volumeId, metric));
+  const stepSec = present.find(Boolean)?.stepSec ?? facts.window.stepSec;
+  const sourceOfPair = (a: number, b: number, fallback: string) =>
+    [present[a]?.source, present[b]?.source].filter(Boolean).join(' + ') || fallback;
   const add = (metric: MetricName, key: 'ops' | 'bytes') => {
     for (const [t, v] of facts.series.get(volumeId, metric)?.points ?? []) {
       const slot = byTime.get(t) ?? { ops: 0, bytes: 0 };
@@ -124,7 +224,12 @@ export function volumeLoad(facts: Facts, volumeId: string): VolumeLoad {
     iops: times.map((t) => byTime.get(t)!.ops),
     mibps: times.map((t) => byTime.get(t)!.bytes / 1_048_576),
     points: times.length,
-    hours: (times.length * facts.window.stepSec) / 3600,
+    stepSec,
+    hours: (times.length * stepSec) / 3600,
+    sources: {
+      iops: sourceOfPair(0, 1, 'read + write ops per second'),
+      mibps: sourceOfPair(2, 3, 'read + write bytes per second'),
+    },
   };
 }
 
@@ -179,15 +284,22 @@ export function saturatedPeriods(
 }
 
 export function isSaturated(facts: Facts, volume: Volume): boolean {
-  return (
-    (saturatedPeriods(facts, volume).length * facts.window.stepSec) / 3600 >=
-    VOLUME_SATURATION.minSaturatedHours
-  );
+  return saturatedHours(facts, volume) >= VOLUME_SATURATION.minSaturatedHours;
+}
+
+/** Hours the volume sat at its limit: saturated periods × the volume series' own step. */
+export function saturatedHours(
+  facts: Facts,
+  volume: Volume,
+  o: typeof VOLUME_SATURATION = VOLUME_SATURATION,
+): number {
+  return (saturatedPeriods(facts, volume, o).length * volumeLoad(facts, volume.id).stepSec) / 3600;
 }
 
 /** Per-volume IOPS or MiB/s as series evidence, with the volume's limit drawn across it. */
 export function volumeSeriesEvidence(
-  facts: Facts,
+  // NOTE: unused since the load carries its own step and sources; kept so callers need not change.
+  _facts: Facts,
   load: VolumeLoad,
   what: 'iops' | 'mibps',
   reference?: { label: string; value: number },
@@ -196,11 +308,9 @@ export function volumeSeriesEvidence(
   return seriesEvidence(
     {
       points: load.timesMs.map((t, i) => [t, (iops ? load.iops : load.mibps)[i]!]),
-      stepSec: facts.window.stepSec,
+      stepSec: load.stepSec,
       unit: iops ? 'ops-per-second' : 'mib-per-second',
-      source: iops
-        ? 'AWS/EBS VolumeReadOps + VolumeWriteOps Sum ÷ period'
-        : 'AWS/EBS VolumeReadBytes + VolumeWriteBytes Sum ÷ period',
+      source: iops ? load.sources.iops : load.sources.mibps,
     },
     iops ? 'IOPS' : 'Throughput',
     reference,
@@ -231,25 +341,44 @@ export function* gp3Candidates(
   volumes: readonly Volume[],
   minHours: number,
   insufficientData: (reason: string, subject: Subject) => void,
+  notApplicable: (reason: string, subject: Subject) => void,
 ): Generator<{ volume: Volume; load: VolumeLoad }> {
   for (const volume of volumes) {
+    const idle = whyNoVolumeMetrics(facts, volume);
+    if (idle) {
+      notApplicable(idle, volumeSubject(volume));
+      continue;
+    }
     if (isSaturated(facts, volume)) continue;
     const load = volumeLoad(facts, volume.id);
     if (load.hours < minHours) {
-      insufficientData(`${Math.round(load.hours * 10) / 10} h of volume data; needs ${minHours} h`, {
-        provider: volume.provider,
-        kind: 'volume',
-        id: volume.id,
-      });
+      insufficientData(
+        `${Math.round(load.hours * 10) / 10} h of volume data; needs ${minHours} h`,
+        volumeSubject(volume),
+      );
       continue;
     }
     yield { volume, load };
   }
 }
 
+/**
+ * Why a volume has no I/O metrics to judge, if that is by design: attached to nothing
+ * (unattached-volume speaks for it) or only to hosts that are not running.
+ */
+export function whyNoVolumeMetrics(facts: Facts, volume: Volume): string | undefined {
+  if (volume.attachedTo.length === 0) return 'attached to no instance: no I/O to judge';
+  const hosts = volume.attachedTo
+    .map((a) => facts.hosts.find((h) => h.id === a.hostId))
+    .filter((h): h is Host => h !== undefined);
+  if (hosts.length > 0 && hosts.every((h) => !isRunning(h))) {
+    return `attached only to ${hosts.map((h) => `${hostLabel(h)}, ${h.state}`).join('; ')}: no I/O to judge`;
+  }
+  return undefined;
+}
+
 /** The arithmetic of moving a volume to gp3: what it is, what it did, the plan, both costs. */
 export function gp3MoveSteps(
-  facts: Facts,
   volume: Volume,
   load: VolumeLoad,
   peaks: { iops: number; mibps: number },
@@ -269,11 +398,15 @@ export function gp3MoveSteps(
     },
     {
       label: 'observed peaks',
-      formula: `max of ${load.points} per-${facts.window.stepSec}-s averages`,
+      formula: `max of ${load.points} per-${load.stepSec}-s averages`,
       result: `${Math.round(peaks.iops)} IOPS, ${Math.round(peaks.mibps * 10) / 10} MiB/s`,
     },
     ...plan.steps,
     { label: `${volume.type} cost`, formula: before.formula + unknown(before), result: month(before) },
     { label: 'gp3 cost', formula: after.formula + unknown(after), result: month(after) },
   ];
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -59,18 +59,43 @@ export function fractionWhere(values: readonly number[], test: (v: number) => bo
 }
 
 /**
+ * The values of one series with the step each of them stands for. A cloud series keeps its own
+ * step (OVH answers hourly, CloudWatch every 300 s), so "points × step" is always its own time.
+ */
+export type StepValues = readonly number[] & { readonly stepSec: number };
+
+export function withStep(values: readonly number[], stepSec: number): StepValues {
+  return Object.assign([...values], { stepSec });
+}
+
+/** The step values carry, if they carry one. */
+export function stepOf(values: readonly number[]): number | undefined {
+  const step = (values as Partial<StepValues>).stepSec;
+  return typeof step === 'number' && Number.isFinite(step) && step > 0 ? step : undefined;
+}
+
+/** Hours the values cover: points × their own step (or `fallbackStepSec` for bare values). */
+export function hoursOf(values: readonly number[], fallbackStepSec?: number): number {
+  const step = stepOf(values) ?? fallbackStepSec ?? 1;
+  return (values.length * step) / 3600;
+}
+
+/**
  * Longest run of consecutive samples for which `test` holds, in seconds (each sample counts
- * for its own interval). A NaN sample breaks a run.
+ * for its own interval). A NaN sample breaks a run. Values that carry their series' step
+ * (`StepValues`) count at that step whatever the caller passes: the window's step is only a
+ * default, and an hourly series counted at 300 s would lose 11 hours in 12.
  */
 export function longestRunSec(
   values: readonly number[],
   intervalSec: readonly number[] | number,
   test: (v: number) => boolean,
 ): number {
+  const interval = stepOf(values) ?? intervalSec;
   let best = 0;
   let current = 0;
   values.forEach((value, i) => {
-    const step = stepAt(intervalSec, i);
+    const step = stepAt(interval, i);
     if (Number.isFinite(value) && test(value)) {
       current += step;
       best = Math.max(best, current);
@@ -85,14 +110,15 @@ function stepAt(intervalSec: readonly number[] | number, i: number): number {
   return step !== undefined && Number.isFinite(step) && step > 0 ? step : 1;
 }
 
-/** Total seconds for which `test` holds. */
+/** Total seconds for which `test` holds; `StepValues` count at their own step (see longestRunSec). */
 export function secondsWhere(
   values: readonly number[],
   intervalSec: readonly number[] | number,
   test: (v: number) => boolean,
 ): number {
+  const interval = stepOf(values) ?? intervalSec;
   return values.reduce((total, value, i) => {
-    const step = stepAt(intervalSec, i);
+    const step = stepAt(interval, i);
     return Number.isFinite(value) && test(value) ? total + step : total;
   }, 0);
 }

@@ -4,6 +4,7 @@
 // allowed families that fits every dimension wins; risk is the maximum per-dimension risk (0-4).
 // Compute Optimizer does not publish its arithmetic; this module writes every step out.
 
+import { cpuPercentileLabel } from '../analysis/evidence.ts';
 import { max, percentile, round } from '../analysis/stats.ts';
 import type { SizingConfig } from '../config/schema.ts';
 import type { ArithmeticEvidence, InstanceType } from '../model/index.ts';
@@ -18,8 +19,10 @@ export interface SizingSignals {
    * members' three hours each is not thirty hours of evidence. Default: points × step.
    */
   coveredHours?: number;
-  /** Per-period maxima of memory used, percent; absent without an agent. */
+  /** Per-period maxima of memory used, percent; absent without an agent or on-host samples. */
   memUsedPct?: readonly number[];
+  /** Where the memory figures came from and the hours they cover (the cloud's agent, or on-host samples). */
+  memory?: { source: string; hours: number };
   /** Network bytes per second, in and out, per period. */
   netInBps?: readonly number[];
   netOutBps?: readonly number[];
@@ -50,6 +53,13 @@ export interface SizingResult {
   arithmetic: ArithmeticEvidence;
   /** Dimensions that could not be measured and so were held at the current type's capacity. */
   unmeasured: Dimension[];
+  /** Dimensions held at no less than the current capacity, each with why (not measured, or too briefly). */
+  held: HeldDimension[];
+}
+
+export interface HeldDimension {
+  dimension: Dimension;
+  why: string;
 }
 
 const STORAGE_FAMILIES = /^(i\d|im\d|is\d|d\d|h\d)/;
@@ -99,6 +109,7 @@ export function purposeClass(type: InstanceType): string {
 export interface Requirements {
   requirements: Requirement[];
   unmeasured: Dimension[];
+  held: HeldDimension[];
   steps: ArithmeticEvidence['steps'];
   hours: number;
 }
@@ -122,6 +133,7 @@ export function requirementsFor(
   });
   const requirements: Requirement[] = [];
   const unmeasured: Dimension[] = [];
+  const held: HeldDimension[] = [];
 
   const headroom = 1 + options.cpuHeadroomPct / 100;
   const cpuObserved = percentile(signals.cpuMaxPct, cpuPct);
@@ -131,7 +143,7 @@ export function requirementsFor(
   } else {
     const vcpuUsed = (current.vcpu * cpuObserved) / 100;
     steps.push({
-      label: `P${cpuPct} of per-period CPU maxima`,
+      label: cpuPercentileLabel('cpu.util.max', cpuPct),
       formula: `nearest rank of ${signals.cpuMaxPct.length} points`,
       result: `${round(cpuObserved)} %`,
     });
@@ -145,19 +157,37 @@ export function requirementsFor(
 
   const memHeadroom = 1 + options.memoryHeadroomPct / 100;
   const memPeak = signals.memUsedPct && signals.memUsedPct.length > 0 ? max(signals.memUsedPct) : undefined;
-  if (memPeak !== undefined) {
+  const memHours = signals.memory?.hours ?? hours;
+  const from = signals.memory ? ` (${signals.memory.source})` : '';
+  if (memPeak !== undefined && memHours >= options.minHours) {
     const used = (current.memoryMiB * memPeak) / 100;
     steps.push({
       label: 'memory needed',
-      formula: `${gib(current.memoryMiB)} GiB × ${round(memPeak)} % peak × ${memHeadroom.toFixed(2)} headroom`,
+      formula: `${gib(current.memoryMiB)} GiB × ${round(memPeak)} % peak${from} × ${memHeadroom.toFixed(2)} headroom`,
       result: `${gib(used * memHeadroom)} GiB`,
     });
     requirements.push({ dimension: 'memory', observed: used, needed: used * memHeadroom, unit: 'MiB' });
-  } else {
-    unmeasured.push('memory');
+  } else if (memPeak !== undefined) {
+    // A short capture's peak is a floor of the window's: it may grow memory, never shrink it.
+    const used = (current.memoryMiB * memPeak) / 100;
+    const needed = Math.max(current.memoryMiB, used * memHeadroom);
+    const span = formatHours(memHours);
+    held.push({
+      dimension: 'memory',
+      why: `measured for ${span} only${from}, short of the ${options.minHours} h sizing needs`,
+    });
     steps.push({
       label: 'memory needed',
-      formula: 'not measured (no memory metric): keep the current memory',
+      formula: `${round(memPeak)} % peak over ${span}${from}: shorter than ${options.minHours} h, so a floor; max(current ${gib(current.memoryMiB)} GiB, ${gib(used)} GiB × ${memHeadroom.toFixed(2)})`,
+      result: `${gib(needed)} GiB`,
+    });
+    requirements.push({ dimension: 'memory', observed: used, needed, unit: 'MiB' });
+  } else {
+    unmeasured.push('memory');
+    held.push({ dimension: 'memory', why: 'not measured (no memory metric, no on-host samples)' });
+    steps.push({
+      label: 'memory needed',
+      formula: 'not measured (no memory metric, no on-host samples): keep the current memory',
       result: `${gib(current.memoryMiB)} GiB`,
     });
     requirements.push({
@@ -169,7 +199,7 @@ export function requirementsFor(
   }
   addThroughput(requirements, steps, 'network', signals.netInBps, signals.netOutBps, cpuPct, headroom);
   addEbs(requirements, steps, signals, cpuPct, headroom, DISK_NAMES[current.provider]);
-  return { requirements, unmeasured, steps, hours };
+  return { requirements, unmeasured, held, steps, hours };
 }
 
 export interface Pick {
@@ -243,7 +273,7 @@ export function describePick(
   }
   const risk = Math.max(
     riskScore(pick, needs.requirements, needs.unmeasured),
-    chosen.unknownOnPick.length > 0 ? 1 : 0,
+    chosen.unknownOnPick.length > 0 || needs.held.length > 0 ? 1 : 0,
   );
   const deltaUsd =
     current.priceUsdPerHour === null ? null : monthly(pick.priceUsdPerHour! - current.priceUsdPerHour);
@@ -282,6 +312,7 @@ export function rightsize(
     risk: 0,
     requirements: needs.requirements,
     unmeasured: needs.unmeasured,
+    held: needs.held,
   };
   if (needs.hours < options.minHours) {
     return {
@@ -436,6 +467,10 @@ function addEbs(
       unit: 'bytes/s',
     });
   }
+}
+
+function formatHours(hours: number): string {
+  return hours >= 1 ? `${round(hours, 1)} h` : `${Math.max(1, Math.round(hours * 60))} min`;
 }
 
 function gib(mib: number): string {

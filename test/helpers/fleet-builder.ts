@@ -1,7 +1,7 @@
 // Builds the Facts a rule judges, without a cloud: hosts from the bundled catalog, series from
 // simple shapes, volumes, groups and on-host entries. Deterministic.
 
-import { bundledCatalog } from '../../providers/aws/catalog.ts';
+import { bundledCatalogs } from '../../providers/index.ts';
 import { type Facts, indexSeries, type OnHostEntry } from '../../src/analysis/facts.ts';
 import { classify } from '../../src/analysis/onhost/classify.ts';
 import type { OnHostFacts } from '../../src/analysis/onhost/signals.ts';
@@ -12,6 +12,7 @@ import type {
   InstanceType,
   MetricName,
   MetricSeries,
+  ProviderId,
   Unit,
   Volume,
 } from '../../src/model/index.ts';
@@ -50,13 +51,27 @@ const UNITS: Partial<Record<MetricName, Unit>> = {
   'group.desired': 'instances',
 };
 
+const DEFAULT_TYPES: Record<ProviderId, string> = {
+  aws: 'm6i.xlarge',
+  gcp: 'n2-standard-4',
+  linode: 'g6-standard-2',
+  ovh: 'b3-16',
+};
+
+const DEFAULT_REGIONS: Record<ProviderId, string> = {
+  aws: 'us-east-1',
+  gcp: 'us-central1',
+  linode: 'us-east',
+  ovh: 'GRA11',
+};
+
 export class FleetBuilder {
   readonly hosts: Host[] = [];
   readonly volumes: Volume[] = [];
   readonly groups: Group[] = [];
   readonly series: MetricSeries[] = [];
   readonly onHost: OnHostEntry[] = [];
-  catalog: InstanceType[] = bundledCatalog();
+  catalog: InstanceType[] = bundledCatalogs();
   sizing = SizingConfig.parse({});
 
   constructor(
@@ -66,16 +81,25 @@ export class FleetBuilder {
 
   host(
     id: string,
-    options: { type?: string; name?: string; groupId?: string; region?: string; state?: string } = {},
+    options: {
+      type?: string;
+      name?: string;
+      groupId?: string;
+      region?: string;
+      state?: string;
+      provider?: ProviderId;
+      tags?: Record<string, string>;
+    } = {},
   ) {
-    const type = options.type ?? 'm6i.xlarge';
-    const spec = this.catalog.find((t) => t.name === type);
+    const provider = options.provider ?? 'aws';
+    const type = options.type ?? DEFAULT_TYPES[provider];
+    const spec = this.catalog.find((t) => t.provider === provider && t.name === type);
     this.hosts.push({
-      provider: 'aws',
+      provider,
       id,
       name: options.name ?? id,
-      region: options.region ?? 'us-east-1',
-      zone: 'us-east-1a',
+      region: options.region ?? DEFAULT_REGIONS[provider],
+      zone: provider === 'aws' ? 'us-east-1a' : null,
       instanceType: type,
       state: options.state ?? 'running',
       vcpu: spec?.vcpu ?? null,
@@ -83,18 +107,35 @@ export class FleetBuilder {
       launchedAtMs: T0 - 86_400_000 * 30,
       groupId: options.groupId ?? null,
       volumeIds: [],
-      tags: { Name: options.name ?? id },
+      tags: { Name: options.name ?? id, ...options.tags },
     });
     return this;
   }
 
-  /** CPU average and per-period maximum (max = average × 1.15, capped at 100). */
-  cpu(hostId: string, shape: Shape) {
-    this.metric(hostId, 'cpu.util', shape, 'percent');
-    return this.metric(hostId, 'cpu.util.max', (i) => Math.min(100, shape(i) * 1.15), 'percent');
+  /**
+   * CPU average and per-period maximum (max = average × 1.15, capped at 100), at the builder's
+   * step or the series' own (an hourly OVH series in a 5-minute window).
+   */
+  cpu(hostId: string, shape: Shape, options: { stepSec?: number; points?: number } = {}) {
+    this.metric(hostId, 'cpu.util', shape, 'percent', options.points, options.stepSec);
+    return this.metric(
+      hostId,
+      'cpu.util.max',
+      (i) => Math.min(100, shape(i) * 1.15),
+      'percent',
+      options.points,
+      options.stepSec,
+    );
   }
 
-  metric(subjectId: string, metric: MetricName, shape: Shape, unit?: Unit, points = this.points) {
+  metric(
+    subjectId: string,
+    metric: MetricName,
+    shape: Shape,
+    unit?: Unit,
+    points = this.points,
+    stepSec = this.stepSec,
+  ) {
     const kind = this.volumes.some((v) => v.id === subjectId)
       ? 'volume'
       : this.groups.some((g) => g.id === subjectId)
@@ -105,31 +146,42 @@ export class FleetBuilder {
       subjectId,
       metric,
       unit: unit ?? UNITS[metric] ?? 'percent',
-      stepSec: this.stepSec,
-      points: Array.from({ length: points }, (_, i) => [T0 + i * this.stepSec * 1000, shape(i)]),
+      stepSec,
+      points: Array.from({ length: points }, (_, i) => [T0 + i * stepSec * 1000, shape(i)]),
       source: `test ${metric}`,
     });
     return this;
   }
 
+  /** A volume attached to `hostId` (of that host's cloud), or to nothing when `hostId` is null. */
   volume(
     id: string,
-    hostId: string,
-    options: { type: string; sizeGiB: number; iops?: number; throughputMiBps?: number },
+    hostId: string | null,
+    options: {
+      type: string;
+      sizeGiB: number;
+      iops?: number;
+      throughputMiBps?: number;
+      provider?: ProviderId;
+      region?: string;
+      tags?: Record<string, string>;
+    },
   ) {
+    const host = hostId === null ? undefined : this.hosts.find((h) => h.id === hostId);
+    const provider = options.provider ?? host?.provider ?? 'aws';
     this.volumes.push({
-      provider: 'aws',
+      provider,
       id,
-      region: 'us-east-1',
-      zone: 'us-east-1a',
+      region: options.region ?? host?.region ?? DEFAULT_REGIONS[provider],
+      zone: provider === 'aws' ? 'us-east-1a' : provider === 'gcp' ? 'us-central1-a' : null,
       type: options.type,
       sizeGiB: options.sizeGiB,
       iops: options.iops ?? null,
       throughputMiBps: options.throughputMiBps ?? null,
-      attachedTo: [{ hostId, device: '/dev/xvdf' }],
-      tags: {},
+      attachedTo: hostId === null ? [] : [{ hostId, device: '/dev/xvdf' }],
+      tags: options.tags ?? {},
     });
-    this.hosts.find((h) => h.id === hostId)?.volumeIds.push(id);
+    host?.volumeIds.push(id);
     return this;
   }
 
@@ -164,7 +216,7 @@ export class FleetBuilder {
     const host = hostId ? (this.hosts.find((h) => h.id === hostId) ?? null) : null;
     this.onHost.push({
       subject: host
-        ? { provider: 'aws', kind: 'host', id: host.id, name: host.name }
+        ? { provider: host.provider, kind: 'host', id: host.id, name: host.name }
         : { provider: 'onhost', kind: 'host', id: facts.dir, name: facts.dir },
       host,
       facts,

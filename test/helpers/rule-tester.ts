@@ -11,6 +11,8 @@ interface Case {
   name: string;
   facts: Facts | { facts(): Facts };
   options?: Record<string, unknown>;
+  /** For insufficient-data and not-applicable cases: a reason the run must give. */
+  reason?: RegExp;
 }
 
 export interface FindingCase extends Case {
@@ -95,12 +97,15 @@ export const ruleTester = {
           expect(findings).toEqual([]);
           expect(r.status).toBe('insufficient-data');
           expect(r.reasons.length).toBeGreaterThan(0);
+          if (c.reason) expect(r.reasons.map((x) => x.reason).join('\n')).toMatch(c.reason);
         });
       }
       for (const c of cases.notApplicable ?? []) {
         it(`does not apply: ${c.name}`, () => {
-          const { run: r } = run(rule, c);
+          const { findings, run: r } = run(rule, c);
+          expect(findings).toEqual([]);
           expect(r.status).toBe('not-applicable');
+          if (c.reason) expect(r.reasons.map((x) => x.reason).join('\n')).toMatch(c.reason);
         });
       }
     });

@@ -70,6 +70,7 @@ describe('bundled data', () => {
     ['providers/aws/data/aws-ec2-instance-types.json', 'catalogs/aws-ec2-instance-types.json'],
     ['providers/aws/data/aws-ebs-volume-types.json', 'catalogs/aws-ebs-volume-types.json'],
     ['providers/gcp/data/gcp-machine-types.json', 'catalogs/gcp-machine-types.json'],
+    ['providers/gcp/data/gcp-disk-types.json', 'catalogs/gcp-disk-types.json'],
     ['providers/ovh/data/ovh-flavors.json', 'catalogs/ovh-flavors.json'],
     ['providers/linode/data/linode-types.json', 'catalogs/linode-types.json'],
   ])('%s is a byte-for-byte copy of ../shared/%s', (ours, theirs) => {

@@ -124,3 +124,46 @@ describe('allowedTypes keeps a resize within what the type is for', () => {
     expect(classes(allowedTypes(e2, gcp, config))).toEqual(['general']);
   });
 });
+
+describe('memory measured on the host', () => {
+  const source = 'on-host sadf-A.json.gz %memused in /samples/db-1';
+
+  it('sizes on it and names where it came from when it covers the sizing minimum', () => {
+    const result = rightsize(
+      type('m6i.4xlarge'),
+      catalog,
+      { cpuMaxPct: days(14, 10), stepSec: 300, memUsedPct: days(14, 20), memory: { source, hours: 336 } },
+      options,
+    );
+    expect(result.held).toEqual([]);
+    expect(result.unmeasured).toEqual([]);
+    const step = result.arithmetic.steps.find((s) => s.label === 'memory needed')!;
+    expect(step.formula).toContain(source);
+    expect(result.recommended!.memoryMiB).toBeLessThan(type('m6i.4xlarge').memoryMiB);
+  });
+
+  it('holds it at no less than the current size when the capture is shorter than 30 h, and says why', () => {
+    const result = rightsize(
+      type('m6i.4xlarge'),
+      catalog,
+      { cpuMaxPct: days(14, 10), stepSec: 300, memUsedPct: [20, 21, 22], memory: { source, hours: 0.04 } },
+      options,
+    );
+    expect(result.unmeasured).toEqual([]);
+    expect(result.held).toEqual([
+      { dimension: 'memory', why: `measured for 2 min only (${source}), short of the 30 h sizing needs` },
+    ]);
+    expect(result.recommended!.memoryMiB).toBeGreaterThanOrEqual(type('m6i.4xlarge').memoryMiB);
+    expect(result.risk).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lets a short capture grow memory: its peak is a floor of the window peak', () => {
+    const needs = requirementsFor(
+      type('m6i.large'),
+      { cpuMaxPct: days(14, 30), stepSec: 300, memUsedPct: [95], memory: { source, hours: 0.04 } },
+      options,
+    );
+    const memory = needs.requirements.find((r) => r.dimension === 'memory')!;
+    expect(memory.needed).toBeCloseTo(type('m6i.large').memoryMiB * 0.95 * 1.2);
+  });
+});

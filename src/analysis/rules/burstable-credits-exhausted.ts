@@ -8,9 +8,9 @@ import type { Host, MetricSeries } from '../../model/index.ts';
 import { usd } from '../../recommend/money.ts';
 import { allowedTypes, cheapestFitting, describePick, requirementsFor } from '../../recommend/sizing.ts';
 import { defineRule } from '../define-rule.ts';
-import { seriesEvidence, stat } from '../evidence.ts';
+import { cpuPercentileLabel, seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, hostSubject } from '../facts.ts';
-import { catalogType, hostLabel, sizingSignals, windowLabel } from '../rule-helpers.ts';
+import { catalogType, hostLabel, runningHosts, sizingSignals, windowLabel } from '../rule-helpers.ts';
 import { mean, percentile, round } from '../stats.ts';
 
 export const burstableCreditsExhausted = defineRule({
@@ -34,7 +34,7 @@ export const burstableCreditsExhausted = defineRule({
     }),
     messages: {
       standard:
-        '{{host}} ({{type}}) ran out of CPU credits for {{hours}} h over {{window}}: held at its {{baseline}} % baseline while its demand reached {{demand}} % when credits were left',
+        '{{host}} ({{type}}) ran out of CPU credits for {{hours}} h over {{window}}: held at its {{baseline}} % baseline while its demand reached {{demand}} % ({{demandLabel}} while credits were left)',
       unlimited:
         '{{host}} ({{type}}) spent its CPU credits for {{hours}} h over {{window}} and ran on surplus credits (peak surplus balance {{surplus}}), billed at the unlimited-mode rate',
     },
@@ -52,12 +52,12 @@ export const burstableCreditsExhausted = defineRule({
     },
   },
   check(facts, ctx) {
-    const burstable = facts.hosts.filter((h) => h.state === 'running' && catalogType(facts, h)?.burstable);
+    const burstable = facts.hosts.filter((h) => catalogType(facts, h)?.burstable);
     if (burstable.length === 0) {
       ctx.notApplicable('no burstable (T) instances in this fleet');
       return;
     }
-    for (const host of burstable) {
+    for (const host of runningHosts(facts, ctx.notApplicable, burstable)) {
       const balance = facts.series.get(host.id, 'cpu.credit.balance');
       if (!balance || balance.points.length === 0) {
         ctx.insufficientData('no CPUCreditBalance data', hostSubject(host));
@@ -127,7 +127,7 @@ function reportHost(
           current: type.name,
           recommended: chosen.pick.name,
           rationale:
-            `Demand reached ${round(demandPct, 1)} % (P95 where credits were left) against a ${baseline} % baseline, and the balance ran dry for ${round(hours, 1)} h: ` +
+            `Demand reached ${round(demandPct, 1)} % (${cpuPercentileLabel('cpu.util.max', 95)} while credits were left) against a ${baseline} % baseline, and the balance ran dry for ${round(hours, 1)} h: ` +
             `a non-burstable type sized on the observed peaks removes the cliff` +
             `${deltaUsd === null ? '' : ` for ${usd(deltaUsd)}/month`}.`,
           evidence: [{ kind: 'arithmetic' as const, label: `Replacing ${type.name}`, steps: needs.steps }],
@@ -146,6 +146,7 @@ function reportHost(
       window: windowLabel(facts),
       baseline,
       demand: round(demandPct, 1),
+      demandLabel: cpuPercentileLabel('cpu.util.max', 95),
       surplus: round(surplus, 1),
     },
     evidence: [

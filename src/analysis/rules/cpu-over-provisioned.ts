@@ -8,12 +8,14 @@ import type { Group, Host } from '../../model/index.ts';
 import { usd } from '../../recommend/money.ts';
 import { rightsize, type SizingResult } from '../../recommend/sizing.ts';
 import { defineRule } from '../define-rule.ts';
-import { percentileStat, seriesEvidence, stat } from '../evidence.ts';
+import { cpuPercentileLabel, percentileStat, seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, groupSubject, hostSubject } from '../facts.ts';
 import {
   catalogType,
+  costSeverity,
   hostLabel,
   instanceRecommendation,
+  runningHosts,
   sizingSignals,
   values,
   windowLabel,
@@ -36,7 +38,7 @@ export const cpuOverProvisioned = defineRule({
     }),
     messages: {
       host: '{{host}} ({{type}}) needs {{vcpus}} vCPU at P{{pct}} + headroom over {{window}}: {{recommended}} fits, {{savings}}/month',
-      held: '{{host}} looks over-provisioned from the cloud (P{{pct}} CPU {{cpu}} %), but its on-host samples show {{verdict}}: the idle CPU is a symptom, not spare capacity. Hold the resize until that is fixed, then measure again',
+      held: '{{host}} looks over-provisioned from the cloud (P{{pct}} of per-period CPU maxima {{cpu}} %), but its on-host samples show {{verdict}}: the idle CPU is a symptom, not spare capacity. Hold the resize until that is fixed, then measure again',
       group:
         'Group {{group}}: {{members}} × {{type}} need {{vcpus}} vCPU each at P{{pct}} + headroom over {{window}}: {{recommended}} fits, {{savings}}/month',
     },
@@ -57,7 +59,7 @@ export const cpuOverProvisioned = defineRule({
   },
   check(facts, ctx) {
     const pct = facts.sizing.cpuPercentile;
-    const running = facts.hosts.filter((h) => h.state === 'running');
+    const running = runningHosts(facts, ctx.notApplicable);
     const listedGroups = new Set(facts.groups.map((g) => g.id));
     for (const host of running.filter((h) => h.groupId && !listedGroups.has(h.groupId))) {
       ctx.insufficientData(
@@ -233,7 +235,7 @@ function hostEvidence(facts: Facts, host: Host, pct: number) {
   return cpuMax
     ? [
         percentileStat(
-          `P${pct} of per-period CPU maxima`,
+          cpuPercentileLabel('cpu.util.max', pct),
           cpuMax.points.map(([, v]) => v),
           pct,
           'percent',
@@ -249,9 +251,5 @@ function percentileOf(facts: Facts, host: Host, pct: number): number {
 }
 
 function severityFor(monthlyDeltaUsd: number) {
-  return monthlyDeltaUsd <= -200
-    ? ('high' as const)
-    : monthlyDeltaUsd <= -25
-      ? ('medium' as const)
-      : ('low' as const);
+  return costSeverity(-monthlyDeltaUsd);
 }

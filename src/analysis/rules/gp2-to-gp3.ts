@@ -54,7 +54,13 @@ export const gp2ToGp3 = defineRule({
       return;
     }
     const headroom = 1 + ctx.options.headroomPct / 100;
-    for (const { volume, load } of gp3Candidates(facts, gp2, ctx.options.minHours, ctx.insufficientData)) {
+    for (const { volume, load } of gp3Candidates(
+      facts,
+      gp2,
+      ctx.options.minHours,
+      ctx.insufficientData,
+      ctx.notApplicable,
+    )) {
       const peakIops = max(load.iops) ?? 0;
       const peakMiBps = max(load.mibps) ?? 0;
       const capacity = volumeCapacity('gp2', volume.sizeGiB, null, null);
@@ -72,15 +78,7 @@ export const gp2ToGp3 = defineRule({
         delta !== null
           ? `${usd(delta)}/month`
           : `price of ${after.unknown.join(' and ')} not in the bundled catalog (storage alone: ${storageDelta}/month)`;
-      const steps = gp3MoveSteps(
-        facts,
-        volume,
-        load,
-        { iops: peakIops, mibps: peakMiBps },
-        plan,
-        before,
-        after,
-      );
+      const steps = gp3MoveSteps(volume, load, { iops: peakIops, mibps: peakMiBps }, plan, before, after);
       const burst = facts.series.get(volume.id, 'disk.burst.balance');
       ctx.report({
         subject: volumeSubject(volume),
@@ -96,17 +94,12 @@ export const gp2ToGp3 = defineRule({
         },
         severity: trap ? 'medium' : 'low',
         evidence: [
-          stat(
-            'peak IOPS',
-            round(peakIops),
-            'ops-per-second',
-            `max of per-${facts.window.stepSec}-s averages`,
-          ),
+          stat('peak IOPS', round(peakIops), 'ops-per-second', `max of per-${load.stepSec}-s averages`),
           stat(
             'peak throughput',
             round(peakMiBps, 1),
             'mib-per-second',
-            `max of per-${facts.window.stepSec}-s averages`,
+            `max of per-${load.stepSec}-s averages`,
           ),
           volumeSeriesEvidence(facts, load, 'mibps', { label: 'gp3 included', value: GP3.includedMiBps }),
           ...(burst

@@ -2,14 +2,25 @@
 // 97 % of the time, received traffic below 2,000 B/s and sent below 1,000 B/s for 95 % of it.
 // Group members are left to the group: an idle member means the group's minimum is too high.
 import { z } from 'zod';
-import type { Host } from '../../model/index.ts';
-import { volumeMonthlyCost } from '../../recommend/ebs.ts';
-import { monthly, usd } from '../../recommend/money.ts';
+import type { Host, MetricName, ProviderId } from '../../model/index.ts';
+import { usd } from '../../recommend/money.ts';
+import { instanceMonthlyCost, sumCosts, volumeCost } from '../../recommend/volume-cost.ts';
 import { defineRule } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, hostSubject } from '../facts.ts';
-import { catalogType, hostLabel, values, windowLabel } from '../rule-helpers.ts';
-import { fractionWhere, round } from '../stats.ts';
+import { catalogType, hostLabel, removalVerb, runningHosts, values, windowLabel } from '../rule-helpers.ts';
+import { fractionWhere, hoursOf, round } from '../stats.ts';
+
+/**
+ * Each cloud's own names for the CPU and traffic the idle test reads, as its console shows them
+ * (the adapters map them onto cpu.util, net.in.bytes and net.out.bytes).
+ */
+export const IDLE_METRICS: Record<ProviderId, string> = {
+  aws: 'CloudWatch AWS/EC2 CPUUtilization, NetworkIn and NetworkOut',
+  gcp: 'Cloud Monitoring compute.googleapis.com/instance/cpu/utilization, instance/network/received_bytes_count and sent_bytes_count',
+  linode: 'Linode /stats cpu and netv4/netv6 in and out',
+  ovh: 'OVHcloud instance monitoring cpu:used, net:rx and net:tx',
+};
 
 export const idleInstance = defineRule({
   meta: {
@@ -53,11 +64,12 @@ export const idleInstance = defineRule({
         .describe('Hours of data needed (GCP evaluates after 1 day).'),
     }),
     messages: {
-      idle: '{{host}} ({{type}}) was idle for {{window}}: CPU under {{cpuPct}} % ({{cpuVcpus}} vCPU) {{cpuShare}} % of the time, traffic under {{rx}}/{{tx}} B/s {{netShare}} % of it; {{cost}}',
+      idle: '{{host}} ({{type}}) was idle for {{window}}: CPU under {{cpuPct}} % ({{cpuVcpus}} vCPU) {{cpuShare}} % of the time, traffic under {{rx}}/{{tx}} B/s {{netShare}} % of it ({{metrics}}); {{cost}}',
     },
     docs: {
       rationale:
-        "An instance that neither computes nor talks is paid for doing nothing. The thresholds are the GCP idle-VM recommender's, applied to CloudWatch data.",
+        "An instance that neither computes nor talks is paid for doing nothing. The thresholds are the GCP idle-VM recommender's, applied to each cloud's own CPU and traffic metrics: " +
+        'CloudWatch CPUUtilization, NetworkIn and NetworkOut on AWS; Cloud Monitoring instance/cpu/utilization and network bytes on Google Cloud; /stats on Linode; the instance monitoring API on OVHcloud.',
       remediation:
         'Confirm with the owner (tags or labels), snapshot what must be kept, then stop or delete it. A stopped instance still pays for its disks (EBS, Persistent Disk, Block Storage); a powered-off Linode and a stopped OVHcloud instance are billed in full until deleted (or shelved, on OVHcloud).',
       sources: [
@@ -67,11 +79,24 @@ export const idleInstance = defineRule({
   },
   check(facts, ctx) {
     const o = ctx.options;
-    for (const host of facts.hosts.filter((h) => h.state === 'running' && !h.groupId)) {
+    // Group members are left to the group: an idle member means the group's minimum is too high.
+    const standalone = facts.hosts.filter((h) => !h.groupId);
+    for (const host of runningHosts(facts, ctx.notApplicable, standalone)) {
       const cpu = values(facts, host.id, 'cpu.util');
-      const hours = (cpu.length * facts.window.stepSec) / 3600;
+      const hours = hoursOf(cpu);
       if (hours < o.minHours) {
         ctx.insufficientData(`${round(hours)} h of CPU data; needs ${o.minHours} h`, hostSubject(host));
+        continue;
+      }
+      const missing = (['net.in.bytes', 'net.out.bytes'] as const).filter(
+        (metric) => values(facts, host.id, metric).length === 0,
+      );
+      if (missing.length > 0) {
+        // Idle means no CPU and no traffic; low CPU alone is a batch host between runs.
+        ctx.insufficientData(
+          `no ${missing.join(' or ')} data: idleness needs traffic too`,
+          hostSubject(host),
+        );
         continue;
       }
       const type = catalogType(facts, host);
@@ -97,17 +122,20 @@ function reportIdle(
   ctx: Parameters<typeof idleInstance.check>[1],
 ) {
   const type = catalogType(facts, host);
-  const instanceUsd = type?.priceUsdPerHour != null ? monthly(type.priceUsdPerHour) : null;
+  const instance = instanceMonthlyCost(type);
+  const instanceUsd = instance.usd;
   const volumes = facts.volumes.filter((v) => host.volumeIds.includes(v.id));
-  const volumeCosts = volumes.map((v) => volumeMonthlyCost(v.type, v.sizeGiB, v.iops, v.throughputMiBps).usd);
-  const volumesUsd = volumeCosts.every((c) => c !== null) ? volumeCosts.reduce((a, b) => a! + b!, 0)! : null;
+  const volumesCost = sumCosts(volumes.map((v) => volumeCost(v)));
+  const volumesUsd = volumes.length === 0 ? 0 : volumesCost.usd;
   const delta = instanceUsd === null ? null : Math.round(-(instanceUsd + (volumesUsd ?? 0)) * 100) / 100;
+  const verb = removalVerb(host.provider);
   const cost =
     delta === null
       ? 'price unknown'
-      : `${usd(delta)}/month if terminated${volumesUsd === null ? ' (volume prices partly unknown, not counted)' : ''}`;
+      : `${usd(delta)}/month if ${verb}d${volumesUsd === null ? ' (volume prices partly unknown, not counted)' : ''}`;
   const o = ctx.options;
   const cpuSeries = facts.series.get(host.id, 'cpu.util');
+  const sourceOf = (metric: MetricName) => facts.series.get(host.id, metric)?.source ?? 'not collected';
   ctx.report({
     subject: hostSubject(host),
     messageId: 'idle',
@@ -121,6 +149,7 @@ function reportIdle(
       rx: o.rxBytesPerSec,
       tx: o.txBytesPerSec,
       netShare: round(Math.min(shares.rxIdle, shares.txIdle) * 100),
+      metrics: IDLE_METRICS[host.provider],
       cost,
     },
     evidence: [
@@ -128,19 +157,19 @@ function reportIdle(
         'share of periods with CPU below the idle line',
         round(shares.cpuIdle * 100, 1),
         'percent',
-        `CPU < ${round(shares.cpuLimitPct, 2)} % (= ${o.cpuVcpus} vCPU)`,
+        `CPU < ${round(shares.cpuLimitPct, 2)} % (= ${o.cpuVcpus} vCPU); ${sourceOf('cpu.util')}`,
       ),
       stat(
         'share of periods with received traffic below the idle line',
         round(shares.rxIdle * 100, 1),
         'percent',
-        `< ${o.rxBytesPerSec} B/s`,
+        `< ${o.rxBytesPerSec} B/s; ${sourceOf('net.in.bytes')}`,
       ),
       stat(
         'share of periods with sent traffic below the idle line',
         round(shares.txIdle * 100, 1),
         'percent',
-        `< ${o.txBytesPerSec} B/s`,
+        `< ${o.txBytesPerSec} B/s; ${sourceOf('net.out.bytes')}`,
       ),
       ...(cpuSeries ? [seriesEvidence(cpuSeries, 'CPU utilization')] : []),
     ],
@@ -149,8 +178,8 @@ function reportIdle(
         kind: 'instance-type',
         subject: hostSubject(host),
         current: `${host.instanceType}, running`,
-        recommended: 'stop or terminate (idle)',
-        rationale: `Idle by the GCP thresholds for ${windowLabel(facts)}; ${cost}. Stopping keeps the volumes and their cost.`,
+        recommended: `${verb} (idle), after a snapshot of what must be kept`,
+        rationale: `Idle by the GCP thresholds for ${windowLabel(facts)} (${IDLE_METRICS[host.provider]}); ${cost}. ${STOPPING[host.provider]}`,
         evidence: [
           {
             kind: 'arithmetic',
@@ -158,14 +187,22 @@ function reportIdle(
             steps: [
               {
                 label: 'instance',
-                formula:
-                  type?.priceUsdPerHour != null ? `$${type.priceUsdPerHour}/h × 730 h` : 'price unknown',
+                formula: instance.formula,
                 result: instanceUsd === null ? 'unknown' : usd(instanceUsd),
               },
               {
                 label: 'volumes',
-                formula: volumes.map((v) => `${v.type} ${v.sizeGiB} GiB`).join(' + ') || 'none',
-                result: volumesUsd === null ? 'unknown' : usd(volumesUsd),
+                formula:
+                  volumes.length === 0
+                    ? 'none'
+                    : volumes.map((v) => `${v.type} ${v.sizeGiB} GiB`).join(' + ') +
+                      ` = ${volumesCost.formula}`,
+                result: volumesUsd === null ? `unknown (${volumesCost.unknown.join(', ')})` : usd(volumesUsd),
+              },
+              {
+                label: `saved if ${verb}d`,
+                formula: 'instance + volumes',
+                result: delta === null ? 'unknown' : usd(-delta),
               },
             ],
           },
@@ -176,3 +213,11 @@ function reportIdle(
     ],
   });
 }
+
+/** What stopping instead of deleting saves on each cloud (remediation says the same at length). */
+const STOPPING: Record<ProviderId, string> = {
+  aws: 'Stopping instead saves the instance hours but keeps paying for the EBS volumes (and any Elastic IP).',
+  gcp: 'Stopping instead saves the instance hours but keeps paying for the persistent disks (and any static IP).',
+  linode: 'Powering it off saves nothing: a Linode bills its full plan until it is deleted.',
+  ovh: 'Stopping (SHUTOFF) saves nothing: OVHcloud bills a stopped instance as running; shelving leaves only the snapshot billed.',
+};

@@ -11,14 +11,18 @@ import { gp2ToGp3 } from './gp2-to-gp3.ts';
 import { idleInstance } from './idle-instance.ts';
 import { listenQueueOverflow } from './listen-queue-overflow.ts';
 import { provisionedIopsToGp3 } from './provisioned-iops-to-gp3.ts';
+import { stoppedInstanceBilled } from './stopped-instance-billed.ts';
 import { threadExhaustion } from './thread-exhaustion.ts';
 import { threadpoolStarvation } from './threadpool-starvation.ts';
+import { unattachedVolume } from './unattached-volume.ts';
 
 export const rules: readonly Rule[] = [
   cpuSaturated,
   cpuOverProvisioned,
   burstableCreditsExhausted,
   idleInstance,
+  stoppedInstanceBilled,
+  unattachedVolume,
   diskSaturated,
   gp2ToGp3,
   provisionedIopsToGp3,

@@ -65,6 +65,7 @@ export const provisionedIopsToGp3 = defineRule({
       volumes,
       ctx.options.minHours,
       ctx.insufficientData,
+      ctx.notApplicable,
     )) {
       check(volume, load, ctx.options);
     }
@@ -88,15 +89,7 @@ export const provisionedIopsToGp3 = defineRule({
         delta !== null
           ? `${usd(delta)}/month`
           : `price of ${[...before.unknown, ...after.unknown].join(' and ')} not in the bundled catalog`;
-      const steps = gp3MoveSteps(
-        facts,
-        volume,
-        load,
-        { iops: peakIops, mibps: peakMiBps },
-        plan,
-        before,
-        after,
-      );
+      const steps = gp3MoveSteps(volume, load, { iops: peakIops, mibps: peakMiBps }, plan, before, after);
       const used = capacity.iops ? round((peakIops / capacity.iops) * 100) : null;
       ctx.report({
         subject: volumeSubject(volume),
@@ -113,12 +106,7 @@ export const provisionedIopsToGp3 = defineRule({
         },
         severity: delta !== null && delta <= -200 ? 'high' : 'medium',
         evidence: [
-          stat(
-            'peak IOPS',
-            round(peakIops),
-            'ops-per-second',
-            `max of per-${facts.window.stepSec}-s averages`,
-          ),
+          stat('peak IOPS', round(peakIops), 'ops-per-second', `max of per-${load.stepSec}-s averages`),
           stat('share of provisioned IOPS used at peak', used, 'percent'),
           volumeSeriesEvidence(facts, load, 'iops', { label: 'provisioned', value: volume.iops ?? 0 }),
         ],
@@ -130,11 +118,11 @@ export const provisionedIopsToGp3 = defineRule({
             recommended: volumeSpec('gp3', plan.sizeGiB, plan.iops, plan.throughputMiBps),
             rationale:
               `Peak use was ${used ?? '?'} % of the provisioned IOPS; gp3 sized on the observed peaks plus ${headroomPct} % headroom serves it; ${cost}. ` +
-              `The peaks are ${facts.window.stepSec}-s averages, which hide bursts inside them: before applying, check VolumeIOPSExceededCheck or 1-minute data (free on Nitro) for the busiest hours.`,
+              `The peaks are ${load.stepSec}-s averages, which hide bursts inside them: before applying, check VolumeIOPSExceededCheck or 1-minute data (free on Nitro) for the busiest hours.`,
             evidence: [{ kind: 'arithmetic', label: `${volume.type} → gp3 for ${volume.id}`, steps }],
             monthlyCostDeltaUsd: delta,
             // Provisioned IOPS are often bought for bursts a 5-minute average cannot show.
-            risk: facts.window.stepSec >= 300 ? 2 : 1,
+            risk: load.stepSec >= 300 ? 2 : 1,
           },
         ],
       });

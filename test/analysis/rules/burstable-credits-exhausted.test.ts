@@ -28,7 +28,8 @@ ruleTester.run(burstableCreditsExhausted, {
         {
           messageId: 'standard',
           subject: 'cache-1',
-          message: /held at its 30 % baseline/,
+          message:
+            /held at its 30 % baseline while its demand reached [\d.]+ % \(P95 of per-period CPU maxima while credits were left\)/,
           recommendation: { kind: 'instance-type', current: 't3.large', costDelta: 'positive' },
         },
       ],
@@ -47,6 +48,15 @@ ruleTester.run(burstableCreditsExhausted, {
   ],
   notApplicable: [
     { name: 'no burstable types', facts: fleet().host('m-1', { type: 'm6i.large' }).cpu('m-1', flat(50)) },
+    {
+      name: 'a stopped T instance earns and spends no credits: not applicable, not insufficient data',
+      facts: fleet()
+        .host('t-1', { type: 't3.medium' })
+        .cpu('t-1', diurnal(5, 15))
+        .metric('t-1', 'cpu.credit.balance', flat(400))
+        .host('t-off', { type: 't3.large', state: 'stopped' }),
+      reason: /stopped, not running/,
+    },
   ],
 });
 

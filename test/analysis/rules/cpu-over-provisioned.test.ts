@@ -1,4 +1,7 @@
+import { describe, expect, it } from 'vitest';
+import { runRules } from '../../../src/analysis/engine.ts';
 import { cpuOverProvisioned } from '../../../src/analysis/rules/cpu-over-provisioned.ts';
+import { round, summarize } from '../../../src/analysis/stats.ts';
 import { diurnal, flat, fleet } from '../../helpers/fleet-builder.ts';
 import { onHostSample } from '../../helpers/onhost.ts';
 import { ruleTester } from '../../helpers/rule-tester.ts';
@@ -35,7 +38,14 @@ ruleTester.run(cpuOverProvisioned, {
     {
       name: 'low CPU because the host is starved elsewhere: the resize is held, with no recommendation',
       facts: bigAndIdleish().withOnHost(starvedPool, 'db-1'),
-      expect: [{ messageId: 'held', subject: 'db-1', severity: 'low', message: /threadpool-starvation/ }],
+      expect: [
+        {
+          messageId: 'held',
+          subject: 'db-1',
+          severity: 'low',
+          message: /P99\.5 of per-period CPU maxima [\d.]+ %.*threadpool-starvation/,
+        },
+      ],
     },
     {
       name: 'a healthy on-host verdict does not hold it',
@@ -85,6 +95,14 @@ ruleTester.run(cpuOverProvisioned, {
   ],
   notApplicable: [
     {
+      name: 'a stopped host: no metrics by design',
+      facts: fleet()
+        .host('web-1', { type: 'm6i.large' })
+        .cpu('web-1', diurnal(30, 70))
+        .host('off-1', { type: 'm6i.4xlarge', state: 'stopped' }),
+      reason: /stopped, not running/,
+    },
+    {
       name: 'a group of mixed types',
       facts: fleet()
         .host('a', { type: 'm6i.xlarge' })
@@ -94,4 +112,16 @@ ruleTester.run(cpuOverProvisioned, {
         .group('us-east-1/mixed', ['a', 'b']),
     },
   ],
+});
+
+describe('one number per label', () => {
+  it("the held finding names the series its percentile is of, and the number is that series' P99.5 (the host table's)", () => {
+    const facts = bigAndIdleish().withOnHost(starvedPool, 'db-1').facts();
+    const { findings } = runRules([cpuOverProvisioned], facts);
+    const maxima = facts.series.get('db-1', 'cpu.util.max')!.points.map(([, v]) => v);
+    const p995 = round(summarize(maxima).p99_5!, 1);
+    expect(findings[0]!.message).toContain(`P99.5 of per-period CPU maxima ${p995} %`);
+    const stat = findings[0]!.evidence.find((e) => e.kind === 'stat' && e.label.startsWith('P99.5'));
+    expect(stat).toMatchObject({ label: 'P99.5 of per-period CPU maxima', value: summarize(maxima).p99_5 });
+  });
 });

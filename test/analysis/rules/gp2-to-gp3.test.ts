@@ -59,5 +59,19 @@ ruleTester.run(gp2ToGp3, {
       name: 'only gp3 volumes',
       facts: fleet().host('h').cpu('h', flat(20)).volume('v', 'h', { type: 'gp3', sizeGiB: 50 }),
     },
+    {
+      name: 'a gp2 of a stopped host has no I/O to judge (not "insufficient data")',
+      facts: fleet()
+        .host('h')
+        .cpu('h', flat(20))
+        .host('off', { state: 'stopped' })
+        .volume('v-off', 'off', { type: 'gp2', sizeGiB: 100 }),
+      reason: /attached only to off, stopped: no I\/O to judge/,
+    },
+    {
+      name: 'an unattached gp2 is left to unattached-volume',
+      facts: fleet().host('h').cpu('h', flat(20)).volume('v-free', null, { type: 'gp2', sizeGiB: 100 }),
+      reason: /attached to no instance/,
+    },
   ],
 });

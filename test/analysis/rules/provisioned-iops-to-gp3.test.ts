@@ -39,5 +39,14 @@ ruleTester.run(provisionedIopsToGp3, {
       name: 'no io1/io2 volumes',
       facts: fleet().host('h').cpu('h', flat(20)).volume('v', 'h', { type: 'gp3', sizeGiB: 50 }),
     },
+    {
+      name: 'an io1 of a stopped host has no I/O to judge',
+      facts: fleet()
+        .host('h')
+        .cpu('h', flat(20))
+        .host('off', { state: 'stopped' })
+        .volume('v-off', 'off', { type: 'io1', sizeGiB: 400, iops: 12000 }),
+      reason: /stopped: no I\/O to judge/,
+    },
   ],
 });
