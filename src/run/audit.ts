@@ -21,6 +21,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../log.ts';
 import type { Gap, Host, InstanceType, MetricName, Severity } from '../model/index.ts';
 import { packageVersion } from '../paths.ts';
+import { monthlyCostTotal } from '../recommend/one-action.ts';
 import { type Artifacts, loadArtifacts, type ProviderArtifacts, saveArtifacts } from './artifacts.ts';
 import { collectProvider } from './collect.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
@@ -85,8 +86,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const findingsBySeverity: Record<Severity, number> = { info: 0, low: 0, medium: 0, high: 0, critical: 0 };
   for (const f of judged.findings) findingsBySeverity[f.severity] += 1;
   // A superseded recommendation (resize under a terminate) is never counted: one action per subject.
-  const active = judged.recommendations.filter((r) => r.supersededBy === null);
-  const known = active.filter((r) => r.monthlyCostDeltaUsd !== null);
+  const cost = monthlyCostTotal(judged.recommendations);
   const replay = options.fromArtifactsDir !== undefined;
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -114,10 +114,9 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
       summary: {
         hosts: hosts.length,
         findingsBySeverity,
-        recommendations: active.length,
-        monthlyCostDeltaUsd:
-          Math.round(known.reduce((sum, r) => sum + r.monthlyCostDeltaUsd!, 0) * 100) / 100,
-        recommendationsWithUnknownCost: active.length - known.length,
+        recommendations: cost.counted + cost.withUnknownCost,
+        monthlyCostDeltaUsd: cost.monthlyCostDeltaUsd,
+        recommendationsWithUnknownCost: cost.withUnknownCost,
         gaps: gaps.length,
       },
     },
