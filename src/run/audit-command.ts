@@ -16,7 +16,7 @@ import type { Logger } from '../log.ts';
 import { ProviderId } from '../model/index.ts';
 import { usd } from '../recommend/money.ts';
 import { ARTIFACTS_FILE, loadArtifacts } from './artifacts.ts';
-import { runAudit } from './audit.ts';
+import type { AuditOptions } from './audit.ts';
 import { parseFormats, writeAuditReports } from './output.ts';
 
 export const DEFAULT_CONFIG_FILE = 'fleetlens.yaml';
@@ -40,6 +40,8 @@ export async function runAuditCommand(options: AuditCommandOptions, log: Logger)
     ...(options.saveArtifacts ? { saveArtifactsDir: options.saveArtifacts } : {}),
     ...(options.fromArtifacts ? { fromArtifactsDir: options.fromArtifacts } : {}),
   };
+  // NOTE: the audit pulls in every cloud SDK; a usage or config error is told before that load.
+  const runAudit = async (audit: AuditOptions) => (await import('./audit.ts')).runAudit(audit);
   let result: AnalysisResult;
   if (options.demo) {
     const { withDemo } = await import('./demo.ts');
