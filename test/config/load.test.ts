@@ -91,7 +91,9 @@ describe('parseConfigText', () => {
     const error = configError('providers:\n  aws:\n    regions: us-east-1\n');
     expect(error.line).toBe(3);
     expect(error.key).toBe('providers.aws.regions');
-    expect(error.describe()).toBe('fleetlens.yaml:3 providers.aws.regions: expected a list (found "us-east-1")');
+    expect(error.describe()).toBe(
+      'fleetlens.yaml:3 providers.aws.regions: expected a list (found "us-east-1")',
+    );
   });
 
   it('rejects a bad duration and a percentile Compute Optimizer does not offer', () => {
