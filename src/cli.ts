@@ -175,7 +175,7 @@ program
   )
   .action(async (options) => {
     const { serveMock } = await import('./run/demo.ts');
-    await serveMock(options.scenario, options.port);
+    await serveMock(options.scenario, options.port, options.writeConfig);
   });
 
 program
