@@ -13,6 +13,19 @@ import type { ExitStatus } from './run/exit-status.ts';
 // The pinned SDK warns that *future* releases need Node 22 (README: "Node version"); not the user's concern per run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+function exitCodesHelp(): string {
+  return `
+Exit codes:
+  0  done
+  1  a bug (the stack is printed)
+  2  usage or config error, before any cloud is called (each error names the file, line and key)
+  3  audit/diagnose: a finding at or above --fail-on (reliability and performance; cost only with
+     --fail-on-category cost)
+  4  audit: incomplete, a configured cloud, account, project or region listed nothing because of an
+     error (unless --allow-partial)
+When several apply: 2, then 4, then 3.`;
+}
+
 const program = new Command()
   .name('fleetlens')
   .description(
@@ -22,19 +35,7 @@ const program = new Command()
   .version(packageVersion)
   .showHelpAfterError()
   .exitOverride()
-  .addHelpText(
-    'after',
-    `
-Exit codes:
-  0  done
-  1  a bug (the stack is printed)
-  2  usage or config error, before any cloud is called (each error names the file, line and key)
-  3  audit/diagnose: a finding at or above --fail-on (reliability and performance; cost only with
-     --fail-on-category cost)
-  4  audit: incomplete, a configured cloud, account, project or region listed nothing because of an
-     error (unless --allow-partial)
-When several apply: 2, then 4, then 3.`,
-  );
+  .addHelpText('after', exitCodesHelp());
 
 program
   .command('audit')
@@ -72,6 +73,7 @@ program
     '--from-artifacts <dir>',
     'analyze saved artifacts (with their saved settings) instead of calling the clouds',
   )
+  .addHelpText('after', exitCodesHelp())
   .action(async (options) => {
     const { auditExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
     const policy = failPolicy(options, parseFailOnCategories);

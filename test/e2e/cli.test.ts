@@ -45,6 +45,11 @@ describe('fleetlens CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
       expect(run.stdout).toContain(code);
     }
     expect(run.stdout).toContain('When several apply: 2, then 4, then 3.');
+    const audit = await fleetlens(['audit', '--help']);
+    expect(audit.code).toBe(0);
+    for (const flag of ['--fail-on-category <list>', '--allow-partial', '4  audit: incomplete']) {
+      expect(audit.stdout).toContain(flag);
+    }
   });
 
   it('exits 2 on an unknown option, with a usage line', async () => {
@@ -106,7 +111,7 @@ describe('fleetlens CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(run.stderr.trim()).toMatch(new RegExp(`^fleetlens: ${file}:4: invalid YAML: Flow sequence`));
   });
 
-  it('exits 2 on bad flags, all at once, before reading a config or starting a mock', async () => {
+  it('exits 2 on bad flags, all of them at once', async () => {
     const run = await fleetlens([
       'audit',
       '--demo',
