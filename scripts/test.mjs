@@ -11,9 +11,20 @@ const extraArgs = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 
+/**
+ * Off a terminal (CI logs, a pipe, a file) the children print no ANSI colour codes: vitest and
+ * its colour library colour whenever CI or FORCE_COLOR is set, even into a pipe; NO_COLOR wins.
+ */
+function childEnv() {
+  if (process.stdout.isTTY && process.stderr.isTTY) return process.env;
+  const { FORCE_COLOR: _force, ...env } = process.env;
+  return { ...env, NO_COLOR: '1' };
+}
+const testEnv = childEnv();
+
 function check(name, cmd, args) {
   process.stderr.write(`\n== ${name}: ${cmd} ${args.join(' ')}\n`);
-  const result = spawnSync(cmd, args, { stdio: 'inherit' });
+  const result = spawnSync(cmd, args, { stdio: 'inherit', env: testEnv });
   if (result.status === 0) passed += 1;
   else {
     failed += 1;
@@ -66,7 +77,7 @@ process.stderr.write('\n== vitest\n');
 const vitest = spawnSync(
   'npx',
   ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`, ...extraArgs],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: testEnv },
 );
 try {
   const report = JSON.parse(readFileSync(jsonFile, 'utf8'));

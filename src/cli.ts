@@ -1,15 +1,30 @@
 #!/usr/bin/env node
 // commander wiring only: parse flags, call src/run/*, set the exit code (DESIGN.md "Commands").
-// Exit codes: 0 done; 2 usage or config error; 3 findings at or above --fail-on; 1 a bug (stack printed).
+// Exit codes (src/run/exit-status.ts decides 3 and 4): 0 done; 2 usage or config error; 3 findings at or
+// above --fail-on; 4 incomplete (a configured scope listed nothing because of an error); 1 a bug.
 import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { ConfigError, isKnownError } from './errors.ts';
 import { createLogger } from './log.ts';
-import { Severity, severityRank } from './model/index.ts';
+import { Severity } from './model/index.ts';
 import { packageVersion } from './paths.ts';
+import type { ExitStatus } from './run/exit-status.ts';
 
 // The pinned SDK warns that *future* releases need Node 22 (README: "Node version"); not the user's concern per run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+function exitCodesHelp(): string {
+  return `
+Exit codes:
+  0  done
+  1  a bug (the stack is printed)
+  2  usage or config error, before any cloud is called (each error names the file, line and key)
+  3  audit/diagnose: a finding at or above --fail-on (reliability and performance; cost only with
+     --fail-on-category cost)
+  4  audit: incomplete, a configured cloud, account, project or region listed nothing because of an
+     error (unless --allow-partial)
+When several apply: 2, then 4, then 3.`;
+}
 
 const program = new Command()
   .name('fleetlens')
@@ -19,14 +34,15 @@ const program = new Command()
   )
   .version(packageVersion)
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .addHelpText('after', exitCodesHelp());
 
 program
   .command('audit')
   .description(
     'Inventory and metrics from every configured provider, on-host samples, analysis, recommendations, reports',
   )
-  .option('--config <file>', 'fleetlens.yaml to read', 'fleetlens.yaml')
+  .option('--config <file>', 'fleetlens.yaml to read (default: fleetlens.yaml; a replay needs none)')
   .option('--demo', 'run against the built-in mock clouds and bundled samples: no credentials, no network')
   .option(
     '--since <duration>',
@@ -39,23 +55,32 @@ program
     'fleetlens-report',
   )
   .addOption(
-    new Option('--fail-on <severity>', 'exit 3 when a finding is at or above this severity').choices(
-      Severity.options,
-    ),
+    new Option(
+      '--fail-on <severity>',
+      'exit 3 when a reliability or performance finding is at or above this severity',
+    ).choices(Severity.options),
+  )
+  .option(
+    '--fail-on-category <list>',
+    'also count these categories toward --fail-on, comma-separated (cost; reliability and performance always count)',
+  )
+  .option(
+    '--allow-partial',
+    'exit 0/3 instead of 4 when a configured scope listed nothing because of an error',
   )
   .option('--save-artifacts <dir>', 'also write everything collected, for --from-artifacts')
-  .option('--from-artifacts <dir>', 'analyze saved artifacts instead of calling the clouds')
+  .option(
+    '--from-artifacts <dir>',
+    'analyze saved artifacts (with their saved settings) instead of calling the clouds',
+  )
+  .addHelpText('after', exitCodesHelp())
   .action(async (options) => {
+    const { auditExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
+    const policy = failPolicy(options, parseFailOnCategories);
     const log = createLogger();
     const { runAuditCommand } = await import('./run/audit-command.ts');
     const result = await runAuditCommand(options, log);
-    if (
-      options.failOn &&
-      result.findings.some((f) => severityRank[f.severity] >= severityRank[options.failOn!])
-    ) {
-      log.warn({ failOn: options.failOn }, 'findings at or above --fail-on');
-      process.exitCode = 3;
-    }
+    finish(auditExitStatus(result, { ...policy, allowPartial: options.allowPartial === true }));
   });
 
 program
@@ -78,7 +103,16 @@ program
   .option('--node-job <job>', 'job label of node_exporter (default node)')
   .option('--app-job <job>', 'job label of the application (default app)')
   .option('--instance <label>', 'instance label to read (host:port, or a host for every port of it)')
+  .addOption(
+    new Option(
+      '--fail-on <severity>',
+      'exit 3 when a reliability or performance finding is at or above this severity',
+    ).choices(Severity.options),
+  )
+  .option('--fail-on-category <list>', 'also count these categories toward --fail-on (cost)')
   .action(async (dirs, options, command) => {
+    const { diagnoseExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
+    const policy = failPolicy(options, parseFailOnCategories);
     const { prometheus } = options;
     if (dirs.length === 0 && prometheus === undefined) {
       command.error('fleetlens diagnose: give at least one DIR, or --prometheus URL', { exitCode: 2 });
@@ -114,6 +148,7 @@ program
           };
     const result = await runDiagnoseSources({ dirs, ...(live ? { prometheus: live } : {}) }, log);
     process.stdout.write(renderDiagnose(result, options.format));
+    finish(diagnoseExitStatus(result, policy));
   });
 
 program
@@ -136,9 +171,13 @@ program
   .description('Serve the mock clouds on 127.0.0.1 and print their endpoints, for demos and manual tries')
   .option('--scenario <name>', 'scenario in mocks/scenarios/ (without .yaml)', 'demo')
   .option('--port <port>', 'port to listen on (default: any free port)', parsePort)
+  .option(
+    '--write-config <file>',
+    'also write a fleetlens.yaml that `audit --config FILE` runs against these mocks',
+  )
   .action(async (options) => {
     const { serveMock } = await import('./run/demo.ts');
-    await serveMock(options.scenario, options.port);
+    await serveMock(options.scenario, options.port, options.writeConfig);
   });
 
 program
@@ -150,6 +189,31 @@ program
     const { writeInitConfig } = await import('./config/init.ts');
     process.stderr.write(`wrote ${await writeInitConfig(options.file, options.force === true)}\n`);
   });
+
+/** `--fail-on` and `--fail-on-category`, checked before anything runs. */
+function failPolicy<Category>(
+  options: { failOn?: Severity; failOnCategory?: string },
+  parseCategories: (text: string | undefined) => Set<Category>,
+): { failOn?: Severity; categories: Set<Category> } {
+  if (options.failOnCategory !== undefined && options.failOn === undefined) {
+    throw new ConfigError(
+      'counts toward --fail-on: give --fail-on too',
+      undefined,
+      undefined,
+      '--fail-on-category',
+    );
+  }
+  return {
+    ...(options.failOn ? { failOn: options.failOn } : {}),
+    categories: parseCategories(options.failOnCategory),
+  };
+}
+
+/** Sets the exit code and says why on stderr, one line each. */
+function finish(status: ExitStatus): void {
+  for (const reason of status.reasons) process.stderr.write(`fleetlens: ${reason}\n`);
+  process.exitCode = status.code;
+}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -170,7 +234,8 @@ function exitCodeFor(error: unknown): number {
     return error.exitCode === 0 ? 0 : 2;
   }
   if (error instanceof ConfigError) {
-    process.stderr.write(`fleetlens: ${error.describe()}\n`);
+    // Every error of a file at once, one a line.
+    for (const line of error.describe().split('\n')) process.stderr.write(`fleetlens: ${line}\n`);
     return 2;
   }
   if (isKnownError(error)) {

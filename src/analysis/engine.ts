@@ -2,7 +2,11 @@
 // options, isolates each rule (a throw is an `error` result, the run goes on), fills messages,
 // fingerprints findings and links recommendations to them.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { RuleRun, RuleStatus } from '../../reports/json/schema.ts';
+import { ConfigErrorList } from '../config/config-errors.ts';
+import { didYouMean } from '../config/did-you-mean.ts';
+import { configErrorsFromIssues } from '../config/issues.ts';
 import { ConfigError } from '../errors.ts';
 import type { Finding, Recommendation, Subject } from '../model/index.ts';
 import { resolveOneActionPerSubject } from '../recommend/one-action.ts';
@@ -22,37 +26,53 @@ export interface EngineResult {
   runs: RuleRun[];
 }
 
-/** Fails fast, before any collection, on unknown rule ids and bad options (exit 2). */
+/** Fails fast, before any collection, on unknown rule ids and bad options, all at once (exit 2). */
 export function validateRuleSettings(rules: readonly Rule[], settings: RuleSettings): Map<string, unknown> {
+  const { errors, parsed } = checkRuleSettings(rules, settings);
+  ConfigErrorList.throwIfAny(errors);
+  return parsed;
+}
+
+/** Every problem with `rules:` (for the config loader, which reports them with the file's others). */
+export function ruleSettingsErrors(rules: readonly Rule[], settings: RuleSettings): ConfigError[] {
+  return checkRuleSettings(rules, settings).errors;
+}
+
+function checkRuleSettings(
+  rules: readonly Rule[],
+  settings: RuleSettings,
+): { errors: ConfigError[]; parsed: Map<string, unknown> } {
   const known = new Map(rules.map((rule) => [rule.meta.id, rule]));
+  const locate = settings.locate ?? (() => undefined);
+  const errors: ConfigError[] = [];
   for (const id of Object.keys(settings.byId)) {
-    if (!known.has(id)) {
-      throw new ConfigError(
-        `unknown rule (known: ${[...known.keys()].sort().join(', ')})`,
-        settings.file,
-        settings.locate?.(['rules', id]),
-        `rules.${id}`,
-      );
-    }
+    if (known.has(id)) continue;
+    const hint = didYouMean(id, known.keys()) || ` (known: ${[...known.keys()].sort().join(', ')})`;
+    errors.push(new ConfigError(`unknown rule${hint}`, settings.file, locate(['rules', id]), `rules.${id}`));
   }
   const parsed = new Map<string, unknown>();
   for (const rule of rules) {
     const given = settings.byId[rule.meta.id];
     if (given === false) continue;
-    const result = rule.meta.options.safeParse(given ?? {});
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      const path = ['rules', rule.meta.id, ...issue.path];
-      throw new ConfigError(
-        issue.message,
-        settings.file,
-        settings.locate?.(path),
-        path.map(String).join('.'),
-      );
+    // NOTE: rule option schemas are plain objects that strip unknown keys; a typo (`threshhold`)
+    // must fail like any unknown key of the file instead of silently keeping the default.
+    const schema = rule.meta.options instanceof z.ZodObject ? rule.meta.options.strict() : rule.meta.options;
+    const result = schema.safeParse(given ?? {});
+    if (result.success) {
+      parsed.set(rule.meta.id, result.data);
+      continue;
     }
-    parsed.set(rule.meta.id, result.data);
+    errors.push(
+      ...configErrorsFromIssues(result.error.issues, {
+        file: settings.file,
+        locate,
+        schema,
+        input: given ?? {},
+        prefix: ['rules', rule.meta.id],
+      }),
+    );
   }
-  return parsed;
+  return { errors, parsed };
 }
 
 export function runRules(

@@ -1,9 +1,11 @@
-// The one config loader: YAML → zod, with every error naming the file, line and dotted key.
+// The one config loader: YAML → zod, with every error of the file at once, each naming the file,
+// line and dotted key (with "did you mean" and the allowed values where there are some).
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type Document, isMap, isNode, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { type Document, isMap, isNode, LineCounter, Parser, parseDocument, type YAMLError } from 'yaml';
 import { ConfigError } from '../errors.ts';
+import { ConfigErrorList } from './config-errors.ts';
+import { configErrorsFromIssues, type Locate } from './issues.ts';
 import { Config } from './schema.ts';
 
 export interface LoadedConfig {
@@ -14,7 +16,20 @@ export interface LoadedConfig {
   locate(path: readonly PropertyKey[]): number | undefined;
 }
 
-export async function loadConfigFile(file: string): Promise<LoadedConfig> {
+/**
+ * A check beyond the schema, run on the raw document even when the schema failed, so its errors
+ * are reported with the schema's (e.g. rule options, which the rules themselves define).
+ */
+export type ConfigCheck = (
+  raw: Record<string, unknown>,
+  where: { file: string; locate: Locate },
+) => ConfigError[];
+
+export interface ParseOptions {
+  checks?: readonly ConfigCheck[];
+}
+
+export async function loadConfigFile(file: string, options: ParseOptions = {}): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -22,49 +37,85 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
     throw new ConfigError(reason, file);
   }
-  const loaded = parseConfigText(text, file);
+  const loaded = parseConfigText(text, file, options);
   // Sample folders are relative to the config file, not to wherever the command ran.
   const base = dirname(resolve(file));
   for (const mapping of loaded.config.onHost) mapping.dir = resolve(base, mapping.dir);
   return loaded;
 }
 
-export function parseConfigText(text: string, file: string): LoadedConfig {
+export function parseConfigText(text: string, file: string, options: ParseOptions = {}): LoadedConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const line = lineCounter.linePos(yamlError.pos[0]).line;
-    throw new ConfigError(`invalid YAML: ${yamlError.message.split('\n')[0]}`, file, line);
+  if (doc.errors.length > 0) {
+    const openers = unclosedOpeners(text);
+    const seen = new Set<string>();
+    const errors = doc.errors.flatMap((error) => {
+      const line = yamlErrorLine(error, openers, lineCounter);
+      const message = `invalid YAML: ${error.message.split('\n')[0]}`;
+      // One unclosed bracket can raise the same complaint twice: say it once.
+      if (seen.has(`${line}:${message}`)) return [];
+      seen.add(`${line}:${message}`);
+      return [new ConfigError(message, file, line)];
+    });
+    ConfigErrorList.throwIfAny(errors);
   }
   const locate = (path: readonly PropertyKey[]) => lineOf(doc, lineCounter, path);
-  const raw = doc.toJS() ?? {};
+  const raw: unknown = doc.toJS() ?? {};
   const parsed = Config.safeParse(raw);
-  if (!parsed.success) throw toConfigError(parsed.error.issues[0]!, file, locate);
-  return { config: parsed.data, file, locate };
+  const errors = parsed.success
+    ? []
+    : configErrorsFromIssues(parsed.error.issues, { file, locate, schema: Config, input: raw });
+  if (isPlainObject(raw))
+    for (const check of options.checks ?? []) errors.push(...check(raw, { file, locate }));
+  ConfigErrorList.throwIfAny(errors);
+  // NOTE: no errors means the schema parsed.
+  return { config: parsed.data!, file, locate };
 }
 
-function toConfigError(
-  issue: z.core.$ZodIssue,
-  file: string,
-  locate: (path: readonly PropertyKey[]) => number | undefined,
-): ConfigError {
-  // An unknown key is reported at the key itself, so the line points at the typo.
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-  const key = path.map(String).join('.') || '(top level)';
-  const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
-  return new ConfigError(message, file, locate(path) ?? nearestLine(path, locate), key);
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function nearestLine(
-  path: readonly PropertyKey[],
-  locate: (p: readonly PropertyKey[]) => number | undefined,
-) {
-  for (let n = path.length - 1; n > 0; n--) {
-    const line = locate(path.slice(0, n));
-    if (line !== undefined) return line;
+/**
+ * The parser notices an unclosed `[`, `{` or quote only where the document ends or the indentation
+ * breaks, lines later; the line to fix is the one that opened it.
+ */
+function yamlErrorLine(error: YAMLError, openers: readonly number[], lineCounter: LineCounter): number {
+  const at = error.pos[0];
+  if (/end with a [\]}]|Missing closing/.test(error.message)) {
+    const opener = openers.filter((offset) => offset <= at).at(-1);
+    if (opener !== undefined) return lineCounter.linePos(opener).line;
   }
-  return undefined;
+  return lineCounter.linePos(at).line;
+}
+
+/** Offsets of flow collections and quoted scalars that never close, in the parser's own tokens. */
+function unclosedOpeners(text: string): number[] {
+  const offsets: number[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
+    if (!isPlainObject(node)) return;
+    const token = node as { type?: unknown; offset?: unknown; source?: unknown; end?: unknown };
+    if (typeof token.offset === 'number') {
+      if (token.type === 'flow-collection' && Array.isArray(token.end)) {
+        const closed = token.end.some((t: { source?: string }) => t.source === ']' || t.source === '}');
+        if (!closed) offsets.push(token.offset);
+      }
+      if (token.type === 'double-quoted-scalar' && typeof token.source === 'string') {
+        if (!/^"(?:[^"\\]|\\.)*"$/s.test(token.source)) offsets.push(token.offset);
+      }
+      if (token.type === 'single-quoted-scalar' && typeof token.source === 'string') {
+        if (!/^'(?:[^']|'')*'$/s.test(token.source)) offsets.push(token.offset);
+      }
+    }
+    for (const value of Object.values(node)) if (typeof value === 'object') walk(value);
+  };
+  for (const token of new Parser().parse(text)) walk(token);
+  return offsets.sort((a, b) => a - b);
 }
 
 function lineOf(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): number | undefined {

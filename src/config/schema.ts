@@ -1,10 +1,11 @@
 // The zod schema of fleetlens.yaml: the one place defaults live. `.describe()` texts feed
 // `fleetlens init` and the README, so the docs cannot drift from the code (krr's lesson, #297).
 import { z } from 'zod';
-import { parseDurationMs } from './duration.ts';
+import { durationProblem } from './duration.ts';
 
-const Duration = z.string().refine((text) => parseDurationMs(text) !== undefined, {
-  message: 'expected a duration such as 14d, 36h or 90m',
+const Duration = z.string().superRefine((text, context) => {
+  const problem = durationProblem(text);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
 });
 
 export const AwsConfig = z

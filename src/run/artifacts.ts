@@ -4,11 +4,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
+import { ConfigErrorList } from '../config/config-errors.ts';
+import { configErrorsFromIssues } from '../config/issues.ts';
 import { ConfigError } from '../errors.ts';
 import { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../model/index.ts';
 
 export const ARTIFACTS_FILE = 'artifacts.json';
 export const ARTIFACTS_VERSION = 1;
+const MAX_ERRORS_SHOWN = 5;
 
 export const ProviderArtifacts = z.object({
   provider: ProviderId,
@@ -68,8 +71,18 @@ export async function loadArtifacts(dir: string): Promise<Artifacts> {
   }
   const parsed = Artifacts.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(issue.message, file, undefined, issue.path.join('.'));
+    const errors = configErrorsFromIssues(parsed.error.issues, {
+      file,
+      locate: () => undefined,
+      schema: Artifacts,
+      input: raw,
+    });
+    // A file of another shape fails at every point of every series: the first few say enough.
+    const shown = errors.slice(0, MAX_ERRORS_SHOWN);
+    if (errors.length > shown.length) {
+      shown.push(new ConfigError(`and ${errors.length - shown.length} more errors like these`, file));
+    }
+    ConfigErrorList.throwIfAny(shown);
   }
-  return parsed.data;
+  return parsed.data!;
 }

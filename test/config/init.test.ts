@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ruleSettingsErrors } from '../../src/analysis/engine.ts';
 import { rules } from '../../src/analysis/rules/index.ts';
 import { initConfigText } from '../../src/config/init.ts';
 import { Config } from '../../src/config/schema.ts';
@@ -18,6 +19,17 @@ describe('fleetlens init', () => {
       const entry = parse(line!.slice(3)) as Record<string, unknown>;
       expect(rule.meta.options.parse(entry[rule.meta.id])).toEqual(rule.meta.options.parse({}));
     }
+  });
+
+  it('lists rule options that the strict rule check accepts, every rule at once', () => {
+    const byId = Object.fromEntries(
+      text
+        .split('\n')
+        .filter((line) => /^# {2}[a-z0-9-]+: \{/.test(line))
+        .map((line) => Object.entries(parse(line.slice(3)) as Record<string, Record<string, unknown>>)[0]!),
+    );
+    expect(Object.keys(byId).sort()).toEqual(rules.map((r) => r.meta.id).sort());
+    expect(ruleSettingsErrors(rules, { byId, file: 'fleetlens.yaml' })).toEqual([]);
   });
 
   it('shows every cloud, commented out but for aws', () => {

@@ -2,13 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseDurationMs } from '../../src/config/duration.ts';
-import { loadConfigFile, parseConfigText } from '../../src/config/load.ts';
+import { ConfigErrorList } from '../../src/config/config-errors.ts';
+import { durationProblem, parseDurationMs } from '../../src/config/duration.ts';
+import { type ConfigCheck, loadConfigFile, parseConfigText } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
 
-function configError(text: string): ConfigError {
+function configError(text: string, checks: ConfigCheck[] = []): ConfigError {
   try {
-    parseConfigText(text, 'fleetlens.yaml');
+    parseConfigText(text, 'fleetlens.yaml', { checks });
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -30,18 +31,69 @@ describe('parseConfigText', () => {
     expect(config.providers.aws).toMatchObject({ regions: ['us-east-1'], includeStopped: false });
   });
 
-  it('names the file, line and key of an unknown key', () => {
+  it('names the file, line and key of an unknown key, and the key it was meant to be', () => {
     const error = configError(
       'since: 14d\nproviders:\n  aws:\n    regions: [us-east-1]\n    regoins: [eu-west-1]\n',
     );
-    expect(error.describe()).toBe('fleetlens.yaml:5 providers.aws.regoins: unknown key');
+    expect(error.describe()).toBe(
+      'fleetlens.yaml:5 providers.aws.regoins: unknown key (did you mean "regions"?)',
+    );
+  });
+
+  it('lists the known keys when no key is close', () => {
+    expect(configError('providers:\n  azure: {}\n').describe()).toBe(
+      'fleetlens.yaml:2 providers.azure: unknown key (known: aws, gcp, linode, ovh)',
+    );
+  });
+
+  it('reports every error of the file at once, in line order, each with its line and key', () => {
+    const error = configError(
+      [
+        'since: fortnight', // 1
+        'periodSec: 61', // 2
+        'providrs: {}', // 3
+        'providers:', // 4
+        '  aws:', // 5
+        '    regoin: [eu-west-1]', // 6
+        'sizing:', // 7
+        '  cpuPercentile: 97', // 8
+        '',
+      ].join('\n'),
+    );
+    expect(error).toBeInstanceOf(ConfigErrorList);
+    expect(error.describe().split('\n')).toEqual([
+      'fleetlens.yaml:1 since: expected a duration such as 14d, 36h or 90m (found "fortnight")',
+      'fleetlens.yaml:2 periodSec: expected one of 60, 300, 3600 (found 61)',
+      'fleetlens.yaml:3 providrs: unknown key (did you mean "providers"?)',
+      'fleetlens.yaml:5 providers.aws.regions: missing: expected a list',
+      'fleetlens.yaml:6 providers.aws.regoin: unknown key (did you mean "regions"?)',
+      'fleetlens.yaml:8 sizing.cpuPercentile: expected one of 90, 95, 99.5 (found 97)',
+    ]);
+  });
+
+  it('says a zero duration is not a window', () => {
+    expect(configError('since: 0d\n').describe()).toBe(
+      'fleetlens.yaml:1 since: expected a duration longer than zero, such as 14d (found "0d")',
+    );
+  });
+
+  it('runs extra checks on the raw document and reports them with the schema errors', () => {
+    const check: ConfigCheck = (raw, { file, locate }) =>
+      'rules' in raw ? [new ConfigError('checked', file, locate(['rules']), 'rules')] : [];
+    const error = configError('rules: {}\nfoo: 1\n', [check]);
+    expect(error.describe().split('\n')).toEqual([
+      'fleetlens.yaml:1 rules: checked',
+      'fleetlens.yaml:2 foo: unknown key (known: since, periodSec, providers, onHost, sizing, rules)',
+    ]);
   });
 
   it('names the line of a value of the wrong type', () => {
     const error = configError('providers:\n  aws:\n    regions: us-east-1\n');
     expect(error.line).toBe(3);
     expect(error.key).toBe('providers.aws.regions');
-    expect(error.describe()).toMatch(/^fleetlens\.yaml:3 providers\.aws\.regions: .*array/);
+    expect(error.describe()).toBe(
+      'fleetlens.yaml:3 providers.aws.regions: expected a list (found "us-east-1")',
+    );
   });
 
   it('rejects a bad duration and a percentile Compute Optimizer does not offer', () => {
@@ -51,10 +103,20 @@ describe('parseConfigText', () => {
     expect(configError('sizing:\n  cpuPercentile: 97\n').key).toBe('sizing.cpuPercentile');
   });
 
-  it('reports broken YAML with its line', () => {
-    const error = configError('providers:\n  aws: [\n');
-    expect(error.message).toMatch(/invalid YAML/);
-    expect(error.line).toBeGreaterThan(0);
+  it('reports broken YAML at the line to fix: where a bracket or quote opened, not where the file ends', () => {
+    expect(configError('providers:\n  aws: [\n').describe()).toMatch(
+      /^fleetlens\.yaml:2: invalid YAML: Flow sequence .* end with a \]$/,
+    );
+    expect(configError('since: 14d\nonHost: [{ dir: a, host: b }\nperiodSec: 300\nsizing: {}\n').line).toBe(
+      2,
+    );
+    expect(configError('since: "14d\nperiodSec: 300\n').describe()).toBe(
+      'fleetlens.yaml:1: invalid YAML: Missing closing "quote',
+    );
+    expect(configError('since: 14d\nsince: 7d\n').describe()).toBe(
+      'fleetlens.yaml:2: invalid YAML: Map keys must be unique',
+    );
+    expect(configError('providers:\n\taws: {}\n').line).toBe(2);
   });
 
   it('locates the line of a rule option for errors raised later', () => {
@@ -93,5 +155,12 @@ describe('parseDurationMs', () => {
     expect(parseDurationMs('90m')).toBe(90 * 60_000);
     expect(parseDurationMs('0d')).toBeUndefined();
     expect(parseDurationMs('fortnight')).toBeUndefined();
+  });
+
+  it('says what is wrong with a duration', () => {
+    expect(durationProblem('14d')).toBeUndefined();
+    expect(durationProblem('fortnight')).toMatch(/expected a duration such as 14d/);
+    expect(durationProblem('0d')).toMatch(/longer than zero/);
+    expect(durationProblem(`${'9'.repeat(400)}d`)).toMatch(/sane length/);
   });
 });
