@@ -265,15 +265,22 @@ describe('readSampleDir on bad and partial folders', () => {
     expect(bundle.inputs.map((input) => input.file)).toEqual(['sockstat.log', 'threads-proc-status.log']);
   });
 
-  it('reports garbage in the middle of a log by line, and still reads the rest of the folder', async () => {
+  it('reports garbage in the middle of a log by line, and still reads the rest of the log and the folder', async () => {
     const lines = readFileSync(hostSample('healthy', 'fds.log'), 'utf8').split('\n');
     lines.splice(60, 0, '\u0000\u0000\u0000 garbage');
     await writeFile(join(dir, 'fds.log'), lines.join('\n'));
     await copyHealthy('threads.log', 'app.log', 'sadf-A.json.gz');
     const bundle = await readSampleDir(dir);
-    expect(bundle.gaps).toMatchObject([{ file: 'fds.log', kind: 'bad-sample', line: 61 }]);
-    expect(bundle.fds).toBeUndefined();
-    expect(bundle.inputs.map((input) => input.file)).toEqual(['app.log', 'sadf-A.json.gz', 'threads.log']);
+    expect(bundle.gaps).toMatchObject([
+      { file: 'fds.log', kind: 'bad-sample', line: 61, message: expect.stringContaining('1 line skipped') },
+    ]);
+    expect(bundle.fds?.values).toHaveLength(lines.filter((line) => line.includes('FDs:')).length);
+    expect(bundle.inputs.map((input) => input.file)).toEqual([
+      'app.log',
+      'fds.log',
+      'sadf-A.json.gz',
+      'threads.log',
+    ]);
     expect(bundle.ignored).toEqual([]);
   });
 
