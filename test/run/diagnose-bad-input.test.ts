@@ -1,7 +1,7 @@
 // What users hand diagnose is rarely whole: empty folders, some files, files cut short or
 // gzipped-and-cut, a file on another clock, an app restarted mid-capture. A diagnosis still comes
 // out from what is there, the gaps are listed, the confidence drops, and nothing crashes.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -35,12 +35,82 @@ async function diagnose(dir: string) {
 const baseline = await diagnose(sampleDir('threadpool-starvation'));
 
 describe('diagnose on incomplete and damaged folders', () => {
-  it('an empty folder: healthy with no confidence, and a gap that says why', async () => {
+  it('an empty folder: insufficient data with confidence 0, never healthy, and the reasons', async () => {
     const dir = join(work, 'empty');
     cpSync(sampleDir('healthy'), dir, { recursive: true, filter: (src) => src === sampleDir('healthy') });
     const d = await diagnose(dir);
-    expect(d).toMatchObject({ primary: 'healthy', confidence: 0, inputs: [] });
-    expect(d.gaps[0]!.message).toMatch(/empty/);
+    expect(d).toMatchObject({ primary: 'insufficient-data', confidence: 0, inputs: [], findings: [] });
+    expect(d.gaps.map((g) => [g.kind, g.message])).toEqual([
+      ['bad-sample', expect.stringMatching(/sample folder is empty/)],
+      ['insufficient-data', expect.stringMatching(/^no verdict: no input carries a signal/)],
+    ]);
+    expect(d.confidenceReasons?.[0]).toMatch(/no input carries a signal of any class/);
+    expect(d.scores.every((score) => score.class === 'insufficient-data' || score.score === 0)).toBe(true);
+  });
+
+  it('garbage under every known name: insufficient data naming each damaged file', async () => {
+    const dir = join(work, 'all-garbage');
+    const junk = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
+    cpSync(sampleDir('healthy'), dir, { recursive: true, filter: (src) => src === sampleDir('healthy') });
+    for (const file of ['sadf-A.json.gz', 'threads.log', 'fds.log', 'app.log', 'proc-net-netstat-end.txt']) {
+      writeFileSync(join(dir, file), junk);
+    }
+    writeFileSync(join(dir, 'notes.bin'), junk);
+    const d = await diagnose(dir);
+    expect(d).toMatchObject({ primary: 'insufficient-data', confidence: 0 });
+    expect(d.confidenceReasons?.join('\n')).toMatch(/unreadable or damaged: .*sadf-A\.json\.gz/);
+    expect(d.confidenceReasons?.join('\n')).toMatch(/not recognised: notes\.bin/);
+  });
+
+  it('a folder that is not there, or not a folder: insufficient data, not healthy', async () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'not a folder\n');
+    for (const dir of [join(work, 'missing'), file]) {
+      const d = await diagnose(dir);
+      expect(d).toMatchObject({ primary: 'insufficient-data', confidence: 0 });
+    }
+  });
+
+  it('only files that carry no signal of their own (limits, sysctl): insufficient data', async () => {
+    const dir = variant('context-only', 'healthy', (d) => {
+      for (const file of readdirSync(d)) {
+        if (!/^(proc-limits-|sysctl-a|host-info|ss-s-)/.test(file))
+          rmSync(join(d, file), { recursive: true });
+      }
+    });
+    const d = await diagnose(dir);
+    expect(d.inputs.length).toBeGreaterThan(0);
+    expect(d).toMatchObject({ primary: 'insufficient-data', confidence: 0 });
+    expect(d.confidenceReasons?.join('\n')).toMatch(
+      /read but without a signal on their own: .*sysctl-a\.txt/,
+    );
+  });
+
+  it('a readable fd count at the soft limit is fd exhaustion even when fds.log is unreadable', async () => {
+    const dir = variant('fd-snapshot', 'healthy', (d) => {
+      const limit = 1024;
+      writeFileSync(join(d, 'fds.log'), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00]));
+      rewrite(d, 'proc-limits-end.txt', (text) =>
+        text.replace(
+          /^Max open files.*$/m,
+          `${'Max open files'.padEnd(26)}${String(limit).padEnd(21)}${String(limit).padEnd(21)}files`,
+        ),
+      );
+      writeFileSync(
+        join(d, 'app-fd-count-end.txt'),
+        `2026-11-24T08:43:10.000Z ls /proc/4242/fd | wc -l = ${limit}\n`,
+      );
+    });
+    const d = await diagnose(dir);
+    expect(d.gaps.map((g) => g.file)).toContain('fds.log');
+    expect(d.primary).toBe('fd-exhaustion');
+  });
+
+  it('every diagnosis says why its confidence is below 1', async () => {
+    const dir = variant('no-app-log', 'threadpool-starvation', (d) => rmSync(join(d, 'app.log')));
+    const d = await diagnose(dir);
+    expect(d.confidence).toBeLessThan(1);
+    expect(d.confidenceReasons).toContain('missing: the app log');
   });
 
   it('only the thread and fd logs: still a diagnosis, with less confidence than the whole capture', async () => {
