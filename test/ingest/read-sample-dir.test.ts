@@ -101,6 +101,8 @@ function expectedInputs(folder: HostFolder): SampleInput[] {
     snapshot('ss-s-end.txt', 'ss-summary', 1),
     snapshot('ss-s-start.txt', 'ss-summary', 1),
     snapshot('sysctl-a.txt', 'sysctl', 1302),
+    // the second witness of the thread count is read too (fleetlens sample writes both)
+    { file: 'threads-proc-status.log', kind: 'thread-log', records: f.seconds, ...window },
     { file: 'threads.log', kind: 'thread-log', records: f.seconds, ...window },
   ];
   if (f.lag) {
@@ -117,7 +119,6 @@ const ignoredInEveryFolder = [
   'prometheus.yml',
   'sa.bin',
   'sadf-A.csv',
-  'threads-proc-status.log',
 ];
 
 describe('readSampleDir on the host samples', () => {
@@ -310,7 +311,10 @@ describe('readSampleDir on bad and partial folders', () => {
         .map((input) => ({ ...input, file: '' }));
     expect(bundle.gaps).toEqual([]);
     expect(summary(bundle.inputs)).toEqual(summary(plain.inputs));
-    expect(bundle.inputs.find((input) => input.kind === 'thread-log')?.file).toBe('threads.log');
+    expect(bundle.inputs.filter((input) => input.kind === 'thread-log').map((input) => input.file)).toEqual([
+      'threads-proc-status.log.gz',
+      'threads.log',
+    ]);
     expect(bundle.ignored).toContain('threads.log.gz');
     expect(bundle.ignored).toContain('sadf-A.csv.gz');
   });
