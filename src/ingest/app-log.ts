@@ -1,8 +1,8 @@
 import { SampleError } from '../errors.ts';
-import { PartialSampleError } from './partial-sample-error.ts';
 import { inSampleRange } from './columns.ts';
 import type { SampleSource } from './gz.ts';
 import { type LineReader, quoteLine, readStreamLines } from './lines.ts';
+import { PartialSampleError } from './partial-sample-error.ts';
 import { isoMs, isSampleTime, utcMs } from './time.ts';
 import type { AppLog, AppLogEvent, AppLogEventKind } from './types.ts';
 

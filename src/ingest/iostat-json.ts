@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { SampleError } from '../errors.ts';
+import { firstOutOfRange } from './columns.ts';
 import { appendDisks, type DiskSample, finishDisks } from './disk-series.ts';
 import { type SampleSource, toSampleStream } from './gz.ts';
-import { streamSysstatHost } from './sysstat-stream.ts';
-import { firstOutOfRange } from './columns.ts';
 import { BadLines } from './lines.ts';
 import { PartialSampleError } from './partial-sample-error.ts';
+import { MAX_JSON_RECORDS, RecordCap } from './record-cap.ts';
+import { streamSysstatHost } from './sysstat-stream.ts';
 import { isoMs, isSampleTime, utcMs } from './time.ts';
 import type { DiskSeries } from './types.ts';
 
@@ -83,7 +84,9 @@ export async function parseIostatJson(input: SampleSource, file: string): Promis
   const timesMs: number[] = [];
   const disks: Record<string, DiskSeries> = {};
   const skipped = new BadLines();
+  const cap = new RecordCap(file, MAX_JSON_RECORDS);
   const onRecord = (value: unknown, index: number, lineNo: number): void => {
+    if (cap.reached) throw cap.error();
     const parsed = IostatRecord.safeParse(value);
     if (!parsed.success) {
       throw new SampleError(`not iostat JSON: statistics[${index}] has no disk list with disk_device`, file);
@@ -102,12 +105,20 @@ export async function parseIostatJson(input: SampleSource, file: string): Promis
     for (const device of parsed.data.disk) samples[device.disk_device] = diskSample(device);
     appendDisks(disks, samples, timesMs.length);
     timesMs.push(timeMs);
+    cap.count();
   };
-  await streamSysstatHost(toSampleStream(input, file), file, {
-    headerKeys: [],
-    onHeader: () => {},
-    onRecord,
-  });
+  try {
+    await streamSysstatHost(toSampleStream(input, file), file, {
+      headerKeys: [],
+      onHeader: () => {},
+      onRecord,
+    });
+  } catch (error) {
+    // Stopped at the cap: what was read counts, beside the gap that says so.
+    if (!(error instanceof PartialSampleError)) throw error;
+    finishDisks(disks, timesMs);
+    throw new PartialSampleError(error.message, file, { timesMs, disks });
+  }
   finishDisks(disks, timesMs);
   if (skipped.first) {
     if (timesMs.length === 0) throw skipped.first;

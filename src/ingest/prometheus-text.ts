@@ -135,6 +135,9 @@ function noteComment(line: string, families: Record<string, PromTextFamily>, roo
   return !known;
 }
 
+/** Samples kept: a node_exporter scrape has a few thousand, and each holds its labels. */
+const MAX_SAMPLES = 100_000;
+
 /** Families a file may declare: node_exporter exposes a few hundred; more is not a scrape. */
 const MAX_FAMILIES = 100_000;
 
@@ -145,7 +148,7 @@ const MAX_FAMILIES = 100_000;
  */
 export function prometheusTextReader(file: string): LineReader<PromText> {
   const result: PromText = { families: {}, samples: [] };
-  const cap = new RecordCap(file);
+  const cap = new RecordCap(file, MAX_SAMPLES);
   let families = 0;
   return {
     line(rawLine) {

@@ -7,6 +7,9 @@ import { PartialSampleError } from './partial-sample-error.ts';
  */
 export const MAX_RECORDS = 1_000_000;
 
+/** Records of sadf or iostat JSON kept: 2 days at 1 s, each with every CPU and device of its second. */
+export const MAX_JSON_RECORDS = 200_000;
+
 /** Counts a reader's records and stops it at MAX_RECORDS; `check` says so in the file's gap. */
 export class RecordCap {
   private records = 0;
@@ -14,6 +17,15 @@ export class RecordCap {
     private readonly file: string,
     private readonly max = MAX_RECORDS,
   ) {}
+
+  /** The SampleError that stops a streamed reader at the cap (its records so far still count). */
+  error(): PartialSampleError<null> {
+    return new PartialSampleError(this.message(), this.file, null);
+  }
+
+  private message(): string {
+    return `kept the first ${this.max.toLocaleString('en-US')} records; the rest of the file was not read`;
+  }
 
   /** Call once per record kept: `'stop'` when the cap is reached. */
   count(): 'stop' | undefined {
@@ -28,11 +40,6 @@ export class RecordCap {
   /** The result as is, or a PartialSampleError that keeps it when the cap cut the file short. */
   check<T>(value: T): T {
     if (!this.reached) return value;
-    const kept = this.max.toLocaleString('en-US');
-    throw new PartialSampleError(
-      `kept the first ${kept} records; the rest of the file was not read`,
-      this.file,
-      value,
-    );
+    throw new PartialSampleError(this.message(), this.file, value);
   }
 }

@@ -174,7 +174,7 @@ function edgeFiles<T>(
 }
 
 // `CPU(s):   2` of lscpu; the rest of host-info.txt is for people.
-function hostInfoReader(): LineReader<{ lines: number; cpuCount: number }> {
+export function hostInfoReader(): LineReader<{ lines: number; cpuCount: number }> {
   let lines = 0;
   let cpuCount = Number.NaN;
   return {

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { SampleError } from '../errors.ts';
+import { firstOutOfRange } from './columns.ts';
 import type { DiskSample } from './disk-series.ts';
 import { type SampleSource, toSampleStream } from './gz.ts';
+import { BadLines } from './lines.ts';
 import { PartialSampleError } from './partial-sample-error.ts';
+import { MAX_JSON_RECORDS, RecordCap } from './record-cap.ts';
 import {
   appendSample,
   busyPct,
@@ -13,8 +16,6 @@ import {
   type SysstatSample,
 } from './sysstat-series.ts';
 import { streamSysstatHost } from './sysstat-stream.ts';
-import { firstOutOfRange } from './columns.ts';
-import { BadLines } from './lines.ts';
 import { isSampleTime, utcMs } from './time.ts';
 import type { SysstatSeries } from './types.ts';
 
@@ -193,7 +194,9 @@ export async function parseSysstatJson(input: SampleSource, file: string): Promi
   const series = emptySeries({ nodename: null, release: null, cpuCount: null });
   let localTimes = false;
   const skipped = new BadLines();
+  const cap = new RecordCap(file, MAX_JSON_RECORDS);
   const onRecord = (value: unknown, index: number, lineNo: number): void => {
+    if (cap.reached) throw cap.error();
     const parsed = SadfRecord.safeParse(value);
     if (!parsed.success) {
       throw new SampleError(`not sadf -j output: statistics[${index}] has no timestamp date/time`, file);
@@ -211,6 +214,7 @@ export async function parseSysstatJson(input: SampleSource, file: string): Promi
     }
     if (timestamp.utc === 0 || (timestamp.tz !== undefined && !isUtcZone(timestamp.tz))) localTimes = true;
     appendSample(series, sample);
+    cap.count();
   };
 
   const header: Record<string, unknown> = {};

@@ -192,7 +192,7 @@ class StatisticsSplitter {
     try {
       record = JSON.parse(recordText);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
       throw new SampleError(
         `malformed or truncated JSON (${reason}) after ${recordCount(this.records)}`,
         this.file,
