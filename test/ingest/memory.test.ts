@@ -1,7 +1,7 @@
 // A file of one line repeated for tens of MiB, of every line-based kind: its reader streams it,
 // or caps what it keeps and says so, instead of holding the file. Each read runs in its own
 // child process, which reports how far its resident set grew while reading (peak minus before).
-// The bound is on memory, never on time. `npm run bench -- reader-memory` runs the full 200 MiB
+// The bound is on memory, never on time. `npx tsx scripts/reader-memory.ts` runs the full 200 MiB
 // files of the issue (every kind stays under 300 MiB RSS there).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
