@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DiagnoseResult } from '../../reports/json/schema.ts';
 import { silentLogger } from '../../src/log.ts';
 import { runDiagnose } from '../../src/run/diagnose.ts';
+import { SHARED_SAMPLES } from '../helpers/labelled-captures.ts';
 import { sampleDir } from '../helpers/onhost.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'fleetlens-bad-input-'));
@@ -171,6 +172,33 @@ describe('diagnose on incomplete and damaged folders', () => {
     );
     expect(d.window).toEqual(baseline.window);
     expect(d.confidence).toBeLessThan(baseline.confidence);
+  });
+
+  it("the issue's reproductions: a corrupt sadf-A.csv.gz, a time of 2^64 s, a ListenDrops of 1e400: gaps, not a crash", async () => {
+    const dir = variant('issue-repros', 'listen-queue-overflow', (d) => {
+      const csv = gzipSync(readFileSync(join(SHARED_SAMPLES, 'cpu-saturation', 'sadf-A.csv')));
+      for (let i = Math.floor(csv.length / 2); i < Math.floor(csv.length / 2) + 50; i += 1) csv[i]! ^= 0x55;
+      writeFileSync(join(d, 'sadf-A.csv.gz'), csv);
+      rmSync(join(d, 'sadf-A.json.gz'));
+      writeFileSync(
+        join(d, 'lag.csv'),
+        'utc_iso,unix_ts,lag_seconds\n,18446744073709551616,0.5\n2026-11-24T08:40:51.217Z,1795509651.218,0.5\n',
+      );
+      rewrite(d, 'proc-net-netstat-end.txt', (text) => {
+        const [names = '', values = '', ...rest] = text.split('\n');
+        const at = names.split(' ').indexOf('ListenDrops');
+        const changed = values.split(' ').map((v, i) => (i === at ? '1e400' : v));
+        return [names, changed.join(' '), ...rest].join('\n');
+      });
+    });
+    // diagnose() parses the result against the report contract: an Infinity would fail it.
+    const d = await diagnose(dir);
+    const gap = (file: string) => d.gaps.find((g) => g.file === file)?.message;
+    expect(gap('sadf-A.csv.gz')).toMatch(/^corrupt gzip data .* after [\d,]+ lines$/);
+    expect(gap('lag.csv')).toMatch(/^time "18446744073709551616" is not a time between 1970 and 9999/);
+    expect(d.gaps.find((g) => g.file === 'lag.csv')?.line).toBe(2);
+    expect(gap('proc-net-netstat-end.txt')).toMatch(/ListenDrops "1e400": not a finite number in range/);
+    expect(d.primary).toBe('listen-queue-overflow');
   });
 
   it('binary garbage under a known name is a gap, under an unknown name it is ignored', async () => {
