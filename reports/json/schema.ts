@@ -200,6 +200,8 @@ export const Diagnosis = z.object({
   source: z.string(),
   primary: DiagnosisClass,
   confidence: z.number().min(0).max(1),
+  /** Why the confidence is below 1, one line each: inputs missing or damaged, a short capture, a close second class. */
+  confidenceReasons: z.array(z.string()).optional(),
   window: z.object({ from: IsoTime.nullable(), to: IsoTime.nullable() }),
   scores: z.array(ClassScore),
   findings: z.array(Finding),

@@ -72,13 +72,42 @@ function windowLine(diagnosis: Diagnosis): string {
   return `Window: ${timeOrNone(from) ?? 'unknown'} → ${timeOrNone(to) ?? 'unknown'}`;
 }
 
+/** Why the confidence is what it is: one bullet per reason the diagnosis gave. */
+function confidenceSection(diagnosis: Diagnosis): string {
+  const reasons = diagnosis.confidenceReasons ?? [];
+  if (reasons.length === 0) return 'Nothing held the confidence back.';
+  return reasons.map((reason) => `- ${escapeText(reason)}`).join('\n');
+}
+
+/** A folder without evidence: no verdict, said first and plainly, with what was missing or damaged. */
+function insufficientSection(diagnosis: Diagnosis): string {
+  return [
+    `## ${escapeText(diagnosis.source)}: insufficient data (no verdict)`,
+    '> [!WARNING]\n> No input in this folder carries a signal of any class, so nothing can be said about what limits the host: ' +
+      'this is not a healthy verdict. Confidence 0.',
+    '### Why',
+    confidenceSection(diagnosis),
+    '### Inputs',
+    inputsTable(diagnosis),
+    '### Gaps',
+    gapsTable(diagnosis),
+    '### Ignored files',
+    diagnosis.ignored.length > 0
+      ? diagnosis.ignored.map((file) => `- ${escapeText(file)}`).join('\n')
+      : 'None.',
+  ].join('\n\n');
+}
+
 function diagnosisSection(diagnosis: Diagnosis): string {
+  if (diagnosis.primary === 'insufficient-data') return insufficientSection(diagnosis);
   const findings = [...diagnosis.findings]
     .sort(compareFindings)
     .map((finding) => renderFindingSection(finding, diagnosis.recommendations, { level: 4 }));
   return [
     `## ${escapeText(diagnosis.source)}: ${diagnosis.primary} (confidence ${formatShare(diagnosis.confidence)})`,
     windowLine(diagnosis),
+    '### Why this confidence',
+    confidenceSection(diagnosis),
     '### Class scores',
     scoresTable(diagnosis),
     '### Findings',
@@ -104,9 +133,10 @@ export function renderDiagnoseMarkdown(result: DiagnoseResult): string {
     result.diagnoses.length === 0
       ? 'No folders were diagnosed.'
       : result.diagnoses
-          .map(
-            (diagnosis) =>
-              `- ${escapeText(diagnosis.source)}: ${diagnosis.primary} (${formatShare(diagnosis.confidence)})`,
+          .map((diagnosis) =>
+            diagnosis.primary === 'insufficient-data'
+              ? `- ${escapeText(diagnosis.source)}: insufficient data, no verdict`
+              : `- ${escapeText(diagnosis.source)}: ${diagnosis.primary} (${formatShare(diagnosis.confidence)})`,
           )
           .join('\n');
   return `${[

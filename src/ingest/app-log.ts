@@ -1,7 +1,16 @@
-import { type SampleSource, toSampleStream } from './gz.ts';
-import { readLines } from './lines.ts';
-import { isoMs, utcMs } from './time.ts';
+import { SampleError } from '../errors.ts';
+import { inSampleRange } from './columns.ts';
+import type { SampleSource } from './gz.ts';
+import { type LineReader, quoteLine, readStreamLines } from './lines.ts';
+import { PartialSampleError } from './partial-sample-error.ts';
+import { isoMs, isSampleTime, utcMs } from './time.ts';
 import type { AppLog, AppLogEvent, AppLogEventKind } from './types.ts';
+
+/**
+ * Events kept with their lines: a log that repeats one error a million times is counted whole
+ * (`eventCounts`) but only this many of its lines are held, which is far more than any excerpt shows.
+ */
+export const MAX_APP_LOG_EVENTS = 20_000;
 
 export interface AppLogDetector {
   kind: AppLogEventKind;
@@ -47,7 +56,8 @@ function lineTimeMs(line: string): number | null {
   if (gunicorn) timeMs = isoMs(`${gunicorn[1]}${gunicorn[2]}`);
   else if (python?.[2]) timeMs = isoMs(`${python[1]}${python[2]}`);
   else if (python) timeMs = utcMs(python[1] ?? '');
-  return Number.isNaN(timeMs) ? null : timeMs;
+  // A time a report cannot print (year 0000 in a zone west of UTC) is no time.
+  return isSampleTime(timeMs) ? timeMs : null;
 }
 
 const declaredBacklog = /\bbacklog[=:]\s*(\d+)/;
@@ -74,11 +84,13 @@ function noteStartup(line: string, facts: StartupFacts): void {
   if (facts.bootDone) return;
   if (workerGone.test(line)) facts.bootDone = true;
   const booted = bootedWorker.exec(line)?.[1];
-  if (booted) facts.bootedPids.add(booted);
+  if (booted && facts.bootedPids.size < 10_000) facts.bootedPids.add(booted);
 }
 
+/** A number the app printed (a backlog, a worker count); null when absent or beyond any real setting. */
 function numberOrNull(text: string | undefined): number | null {
-  return text === undefined ? null : Number(text);
+  const value = text === undefined ? Number.NaN : Number(text);
+  return Number.isSafeInteger(value) ? value : null;
 }
 
 function eventOf(line: string, lineNo: number, timeMs: number | null): AppLogEvent | null {
@@ -87,23 +99,31 @@ function eventOf(line: string, lineNo: number, timeMs: number | null): AppLogEve
     if (!match) continue;
     const event: AppLogEvent = { kind, timeMs, lineNo, line: line.slice(0, maxLineChars) };
     const seconds = match.groups?.seconds;
-    if (seconds !== undefined) event.seconds = Number(seconds);
+    if (seconds !== undefined) {
+      const value = Number(seconds);
+      if (!inSampleRange(value)) {
+        throw new SampleError(`step time ${quoteLine(seconds)} s is not a finite number in range`, '');
+      }
+      event.seconds = value;
+    }
     return event;
   }
   return null;
 }
 
 /**
- * Reads an application log line by line (plain or gzipped, streamed): Python logging lines plus
- * what the runtime prints (tracebacks, asyncio debug warnings, gevent monitor reports, gunicorn
- * arbiter lines). A line without its own time inherits the last time seen. Every event is kept.
+ * Reads an application log line by line: Python logging lines plus what the runtime prints
+ * (tracebacks, asyncio debug warnings, gevent monitor reports, gunicorn arbiter lines). A line
+ * without its own time inherits the last time seen. Every event is counted; the first
+ * MAX_APP_LOG_EVENTS are kept with their lines.
  */
-export async function parseAppLog(input: SampleSource, file: string): Promise<AppLog> {
+export function appLogReader(file: string): LineReader<AppLog> {
   const log: AppLog = {
     lines: 0,
     firstTimeMs: null,
     lastTimeMs: null,
     events: [],
+    eventCounts: {},
     declaredBacklog: null,
     declaredWorkers: null,
     workerClass: null,
@@ -111,23 +131,46 @@ export async function parseAppLog(input: SampleSource, file: string): Promise<Ap
   const facts: StartupFacts = { backlog: null, workers: null, bootedPids: new Set(), bootDone: false };
   const stack = new StackTracker();
   let lastTimeMs: number | null = null;
-  for await (const line of readLines(toSampleStream(input, file))) {
-    log.lines += 1;
-    const ownTimeMs = lineTimeMs(line);
-    if (ownTimeMs !== null) {
-      lastTimeMs = ownTimeMs;
-      log.firstTimeMs = Math.min(log.firstTimeMs ?? ownTimeMs, ownTimeMs);
-      log.lastTimeMs = Math.max(log.lastTimeMs ?? ownTimeMs, ownTimeMs);
-    }
-    noteStartup(line, facts);
-    log.workerClass ??= usingWorker.exec(line)?.[1] ?? null;
-    const event = eventOf(line, log.lines, lastTimeMs);
-    stack.next(line, ownTimeMs !== null, event);
-    if (event) log.events.push(event);
-  }
-  log.declaredBacklog = facts.backlog;
-  log.declaredWorkers = facts.workers ?? (facts.bootedPids.size || null);
-  return log;
+  let counted = 0;
+  return {
+    line(line, lineNo) {
+      log.lines = lineNo;
+      const ownTimeMs = lineTimeMs(line);
+      if (ownTimeMs !== null) {
+        lastTimeMs = ownTimeMs;
+        log.firstTimeMs = Math.min(log.firstTimeMs ?? ownTimeMs, ownTimeMs);
+        log.lastTimeMs = Math.max(log.lastTimeMs ?? ownTimeMs, ownTimeMs);
+      }
+      noteStartup(line, facts);
+      log.workerClass ??= usingWorker.exec(line)?.[1]?.slice(0, 100) ?? null;
+      const event = eventOf(line, lineNo, lastTimeMs);
+      stack.next(line, ownTimeMs !== null, event);
+      if (!event) return;
+      log.eventCounts[event.kind] = (log.eventCounts[event.kind] ?? 0) + 1;
+      counted += 1;
+      if (log.events.length < MAX_APP_LOG_EVENTS) log.events.push(event);
+      else stack.forget(event);
+      return undefined;
+    },
+    end() {
+      log.declaredBacklog = facts.backlog;
+      log.declaredWorkers = facts.workers ?? (facts.bootedPids.size || null);
+      if (counted > log.events.length) {
+        const kept = log.events.length.toLocaleString('en-US');
+        throw new PartialSampleError(
+          `${counted.toLocaleString('en-US')} events: the first ${kept} are kept with their lines, all are counted`,
+          file,
+          log,
+        );
+      }
+      return log;
+    },
+  };
+}
+
+/** Reads an app log (plain or gzipped, streamed); see appLogReader. */
+export function parseAppLog(input: SampleSource, file: string): Promise<AppLog> {
+  return readStreamLines(input, file, appLogReader(file));
 }
 
 /**
@@ -141,6 +184,11 @@ class StackTracker {
   private inTraceback = false;
   /** The gevent report whose `Blocked Stack` is being read. */
   private report: AppLogEvent | null = null;
+
+  /** An event that is counted but not kept: the stack must not write into it. */
+  forget(event: AppLogEvent): void {
+    if (this.report === event) this.report = null;
+  }
 
   next(line: string, timed: boolean, event: AppLogEvent | null): void {
     if (event?.kind === 'gevent-blocked') {

@@ -2,6 +2,9 @@ import type { DiskSeries } from './types.ts';
 
 type DiskField = Exclude<keyof DiskSeries, 'timesMs'>;
 
+/** Devices one series may have: far more than a host's disks and partitions. */
+const MAX_DEVICES = 256;
+
 /** One record's statistics for one device; a missing field becomes NaN in the series. */
 export type DiskSample = Partial<Record<DiskField, number>>;
 
@@ -40,8 +43,13 @@ export function appendDisks(
   samples: Readonly<Record<string, DiskSample>>,
   index: number,
 ): void {
+  let devices = Object.keys(disks).length;
   for (const [device, sample] of Object.entries(samples)) {
-    const series = disks[device] ?? emptyDiskSeries(index);
+    const known = Object.hasOwn(disks, device);
+    // A damaged file can name endless devices; each new one costs eight columns as long as the series.
+    if (!known && devices >= MAX_DEVICES) continue;
+    if (!known) devices += 1;
+    const series = known ? disks[device]! : emptyDiskSeries(index);
     disks[device] = series;
     for (const field of diskFields) series[field][index] = sample[field] ?? Number.NaN;
   }

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { SampleError } from '../errors.ts';
+import { firstOutOfRange } from './columns.ts';
 import { appendDisks, type DiskSample, finishDisks } from './disk-series.ts';
 import { type SampleSource, toSampleStream } from './gz.ts';
+import { BadLines } from './lines.ts';
+import { PartialSampleError } from './partial-sample-error.ts';
+import { MAX_JSON_RECORDS, RecordCap } from './record-cap.ts';
 import { streamSysstatHost } from './sysstat-stream.ts';
-import { isoMs, utcMs } from './time.ts';
+import { isoMs, isSampleTime, utcMs } from './time.ts';
 import type { DiskSeries } from './types.ts';
 
 export interface IostatJson {
@@ -79,21 +83,52 @@ function diskSample(device: z.infer<typeof Device>): DiskSample {
 export async function parseIostatJson(input: SampleSource, file: string): Promise<IostatJson> {
   const timesMs: number[] = [];
   const disks: Record<string, DiskSeries> = {};
-  const onRecord = (value: unknown, index: number): void => {
+  const skipped = new BadLines();
+  const cap = new RecordCap(file, MAX_JSON_RECORDS);
+  const onRecord = (value: unknown, index: number, lineNo: number): void => {
+    if (cap.reached) throw cap.error();
     const parsed = IostatRecord.safeParse(value);
     if (!parsed.success) {
       throw new SampleError(`not iostat JSON: statistics[${index}] has no disk list with disk_device`, file);
     }
-    timesMs.push(timestampMs(parsed.data.timestamp));
+    const timeMs = timestampMs(parsed.data.timestamp);
+    // A damaged value skips its record; the others still count.
+    const damaged = firstOutOfRange(value);
+    if (damaged !== null || !(Number.isNaN(timeMs) || isSampleTime(timeMs))) {
+      const what = damaged ?? `timestamp ${JSON.stringify(parsed.data.timestamp?.slice(0, 40))}`;
+      skipped.note(
+        new SampleError(`statistics[${index}]: ${what} is out of range, record skipped`, file, lineNo),
+      );
+      return;
+    }
     const samples: Record<string, DiskSample> = {};
     for (const device of parsed.data.disk) samples[device.disk_device] = diskSample(device);
-    appendDisks(disks, samples, index);
+    appendDisks(disks, samples, timesMs.length);
+    timesMs.push(timeMs);
+    cap.count();
   };
-  await streamSysstatHost(toSampleStream(input, file), file, {
-    headerKeys: [],
-    onHeader: () => {},
-    onRecord,
-  });
+  try {
+    await streamSysstatHost(toSampleStream(input, file), file, {
+      headerKeys: [],
+      onHeader: () => {},
+      onRecord,
+    });
+  } catch (error) {
+    // Stopped at the cap: what was read counts, beside the gap that says so.
+    if (!(error instanceof PartialSampleError)) throw error;
+    finishDisks(disks, timesMs);
+    throw new PartialSampleError(error.message, file, { timesMs, disks });
+  }
   finishDisks(disks, timesMs);
+  if (skipped.first) {
+    if (timesMs.length === 0) throw skipped.first;
+    const more = skipped.count > 1 ? ` (${skipped.count} records skipped)` : '';
+    throw new PartialSampleError(
+      `${skipped.first.message}${more}`,
+      file,
+      { timesMs, disks },
+      skipped.first.line,
+    );
+  }
   return { timesMs, disks };
 }

@@ -1,7 +1,11 @@
 import { SampleError } from '../errors.ts';
-import { numberOf } from './columns.ts';
-import { quoteLine, splitLines } from './lines.ts';
-import { utcMs } from './time.ts';
+import { countOf, numberOf } from './columns.ts';
+import { type LineReader, quoteLine, readTextLines } from './lines.ts';
+import { RecordCap } from './record-cap.ts';
+import { checkTime, utcMs } from './time.ts';
+
+/** Rows (one per second and process) kept: `pidstat -A` lists every process, so fewer than other series. */
+const MAX_ROWS = 200_000;
 
 /** Each kept metric and the pidstat column it comes from. */
 const metricColumns = [
@@ -86,12 +90,12 @@ function secondOfDay(time: string): number {
 // NOTE: pidstat prints wall-clock times without a zone (the samples' hosts run UTC, so they are
 // read as UTC), or epoch seconds in some -h builds; a time that jumps back > 12 h crossed midnight.
 function timeMsOf(time: string, state: State): number {
-  if (/^\d{9,}$/.test(time)) return Number(time) * 1000;
+  if (/^\d{9,}$/.test(time)) return checkTime(Number(time) * 1000, time);
   const second = secondOfDay(time);
   if (Number.isNaN(second) || state.date === null) return Number.NaN;
   if (second < state.lastSecondOfDay - 43_200) state.dayOffset += 1;
   state.lastSecondOfDay = second;
-  return utcMs(`${state.date} 00:00:00`) + second * 1000 + state.dayOffset * dayMs;
+  return checkTime(utcMs(`${state.date} 00:00:00`) + second * 1000 + state.dayOffset * dayMs, time);
 }
 
 function isHeader(tokens: readonly string[]): boolean {
@@ -107,29 +111,26 @@ function flushThreads(state: State): void {
   state.lastProcessKey = null;
 }
 
-function dataLine(tokens: string[], line: string, lineNo: number, state: State, file: string): void {
+/** Reads one data row into `state.rows`; true when it was a new row (not a thread line, not a second section's). */
+function dataLine(tokens: string[], line: string, state: State, file: string): boolean {
   const columns = state.columns;
   if (!columns) {
-    throw new SampleError(`data line before any pidstat header: ${quoteLine(line)}`, file, lineNo);
+    throw new SampleError(`data line before any pidstat header: ${quoteLine(line)}`, file);
   }
   const { time, rest } = splitTime(tokens);
   if (state.date === null && !/^\d{9,}$/.test(time)) {
-    throw new SampleError(
-      'no "Linux <release> (<host>) <date> ..." banner before the first row',
-      file,
-      lineNo,
-    );
+    throw new SampleError('no "Linux <release> (<host>) <date> ..." banner before the first row', file);
   }
   // columns[0] is the time; the last column, Command, may hold spaces (`|__JS Helper`)
   const values = rest.slice(0, columns.length - 2);
-  const command = rest.slice(columns.length - 2).join(' ');
+  // Linux limits a command name to 15 characters; 200 keeps a damaged line from holding more.
+  const command = rest
+    .slice(columns.length - 2)
+    .join(' ')
+    .slice(0, 200);
   const timeMs = timeMsOf(time, state);
   if (values.length !== columns.length - 2 || command === '' || Number.isNaN(timeMs)) {
-    throw new SampleError(
-      `expected ${columns.length} pidstat columns, found ${quoteLine(line)}`,
-      file,
-      lineNo,
-    );
+    throw new SampleError(`expected ${columns.length} pidstat columns, found ${quoteLine(line)}`, file);
   }
   const field = (name: string): string | undefined => values[columns.indexOf(name) - 1];
   const pidText = field('TGID') ?? field('PID') ?? '';
@@ -137,14 +138,22 @@ function dataLine(tokens: string[], line: string, lineNo: number, state: State, 
     if (state.lastProcessKey) {
       state.threadCounts.set(state.lastProcessKey, (state.threadCounts.get(state.lastProcessKey) ?? 0) + 1);
     }
-    return;
+    return false;
   }
-  const pid = Number(pidText);
-  if (pidText === '' || !Number.isInteger(pid)) {
-    throw new SampleError(`PID is not a number in ${quoteLine(line)}`, file, lineNo);
+  if (!/^\d+$/.test(pidText)) {
+    throw new SampleError(`PID is not a number in ${quoteLine(line)}`, file);
   }
+  const pid = countOf(pidText, 'PID');
   const key = `${timeMs}/${pid}`;
-  const row = state.rows.get(key) ?? {
+  const known = state.rows.get(key);
+  const metrics: Partial<Record<MetricField, number>> = {};
+  for (const [name, column] of metricColumns) {
+    const text = field(column);
+    if (text !== undefined) metrics[name] = numberOf(text, column);
+  }
+  const threads = field('threads');
+  const threadsColumn = threads === undefined ? undefined : numberOf(threads, 'threads');
+  const row = known ?? {
     timeMs,
     pid,
     command,
@@ -153,14 +162,11 @@ function dataLine(tokens: string[], line: string, lineNo: number, state: State, 
     threadsColumn: Number.NaN,
   };
   state.rows.set(key, row);
-  for (const [name, column] of metricColumns) {
-    const text = field(column);
-    if (text !== undefined) row.metrics[name] = numberOf(text);
-  }
-  const threads = field('threads');
-  if (threads !== undefined) row.threadsColumn = numberOf(threads);
+  Object.assign(row.metrics, metrics);
+  if (threadsColumn !== undefined) row.threadsColumn = threadsColumn;
   state.lastProcessKey = key;
   if (field('TID') !== undefined) state.threadCounts.set(key, state.threadCounts.get(key) ?? 0);
+  return known === undefined;
 }
 
 function seriesOf(
@@ -186,8 +192,12 @@ function seriesOf(
     cswchPerSec: metric(),
     nvcswchPerSec: metric(),
   };
+  const seen = new Set<number>();
   for (const row of rows) {
-    if (!series.pids.includes(row.pid)) series.pids.push(row.pid);
+    if (!seen.has(row.pid)) {
+      seen.add(row.pid);
+      series.pids.push(row.pid);
+    }
     series.timesMs.push(row.timeMs);
     series.pid.push(row.pid);
     series.command.push(row.command);
@@ -200,9 +210,10 @@ function seriesOf(
 /**
  * Reads pidstat text output: `pidstat -h -u -w -r -p PID 1 N` (one line per second with every
  * column), or the default layout with one table per activity (`pidstat -A -t`), whose rows are
- * merged by time and PID. Thread lines (`|__`) are counted into `threads`, not kept as rows.
+ * merged by time and PID. Columns are found by their header names, in any order and with any
+ * others beside them. Thread lines (`|__`) are counted into `threads`, not kept as rows.
  */
-export function parsePidstat(text: string, file: string): PidstatSeries {
+export function pidstatReader(file: string): LineReader<PidstatSeries> {
   const state: State = {
     date: null,
     columns: null,
@@ -212,31 +223,45 @@ export function parsePidstat(text: string, file: string): PidstatSeries {
     lastSecondOfDay: -1,
     dayOffset: 0,
   };
+  const cap = new RecordCap(file, MAX_ROWS);
   let host: Pick<PidstatSeries, 'nodename' | 'release' | 'cpuCount'> = {
     nodename: null,
     release: null,
     cpuCount: null,
   };
-  for (const [index, line] of splitLines(text).entries()) {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('Average:')) continue;
-    const linux = banner.exec(trimmed);
-    if (linux) {
-      host = { release: linux[1] ?? null, nodename: linux[2] ?? null, cpuCount: Number(linux[4]) };
-      state.date = isoDate(linux[3] ?? '');
-      continue;
-    }
-    const tokens = trimmed.replace(/^#\s*/, '').split(/\s+/);
-    if (isHeader(tokens)) {
+  return {
+    line(line) {
+      const trimmed = line.trim();
+      if (trimmed === '' || trimmed.startsWith('Average:')) return;
+      const linux = banner.exec(trimmed);
+      if (linux) {
+        const cpus = Number(linux[4]);
+        host = {
+          release: linux[1] ?? null,
+          nodename: linux[2] ?? null,
+          cpuCount: Number.isSafeInteger(cpus) ? cpus : null,
+        };
+        state.date = isoDate(linux[3] ?? '');
+        return;
+      }
+      const tokens = trimmed.replace(/^#\s*/, '').split(/\s+/);
+      if (isHeader(tokens)) {
+        flushThreads(state);
+        state.columns = ['Time', ...splitTime(tokens).rest];
+        return;
+      }
+      return dataLine(tokens, line, state, file) ? cap.count() : undefined;
+    },
+    end() {
       flushThreads(state);
-      state.columns = ['Time', ...splitTime(tokens).rest];
-    } else {
-      dataLine(tokens, line, index + 1, state, file);
-    }
-  }
-  flushThreads(state);
-  if (state.rows.size === 0) {
-    throw new SampleError('no pidstat rows (expected a "# Time UID PID ..." header)', file);
-  }
-  return seriesOf(state.rows.values(), host);
+      if (state.rows.size === 0) {
+        throw new SampleError('no pidstat rows (expected a "# Time UID PID ..." header)', file);
+      }
+      return cap.check(seriesOf(state.rows.values(), host));
+    },
+  };
+}
+
+export function parsePidstat(text: string, file: string): PidstatSeries {
+  return readTextLines(text, file, pidstatReader(file));
 }

@@ -1,5 +1,6 @@
 import { SampleError } from '../errors.ts';
-import { quoteLine, splitLines } from './lines.ts';
+import { checkRange } from './columns.ts';
+import { type LineReader, quoteLine, readTextLines } from './lines.ts';
 import type { LimitValue, ProcLimits } from './types.ts';
 
 interface Columns {
@@ -8,49 +9,64 @@ interface Columns {
   units: number;
 }
 
-function limitNumber(text: string, line: string, lineNo: number, file: string): number | null {
+/** /proc/PID/limits has 16 lines; a file with far more is not one. */
+const MAX_LIMITS = 256;
+
+function limitNumber(text: string, line: string): number | null {
   if (text === 'unlimited') return null;
   const value = Number(text);
   if (text === '' || Number.isNaN(value)) {
-    throw new SampleError(`limit is neither a number nor "unlimited" in ${quoteLine(line)}`, file, lineNo);
+    throw new SampleError(`limit is neither a number nor "unlimited" in ${quoteLine(line)}`, '');
   }
-  return value;
+  return checkRange(value, 'limit', text);
 }
 
 /**
  * Reads /proc/PID/limits. NOTE: the kernel prints fixed-width columns (%-25s %-20s %-20s %-10s in
  * fs/proc/base.c) and limit names contain spaces, so fields are cut at the header's column starts.
  */
-export function parseProcLimits(text: string, file: string): ProcLimits {
-  const lines = splitLines(text);
-  const header = lines[0] ?? '';
-  const columns: Columns = {
-    soft: header.indexOf('Soft Limit'),
-    hard: header.indexOf('Hard Limit'),
-    units: header.indexOf('Units'),
+export function procLimitsReader(file: string): LineReader<ProcLimits> {
+  let columns: Columns | null = null;
+  const limits = new Map<string, LimitValue>();
+  return {
+    line(line, lineNo) {
+      if (lineNo === 1) {
+        const found = {
+          soft: line.indexOf('Soft Limit'),
+          hard: line.indexOf('Hard Limit'),
+          units: line.indexOf('Units'),
+        };
+        if (!line.startsWith('Limit') || found.soft < 0 || found.hard < 0 || found.units < 0) {
+          throw new SampleError('expected the header "Limit  Soft Limit  Hard Limit  Units"', file, 1);
+        }
+        columns = found;
+        return;
+      }
+      if (columns === null) return 'stop';
+      if (line.trim() === '') return;
+      const { soft, hard, units } = columns;
+      const name = line.slice(0, soft).trim();
+      const cut = (from: number, to?: number): string => line.slice(from, to).trim();
+      if (name === '' || line.length <= hard) {
+        throw new SampleError(`expected "<name> <soft> <hard> [units]", found ${quoteLine(line)}`, file);
+      }
+      limits.set(name, {
+        soft: limitNumber(cut(soft, hard), line),
+        hard: limitNumber(cut(hard, units), line),
+        units: cut(units) || null,
+      });
+      return limits.size >= MAX_LIMITS ? 'stop' : undefined;
+    },
+    end() {
+      if (columns === null) {
+        throw new SampleError('expected the header "Limit  Soft Limit  Hard Limit  Units"', file, 1);
+      }
+      if (limits.size === 0) throw new SampleError('no limit lines under the header', file);
+      return Object.fromEntries(limits);
+    },
   };
-  if (!header.startsWith('Limit') || columns.soft < 0 || columns.hard < 0 || columns.units < 0) {
-    throw new SampleError('expected the header "Limit  Soft Limit  Hard Limit  Units"', file, 1);
-  }
-  const limits: ProcLimits = {};
-  for (const [index, line] of lines.entries()) {
-    if (index === 0 || line.trim() === '') continue;
-    const name = line.slice(0, columns.soft).trim();
-    const cut = (from: number, to?: number): string => line.slice(from, to).trim();
-    if (name === '' || line.length <= columns.hard) {
-      throw new SampleError(
-        `expected "<name> <soft> <hard> [units]", found ${quoteLine(line)}`,
-        file,
-        index + 1,
-      );
-    }
-    const value: LimitValue = {
-      soft: limitNumber(cut(columns.soft, columns.hard), line, index + 1, file),
-      hard: limitNumber(cut(columns.hard, columns.units), line, index + 1, file),
-      units: cut(columns.units) || null,
-    };
-    limits[name] = value;
-  }
-  if (Object.keys(limits).length === 0) throw new SampleError('no limit lines under the header', file);
-  return limits;
+}
+
+export function parseProcLimits(text: string, file: string): ProcLimits {
+  return readTextLines(text, file, procLimitsReader(file));
 }

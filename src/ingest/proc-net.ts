@@ -1,60 +1,80 @@
 import { SampleError } from '../errors.ts';
-import { quoteLine, splitLines } from './lines.ts';
+import { inSampleRange } from './columns.ts';
+import { type LineReader, quoteLine, readTextLines } from './lines.ts';
 import type { KernelCounters } from './types.ts';
 
 const prefixed = /^(\w+):\s+(.*)$/;
 
+/** The most `Prefix:` pairs a file may hold: the kernel prints about ten; more is not /proc/net. */
+const MAX_PAIRS = 1000;
+
 /**
  * Reads /proc/net/netstat or /proc/net/snmp: pairs of lines with the same `Prefix:`, names on the
  * first and values on the second, into counters keyed `TcpExt.ListenOverflows`, `Tcp.PassiveOpens`.
+ * A value that is not a number in range is left out (and named in the file's gap); the other
+ * counters of its line still count.
  */
-export function parseProcNet(text: string, file: string): KernelCounters {
+export function procNetReader(file: string): LineReader<KernelCounters> {
   const counters: KernelCounters = {};
-  const lines = splitLines(text)
-    .map((line, index) => ({ line: line.trim(), lineNo: index + 1 }))
-    .filter(({ line }) => line !== '');
-  for (let index = 0; index < lines.length; index += 2) {
-    const names = lines[index];
-    const values = lines[index + 1];
-    if (!names) break;
-    const head = prefixed.exec(names.line);
-    const body = values ? prefixed.exec(values.line) : null;
-    if (!head) {
-      throw new SampleError(
-        `expected "Prefix: Name ...", found ${quoteLine(names.line)}`,
-        file,
-        names.lineNo,
-      );
+  let names: { prefix: string; keys: string[]; lineNo: number } | null = null;
+  let pairs = 0;
+  const valuesLine = (prefix: string, keys: string[], text: string, lineNo: number) => {
+    const words = text.split(/\s+/);
+    if (keys.length !== words.length) {
+      throw new SampleError(`"${prefix}:" has ${keys.length} names but ${words.length} values`, file, lineNo);
     }
-    if (!values || !body || body[1] !== head[1]) {
-      throw new SampleError(
-        `"${head[1]}:" names line without its values line`,
-        file,
-        values?.lineNo ?? names.lineNo,
-      );
-    }
-    const keys = (head[2] ?? '').split(/\s+/);
-    const numbers = (body[2] ?? '').split(/\s+/).map(Number);
-    if (keys.length !== numbers.length) {
-      throw new SampleError(
-        `"${head[1]}:" has ${keys.length} names but ${numbers.length} values`,
-        file,
-        values.lineNo,
-      );
-    }
-    if (numbers.some(Number.isNaN)) {
-      throw new SampleError(
-        `"${head[1]}:" values line has a value that is not a number`,
-        file,
-        values.lineNo,
-      );
-    }
+    const bad: string[] = [];
     for (const [position, key] of keys.entries()) {
-      counters[`${head[1]}.${key}`] = numbers[position] ?? Number.NaN;
+      const word = words[position] ?? '';
+      const value = Number(word);
+      if (word !== '' && inSampleRange(value)) counters[`${prefix}.${key}`] = value;
+      else bad.push(`${key} ${quoteLine(word)}`);
     }
-  }
-  if (Object.keys(counters).length === 0) throw new SampleError('no "Prefix: Name ..." counter lines', file);
-  return counters;
+    pairs += 1;
+    if (bad.length > 0) {
+      const list = bad.slice(0, 3).join(', ') + (bad.length > 3 ? ` and ${bad.length - 3} more` : '');
+      throw new SampleError(`"${prefix}:" ${list}: not a finite number in range, left out`, file, lineNo);
+    }
+  };
+  return {
+    line(text, lineNo) {
+      const line = text.trim();
+      if (line === '') return;
+      const match = prefixed.exec(line);
+      if (names === null) {
+        if (!match) throw new SampleError(`expected "Prefix: Name ...", found ${quoteLine(line)}`, file);
+        names = { prefix: match[1] ?? '', keys: (match[2] ?? '').split(/\s+/), lineNo };
+        return;
+      }
+      const head = names;
+      names = null;
+      if (!match || match[1] !== head.prefix) {
+        // The names line lost its values line: this line may start the next pair.
+        if (match) names = { prefix: match[1] ?? '', keys: (match[2] ?? '').split(/\s+/), lineNo };
+        throw new SampleError(`"${head.prefix}:" names line without its values line`, file, lineNo);
+      }
+      valuesLine(head.prefix, head.keys, match[2] ?? '', lineNo);
+      return pairs >= MAX_PAIRS ? 'stop' : undefined;
+    },
+    end() {
+      const dangling = names;
+      if (Object.keys(counters).length === 0) {
+        throw new SampleError('no "Prefix: Name ..." counter lines', file);
+      }
+      if (dangling) {
+        throw new SampleError(
+          `"${dangling.prefix}:" names line without its values line`,
+          file,
+          dangling.lineNo,
+        );
+      }
+      return counters;
+    },
+  };
+}
+
+export function parseProcNet(text: string, file: string): KernelCounters {
+  return readTextLines(text, file, procNetReader(file));
 }
 
 /** end − start for every counter present in both snapshots (counters only grow, except gauges like CurrEstab). */

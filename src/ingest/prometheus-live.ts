@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError, ProviderError, SampleError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type Caller, createCaller, parseRetryAfter, type RetryPolicy } from '../net/call.ts';
+import { PartialSampleError } from './partial-sample-error.ts';
 import { parsePrometheusRange } from './prometheus-range.ts';
 import { timeSpan } from './time.ts';
 import type { HostSamples, PromSeries, SampleGapEntry, SampleInput } from './types.ts';
@@ -430,15 +431,15 @@ export async function readPrometheusLive(
           kind: 'bad-sample',
           message: `${target.publicUrl}/api/v1/query_range (${q.key}): ${reason}`,
         };
-        return { q, promql, file, series: undefined, gap };
+        // Points out of range were left out; the rest of the answer still counts.
+        const series = error instanceof PartialSampleError ? (error.partial as PromSeries[]) : undefined;
+        return { q, promql, file, series, gap };
       }
     }),
   );
   for (const result of results) {
-    if (result.series === undefined) {
-      if (result.gap) bundle.gaps.push(result.gap);
-      continue;
-    }
+    if (result.gap) bundle.gaps.push(result.gap);
+    if (result.series === undefined) continue;
     bundle.prometheus![result.q.key] = { query: result.promql, series: result.series };
     bundle.inputs.push(inputOf(result.file, result.series));
   }

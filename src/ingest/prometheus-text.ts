@@ -1,5 +1,8 @@
 import { SampleError } from '../errors.ts';
-import { quoteLine, splitLines } from './lines.ts';
+import { checkRange } from './columns.ts';
+import { type LineReader, quoteLine, readTextLines } from './lines.ts';
+import { RecordCap } from './record-cap.ts';
+import { checkTime } from './time.ts';
 
 export interface PromTextSample {
   name: string;
@@ -118,41 +121,64 @@ function unescapeHelp(text: string): string {
   return text.replace(/\\(\\|n)/g, (_, char: string) => (char === 'n' ? '\n' : '\\'));
 }
 
-function noteComment(line: string, families: Record<string, PromTextFamily>): void {
+/** Notes a `# HELP` / `# TYPE` line; true when it named a family not seen before. */
+function noteComment(line: string, families: Record<string, PromTextFamily>, room: boolean): boolean {
   const match = /^#\s+(HELP|TYPE)\s+(\S+)(?:\s(.*))?$/.exec(line);
-  if (!match) return;
+  if (!match) return false;
   const name = match[2] ?? '';
-  const family = families[name] ?? { help: null, type: null };
+  const known = Object.hasOwn(families, name);
+  if (!known && !room) return false;
+  const family = known ? families[name]! : { help: null, type: null };
   families[name] = family;
   if (match[1] === 'HELP') family.help = unescapeHelp(match[3] ?? '');
   else family.type = (match[3] ?? '').trim() || null;
+  return !known;
 }
+
+/** Samples kept: a node_exporter scrape has a few thousand, and each holds its labels. */
+const MAX_SAMPLES = 100_000;
+
+/** Families a file may declare: node_exporter exposes a few hundred; more is not a scrape. */
+const MAX_FAMILIES = 100_000;
 
 /**
  * Reads the Prometheus text exposition format (a /metrics scrape, a node_exporter textfile `.prom`)
- * into samples, keeping `# HELP` and `# TYPE` per family. Other comments are skipped.
+ * into samples, keeping `# HELP` and `# TYPE` per family. Other comments are skipped. NaN is a
+ * value (a summary with no observations); ±Inf and values beyond MAX_SAMPLE_MAGNITUDE skip their line.
  */
-export function parsePrometheusText(text: string, file: string): PromText {
+export function prometheusTextReader(file: string): LineReader<PromText> {
   const result: PromText = { families: {}, samples: [] };
-  for (const [index, rawLine] of splitLines(text).entries()) {
-    const line = rawLine.trim();
-    if (line === '') continue;
-    if (line.startsWith('#')) {
-      noteComment(line, result.families);
-      continue;
-    }
-    const sample = sampleOf(line);
-    if (!sample) {
-      throw new SampleError(
-        `expected "name{label=\\"value\\"} value [timestamp]", found ${quoteLine(line)}`,
-        file,
-        index + 1,
-      );
-    }
-    result.samples.push(sample);
-  }
-  if (result.samples.length === 0 && Object.keys(result.families).length === 0) {
-    throw new SampleError('no metric lines', file);
-  }
-  return result;
+  const cap = new RecordCap(file, MAX_SAMPLES);
+  let families = 0;
+  return {
+    line(rawLine) {
+      const line = rawLine.trim();
+      if (line === '') return;
+      if (line.startsWith('#')) {
+        if (noteComment(line, result.families, families < MAX_FAMILIES)) families += 1;
+        return;
+      }
+      const sample = sampleOf(line);
+      if (!sample) {
+        throw new SampleError(
+          `expected "name{label=\\"value\\"} value [timestamp]", found ${quoteLine(line)}`,
+          file,
+        );
+      }
+      if (!Number.isNaN(sample.value)) checkRange(sample.value, sample.name);
+      if (sample.timestampMs !== null) checkTime(sample.timestampMs, String(sample.timestampMs));
+      result.samples.push(sample);
+      return cap.count();
+    },
+    end() {
+      if (result.samples.length === 0 && Object.keys(result.families).length === 0) {
+        throw new SampleError('no metric lines', file);
+      }
+      return cap.check(result);
+    },
+  };
+}
+
+export function parsePrometheusText(text: string, file: string): PromText {
+  return readTextLines(text, file, prometheusTextReader(file));
 }

@@ -77,25 +77,38 @@ function merge(results: TaskResult[]): TaskResult {
 }
 
 /**
- * Reads the candidates of one group best first and stops at the first that reads whole; the
- * rest are listed in `ignored` unread. When none reads whole, the best part-read file is used
- * (a sadf JSON cut short keeps its records before the break, beside its gap).
+ * Groups whose stand-ins are read even when the best one reads whole: they are small, and the
+ * second witness belongs in `inputs` (thread counts from /proc/PID/task and from `Threads:` of
+ * /proc/PID/status, both written by `fleetlens sample`).
+ */
+const readEveryMember: ReadonlySet<Group> = new Set(['threads']);
+
+/**
+ * Reads the candidates of one group best first; the first that reads whole is used. The rest are
+ * listed in `ignored` unread, or, for readEveryMember groups, read as inputs beside it. When none
+ * reads whole, the best part-read file is used (a sadf JSON cut short keeps its records before the
+ * break, beside its gap).
  */
 async function readGroup(candidates: Candidate[]): Promise<TaskResult> {
   // every attempt keeps its inputs and gaps; only the one that is used keeps its assign
   const results: TaskResult[] = [];
+  const readAll = readEveryMember.has(candidates[0]?.spec.group?.name ?? 'sysstat');
+  let used: TaskResult['assigns'] | null = null;
   let partialAssigns: TaskResult['assigns'] | null = null;
   for (const [index, candidate] of candidates.entries()) {
     const attempt = await readCandidate(candidate);
     const { assigns, ...result } = resultOf(candidate, attempt);
     results.push({ ...result, assigns: [] });
-    if (attempt.loaded && !attempt.gap) {
-      const rest = candidates.slice(index + 1).map((skipped) => skipped.file);
-      return merge([...results, { inputs: [], gaps: [], ignored: rest, assigns }]);
+    if (attempt.loaded && !attempt.gap && used === null) {
+      used = assigns;
+      if (!readAll) {
+        const rest = candidates.slice(index + 1).map((skipped) => skipped.file);
+        return merge([...results, { inputs: [], gaps: [], ignored: rest, assigns }]);
+      }
     }
     if (attempt.loaded) partialAssigns ??= assigns;
   }
-  return merge([...results, { inputs: [], gaps: [], ignored: [], assigns: partialAssigns ?? [] }]);
+  return merge([...results, { inputs: [], gaps: [], ignored: [], assigns: used ?? partialAssigns ?? [] }]);
 }
 
 const noAssign = (): void => {};
@@ -220,10 +233,10 @@ async function listFolder(dir: string): Promise<Dirent[] | SampleGapEntry> {
  * sadf/iostat JSON, sadf CSV and Prometheus text. Never throws for a bad file or folder: every
  * problem is a gap, and one bad file never loses the others.
  *
- * Choices: `sadf-A.json` is preferred to `sadf-A.csv` and `threads.log` to
- * `threads-proc-status.log`; the stand-in is read only when the preferred file is missing or
- * bad, and otherwise listed in `ignored` (which holds every file present but not read: unknown
- * names, superseded stand-ins, directories other than `prometheus-queries/`).
+ * Choices: `sadf-A.json` is preferred to `sadf-A.csv`; the CSV is read only when the JSON is
+ * missing or bad, and otherwise listed in `ignored` (which holds every file present but not read:
+ * unknown names, superseded stand-ins, directories other than `prometheus-queries/`).
+ * `threads.log` is preferred to `threads-proc-status.log` for the thread series, and both are read.
  */
 export async function readSampleDir(dir: string): Promise<SampleBundle> {
   const bundle: SampleBundle = { dir, inputs: [], gaps: [], ignored: [] };

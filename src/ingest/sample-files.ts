@@ -1,24 +1,25 @@
 import { SampleError } from '../errors.ts';
-import { parseAppLog } from './app-log.ts';
-import { parseCountLog, pidChangeNote } from './count-log.ts';
-import { parseFdCount } from './fd-count.ts';
+import { appLogReader } from './app-log.ts';
+import { countLogReader, pidChangeNote } from './count-log.ts';
+import { fdCountReader } from './fd-count.ts';
 import { openSample, readSampleText } from './gz.ts';
 import { parseIostatJson } from './iostat-json.ts';
-import { parseLagCsv } from './lag-csv.ts';
-import { splitLines } from './lines.ts';
-import { parseListenQueueLog } from './listen-queue-log.ts';
+import { lagCsvReader } from './lag-csv.ts';
+import { type LineReader, readStreamLines } from './lines.ts';
+import { listenQueueReader } from './listen-queue-log.ts';
 import { PartialSampleError } from './partial-sample-error.ts';
-import { parsePidstat } from './pidstat.ts';
-import { parseProcLimits } from './proc-limits.ts';
-import { parseProcNet } from './proc-net.ts';
-import { parsePrometheusText } from './prometheus-text.ts';
-import { parseSockstatLog } from './sockstat-log.ts';
-import { parseSsSummary } from './ss-summary.ts';
-import { parseSysctl } from './sysctl.ts';
-import { parseSysstatCsv } from './sysstat-csv.ts';
+import { pidstatReader } from './pidstat.ts';
+import { procLimitsReader } from './proc-limits.ts';
+import { procNetReader } from './proc-net.ts';
+import { prometheusTextReader } from './prometheus-text.ts';
+import { sockstatReader } from './sockstat-log.ts';
+import { ssSummaryReader } from './ss-summary.ts';
+import { sysctlReader } from './sysctl.ts';
+import { sysstatCsvReader } from './sysstat-csv.ts';
 import { parseSysstatJson } from './sysstat-json.ts';
 import type {
   AppLog,
+  AppLogEventKind,
   HostSamples,
   KernelCounters,
   SampleGapEntry,
@@ -108,7 +109,10 @@ function known<T>(spec: {
   return { pattern: spec.pattern, kind: spec.kind, group: spec.group, sniffed: spec.sniffed, read };
 }
 
-/** A KnownFile for the small files: the whole (decompressed) text through a synchronous parser. */
+/**
+ * A KnownFile read whole as text (JSON documents), through a synchronous parser. The text is
+ * capped (readSampleText's `maxBytes`): a file past it is a gap, not read.
+ */
 export function knownText<T>(
   spec: Omit<Parameters<typeof known<T>>[0], 'parse'> & { parseText: (text: string, file: string) => T },
 ): KnownFile {
@@ -116,20 +120,72 @@ export function knownText<T>(
   return known({ ...rest, parse: async (path, file) => parseText(await readSampleText(path, file), file) });
 }
 
+/** A KnownFile read line by line, streamed (every text format): memory holds what the reader keeps. */
+export function knownLines<T>(
+  spec: Omit<Parameters<typeof known<T>>[0], 'parse'> & { reader: (file: string) => LineReader<T> },
+): KnownFile {
+  const { reader, ...rest } = spec;
+  return known({
+    ...rest,
+    parse: async (path, file) => readStreamLines(await openSample(path, file), file, reader(file)),
+  });
+}
+
+/** A reader that also counts the non-empty lines it was given (a log's records). */
+function countingLines<T>(reader: LineReader<T>): LineReader<{ value: T; lines: number }> {
+  let lines = 0;
+  return {
+    line(text, lineNo) {
+      if (text.trim() !== '') lines += 1;
+      return reader.line(text, lineNo);
+    },
+    end: () => {
+      try {
+        return { value: reader.end(), lines };
+      } catch (error) {
+        if (error instanceof PartialSampleError) {
+          throw new PartialSampleError(
+            error.message,
+            error.file,
+            { value: error.partial as T, lines },
+            error.line,
+          );
+        }
+        throw error;
+      }
+    },
+  };
+}
+
 function edgeFiles<T>(
   prefix: string,
   kind: SampleKind,
-  parse: (text: string, file: string) => T,
+  reader: (file: string) => LineReader<T>,
   use: (value: T, edge: Edge) => Loaded,
 ): KnownFile[] {
   return (['Start', 'End'] as const).map((edge) =>
-    knownText({
+    knownLines({
       pattern: new RegExp(`^${prefix}-${edge.toLowerCase()}\\.txt$`),
       kind,
-      parseText: parse,
+      reader,
       use: (value) => use(value, edge),
     }),
   );
+}
+
+// `CPU(s):   2` of lscpu; the rest of host-info.txt is for people.
+export function hostInfoReader(): LineReader<{ lines: number; cpuCount: number }> {
+  let lines = 0;
+  let cpuCount = Number.NaN;
+  return {
+    line(text) {
+      lines += 1;
+      const cpus = /^CPU\(s\):\s+(\d{1,6})$/.exec(text);
+      if (cpus && Number.isNaN(cpuCount)) cpuCount = Number(cpus[1]);
+      return undefined;
+    },
+    end: () => ({ lines, cpuCount }),
+  };
 }
 
 function snapshot(assign: (bundle: SampleBundle) => void, records = 1, timesMs: number[] = []): Loaded {
@@ -152,10 +208,19 @@ function mergeAppLogs(first: AppLog | undefined, next: AppLog): AppLog {
     firstTimeMs: times.length ? times.reduce((a, b) => Math.min(a, b)) : null,
     lastTimeMs: times.length ? times.reduce((a, b) => Math.max(a, b)) : null,
     events: [...first.events, ...next.events],
+    eventCounts: mergeCounts(first.eventCounts, next.eventCounts),
     declaredBacklog: first.declaredBacklog ?? next.declaredBacklog,
     declaredWorkers: first.declaredWorkers ?? next.declaredWorkers,
     workerClass: first.workerClass ?? next.workerClass,
   };
+}
+
+function mergeCounts(a: AppLog['eventCounts'], b: AppLog['eventCounts']): AppLog['eventCounts'] {
+  const counts = { ...a };
+  for (const [kind, count] of Object.entries(b) as [AppLogEventKind, number][]) {
+    counts[kind] = (counts[kind] ?? 0) + count;
+  }
+  return counts;
 }
 
 /** sadf -j and sadf -d both fill the bundle's sysstat series. */
@@ -179,12 +244,12 @@ export const knownFiles: readonly KnownFile[] = [
     parse: async (path, file) => parseSysstatJson(await openSample(path, file), file),
     use: useSysstat,
   }),
-  known({
+  knownLines({
     pattern: /^sadf-A\.csv$/,
     kind: 'sysstat-csv',
     group: { name: 'sysstat', rank: 1 },
     sniffed: true,
-    parse: async (path, file) => parseSysstatCsv(await openSample(path, file), file),
+    reader: sysstatCsvReader,
     use: useSysstat,
   }),
   known({
@@ -200,10 +265,10 @@ export const knownFiles: readonly KnownFile[] = [
       },
     }),
   }),
-  knownText({
+  knownLines({
     pattern: /^pidstat-app\.txt$/,
     kind: 'pidstat',
-    parseText: parsePidstat,
+    reader: pidstatReader,
     use: (pidstat) => ({
       records: pidstat.timesMs.length,
       timesMs: pidstat.timesMs,
@@ -213,11 +278,11 @@ export const knownFiles: readonly KnownFile[] = [
     }),
   }),
   ...(['threads.log', 'threads-proc-status.log'] as const).map((name, rank) =>
-    knownText({
+    knownLines({
       pattern: new RegExp(`^${name.replace('.', '\\.')}$`),
       kind: 'thread-log',
       group: { name: 'threads', rank },
-      parseText: (text, file) => parseCountLog(text, file, 'Threads'),
+      reader: (file) => countLogReader(file, 'Threads'),
       use: (threads) => ({
         records: threads.timesMs.length,
         timesMs: threads.timesMs,
@@ -228,10 +293,10 @@ export const knownFiles: readonly KnownFile[] = [
       }),
     }),
   ),
-  knownText({
+  knownLines({
     pattern: /^fds\.log$/,
     kind: 'fd-log',
-    parseText: (text, file) => parseCountLog(text, file, 'FDs'),
+    reader: (file) => countLogReader(file, 'FDs'),
     use: (fds) => ({
       records: fds.timesMs.length,
       timesMs: fds.timesMs,
@@ -241,10 +306,10 @@ export const knownFiles: readonly KnownFile[] = [
       },
     }),
   }),
-  knownText({
+  knownLines({
     pattern: /^listen-queue\.log$/,
     kind: 'listen-queue-log',
-    parseText: parseListenQueueLog,
+    reader: listenQueueReader,
     use: (listenQueue) => {
       const timesMs = Object.values(listenQueue.listeners).flatMap((listener) => listener.timesMs);
       return {
@@ -256,17 +321,11 @@ export const knownFiles: readonly KnownFile[] = [
       };
     },
   }),
-  known({
+  knownLines({
     pattern: /^sockstat\.log$/,
     kind: 'sockstat-log',
-    parse: async (path, file) => {
-      const text = await readSampleText(path, file);
-      return {
-        log: parseSockstatLog(text, file),
-        lines: splitLines(text).filter((line) => line.trim()).length,
-      };
-    },
-    use: ({ log, lines }) => ({
+    reader: (file) => countingLines(sockstatReader(file)),
+    use: ({ value: log, lines }) => ({
       records: lines,
       timesMs: log.timesMs,
       assign: (bundle) => {
@@ -274,22 +333,22 @@ export const knownFiles: readonly KnownFile[] = [
       },
     }),
   }),
-  ...edgeFiles('proc-net-netstat', 'proc-net-netstat', parseProcNet, (counters, edge) =>
+  ...edgeFiles('proc-net-netstat', 'proc-net-netstat', procNetReader, (counters, edge) =>
     snapshot((bundle) => {
       bundle[`netstat${edge}`] = mergeCounters(bundle[`netstat${edge}`], counters);
     }, Object.keys(counters).length),
   ),
-  ...edgeFiles('proc-net-snmp', 'proc-net-snmp', parseProcNet, (counters, edge) =>
+  ...edgeFiles('proc-net-snmp', 'proc-net-snmp', procNetReader, (counters, edge) =>
     snapshot((bundle) => {
       bundle[`netstat${edge}`] = mergeCounters(bundle[`netstat${edge}`], counters);
     }, Object.keys(counters).length),
   ),
-  ...edgeFiles('proc-limits', 'proc-limits', parseProcLimits, (limits, edge) =>
+  ...edgeFiles('proc-limits', 'proc-limits', procLimitsReader, (limits, edge) =>
     snapshot((bundle) => {
       bundle[`limits${edge}`] = limits;
     }, Object.keys(limits).length),
   ),
-  ...edgeFiles('app-fd-count', 'fd-count', parseFdCount, (fdCount, edge) =>
+  ...edgeFiles('app-fd-count', 'fd-count', fdCountReader, (fdCount, edge) =>
     snapshot(
       (bundle) => {
         bundle[`fdCount${edge}`] = fdCount;
@@ -298,24 +357,24 @@ export const knownFiles: readonly KnownFile[] = [
       fdCount.timeMs === null ? [] : [fdCount.timeMs],
     ),
   ),
-  ...edgeFiles('ss-s', 'ss-summary', parseSsSummary, (summary, edge) =>
+  ...edgeFiles('ss-s', 'ss-summary', ssSummaryReader, (summary, edge) =>
     snapshot((bundle) => {
       bundle[`ssSummary${edge}`] = summary;
     }),
   ),
-  knownText({
+  knownLines({
     pattern: /^sysctl-a\.txt$/,
     kind: 'sysctl',
-    parseText: parseSysctl,
+    reader: sysctlReader,
     use: (sysctl) =>
       snapshot((bundle) => {
         bundle.sysctl = sysctl;
       }, Object.keys(sysctl).length),
   }),
-  known({
+  knownLines({
     pattern: /^app(\.stdout)?\.log$/,
     kind: 'app-log',
-    parse: async (path, file) => parseAppLog(await openSample(path, file), file),
+    reader: appLogReader,
     use: (appLog) => ({
       records: appLog.lines,
       timesMs: [appLog.firstTimeMs ?? Number.NaN, appLog.lastTimeMs ?? Number.NaN],
@@ -324,10 +383,10 @@ export const knownFiles: readonly KnownFile[] = [
       },
     }),
   }),
-  knownText({
+  knownLines({
     pattern: /^lag\.csv$/,
     kind: 'lag-csv',
-    parseText: parseLagCsv,
+    reader: lagCsvReader,
     use: (lag) => ({
       records: lag.timesMs.length,
       timesMs: lag.timesMs,
@@ -336,11 +395,11 @@ export const knownFiles: readonly KnownFile[] = [
       },
     }),
   }),
-  knownText({
+  knownLines({
     pattern: /\.prom$/,
     kind: 'prometheus-text',
     sniffed: true,
-    parseText: parsePrometheusText,
+    reader: prometheusTextReader,
     use: (text, file) => ({
       records: text.samples.length,
       timesMs: text.samples.flatMap((sample) => (sample.timestampMs === null ? [] : [sample.timestampMs])),
@@ -349,13 +408,10 @@ export const knownFiles: readonly KnownFile[] = [
       },
     }),
   }),
-  knownText({
+  knownLines({
     pattern: /^host-info\.txt$/,
     kind: 'host-info',
-    parseText: (text) => ({
-      lines: splitLines(text).length,
-      cpuCount: Number(/^CPU\(s\):\s+(\d+)$/m.exec(text)?.[1] ?? Number.NaN),
-    }),
+    reader: hostInfoReader,
     use: ({ lines, cpuCount }) =>
       snapshot((bundle) => {
         if (Number.isInteger(cpuCount)) bundle.hostCpuCount = cpuCount;

@@ -1,7 +1,8 @@
 import { SampleError } from '../errors.ts';
 import { numberOf } from './columns.ts';
-import { type SampleSource, toSampleStream } from './gz.ts';
-import { readLines } from './lines.ts';
+import type { SampleSource } from './gz.ts';
+import { type LineReader, readStreamLines } from './lines.ts';
+import { RecordCap } from './record-cap.ts';
 import {
   appendSample,
   busyPct,
@@ -10,7 +11,7 @@ import {
   finishSeries,
   type SysstatSample,
 } from './sysstat-series.ts';
-import { utcMs } from './time.ts';
+import { checkTime, utcMs } from './time.ts';
 import type { SysstatSeries } from './types.ts';
 
 export interface SysstatCsv {
@@ -186,23 +187,32 @@ function rowOf(columns: readonly string[], fields: readonly string[]): Row {
 // `2026-11-24 08:40:58 UTC`: sadf -d writes UTC unless run with -t, which gives local time.
 function timeOf(stamp: string, state: CsvState): number {
   const [date, time, zone] = stamp.split(' ');
-  if (zone !== undefined && zone !== 'UTC' && zone !== 'GMT') state.localZone = zone;
-  return utcMs(`${date} ${time}`);
+  const timeMs = checkTime(utcMs(`${date} ${time}`), stamp);
+  if (zone !== undefined && zone !== 'UTC' && zone !== 'GMT') state.localZone = zone.slice(0, 40);
+  return timeMs;
 }
 
-function sampleFor(state: CsvState, stamp: string, intervalSec: number): SysstatSample {
+/** The record of a timestamp; null when it is new and the cap is reached. */
+function sampleFor(
+  state: CsvState,
+  stamp: string,
+  intervalSec: number,
+  cap: RecordCap,
+): SysstatSample | null {
   const existing = state.samples.get(stamp);
   if (existing) return existing;
+  if (cap.reached) return null;
   const sample = emptySample(timeOf(stamp, state), intervalSec);
   state.samples.set(stamp, sample);
+  cap.count();
   return sample;
 }
 
-function dataRow(line: string, lineNo: number, state: CsvState, file: string): void {
+function dataRow(line: string, state: CsvState, file: string, cap: RecordCap): void {
   const fields = line.split(';');
   const [hostname, interval, stamp] = fields;
   if (stamp === undefined || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(stamp)) {
-    throw new SampleError('not sadf -d output: expected hostname;interval;timestamp;...', file, lineNo);
+    throw new SampleError('not sadf -d output: expected hostname;interval;timestamp;...', file);
   }
   // interval -1 marks LINUX-RESTART and COM lines, which are not records
   if (interval === '-1') {
@@ -210,19 +220,26 @@ function dataRow(line: string, lineNo: number, state: CsvState, file: string): v
     return;
   }
   if (!state.header) {
-    throw new SampleError('data line before any "# hostname;interval;timestamp" header', file, lineNo);
+    throw new SampleError('data line before any "# hostname;interval;timestamp" header', file);
   }
   const { columns, table } = state.header;
   if (!table) return;
   if (fields.length !== columns.length) {
-    throw new SampleError(`expected ${columns.length} fields, found ${fields.length}`, file, lineNo);
+    throw new SampleError(`expected ${columns.length} fields, found ${fields.length}`, file);
   }
-  state.nodename ??= hostname ?? null;
-  const sample = sampleFor(state, stamp, numberOf(interval));
   const row = rowOf(columns, fields);
+  const intervalSec = numberOf(interval, 'interval');
+  // Every field is checked before the record changes: a bad value skips its whole line.
+  const checked = emptySample(0, intervalSec);
+  table.apply(row, checked);
+  const sample = sampleFor(state, stamp, intervalSec, cap);
+  if (!sample) return;
+  state.nodename ??= hostname?.slice(0, 255) ?? null;
   table.apply(row, sample);
   const cpu = row.text('CPU') ?? '';
-  if (table === cpuTable && !state.restarted && cpu !== '-1' && cpu !== 'all') state.cpuIds.add(cpu);
+  if (table === cpuTable && !state.restarted && cpu !== '-1' && cpu !== 'all' && state.cpuIds.size < 4096) {
+    state.cpuIds.add(cpu);
+  }
 }
 
 function seriesOf(state: CsvState): SysstatSeries {
@@ -236,13 +253,16 @@ function seriesOf(state: CsvState): SysstatSeries {
   return finishSeries(series);
 }
 
+/** Records (timestamps) kept: 2 days of 1 s samples; each holds every CPU and disk of its time. */
+const MAX_CSV_RECORDS = 200_000;
+
 /**
  * Reads `sadf -d` output (`;`-separated tables, one `# hostname;interval;timestamp;...` header per
  * activity) into the same SysstatSeries as sadf -j, as far as the CSV has the fields (no release).
  * Records are the distinct timestamps. Lines are streamed; the records are kept until the end
  * because each activity's table lists every timestamp again.
  */
-export async function parseSysstatCsv(input: SampleSource, file: string): Promise<SysstatCsv> {
+export function sysstatCsvReader(file: string): LineReader<SysstatCsv> {
   const state: CsvState = {
     header: undefined,
     samples: new Map(),
@@ -251,14 +271,24 @@ export async function parseSysstatCsv(input: SampleSource, file: string): Promis
     restarted: false,
     localZone: null,
   };
-  let lineNo = 0;
-  for await (const line of readLines(toSampleStream(input, file))) {
-    lineNo += 1;
-    if (line.trim() === '') continue;
-    if (line.startsWith('#')) state.header = headerOf(line);
-    else dataRow(line, lineNo, state, file);
-  }
-  if (state.samples.size === 0) throw new SampleError('not sadf -d output: no records', file);
-  const notes = state.localZone ? [`times are local (timezone ${state.localZone}) and were read as UTC`] : [];
-  return { series: seriesOf(state), notes };
+  const cap = new RecordCap(file, MAX_CSV_RECORDS);
+  return {
+    line(line) {
+      if (line.trim() === '') return;
+      if (line.startsWith('#')) state.header = headerOf(line);
+      else dataRow(line, state, file, cap);
+      return undefined;
+    },
+    end() {
+      if (state.samples.size === 0) throw new SampleError('not sadf -d output: no records', file);
+      const notes = state.localZone
+        ? [`times are local (timezone ${state.localZone}) and were read as UTC`]
+        : [];
+      return cap.check({ series: seriesOf(state), notes });
+    },
+  };
+}
+
+export function parseSysstatCsv(input: SampleSource, file: string): Promise<SysstatCsv> {
+  return readStreamLines(input, file, sysstatCsvReader(file));
 }

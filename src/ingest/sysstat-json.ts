@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { SampleError } from '../errors.ts';
+import { firstOutOfRange } from './columns.ts';
 import type { DiskSample } from './disk-series.ts';
 import { type SampleSource, toSampleStream } from './gz.ts';
+import { BadLines } from './lines.ts';
 import { PartialSampleError } from './partial-sample-error.ts';
+import { MAX_JSON_RECORDS, RecordCap } from './record-cap.ts';
 import {
   appendSample,
   busyPct,
@@ -13,7 +16,7 @@ import {
   type SysstatSample,
 } from './sysstat-series.ts';
 import { streamSysstatHost } from './sysstat-stream.ts';
-import { utcMs } from './time.ts';
+import { isSampleTime, utcMs } from './time.ts';
 import type { SysstatSeries } from './types.ts';
 
 export interface SysstatJson {
@@ -169,12 +172,12 @@ function zoneNotes(localTimes: boolean, header: Record<string, unknown>): string
 }
 
 function hostOf(header: Record<string, unknown>): SysstatHost {
-  const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+  const text = (value: unknown): string | null => (typeof value === 'string' ? value.slice(0, 255) : null);
   const cpus = header['number-of-cpus'];
   return {
     nodename: text(header.nodename),
     release: text(header.release),
-    cpuCount: typeof cpus === 'number' ? cpus : null,
+    cpuCount: typeof cpus === 'number' && Number.isSafeInteger(cpus) && cpus > 0 ? cpus : null,
   };
 }
 
@@ -190,14 +193,28 @@ function hostOf(header: Record<string, unknown>): SysstatHost {
 export async function parseSysstatJson(input: SampleSource, file: string): Promise<SysstatJson> {
   const series = emptySeries({ nodename: null, release: null, cpuCount: null });
   let localTimes = false;
-  const onRecord = (value: unknown, index: number): void => {
+  const skipped = new BadLines();
+  const cap = new RecordCap(file, MAX_JSON_RECORDS);
+  const onRecord = (value: unknown, index: number, lineNo: number): void => {
+    if (cap.reached) throw cap.error();
     const parsed = SadfRecord.safeParse(value);
     if (!parsed.success) {
       throw new SampleError(`not sadf -j output: statistics[${index}] has no timestamp date/time`, file);
     }
     const { timestamp } = parsed.data;
+    // A damaged value skips its record; the others still count.
+    const damaged = firstOutOfRange(value);
+    const sample = toSample(parsed.data);
+    if (damaged !== null || !(Number.isNaN(sample.timeMs) || isSampleTime(sample.timeMs))) {
+      const what = damaged ?? `timestamp ${timestamp.date} ${timestamp.time}`.slice(0, 60);
+      skipped.note(
+        new SampleError(`statistics[${index}]: ${what} is out of range, record skipped`, file, lineNo),
+      );
+      return;
+    }
     if (timestamp.utc === 0 || (timestamp.tz !== undefined && !isUtcZone(timestamp.tz))) localTimes = true;
-    appendSample(series, toSample(parsed.data));
+    appendSample(series, sample);
+    cap.count();
   };
 
   const header: Record<string, unknown> = {};
@@ -215,5 +232,11 @@ export async function parseSysstatJson(input: SampleSource, file: string): Promi
     throw error;
   }
   Object.assign(series, hostOf(header));
-  return { series: finishSeries(series), notes: zoneNotes(localTimes, header) };
+  const result = { series: finishSeries(series), notes: zoneNotes(localTimes, header) };
+  if (skipped.first) {
+    if (series.timesMs.length === 0) throw skipped.first;
+    const more = skipped.count > 1 ? ` (${skipped.count} records skipped)` : '';
+    throw new PartialSampleError(`${skipped.first.message}${more}`, file, result, skipped.first.line);
+  }
+  return result;
 }

@@ -6,7 +6,8 @@ export interface SysstatHostHandlers {
   /** Fields of `sysstat.hosts[0]` to hand to `onHeader` (sysstat writes them before `statistics`). */
   headerKeys: readonly string[];
   onHeader: (key: string, value: unknown) => void;
-  onRecord: (record: unknown, index: number) => void;
+  /** One entry of `statistics`, with the line its text starts on. */
+  onRecord: (record: unknown, index: number, lineNo: number) => void;
 }
 
 /** `1204` → `1,204 records`, the way a gap message counts what was read. */
@@ -20,6 +21,7 @@ const OPEN_ARRAY = 0x5b; // [
 const CLOSE_ARRAY = 0x5d; // ]
 const QUOTE = 0x22; // "
 const BACKSLASH = 0x5c; // \
+const NEWLINE = 0x0a;
 
 /** Depth of a record's braces inside `sysstat.hosts[0].statistics`: root, sysstat, hosts, host, statistics. */
 const STATISTICS_DEPTH = 5;
@@ -40,6 +42,9 @@ class StatisticsSplitter {
   /** Where scanning resumes in `pending`. */
   private scanned = 0;
   private recordStart = -1;
+  /** The line being scanned, and the one the record in progress starts on. */
+  private lineNo = 1;
+  private recordLine = 1;
   private phase: 'header' | 'records' | 'done' = 'header';
   records = 0;
 
@@ -73,6 +78,7 @@ class StatisticsSplitter {
     const text = this.pending;
     for (let i = this.scanned; i < text.length; i += 1) {
       const c = text.charCodeAt(i);
+      if (c === NEWLINE) this.lineNo += 1;
       if (this.inString) {
         if (this.escaped) this.escaped = false;
         else if (c === BACKSLASH) this.escaped = true;
@@ -136,6 +142,7 @@ class StatisticsSplitter {
     let consumed = 0;
     for (; i < text.length; i += 1) {
       const c = text.charCodeAt(i);
+      if (c === NEWLINE) this.lineNo += 1;
       if (this.inString) {
         if (this.escaped) this.escaped = false;
         else if (c === BACKSLASH) this.escaped = true;
@@ -144,7 +151,10 @@ class StatisticsSplitter {
       }
       if (c === QUOTE) this.inString = true;
       else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-        if (this.depth === STATISTICS_DEPTH) this.recordStart = i;
+        if (this.depth === STATISTICS_DEPTH) {
+          this.recordStart = i;
+          this.recordLine = this.lineNo;
+        }
         this.depth += 1;
       } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
         this.depth -= 1;
@@ -182,13 +192,13 @@ class StatisticsSplitter {
     try {
       record = JSON.parse(recordText);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
       throw new SampleError(
         `malformed or truncated JSON (${reason}) after ${recordCount(this.records)}`,
         this.file,
       );
     }
-    this.handlers.onRecord(record, this.records);
+    this.handlers.onRecord(record, this.records, this.recordLine);
     this.records += 1;
   }
 }

@@ -1,3 +1,5 @@
+import { SampleError } from '../errors.ts';
+
 const dateTime = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?$/;
 
 /** `2026-11-24 08:40:58` (a `T` and fractional seconds allowed, no zone) read as UTC; NaN if it is not one. */
@@ -28,7 +30,7 @@ export function isoMs(text: string): number {
 
 /** ISO-8601 UTC for the edges of the program; null for a missing (NaN) time. */
 function isoOrNull(timeMs: number | null): string | null {
-  return timeMs !== null && Number.isFinite(timeMs) ? new Date(timeMs).toISOString() : null;
+  return timeMs !== null && isSampleTime(timeMs) ? new Date(timeMs).toISOString() : null;
 }
 
 /** Earliest and latest finite time of a series, as ISO-8601 UTC (nulls when it has none). */
@@ -36,7 +38,7 @@ export function timeSpan(timesMs: readonly number[]): { from: string | null; to:
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const timeMs of timesMs) {
-    if (!Number.isFinite(timeMs)) continue;
+    if (!isSampleTime(timeMs)) continue;
     first = Math.min(first, timeMs);
     last = Math.max(last, timeMs);
   }
@@ -54,4 +56,23 @@ export function intervalsSec(timesMs: readonly number[]): number[] {
     const step = next !== undefined ? next - t : prev !== undefined ? t - prev : 1000;
     return Number.isFinite(step) && step > 0 ? step / 1000 : 1;
   });
+}
+
+/** The latest time a sample may carry: the end of year 9999, the last one ISO-8601 writes with four digits. */
+export const MAX_SAMPLE_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** A time a report can print: finite and between 1970 and MAX_SAMPLE_TIME_MS. */
+export function isSampleTime(timeMs: number): boolean {
+  return Number.isFinite(timeMs) && timeMs >= 0 && timeMs <= MAX_SAMPLE_TIME_MS;
+}
+
+/** `timeMs` when it is a sample time (isSampleTime), else a SampleError that skips the line. */
+export function checkTime(timeMs: number, text: string): number {
+  if (!isSampleTime(timeMs)) {
+    throw new SampleError(
+      `time ${JSON.stringify(text.slice(0, 40))} is not a time between 1970 and 9999`,
+      '',
+    );
+  }
+  return timeMs;
 }

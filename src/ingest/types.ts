@@ -162,7 +162,10 @@ export interface AppLog {
   lines: number;
   firstTimeMs: number | null;
   lastTimeMs: number | null;
+  /** The events in log order, at most MAX_APP_LOG_EVENTS of them (a gap says when more were left out). */
   events: AppLogEvent[];
+  /** Every event by kind, including those past the cap on `events`: what the classifier counts. */
+  eventCounts: Partial<Record<AppLogEventKind, number>>;
   /** `listening on ... backlog=N` style start-up facts the app printed, when it did. */
   declaredBacklog: number | null;
   declaredWorkers: number | null;

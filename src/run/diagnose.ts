@@ -154,6 +154,7 @@ export function toDiagnosis(result: OnHostResult): Diagnosis {
     source: result.source,
     primary: classification.primary,
     confidence: classification.confidence,
+    confidenceReasons: classification.confidenceReasons,
     window: diagnosisWindow(result.facts),
     scores: classification.scores.map((s) => ({ class: s.class, score: s.score, signals: s.signals })),
     findings: judged.findings,

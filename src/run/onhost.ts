@@ -25,7 +25,16 @@ export async function analyzeOnHostDir(dir: string): Promise<OnHostResult> {
 /** A bundle read by other means (a live Prometheus): `source` is what the diagnosis names. */
 export function analyzeOnHostSamples(samples: HostSamples, source: string): OnHostResult {
   const facts = deriveOnHost(samples);
-  return { source, facts, classification: classify(facts) };
+  const classification = classify(facts);
+  if (classification.primary === 'insufficient-data') {
+    // A gap says so wherever the folder is reported (diagnose, and audit's gaps beside its hosts).
+    samples.gaps.push({
+      file: '.',
+      kind: 'insufficient-data',
+      message: `no verdict: ${classification.confidenceReasons.join('; ')}`,
+    });
+  }
+  return { source, facts, classification };
 }
 
 export function onHostEntry(result: OnHostResult, host: Host | null): OnHostEntry {

@@ -27,6 +27,7 @@ describe('parseAppLog on the host samples', () => {
       firstTimeMs: ms('2026-11-24T08:40:51.116Z'),
       lastTimeMs: ms('2026-11-24T08:43:15.737Z'),
       events: [],
+      eventCounts: {},
       declaredBacklog: null,
       declaredWorkers: null,
       workerClass: null,

@@ -116,3 +116,22 @@ describe('parsePidstat on odd and broken files', () => {
     expect(() => parsePidstat([header, row('08:00:00')].join('\n'), 'p')).toThrow('banner');
   });
 });
+
+describe('parsePidstat reads columns by their header names', () => {
+  it('reads pidstat -A -h (every activity on one line, columns in its own order) and the -R/-s/-v extras', () => {
+    const text = [
+      'Linux 6.1 (vm) \t2026-11-24 \t_x86_64_\t(2 CPU)',
+      '',
+      '# Time        UID       PID  prio policy   threads   fd-nr StkSize  StkRef   cswch/s nvcswch/s    %usr %system  %guest   %wait    %CPU   CPU  minflt/s  majflt/s     VSZ     RSS   %MEM  Command',
+      ' 1795509660     0      4242     0 NORMAL        18     464    132     24     11.00      0.00    1.00    2.00    0.00    0.00    3.00     1      1.00      0.00   45044   39004   0.16  python3',
+      ' 1795509660     0      4300     0 NORMAL         1       4    132     12      1.00      0.00    0.00    0.00    0.00    0.00    0.00     0      0.00      0.00    1000     900   0.01  sshd: root@pts/0',
+    ].join('\n');
+    const series = parsePidstat(text, 'pidstat-app.txt');
+    expect(series.pids).toEqual([4242, 4300]);
+    expect(series.threads).toEqual([18, 1]);
+    expect(series.cpuPct).toEqual([3, 0]);
+    expect(series.cswchPerSec).toEqual([11, 1]);
+    expect(series.rssKiB).toEqual([39004, 900]);
+    expect(series.command).toEqual(['python3', 'sshd: root@pts/0']);
+  });
+});

@@ -37,7 +37,7 @@ describe('parsePrometheusRange', () => {
     expect(parsePrometheusRange(query('healthy', 'app_threadpool_queue_depth'), 'q')).toEqual([]);
   });
 
-  it('reads the special values', () => {
+  it('keeps NaN, and leaves out the infinite values with a gap that names the first', () => {
     const body = {
       status: 'success',
       data: {
@@ -55,9 +55,12 @@ describe('parsePrometheusRange', () => {
         ],
       },
     };
-    expect(parsePrometheusRange(JSON.stringify(body), 'q')).toEqual([
-      { labels: {}, timesMs: [1000, 2000, 3000, 4500], values: [Infinity, -Infinity, Number.NaN, 1000] },
-    ]);
+    expect(() => parsePrometheusRange(JSON.stringify(body), 'q')).toThrow(
+      expect.objectContaining({
+        message: '2 points with a time or value out of range left out (first: [1, "+Inf"])',
+        partial: [{ labels: {}, timesMs: [3000, 4500], values: [Number.NaN, 1000] }],
+      }),
+    );
   });
 
   it("turns an API error into a SampleError with the API's text", () => {

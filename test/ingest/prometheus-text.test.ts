@@ -30,16 +30,27 @@ describe("parsePrometheusText on node_exporter's end-to-end output", () => {
 });
 
 describe('parsePrometheusText on the corners of the format', () => {
-  it('unescapes label values and HELP, reads timestamps and special values', () => {
+  it('unescapes label values and HELP, reads timestamps and NaN; skips an infinite value by line', () => {
     const text = [
       '# HELP odd_metric A help with a \\\\ backslash\\nand a second line.',
       '# TYPE odd_metric counter',
-      'odd_metric{path="C:\\\\temp",quote="say \\"hi\\"",multi="a\\nb",empty=""} +Inf 1700000000000',
+      'odd_metric{path="C:\\\\temp",quote="say \\"hi\\"",multi="a\\nb",empty=""} 7 1700000000000',
+      'odd_metric{path="y"} +Inf',
       'odd_metric{path="x",} NaN',
       'bare -1.5e-3',
       '{"utf8.metric", job="x"} 2',
     ].join('\n');
-    const { samples, families } = parsePrometheusText(text, 'm.prom');
+    let partial: unknown;
+    try {
+      parsePrometheusText(text, 'm.prom');
+    } catch (error) {
+      expect(error).toMatchObject({
+        line: 4,
+        message: expect.stringMatching(/^odd_metric "Infinity" is not a finite number in range/),
+      });
+      partial = (error as { partial: unknown }).partial;
+    }
+    const { samples, families } = partial as ReturnType<typeof parsePrometheusText>;
     expect(families.odd_metric).toEqual({
       help: 'A help with a \\ backslash\nand a second line.',
       type: 'counter',
@@ -47,7 +58,7 @@ describe('parsePrometheusText on the corners of the format', () => {
     expect(samples[0]).toEqual({
       name: 'odd_metric',
       labels: { path: 'C:\\temp', quote: 'say "hi"', multi: 'a\nb', empty: '' },
-      value: Infinity,
+      value: 7,
       timestampMs: 1700000000000,
     });
     expect(samples[1]?.value).toBeNaN();

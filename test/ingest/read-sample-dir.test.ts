@@ -101,6 +101,8 @@ function expectedInputs(folder: HostFolder): SampleInput[] {
     snapshot('ss-s-end.txt', 'ss-summary', 1),
     snapshot('ss-s-start.txt', 'ss-summary', 1),
     snapshot('sysctl-a.txt', 'sysctl', 1302),
+    // the second witness of the thread count is read too (fleetlens sample writes both)
+    { file: 'threads-proc-status.log', kind: 'thread-log', records: f.seconds, ...window },
     { file: 'threads.log', kind: 'thread-log', records: f.seconds, ...window },
   ];
   if (f.lag) {
@@ -117,7 +119,6 @@ const ignoredInEveryFolder = [
   'prometheus.yml',
   'sa.bin',
   'sadf-A.csv',
-  'threads-proc-status.log',
 ];
 
 describe('readSampleDir on the host samples', () => {
@@ -265,15 +266,22 @@ describe('readSampleDir on bad and partial folders', () => {
     expect(bundle.inputs.map((input) => input.file)).toEqual(['sockstat.log', 'threads-proc-status.log']);
   });
 
-  it('reports garbage in the middle of a log by line, and still reads the rest of the folder', async () => {
+  it('reports garbage in the middle of a log by line, and still reads the rest of the log and the folder', async () => {
     const lines = readFileSync(hostSample('healthy', 'fds.log'), 'utf8').split('\n');
     lines.splice(60, 0, '\u0000\u0000\u0000 garbage');
     await writeFile(join(dir, 'fds.log'), lines.join('\n'));
     await copyHealthy('threads.log', 'app.log', 'sadf-A.json.gz');
     const bundle = await readSampleDir(dir);
-    expect(bundle.gaps).toMatchObject([{ file: 'fds.log', kind: 'bad-sample', line: 61 }]);
-    expect(bundle.fds).toBeUndefined();
-    expect(bundle.inputs.map((input) => input.file)).toEqual(['app.log', 'sadf-A.json.gz', 'threads.log']);
+    expect(bundle.gaps).toMatchObject([
+      { file: 'fds.log', kind: 'bad-sample', line: 61, message: expect.stringContaining('1 line skipped') },
+    ]);
+    expect(bundle.fds?.values).toHaveLength(lines.filter((line) => line.includes('FDs:')).length);
+    expect(bundle.inputs.map((input) => input.file)).toEqual([
+      'app.log',
+      'fds.log',
+      'sadf-A.json.gz',
+      'threads.log',
+    ]);
     expect(bundle.ignored).toEqual([]);
   });
 
@@ -303,7 +311,10 @@ describe('readSampleDir on bad and partial folders', () => {
         .map((input) => ({ ...input, file: '' }));
     expect(bundle.gaps).toEqual([]);
     expect(summary(bundle.inputs)).toEqual(summary(plain.inputs));
-    expect(bundle.inputs.find((input) => input.kind === 'thread-log')?.file).toBe('threads.log');
+    expect(bundle.inputs.filter((input) => input.kind === 'thread-log').map((input) => input.file)).toEqual([
+      'threads-proc-status.log.gz',
+      'threads.log',
+    ]);
     expect(bundle.ignored).toContain('threads.log.gz');
     expect(bundle.ignored).toContain('sadf-A.csv.gz');
   });

@@ -68,8 +68,9 @@ describe('parseSysstatCsv on broken files', () => {
   it('names the line of a row cut short', async () => {
     const text = [header, row('08:00:00'), 'vm;1;2026-11-24 08:00:01 UTC;1;95'].join('\n');
     await expect(parseSysstatCsv(text, 'sadf-A.csv')).rejects.toMatchObject({
-      message: 'expected 9 fields, found 5',
+      message: 'expected 9 fields, found 5 (1 line skipped; the rest of the file was read)',
       line: 3,
+      partial: { series: { timesMs: [Date.parse('2026-11-24T08:00:00Z')] } },
     });
   });
 

@@ -85,7 +85,7 @@ describe('diagnose with folders and a Prometheus', () => {
     ]);
   });
 
-  it('a Prometheus answering 500 everywhere gives a diagnosis with gaps, not a crash', async () => {
+  it('a Prometheus answering 500 everywhere gives insufficient data with gaps, not a crash', async () => {
     const server = await fakePrometheus(() => ({ status: 500, body: '{"status":"error","error":"boom"}' }));
     try {
       const { diagnoses } = await runDiagnoseSources(
@@ -100,8 +100,10 @@ describe('diagnose with folders and a Prometheus', () => {
       expect(diagnoses[0]!.gaps.map((g) => g.message)).toEqual([
         `${server.url}/api/v1/label/__name__/values: unavailable: HTTP 500: boom`,
         `${server.url}/api/v1/label/__name__/values: unavailable: HTTP 500: boom`,
+        expect.stringMatching(/^no verdict: no input carries a signal/),
       ]);
-      expect(diagnoses[0]!.confidence).toBe(0);
+      // Nothing was read: no verdict, not "healthy".
+      expect(diagnoses[0]).toMatchObject({ primary: 'insufficient-data', confidence: 0 });
     } finally {
       await server.close();
     }

@@ -35,6 +35,8 @@ export interface Classification {
   primary: DiagnosisClass;
   confidence: number;
   scores: ClassScore[];
+  /** Why the confidence is below 1, one line each (empty when nothing held it back). */
+  confidenceReasons: string[];
 }
 
 /** A class is named only when its evidence adds up to at least this; below it the host is healthy. */
@@ -54,6 +56,7 @@ const scorers: Record<Exclude<DiagnosisClass, 'healthy' | 'insufficient-data'>, 
 };
 
 export function classify(f: OnHostFacts): Classification {
+  const evidence = signalInputs(f);
   const sustained = sustainedSec(f);
   const scores: ClassScore[] = Object.entries(scorers).map(([cls, scorer]) => {
     const signals = scorer(f, sustained).filter((s) => s.weight !== 0);
@@ -61,6 +64,7 @@ export function classify(f: OnHostFacts): Classification {
     return { class: cls as DiagnosisClass, score: round(clamp01(total), 3), signals };
   });
   scores.sort((a, b) => b.score - a.score);
+  if (evidence.length === 0) return insufficient(f, scores);
   const [top, second] = scores;
   const coverage = inputCoverage(f);
   if (!top || top.score < PRIMARY_THRESHOLD) {
@@ -76,11 +80,83 @@ export function classify(f: OnHostFacts): Classification {
         },
       ],
     };
-    return { primary: 'healthy', confidence: round((1 - worst) * coverage, 2), scores: [healthy, ...scores] };
+    const reasons = [
+      ...coverage.reasons,
+      ...(worst > 0 ? [`${top!.class} scored ${worst} (below ${PRIMARY_THRESHOLD})`] : []),
+    ];
+    return {
+      primary: 'healthy',
+      confidence: round((1 - worst) * coverage.value, 2),
+      scores: [healthy, ...scores],
+      confidenceReasons: reasons,
+    };
   }
   // Two classes both well supported: the verdict is less certain than either score alone says.
   const competition = second && second.score >= PRIMARY_THRESHOLD ? second.score / 2 : 0;
-  return { primary: top.class, confidence: round(clamp01(top.score * coverage - competition), 2), scores };
+  const reasons = [
+    ...(top.score < 1 ? [`${top.class} scored ${top.score} of 1`] : []),
+    ...coverage.reasons,
+    ...(competition > 0 ? [`${second!.class} also scored ${second!.score}: the two compete`] : []),
+  ];
+  return {
+    primary: top.class,
+    confidence: round(clamp01(top.score * coverage.value - competition), 2),
+    scores,
+    confidenceReasons: reasons,
+  };
+}
+
+/**
+ * The inputs that carry some class's signal, by what they are: CPU or disk activity (sysstat,
+ * iostat, pidstat, or Prometheus standing in for them), a thread or fd count over time, an fd
+ * count snapshot with the limit to hold it against, kernel counters at both ends of the capture,
+ * the listen queue, the app's log (its errors and runtime warnings) and its loop-lag ticker.
+ * Limits, sysctl, host-info or `ss -s` alone carry none: they are what a signal is held against.
+ * No such input means no diagnosis: `insufficient-data`, never `healthy`.
+ */
+export function signalInputs(f: OnHostFacts): string[] {
+  const s = f.samples;
+  const snapshot = s.fdCountEnd ?? s.fdCountStart;
+  return [
+    f.cpu !== null ? 'CPU activity' : null,
+    f.disks.length > 0 ? 'disk activity' : null,
+    s.pidstat ? 'the process CPU (pidstat)' : null,
+    f.threads !== null ? 'thread counts' : null,
+    f.fds !== null ? 'fd counts' : null,
+    snapshot && f.fdSoftLimit !== null ? 'an fd count against its limit' : null,
+    f.listen.overflowsDelta !== undefined ? 'kernel TCP counters at both ends' : null,
+    f.listen.listeners.length > 0 ? 'the listen queue' : null,
+    // A log with neither a timed line nor an event is not the app's log (binary junk, another file).
+    s.appLog && (s.appLog.firstTimeMs !== null || Object.keys(s.appLog.eventCounts).length > 0)
+      ? 'the app log'
+      : null,
+    s.lag && s.lag.lagSec.length > 0 ? 'loop lag' : null,
+    Object.keys(s.prometheus ?? {}).length > 0 ? 'Prometheus series' : null,
+  ].filter((input) => input !== null);
+}
+
+/** What a folder lacks for any verdict: every class scores 0 and the answer says which inputs failed. */
+function insufficient(f: OnHostFacts, scores: ClassScore[]): Classification {
+  const damaged = [...new Set(f.samples.gaps.map((g) => g.file))];
+  const reasons = [
+    'no input carries a signal of any class (CPU or disk activity, thread or fd counts, kernel counters, the listen queue, the app log, loop lag)',
+    ...(f.samples.inputs.length > 0
+      ? [`read but without a signal on their own: ${f.samples.inputs.map((i) => i.file).join(', ')}`]
+      : []),
+    ...(damaged.length > 0 ? [`unreadable or damaged: ${damaged.join(', ')}`] : []),
+    ...(f.samples.ignored.length > 0 ? [`not recognised: ${f.samples.ignored.slice(0, 10).join(', ')}`] : []),
+  ];
+  const verdict: ClassScore = {
+    class: 'insufficient-data',
+    score: 1,
+    signals: [{ signal: 'inputs that carry a signal', weight: 1, observed: 'none' }],
+  };
+  return {
+    primary: 'insufficient-data',
+    confidence: 0,
+    scores: [verdict, ...scores.map((score) => ({ ...score, score: 0 }))],
+    confidenceReasons: reasons,
+  };
 }
 
 /**
@@ -104,29 +180,44 @@ function windowSecOf(f: OnHostFacts): number {
 /**
  * 1 with sysstat, thread/fd logs, kernel counters and the app log all present, less with each
  * missing, and less again under a minute of capture: 15 s of samples cannot show a sustained
- * condition, so "healthy" from them is a weak claim.
+ * condition, so "healthy" from them is a weak claim. Each factor below 1 is a reason, in words.
  */
-function inputCoverage(f: OnHostFacts): number {
-  if (f.samples.inputs.length === 0) return 0;
-  const present = [
-    f.cpu !== null,
-    f.threads !== null || f.fds !== null,
-    f.counters.end !== null,
-    f.samples.appLog !== undefined,
+function inputCoverage(f: OnHostFacts): { value: number; reasons: string[] } {
+  if (f.samples.inputs.length === 0) return { value: 0, reasons: ['no file was read'] };
+  const present: [boolean, string][] = [
+    [f.cpu !== null, 'CPU activity (sysstat)'],
+    [f.threads !== null || f.fds !== null, 'thread and fd logs'],
+    [f.counters.end !== null, 'kernel counters (/proc/net/netstat at the end)'],
+    [f.samples.appLog !== undefined, 'the app log'],
   ];
-  const length = Math.min(1, Math.max(0.2, windowSecOf(f) / 60));
-  return (0.6 + 0.1 * present.filter(Boolean).length) * length * trustOf(f.samples);
+  const missing = present.filter(([there]) => !there).map(([, what]) => what);
+  const windowSec = windowSecOf(f);
+  const length = Math.min(1, Math.max(0.2, windowSec / 60));
+  const trust = trustOf(f.samples);
+  const reasons = [
+    ...(missing.length > 0 ? [`missing: ${missing.join(', ')}`] : []),
+    ...(length < 1 ? [`the capture spans ${round(windowSec)} s, under a minute`] : []),
+    ...trust.reasons,
+  ];
+  return { value: (0.6 + 0.1 * (present.length - missing.length)) * length * trust.value, reasons };
 }
 
 /**
  * Less trust in a folder with problems: a restarted process (its logs mix two PIDs), a file on
  * another clock, and each unreadable or cut-short file.
  */
-function trustOf(samples: OnHostFacts['samples']): number {
+function trustOf(samples: OnHostFacts['samples']): { value: number; reasons: string[] } {
   const pidChanged = [samples.threads, samples.fds].some((log) => (log?.segments.length ?? 0) > 1);
-  const skewed = (samples.skewedFiles?.length ?? 0) > 0;
-  const badFiles = new Set(samples.gaps.filter((g) => g.kind === 'bad-sample').map((g) => g.file)).size;
-  return (pidChanged ? 0.85 : 1) * (skewed ? 0.9 : 1) * Math.max(0.8, 0.97 ** badFiles);
+  const skewed = samples.skewedFiles ?? [];
+  const badFiles = [...new Set(samples.gaps.filter((g) => g.kind === 'bad-sample').map((g) => g.file))];
+  const reasons = [
+    ...(pidChanged ? ['the PID changed mid-capture: only its longest run is judged'] : []),
+    ...(skewed.length > 0 ? [`on another clock: ${skewed.join(', ')}`] : []),
+    ...(badFiles.length > 0 ? [`damaged or partly read: ${badFiles.join(', ')}`] : []),
+  ];
+  const value =
+    (pidChanged ? 0.85 : 1) * (skewed.length > 0 ? 0.9 : 1) * Math.max(0.8, 0.97 ** badFiles.length);
+  return { value, reasons };
 }
 
 function clamp01(value: number): number {
@@ -197,7 +288,7 @@ function perCpuHotSpotSec(f: OnHostFacts): number | null {
   const perCpu = Object.values(f.samples.sysstat?.perCpuBusy ?? {});
   const app = f.samples.pidstat;
   if (perCpu.length < 2 || !app || !f.cpu) return null;
-  const appCpuAt = new Map(app.timesMs.map((t, i) => [Math.round(t / 1000), app.cpuPct[i] ?? 0]));
+  const appCpuAt = appCpuBySecond(f);
   let seconds = 0;
   f.cpu.timesMs.forEach((t, i) => {
     const busy = perCpu.map((values) => values[i] ?? 0).sort((a, b) => b - a);
@@ -207,6 +298,25 @@ function perCpuHotSpotSec(f: OnHostFacts): number | null {
     if ((busy[0] ?? 0) >= 95 && restMean < 50 && appCpu >= 90) seconds += f.cpu!.intervalSec[i] ?? 1;
   });
   return seconds;
+}
+
+/**
+ * The app's %CPU each second from pidstat. `pidstat -A` lists every process: the app is the PID
+ * the thread or fd log followed; without one, the busiest process of each second.
+ */
+function appCpuBySecond(f: OnHostFacts): Map<number, number> {
+  const app = f.samples.pidstat;
+  const bySecond = new Map<number, number>();
+  if (!app) return bySecond;
+  const pid = f.threads?.pids[0] ?? f.fds?.pids[0];
+  app.timesMs.forEach((t, i) => {
+    if (pid !== undefined && app.pids.includes(pid) && app.pid[i] !== pid) return;
+    const second = Math.round(t / 1000);
+    const cpu = app.cpuPct[i];
+    if (cpu !== undefined && Number.isFinite(cpu))
+      bySecond.set(second, Math.max(bySecond.get(second) ?? 0, cpu));
+  });
+  return bySecond;
 }
 
 // Disk: %util alone misleads on devices that serve requests in parallel (sar(1)): a fast NVMe is
@@ -615,24 +725,26 @@ function scoreFd(f: OnHostFacts): Signal[] {
     weight: emfile > 0 ? 0.5 : 0,
     observed: String(emfile),
   });
-  const peak = f.fds ? max(f.fds.values) : undefined;
+  const peak = peakFds(f);
   if (peak !== undefined && f.fdSoftLimit) {
-    const share = peak / f.fdSoftLimit;
+    const share = peak.count / f.fdSoftLimit;
+    // At the soft limit the next open() or accept() fails with EMFILE: that alone is exhaustion.
     signals.push({
       signal: 'open fds against the soft limit',
-      weight: share >= 0.9 ? 0.4 : share >= 0.7 ? 0.2 : 0,
-      observed: `${peak} of ${f.fdSoftLimit} (${round(share * 100)} %)`,
+      weight: share >= 1 ? 0.5 : share >= 0.9 ? 0.4 : share >= 0.7 ? 0.2 : 0,
+      observed: `${peak.count} of ${f.fdSoftLimit} (${round(share * 100)} %, ${peak.source})`,
     });
   }
   const fds = f.fds;
   if (
     fds &&
     fds.values.length >= 10 &&
-    (emfile > 0 || (peak !== undefined && f.fdSoftLimit && peak >= f.fdSoftLimit * 0.5))
+    (emfile > 0 || (peak !== undefined && f.fdSoftLimit && peak.count >= f.fdSoftLimit * 0.5))
   ) {
     const first = fds.values[0] ?? 0;
-    const climb = (peak ?? 0) - first;
-    const firstAtPeak = fds.values.indexOf(peak ?? 0);
+    const logPeak = max(fds.values) ?? 0;
+    const climb = logPeak - first;
+    const firstAtPeak = fds.values.indexOf(logPeak);
     // Climbing to the peak over most of the capture, not one burst of connections.
     const steady =
       climb > 0 && firstAtPeak >= fds.values.length * 0.3 && (slopePerSec(fds.timesMs, fds.values) ?? 0) > 0;
@@ -651,6 +763,23 @@ function scoreFd(f: OnHostFacts): Signal[] {
     }
   }
   return signals;
+}
+
+/**
+ * The most descriptors the process held: the peak of fds.log, or of the count snapshots taken at
+ * the start and end (app-fd-count-*.txt), whichever is higher; undefined with neither.
+ */
+export function peakFds(f: OnHostFacts): { count: number; source: string } | undefined {
+  const candidates: { count: number; source: string }[] = [];
+  const logPeak = f.fds ? max(f.fds.values) : undefined;
+  if (logPeak !== undefined) candidates.push({ count: logPeak, source: 'fds.log' });
+  const { fdCountStart, fdCountEnd } = f.samples;
+  if (fdCountEnd) candidates.push({ count: fdCountEnd.count, source: 'app-fd-count-end.txt' });
+  if (fdCountStart) candidates.push({ count: fdCountStart.count, source: 'app-fd-count-start.txt' });
+  return candidates.reduce<{ count: number; source: string } | undefined>(
+    (best, c) => (best === undefined || c.count > best.count ? c : best),
+    undefined,
+  );
 }
 
 /** CLOSE_WAIT sockets at the start and end, from node_tcp_connection_states. */
@@ -678,11 +807,12 @@ function scoreEventLoop(f: OnHostFacts): Signal[] {
     ];
   }
   const slow = (f.samples.appLog?.events ?? []).filter((e) => e.kind === 'asyncio-slow-callback');
+  const slowCount = countEvents(f, ['asyncio-slow-callback']);
   const signals: Signal[] = [
     {
       signal: 'asyncio slow-callback warnings (≥ 0.1 s each)',
-      weight: slow.length >= 3 ? 0.5 : slow.length > 0 ? 0.2 : 0,
-      observed: `${slow.length}, longest ${round(max(slow.map((e) => e.seconds ?? 0)) ?? 0, 3)} s`,
+      weight: slowCount >= 3 ? 0.5 : slowCount > 0 ? 0.2 : 0,
+      observed: `${slowCount}, longest ${round(max(slow.map((e) => e.seconds ?? 0)) ?? 0, 3)} s`,
     },
   ];
   const ticker = f.samples.lag?.lagSec ?? [];
@@ -791,6 +921,8 @@ function scoreGevent(f: OnHostFacts): Signal[] {
   return signals;
 }
 
+/** Events of these kinds in the app log, all of them (the log keeps only the first lines of each). */
 function countEvents(f: OnHostFacts, kinds: readonly AppLogEventKind[]): number {
-  return (f.samples.appLog?.events ?? []).filter((e) => kinds.includes(e.kind)).length;
+  const counts = f.samples.appLog?.eventCounts ?? {};
+  return kinds.reduce((sum, kind) => sum + (counts[kind] ?? 0), 0);
 }

@@ -47,10 +47,11 @@ export const cpuSaturated = defineRule({
         .describe('On-host: how long busy must stay above the threshold.'),
     }),
     messages: {
-      cloud: '{{host}}: p{{pct}} CPU {{value}} % over {{window}} ({{hours}} h at or above {{threshold}} %)',
+      cloud:
+        '{{host}}: p{{pct}} of the per-period average CPU {{value}} % over {{window}} ({{hours}} h at or above {{threshold}} %)',
       onhost:
         '{{host}}: CPUs busy ≥ {{threshold}} % for {{runSec}} s straight, run queue above {{ncpu}} CPUs for {{queuedSec}} s',
-      both: '{{host}}: p{{pct}} CPU {{value}} % over {{window}}, and on the host the CPUs stayed ≥ {{threshold}} % busy for {{runSec}} s with a run queue above {{ncpu}} CPUs for {{queuedSec}} s',
+      both: '{{host}}: p{{pct}} of the per-period average CPU {{value}} % over {{window}}, and on the host the CPUs stayed ≥ {{threshold}} % busy for {{runSec}} s with a run queue above {{ncpu}} CPUs for {{queuedSec}} s',
     },
     docs: {
       rationale:
@@ -71,7 +72,10 @@ export const cpuSaturated = defineRule({
     const pct = ctx.options.percentile;
     const onHostByHost = new Map(facts.onHost.filter((e) => e.host).map((e) => [e.host!.id, e]));
     for (const host of facts.hosts.filter((h) => h.state === 'running')) {
+      const cpuSeries = facts.series.get(host.id, 'cpu.util');
       const cpu = values(facts, host.id, 'cpu.util');
+      // Each series carries its own step: an hourly OVH series counts hours, not 5-minute periods.
+      const stepSec = cpuSeries?.stepSec ?? facts.window.stepSec;
       const onHost = onHostByHost.get(host.id);
       const hostVerdict = onHost?.facts.cpu ? judgeOnHost(onHost.facts, threshold, sustainedSec) : undefined;
       if (cpu.length < minPoints && !hostVerdict) {
@@ -84,19 +88,19 @@ export const cpuSaturated = defineRule({
       if (!cloudSaturated && !hostSaturated) continue;
       const evidence: Evidence[] = [];
       if (cpu.length > 0) {
-        evidence.push(
-          percentileStat(`p${pct} CPU (per-period average)`, cpu, pct, 'percent', facts.window.stepSec),
-        );
+        evidence.push(percentileStat(`p${pct} CPU (per-period average)`, cpu, pct, 'percent', stepSec));
+        // One label, one series: the chart of per-period maxima is named as such, apart from the average.
+        const maxSeries = facts.series.get(host.id, 'cpu.util.max');
         evidence.push(
           seriesEvidence(
-            facts.series.get(host.id, 'cpu.util.max') ?? facts.series.get(host.id, 'cpu.util')!,
-            'CPU utilization',
+            maxSeries ?? cpuSeries!,
+            maxSeries ? 'CPU utilization, per-period maximum' : 'CPU utilization, per-period average',
             { label: 'saturation threshold', value: threshold },
           ),
         );
       }
       if (hostVerdict && onHost) evidence.push(...onHostEvidence(onHost, hostVerdict, threshold));
-      const hours = round((secondsWhere(cpu, facts.window.stepSec, (v) => v >= threshold) || 0) / 3600, 1);
+      const hours = round((secondsWhere(cpu, stepSec, (v) => v >= threshold) || 0) / 3600, 1);
       const messageId = cloudSaturated && hostSaturated ? 'both' : cloudSaturated ? 'cloud' : 'onhost';
       const recommendation = upsize(facts, host);
       ctx.report({
@@ -115,7 +119,11 @@ export const cpuSaturated = defineRule({
         },
         evidence,
         severity: p !== undefined && p >= 98 ? 'critical' : 'high',
-        ...(recommendation ? { recommendations: [recommendation] } : {}),
+        ...(recommendation
+          ? { recommendations: [recommendation] }
+          : hostSaturated && onHost && hostVerdict
+            ? { recommendations: [cpusNeeded(onHost, hostVerdict)] }
+            : {}),
       });
     }
     // On-host folders not mapped to a cloud host (diagnose, or an unmapped folder).
@@ -133,10 +141,55 @@ export const cpuSaturated = defineRule({
           queuedSec: verdict.queuedSec,
         },
         evidence: onHostEvidence(entry, verdict, threshold),
+        recommendations: [cpusNeeded(entry, verdict)],
       });
     }
   },
 });
+
+/**
+ * The CPUs the observed peak needs (for a folder with no cloud host to size from a catalog). Each
+ * second's demand is the busy CPUs, or the runnable tasks when more wait than there are CPUs
+ * (runq-sz counts both); its p95, with Compute Optimizer's 20 % headroom, is the floor. The CPUs
+ * were saturated, so the true demand is at least this: a floor, not a fit.
+ */
+function cpusNeeded(entry: OnHostEntry, verdict: OnHostVerdict): RecommendationDraft {
+  const cpu = entry.facts.cpu!;
+  const ncpu = verdict.ncpu;
+  const demand = cpu.busyPct.map((busy, i) => Math.max((busy / 100) * ncpu, cpu.runqSz[i] ?? 0));
+  const peak = percentile(demand, 95) ?? ncpu;
+  const wanted = Math.max(ncpu + 1, Math.ceil(peak * 1.2));
+  return {
+    kind: 'instance-type',
+    subject: entry.subject,
+    current: `${ncpu || 'unknown'} CPUs`,
+    recommended: `at least ${wanted} vCPUs (a type or host with that many, or scale out)`,
+    rationale:
+      `The CPUs stayed at or above the threshold for ${verdict.runSec} s with work queued for ${verdict.queuedSec} s; ` +
+      `the p95 demand was ${round(peak, 1)} CPUs. Saturated CPUs hide demand, so this is a floor: check again after the change.`,
+    evidence: [
+      {
+        kind: 'arithmetic',
+        label: 'CPUs the peak needs',
+        steps: [
+          {
+            label: 'demand each second',
+            formula: `max(busy % × ${ncpu} CPUs, run queue)`,
+            result: `${cpu.busyPct.length} samples`,
+          },
+          { label: 'p95 demand', formula: 'nearest-rank P95', result: `${round(peak, 2)} CPUs` },
+          {
+            label: 'with 20 % headroom',
+            formula: `max(${ncpu} + 1, ⌈${round(peak, 2)} × 1.2⌉)`,
+            result: `${wanted} vCPUs`,
+          },
+        ],
+      },
+    ],
+    monthlyCostDeltaUsd: null,
+    risk: 1,
+  };
+}
 
 interface OnHostVerdict {
   saturated: boolean;

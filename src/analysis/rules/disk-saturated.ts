@@ -90,7 +90,8 @@ export const diskSaturated = defineRule({
       const busy = new Map(facts.series.get(volume.id, 'disk.busy')?.points ?? []);
       const queue = new Map(facts.series.get(volume.id, 'disk.queue')?.points ?? []);
       const saturatedAt = saturatedPeriods(facts, volume, o);
-      const hours = (saturatedAt.length * facts.window.stepSec) / 3600;
+      const stepSec = volumeStepSec(facts, volume.id);
+      const hours = (saturatedAt.length * stepSec) / 3600;
       if (hours < o.minSaturatedHours) continue;
       const at = new Set(saturatedAt);
       const sel = (values: number[]) => values.filter((_, i) => at.has(load.timesMs[i]!));
@@ -122,7 +123,7 @@ export const diskSaturated = defineRule({
             'time at the limit while queueing or busy',
             Math.round(hours * 3600),
             'seconds',
-            `periods of ${facts.window.stepSec} s`,
+            `periods of ${stepSec} s`,
           ),
           ...cloudEvidence(facts, volume, load, capacity.iops),
         ],
@@ -150,10 +151,77 @@ export const diskSaturated = defineRule({
           awaitIdle: round(verdict.awaitIdle ?? 0, 2),
         },
         evidence: onHostEvidence(entry, disk, o.busyPct),
+        recommendations: [deviceNeeds(entry, disk, verdict)],
       });
     }
   },
 });
+
+/** The step of a volume's own series (an hourly series counts hours), else the window's. */
+function volumeStepSec(facts: Facts, volumeId: string): number {
+  const metrics = ['disk.read.ops', 'disk.write.ops', 'disk.read.bytes', 'disk.write.bytes'] as const;
+  for (const metric of metrics) {
+    const series = facts.series.get(volumeId, metric);
+    if (series) return series.stepSec;
+  }
+  return facts.window.stepSec;
+}
+
+/**
+ * What the device's peak needs (for a folder with no cloud volume to resize): the p99 IOPS and
+ * throughput while it was saturated, ×1.5 because a saturated device capped its own peaks, as the
+ * cloud side sizes gp3.
+ */
+function deviceNeeds(
+  entry: OnHostEntry,
+  disk: DiskFacts,
+  verdict: ReturnType<typeof judgeDisk>,
+): RecommendationDraft {
+  const s = disk.series;
+  const iops = s.tps.filter((_, i) => verdict.hot[i] === 1);
+  const mibps = s.readKiBps
+    .map((read, i) => (read + (s.writeKiBps[i] ?? 0)) / 1024)
+    .filter((_, i) => verdict.hot[i] === 1);
+  const peakIops = percentile(iops, 99) ?? 0;
+  const peakMiBps = percentile(mibps, 99) ?? 0;
+  const wantedIops = Math.ceil((peakIops * 1.5) / 100) * 100;
+  const wantedMiBps = Math.ceil(peakMiBps * 1.5);
+  return {
+    kind: 'volume',
+    subject: entry.subject,
+    current: `${disk.device}: ${round(peakIops)} IOPS, ${round(peakMiBps, 1)} MiB/s at saturation (a floor)`,
+    recommended: `${disk.device} on a volume that sustains at least ${wantedIops} IOPS and ${wantedMiBps} MiB/s`,
+    rationale:
+      `${disk.device} was saturated for ${verdict.runSec} s straight; its p99 while saturated was ${round(peakIops)} IOPS and ${round(peakMiBps, 1)} MiB/s. ` +
+      'The device capped those peaks, so the volume is sized at 1.5 × them; if it is a cloud volume, provision that (gp3/io2, PD/Hyperdisk) and check the instance bandwidth.',
+    evidence: [
+      {
+        kind: 'arithmetic',
+        label: `What ${disk.device} needs`,
+        steps: [
+          {
+            label: 'saturated samples',
+            formula: '%util and queue high, await up',
+            result: String(iops.length),
+          },
+          { label: 'p99 IOPS', formula: 'r/s + w/s (tps), nearest rank', result: String(round(peakIops)) },
+          {
+            label: 'p99 throughput',
+            formula: '(rkB/s + wkB/s) ÷ 1024',
+            result: `${round(peakMiBps, 1)} MiB/s`,
+          },
+          {
+            label: 'needed',
+            formula: '1.5 × each, IOPS to the hundred',
+            result: `${wantedIops} IOPS, ${wantedMiBps} MiB/s`,
+          },
+        ],
+      },
+    ],
+    monthlyCostDeltaUsd: null,
+    risk: 1,
+  };
+}
 
 export function judgeDisk(disk: DiskFacts, busyPct: number, queueDepth: number) {
   const s = disk.series;
@@ -174,6 +242,7 @@ export function judgeDisk(disk: DiskFacts, busyPct: number, queueDepth: number) 
   );
   const busyIdx = hot.flatMap((h, i) => (h ? [i] : []));
   return {
+    hot,
     runSec: longestRunSec(hot, intervals, (v) => v === 1),
     totalSec: secondsWhere(hot, intervals, (v) => v === 1),
     util: mean(busyIdx.map((i) => s.utilPct[i]!)) ?? 0,

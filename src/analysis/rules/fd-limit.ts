@@ -134,44 +134,58 @@ function reportEntry(entry: OnHostEntry, ctx: Parameters<typeof fdLimit.check>[1
       lines: emfileLines.slice(0, 5).map((e) => e.line),
       totalLines: emfileLines.length,
     });
-  const recommendations: RecommendationDraft[] = [
-    {
-      kind: 'ulimit',
-      subject: entry.subject,
-      current: `nofile soft ${limit || 'unknown'}`,
-      recommended: `nofile soft ${wanted} (LimitNOFILE=${wanted})`,
-      rationale: leaking
-        ? `Fix the leak first: the count rose ${round(stuck ? stuck.perMin : slope! * 60, 1)}/min ${stuck ? `to the limit and stayed there for the last ${Math.round(stuck.heldSec)} s` : 'to the end of the capture'}; ` +
-          'sockets the peer closed but the app never did sit in CLOSE_WAIT (`ss -tanp state close-wait`). ' +
-          `Raising the limit to ${wanted} (peak ${peak} × ${ctx.options.headroom}, to a power of two) only buys time.`
-        : `Peak ${peak} × ${ctx.options.headroom} headroom, to a power of two.`,
-      evidence: [
-        {
-          kind: 'arithmetic',
-          label: 'nofile sizing',
-          steps: [
-            { label: 'observed peak', formula: 'max of fds.log', result: String(peak) },
-            {
-              label: 'new soft limit',
-              formula: `max(${peak} × ${ctx.options.headroom}, ${emfileCount > 0 ? `2 × the current ${limit} (EMFILE was hit)` : `the current ${limit}`}, 1024), rounded up to a power of two`,
-              result: String(wanted),
-            },
-            ...(hard !== null && wanted > hard
-              ? [
-                  {
-                    label: 'above the hard limit',
-                    formula: `${wanted} > hard ${hard}`,
-                    result: 'raise the hard limit too (LimitNOFILE=soft:hard)',
-                  },
-                ]
-              : []),
-          ],
-        },
+  // A limit that already covers the sizing is evidence ("already right"), not a recommendation.
+  const alreadyRight = limit > 0 && wanted <= limit;
+  if (alreadyRight) {
+    evidence.push({
+      kind: 'excerpt',
+      label: 'Already right: nofile',
+      source: '/proc/PID/limits',
+      lines: [
+        `nofile soft ${limit}: already ≥ ${wanted} (peak ${peak} × ${ctx.options.headroom}), no change`,
       ],
-      monthlyCostDeltaUsd: 0,
-      risk: 0,
-    },
-  ];
+    });
+  }
+  const recommendations: RecommendationDraft[] = alreadyRight
+    ? []
+    : [
+        {
+          kind: 'ulimit',
+          subject: entry.subject,
+          current: `nofile soft ${limit || 'unknown'}`,
+          recommended: `nofile soft ${wanted} (LimitNOFILE=${wanted})`,
+          rationale: leaking
+            ? `Fix the leak first: the count rose ${round(stuck ? stuck.perMin : slope! * 60, 1)}/min ${stuck ? `to the limit and stayed there for the last ${Math.round(stuck.heldSec)} s` : 'to the end of the capture'}; ` +
+              'sockets the peer closed but the app never did sit in CLOSE_WAIT (`ss -tanp state close-wait`). ' +
+              `Raising the limit to ${wanted} (peak ${peak} × ${ctx.options.headroom}, to a power of two) only buys time.`
+            : `Peak ${peak} × ${ctx.options.headroom} headroom, to a power of two.`,
+          evidence: [
+            {
+              kind: 'arithmetic',
+              label: 'nofile sizing',
+              steps: [
+                { label: 'observed peak', formula: 'max of fds.log', result: String(peak) },
+                {
+                  label: 'new soft limit',
+                  formula: `max(${peak} × ${ctx.options.headroom}, ${emfileCount > 0 ? `2 × the current ${limit} (EMFILE was hit)` : `the current ${limit}`}, 1024), rounded up to a power of two`,
+                  result: String(wanted),
+                },
+                ...(hard !== null && wanted > hard
+                  ? [
+                      {
+                        label: 'above the hard limit',
+                        formula: `${wanted} > hard ${hard}`,
+                        result: 'raise the hard limit too (LimitNOFILE=soft:hard)',
+                      },
+                    ]
+                  : []),
+              ],
+            },
+          ],
+          monthlyCostDeltaUsd: 0,
+          risk: 0,
+        },
+      ];
   const critical = emfileCount > 0 || (limit > 0 && peak >= ctx.options.criticalShare * limit);
   ctx.report({
     subject: entry.subject,

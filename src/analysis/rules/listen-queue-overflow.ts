@@ -149,23 +149,21 @@ function report(entry: OnHostEntry, overflows: number, ctx: Parameters<typeof li
       risk: 1,
     },
   ];
-  // Both halves, always: the effective queue is min(backlog, somaxconn), so a new backlog only
-  // counts if somaxconn is at least as large (on kernels before 5.4 it is 128).
+  // The effective queue is min(backlog, somaxconn), so a new backlog only counts if somaxconn is at
+  // least as large (on kernels before 5.4 it is 128). When it already is, that is evidence, not a change.
   const capped = somaxconn === null || somaxconn < wanted;
-  recommendations.push({
-    kind: 'sysctl',
-    subject: entry.subject,
-    current: `net.core.somaxconn = ${somaxconn ?? 'unknown'}`,
-    recommended: capped
-      ? `net.core.somaxconn = ${wanted}`
-      : `net.core.somaxconn = ${somaxconn} (keep: already ≥ ${wanted})`,
-    rationale: capped
-      ? `listen(2) silently caps any backlog at somaxconn: without this the new backlog of ${wanted} would be cut to ${somaxconn ?? 'the current value'}.`
-      : `listen(2) caps the backlog at somaxconn; at ${somaxconn} it already admits the new backlog of ${wanted}, so only the application's setting changes. Keep it at least that high on every host that runs this service.`,
-    evidence: [arithmetic, ...(somaxconn !== null ? [excerpt(samples.sysctl, 'net.core.somaxconn')] : [])],
-    monthlyCostDeltaUsd: 0,
-    risk: 0,
-  });
+  if (capped) {
+    recommendations.push({
+      kind: 'sysctl',
+      subject: entry.subject,
+      current: `net.core.somaxconn = ${somaxconn ?? 'unknown'}`,
+      recommended: `net.core.somaxconn = ${wanted}`,
+      rationale: `listen(2) silently caps any backlog at somaxconn: without this the new backlog of ${wanted} would be cut to ${somaxconn ?? 'the current value'}.`,
+      evidence: [arithmetic, ...(somaxconn !== null ? [excerpt(samples.sysctl, 'net.core.somaxconn')] : [])],
+      monthlyCostDeltaUsd: 0,
+      risk: 0,
+    });
+  }
   const evidence: Evidence[] = [
     stat('ListenOverflows over the capture', overflows, 'count', '/proc/net/netstat end - start'),
     counters,
@@ -179,7 +177,16 @@ function report(entry: OnHostEntry, overflows: number, ctx: Parameters<typeof li
     ),
     listenExcerpt(listener),
   ];
-  if (somaxconn !== null) evidence.push(excerpt(samples.sysctl, 'net.core.somaxconn'));
+  if (somaxconn !== null && !capped) {
+    evidence.push({
+      kind: 'excerpt',
+      label: 'Already right: net.core.somaxconn',
+      source: 'sysctl -a',
+      lines: [
+        `net.core.somaxconn = ${somaxconn}: already ≥ the backlog of ${wanted}, so only the application's setting changes (keep it this high on every host of this service)`,
+      ],
+    });
+  } else if (somaxconn !== null) evidence.push(excerpt(samples.sysctl, 'net.core.somaxconn'));
   ctx.report({
     subject: entry.subject,
     messageId: 'overflow',

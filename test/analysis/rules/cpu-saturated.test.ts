@@ -1,3 +1,5 @@
+import { expect, it } from 'vitest';
+import { runRules } from '../../../src/analysis/engine.ts';
 import { cpuSaturated } from '../../../src/analysis/rules/cpu-saturated.ts';
 import { diurnal, flat, fleet } from '../../helpers/fleet-builder.ts';
 import { onHostSample } from '../../helpers/onhost.ts';
@@ -23,7 +25,7 @@ ruleTester.run(cpuSaturated, {
           messageId: 'cloud',
           subject: 'api-1',
           severity: 'high',
-          message: /p95 CPU 97 %/,
+          message: /p95 of the per-period average CPU 97 %/,
           recommendation: { kind: 'instance-type', current: 'm6i.xlarge', costDelta: 'positive' },
         },
       ],
@@ -60,4 +62,35 @@ ruleTester.run(cpuSaturated, {
       facts: fleet().host('api-1').cpu('api-1', flat(97)),
     },
   ],
+});
+
+it('counts hours at the series own step: an hourly series above 90 % all 14 days says 336 h', () => {
+  // The window's step is 5 minutes (most clouds); OVH gives hourly points. Judged at the window's
+  // step, 336 hourly points would read as 28 h.
+  const hourly = fleet({ stepSec: 3600 }).host('ovh-1').cpu('ovh-1', flat(97)).facts();
+  const facts = { ...fleet().host('ovh-1').facts(), series: hourly.series };
+  const { findings } = runRules([cpuSaturated], facts);
+  expect(findings).toHaveLength(1);
+  expect(findings[0]!.message).toMatch(/\(336 h at or above 90 %\)$/);
+});
+
+it('gives each CPU number its own label: the p95 of the average, the chart of the maxima', () => {
+  const facts = fleet().host('api-1', { type: 'm6i.xlarge' }).cpu('api-1', flat(92)).facts();
+  const { findings } = runRules([cpuSaturated], facts);
+  const labels = findings[0]!.evidence.map((e) => e.label);
+  expect(findings[0]!.message).toMatch(/p95 of the per-period average CPU 92 %/);
+  expect(labels).toContain('p95 CPU (per-period average)');
+  expect(labels).toContain('CPU utilization, per-period maximum');
+  expect(labels).not.toContain('CPU utilization');
+});
+
+it('advises the vCPUs the saturated capture needs when there is no cloud host to size', () => {
+  const { recommendations } = runRules([cpuSaturated], fleet().withOnHost(cpuCapture).facts());
+  expect(recommendations).toHaveLength(1);
+  const rec = recommendations[0]!;
+  expect(rec.kind).toBe('instance-type');
+  expect(rec.current).toBe('2 CPUs');
+  const wanted = Number(/at least (\d+) vCPUs/.exec(rec.recommended)?.[1]);
+  expect(wanted).toBeGreaterThanOrEqual(3);
+  expect(rec.evidence[0]).toMatchObject({ kind: 'arithmetic', label: 'CPUs the peak needs' });
 });

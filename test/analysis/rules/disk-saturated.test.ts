@@ -1,3 +1,5 @@
+import { expect, it } from 'vitest';
+import { runRules } from '../../../src/analysis/engine.ts';
 import { diskSaturated } from '../../../src/analysis/rules/disk-saturated.ts';
 import { bursts, diurnal, flat, fleet } from '../../helpers/fleet-builder.ts';
 import { onHostSample } from '../../helpers/onhost.ts';
@@ -51,4 +53,12 @@ ruleTester.run(diskSaturated, {
       ],
     },
   ],
+});
+
+it('advises the IOPS and throughput a saturated device needs when there is no cloud volume to resize', () => {
+  const { findings, recommendations } = runRules([diskSaturated], fleet().withOnHost(diskCapture).facts());
+  expect(findings.map((f) => f.messageId)).toEqual(['onhost']);
+  expect(recommendations).toHaveLength(1);
+  expect(recommendations[0]).toMatchObject({ kind: 'volume', findingId: findings[0]!.id });
+  expect(recommendations[0]!.recommended).toMatch(/sustains at least \d+ IOPS and \d+ MiB\/s$/);
 });

@@ -40,7 +40,7 @@ ruleTester.run(listenQueueOverflow, {
   ],
 });
 
-it('gives the backlog and the somaxconn halves together, changing somaxconn only when it would cap', () => {
+it('changes somaxconn only when it would cap the new backlog; otherwise it is "already right" evidence', () => {
   const lowSomaxconn = { ...overflowCapture, listen: { ...overflowCapture.listen, somaxconn: 16 } };
   const { recommendations } = runRules([listenQueueOverflow], fleet().withOnHost(lowSomaxconn).facts());
   expect(recommendations.map((r) => r.kind).sort()).toEqual(['runtime', 'sysctl']);
@@ -55,7 +55,13 @@ it('gives the backlog and the somaxconn halves together, changing somaxconn only
     [listenQueueOverflow],
     fleet().withOnHost(overflowCapture).facts(),
   );
-  // With the kernel default (4096) the sysctl half says to keep it, and why.
-  expect(defaults.map((r) => r.kind)).toEqual(['runtime', 'sysctl']);
-  expect(defaults[1]!.recommended).toMatch(/^net\.core\.somaxconn = 4096 \(keep: already ≥ \d+\)$/);
+  // With the kernel default (4096) somaxconn already admits the backlog: evidence, not a change.
+  const { findings } = runRules([listenQueueOverflow], fleet().withOnHost(overflowCapture).facts());
+  expect(defaults.map((r) => r.kind)).toEqual(['runtime']);
+  expect(defaults.some((r) => r.current === r.recommended || /keep/.test(r.recommended))).toBe(false);
+  const alreadyRight = findings[0]!.evidence.find((e) => e.label === 'Already right: net.core.somaxconn');
+  expect(alreadyRight).toMatchObject({
+    kind: 'excerpt',
+    lines: [expect.stringMatching(/^net\.core\.somaxconn = 4096: already ≥ the backlog of \d+/)],
+  });
 });
