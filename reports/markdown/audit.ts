@@ -124,6 +124,12 @@ function headSection(result: AnalysisResult, title: string): string {
   ].join('\n\n');
 }
 
+function pushTo<T>(map: Map<string, T[]>, key: string, item: T): void {
+  const list = map.get(key);
+  if (list) list.push(item);
+  else map.set(key, [item]);
+}
+
 function countBy<T>(items: readonly T[], key: (item: T) => string): [string, number][] {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
@@ -415,11 +421,23 @@ function cpuFigures(host: ReportHost): { p95: number | null; max: number | null 
 
 /** Hosts with findings first (most severe, then most findings), then the busiest by CPU p95. */
 function rankedHosts(result: AnalysisResult): HostStanding[] {
+  // A volume's finding counts for the hosts it is attached to.
+  const hostsOfVolume = new Map<string, string[]>();
+  for (const host of result.hosts) {
+    for (const volumeId of new Set([...host.volumeIds, ...host.volumes.map((volume) => volume.id)])) {
+      const key = `${host.provider}\u0000${volumeId}`;
+      pushTo(hostsOfVolume, key, host.id);
+    }
+  }
   const byHost = new Map<string, Finding[]>();
   for (const finding of result.findings) {
-    if (finding.subject.kind !== 'host') continue;
-    const key = `${finding.subject.provider}\u0000${finding.subject.id}`;
-    byHost.set(key, [...(byHost.get(key) ?? []), finding]);
+    const { provider, kind, id } = finding.subject;
+    const hostIds =
+      kind === 'host' ? [id] : kind === 'volume' ? (hostsOfVolume.get(`${provider}\u0000${id}`) ?? []) : [];
+    for (const hostId of hostIds) {
+      const key = `${provider}\u0000${hostId}`;
+      pushTo(byHost, key, finding);
+    }
   }
   const standings = result.hosts.map((host) => {
     const findings = byHost.get(`${host.provider}\u0000${host.id}`) ?? [];
@@ -498,10 +516,9 @@ function hostsSection(result: AnalysisResult): string {
 function byRuleTable(result: AnalysisResult): string {
   const byRule = new Map<string, Finding[]>();
   for (const finding of result.findings)
-    byRule.set(finding.ruleId, [...(byRule.get(finding.ruleId) ?? []), finding]);
+    pushTo(byRule, finding.ruleId, finding);
   const activeByFinding = new Map<string, Recommendation[]>();
-  for (const rec of result.recommendations.filter(isActive))
-    activeByFinding.set(rec.findingId, [...(activeByFinding.get(rec.findingId) ?? []), rec]);
+  for (const rec of result.recommendations.filter(isActive)) pushTo(activeByFinding, rec.findingId, rec);
   const rows = [...byRule.entries()]
     .map(([ruleId, findings]) => {
       const worst = Math.max(...findings.map((finding) => severityRank[finding.severity]));
@@ -549,7 +566,7 @@ function findingLine(action: Action): string {
 /** One line per finding, most urgent first, as many as the budget holds; every one has its own file. */
 function findingsSection(result: AnalysisResult, actions: readonly Action[], maxChars: number): string {
   if (result.findings.length === 0) return '## Findings\n\nNo findings in this run.';
-  const intro = `Each finding stands alone in findings/<finding-id>.md, ready to paste into a ticket; report.json holds all ${plural(result.findings.length, 'finding')}.`;
+  const intro = `Each finding stands alone in its own file, findings/ID.md (the links below), ready to paste into a ticket; report.json holds all ${plural(result.findings.length, 'finding')}.`;
   const head = [
     '## Findings',
     intro,
