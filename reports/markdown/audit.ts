@@ -818,8 +818,16 @@ function findingContext(result: AnalysisResult): string {
 }
 
 /** One finding as a file of its own (findings/<id>.md), under FINDING_MD_MAX_CHARS, for one ticket. */
+// NOTE: one lookup table per findings list, so writing every finding's file stays linear.
+const findingIndexes = new WeakMap<readonly Finding[], Map<string, Finding>>();
+
 export function renderFindingMarkdown(result: AnalysisResult, findingId: string): string {
-  const finding = result.findings.find((candidate) => candidate.id === findingId);
+  let byId = findingIndexes.get(result.findings);
+  if (!byId) {
+    byId = new Map(result.findings.map((finding) => [finding.id, finding]));
+    findingIndexes.set(result.findings, byId);
+  }
+  const finding = byId.get(findingId);
   if (!finding) throw new Error(`finding ${findingId} is not in run ${result.run.id}`);
   return `${renderFindingSection(finding, result.recommendations, { level: 2, context: findingContext(result) })}\n`;
 }

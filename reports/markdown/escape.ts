@@ -13,34 +13,22 @@ export function md(markdown: string): Markdown {
 }
 
 // C0/C1 controls and the bidi overrides that can make a name read as something else.
-function isHiddenControl(codePoint: number): boolean {
-  return (
-    codePoint < 0x20 ||
-    (codePoint >= 0x7f && codePoint <= 0x9f) ||
-    (codePoint >= 0x202a && codePoint <= 0x202e) ||
-    (codePoint >= 0x2066 && codePoint <= 0x2069)
-  );
-}
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+const HIDDEN_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Newlines become `\n`, tabs a space, other controls U+FFFD. */
+/** Newlines become `\n`, tabs a space (or stay, in a code block), other controls U+FFFD. */
 function clean(text: string, keepTabs = false): string {
-  let out = '';
-  for (const char of text.replace(/\r\n?/g, '\n')) {
-    const codePoint = char.codePointAt(0) ?? 0;
-    if (char === '\n' || (keepTabs && char === '\t')) out += char;
-    else if (char === '\t') out += ' ';
-    else out += isHiddenControl(codePoint) ? '\uFFFD' : char;
-  }
-  return out;
+  const unified = text.replace(/\r\n?/g, '\n').replace(HIDDEN_CONTROLS, '\uFFFD');
+  return keepTabs ? unified : unified.replace(/\t/g, ' ');
 }
 
 const ALNUM = /[\p{L}\p{N}]/u;
 
 /**
- * One character of plain text: `before`/`after` are its neighbours in the source line. Only what a
- * GFM renderer would parse is escaped: `node_exporter` and `1 > 0` stay as they are.
+ * One character of plain text: `before`/`after` are its neighbours in the source line, `rest` what
+ * follows it. Only what a GFM renderer would parse is escaped: `node_exporter` and `1 > 0` stay.
  */
-function escapeChar(char: string, before: string, after: string, rest: string): string {
+function escapeChar(char: string, before: string, after: string, rest: () => string): string {
   switch (char) {
     case '\\':
     case '`':
@@ -63,24 +51,27 @@ function escapeChar(char: string, before: string, after: string, rest: string): 
       return /[A-Za-z/!?]/.test(after) ? '&lt;' : char;
     // Only `&name;` and `&#...;` are entities.
     case '&':
-      return /^(#|[A-Za-z0-9]+;)/.test(rest) ? '&amp;' : char;
+      return /^(#|[A-Za-z0-9]+;)/.test(rest()) ? '&amp;' : char;
     default:
       return char;
   }
 }
 
+// Characters escapeChar may change; everything else is copied as it is.
+const SPECIAL = /[\\`*~[\]|$_#<&]/g;
+
 function escapePlain(text: string, before = '', after = ''): string {
-  let out = '';
-  const chars = Array.from(text);
-  for (let index = 0; index < chars.length; index += 1) {
-    const char = chars[index] ?? '';
-    const prev = index === 0 ? before : (chars[index - 1] ?? '');
-    const next = index === chars.length - 1 ? after : (chars[index + 1] ?? '');
-    // NOTE: the longest HTML entity name is 31 characters.
-    out += escapeChar(char, prev, next, chars.slice(index + 1, index + 34).join(''));
-  }
   return (
-    out
+    text
+      .replace(SPECIAL, (char: string, index: number) =>
+        escapeChar(
+          char,
+          index === 0 ? before : (text[index - 1] ?? ''),
+          index === text.length - 1 ? after : (text[index + 1] ?? ''),
+          // NOTE: the longest HTML entity name is 31 characters.
+          () => text.slice(index + 1, index + 34),
+        ),
+      )
       // NOTE: GFM autolinks bare `http://host.tld` and `www.host.tld`; an escaped `:` or `.` stops it.
       .replace(/:(?=\/\/)/g, '\\:')
       .replace(/(www)\./gi, '$1\\.')
@@ -136,10 +127,12 @@ function escapeWhole(text: string, links: boolean): string {
 /** The longest prefix of `text` whose escaped form plus `…` fits `maxChars` (never a split surrogate pair). */
 function clippedEscape(text: string, maxChars: number, links: boolean): string {
   if (maxChars < 1) return '';
-  // NOTE: escaping never shortens text except by trimming, so a longer raw prefix cannot fit.
-  const raw = text.length > maxChars * 2 + 64 ? text.slice(0, maxChars * 2 + 64) : text;
-  const whole = escapeWhole(raw, links);
-  if (raw === text && whole.length <= maxChars) return whole;
+  // NOTE: escaping only lengthens text (bar trimmed blanks), so a raw prefix past maxChars never fits.
+  const raw = text.length > maxChars + 16 ? text.slice(0, maxChars + 16) : text;
+  if (raw === text) {
+    const whole = escapeWhole(raw, links);
+    if (whole.length <= maxChars) return whole;
+  }
   const fits = (length: number) => escapeWhole(text.slice(0, length), links).length + 1 <= maxChars;
   let lo = 0;
   let hi = raw.length;

@@ -33,18 +33,40 @@ function statBullet(evidence: StatEvidence): string {
   return `- ${label(evidence.label)}: **${formatValue(evidence.value, evidence.unit)}**${method}`;
 }
 
-function finite(points: SeriesEvidence['points']): number[] {
-  return points.flatMap(([, value]) => (value !== null && Number.isFinite(value) ? [value] : []));
+interface SeriesSummary {
+  raw: (number | null)[];
+  min: number;
+  max: number;
+  last: number | undefined;
+  missing: number;
 }
 
-function seriesFacts(evidence: SeriesEvidence): string {
-  const values = finite(evidence.points);
-  const last = values[values.length - 1];
+// NOTE: one loop, not Math.min(...values): a day of 1-second samples overflows the argument list.
+function summarizeSeries(points: SeriesEvidence['points']): SeriesSummary {
+  const raw: (number | null)[] = new Array(points.length);
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let last: number | undefined;
+  let missing = 0;
+  for (let index = 0; index < points.length; index += 1) {
+    const value = points[index]?.[1] ?? null;
+    raw[index] = value;
+    if (value === null) missing += 1;
+    else if (Number.isFinite(value)) {
+      min = Math.min(min, value);
+      max = Math.max(max, value);
+      last = value;
+    }
+  }
+  return { raw, min, max, last, missing };
+}
+
+function seriesFacts(evidence: SeriesEvidence, summary: SeriesSummary): string {
+  const { last, min, max } = summary;
   if (last === undefined) return 'no values in the window';
   const format = (value: number) => formatValue(value, evidence.unit);
-  const raw = evidence.points.map(([, value]) => value);
   const extreme = excursionExtreme(evidence.reference);
-  const spark = sparkline(raw, { unit: evidence.unit, extreme });
+  const spark = sparkline(summary.raw, { unit: evidence.unit, extreme });
   const bucket =
     evidence.points.length > SPARKLINE_MAX_CHARS
       ? ` (${extreme} per ${formatDurationSec((evidence.stepSec * evidence.points.length) / spark.length)})`
@@ -52,21 +74,17 @@ function seriesFacts(evidence: SeriesEvidence): string {
   const reference = evidence.reference
     ? `; ${label(evidence.reference.label)}: ${format(evidence.reference.value)}`
     : '';
-  // NOTE: a loop, not Math.min(...values): a day of 1-second samples overflows the argument list.
-  const [min, max] = values.reduce(
-    ([lo, hi], value) => [Math.min(lo, value), Math.max(hi, value)],
-    [last, last],
-  );
   return `\`${spark}\`${bucket} min ${format(min)}, max ${format(max)}, last ${format(last)}${reference}`;
 }
 
 function seriesBlock(evidence: SeriesEvidence, maxChars: number): string | null {
-  const missing = evidence.points.filter(([, value]) => value === null).length;
+  const summary = summarizeSeries(evidence.points);
+  const { missing } = summary;
   const counts = `${formatNumber(evidence.points.length)} points every ${formatDurationSec(evidence.stepSec)}${
     missing > 0 ? `, ${formatNumber(missing)} missing` : ''
   }`;
   const heading = `**${label(evidence.label)}** (${escapeText(evidence.source, { maxChars: SOURCE_MAX_CHARS })}; ${counts})`;
-  const short = `${heading}\n\n${seriesFacts(evidence)}`;
+  const short = `${heading}\n\n${seriesFacts(evidence, summary)}`;
   const chart = xyChart(evidence);
   const full = chart
     ? `${short}\n\n${details(`Chart: ${evidence.label.slice(0, LABEL_MAX_CHARS)}`, chart)}`
@@ -116,32 +134,38 @@ function tableBlock(evidence: TableEvidence, maxChars: number): string | null {
   };
   const hiddenColumns = evidence.columns.length - columns.length;
   const total = evidence.rows.length;
+  // NOTE: a row is at least `| ` plus 6 characters a column (3 wide, padded), so no more can ever fit.
+  const cells = evidence.rows
+    .slice(0, Math.floor(maxChars / (2 + 6 * Math.max(1, columns.length))))
+    .map((row) => columns.map((column, index) => cell(row[column.key], index)));
   const render = (count: number) => {
-    const rows = evidence.rows
-      .slice(0, count)
-      .map((row) => columns.map((column, index) => cell(row[column.key], index)));
     const notes = [
       ...(count < total ? [`showing ${formatNumber(count)} of ${formatNumber(total)} rows`] : []),
       ...(hiddenColumns > 0 ? [`${formatNumber(hiddenColumns)} more columns`] : []),
     ];
     const note = notes.length > 0 ? `\n\n(${notes.join('; ')}: all of it is in report.json)` : '';
     if (count === 0) return `${title}${note}`;
-    const table = mdTable(header, rows);
+    const table = mdTable(header, cells.slice(0, count));
     const body =
       count <= LONG_EVIDENCE_ROWS
         ? table
         : details(`${evidence.label.slice(0, LABEL_MAX_CHARS)} (${formatNumber(count)} rows)`, table);
     return `${title}\n\n${body}${note}`;
   };
-  // NOTE: a row takes at least 4 characters, so more than maxChars / 4 rows can never fit.
-  return fitCount(Math.min(total, Math.floor(maxChars / 4)), render, maxChars)?.text ?? null;
+  return fitCount(cells.length, render, maxChars)?.text ?? null;
 }
 
 function excerptBlock(evidence: ExcerptEvidence, maxChars: number): string | null {
-  const lines = evidence.lines.map((line) =>
-    line.length > EXCERPT_LINE_MAX_CHARS ? `${line.slice(0, EXCERPT_LINE_MAX_CHARS - 1)}…` : line,
-  );
-  const total = Math.max(evidence.totalLines ?? 0, lines.length);
+  const lines: string[] = [];
+  let chars = 0;
+  for (const line of evidence.lines) {
+    const shown = line.length > EXCERPT_LINE_MAX_CHARS ? `${line.slice(0, EXCERPT_LINE_MAX_CHARS - 1)}…` : line;
+    // NOTE: lines past the budget can never be shown, so they are not carried into the search below.
+    chars += shown.length + 1;
+    if (chars > maxChars) break;
+    lines.push(shown);
+  }
+  const total = Math.max(evidence.totalLines ?? 0, evidence.lines.length);
   const render = (shown: number) => {
     const count =
       total > shown
@@ -153,31 +177,32 @@ function excerptBlock(evidence: ExcerptEvidence, maxChars: number): string | nul
     if (shown <= LONG_EVIDENCE_ROWS) return `${title}\n\n${block}`;
     return `${title}\n\n${details(`${evidence.label.slice(0, LABEL_MAX_CHARS)} (${formatNumber(shown)} lines)`, block)}`;
   };
-  return fitCount(Math.min(lines.length, Math.floor(maxChars / 2)), render, maxChars)?.text ?? null;
+  return fitCount(lines.length, render, maxChars)?.text ?? null;
 }
 
 function arithmeticBlock(evidence: ArithmeticEvidence, maxChars: number): string | null {
   const title = `**${label(evidence.label)}**`;
   const text = (value: string, max: number) => md(escapeText(value, { maxChars: max }));
+  // NOTE: a row of four columns is at least 26 characters, so no more can ever fit.
+  const rows = evidence.steps
+    .slice(0, Math.floor(maxChars / 26))
+    .map((step, index) => [
+      index + 1,
+      text(step.label, CELL_MAX_CHARS),
+      text(step.formula, FORMULA_MAX_CHARS),
+      text(step.result, CELL_MAX_CHARS),
+    ]);
   const render = (count: number) => {
-    const rows = evidence.steps
-      .slice(0, count)
-      .map((step, index) => [
-        index + 1,
-        text(step.label, CELL_MAX_CHARS),
-        text(step.formula, FORMULA_MAX_CHARS),
-        text(step.result, CELL_MAX_CHARS),
-      ]);
     const rest = evidence.steps.length - count;
     const note = rest > 0 ? `\n\n(${formatNumber(rest)} more steps in report.json)` : '';
     if (count === 0) return `${title}${note}`;
     const table = mdTable(
       [{ label: 'Step', align: 'right' }, 'What', 'Formula', { label: 'Result', align: 'right' }],
-      rows,
+      rows.slice(0, count),
     );
     return `${title}\n\n${table}${note}`;
   };
-  return fitCount(Math.min(evidence.steps.length, Math.floor(maxChars / 4)), render, maxChars)?.text ?? null;
+  return fitCount(rows.length, render, maxChars)?.text ?? null;
 }
 
 /**

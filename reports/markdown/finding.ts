@@ -94,17 +94,45 @@ function heading(level: number, text: string): string {
   return `${'#'.repeat(Math.min(6, level))} ${text}`;
 }
 
+interface RecommendationIndex {
+  byId: Map<string, Recommendation>;
+  byFinding: Map<string, Recommendation[]>;
+}
+
+// NOTE: one index per list, so rendering thousands of finding files stays linear in the list.
+const indexes = new WeakMap<readonly Recommendation[], RecommendationIndex>();
+
+function indexOf(recommendations: readonly Recommendation[]): RecommendationIndex {
+  let index = indexes.get(recommendations);
+  if (!index) {
+    const byFinding = new Map<string, Recommendation[]>();
+    for (const rec of recommendations) {
+      const list = byFinding.get(rec.findingId);
+      if (list) list.push(rec);
+      else byFinding.set(rec.findingId, [rec]);
+    }
+    index = { byId: new Map(recommendations.map((rec) => [rec.id, rec])), byFinding };
+    indexes.set(recommendations, index);
+  }
+  return index;
+}
+
 /** The recommendations a finding links to, in its own order, plus any that point back at it. */
 export function recommendationsFor(
   finding: Finding,
   recommendations: readonly Recommendation[],
 ): Recommendation[] {
-  const byId = new Map(recommendations.map((rec) => [rec.id, rec]));
-  const linked = finding.recommendationIds.flatMap((id) => {
-    const rec = byId.get(id);
-    return rec ? [rec] : [];
-  });
-  const pointingBack = recommendations.filter((rec) => rec.findingId === finding.id && !linked.includes(rec));
+  const { byId, byFinding } = indexOf(recommendations);
+  const linked = [
+    ...new Set(
+      finding.recommendationIds.flatMap((id) => {
+        const rec = byId.get(id);
+        return rec ? [rec] : [];
+      }),
+    ),
+  ];
+  const seen = new Set(linked);
+  const pointingBack = (byFinding.get(finding.id) ?? []).filter((rec) => !seen.has(rec));
   return [...linked, ...pointingBack];
 }
 
@@ -167,7 +195,7 @@ export function renderFindingSection(
 ): string {
   const maxChars = options.maxChars ?? FINDING_MD_MAX_CHARS - 1;
   const sub = options.level + 1;
-  const byId = new Map(recommendations.map((rec) => [rec.id, rec]));
+  const { byId } = indexOf(recommendations);
   const linked = recommendationsFor(finding, recommendations);
   const changes = linked.filter((rec) => !isNoChange(rec));
   const alreadyRight = linked.filter(isNoChange);
