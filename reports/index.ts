@@ -46,7 +46,7 @@ export const reportWriters = {
   json: {
     fileName: 'report.json',
     renderAudit: renderAuditJson,
-    auditFiles: () => [{ path: 'report.json', render: renderAuditJson }],
+    auditFiles: (_result: AnalysisResult) => [{ path: 'report.json', render: renderAuditJson }],
     renderDiagnose: renderDiagnoseJson,
   },
 } as const satisfies Record<ReportFormat, ReportWriter>;

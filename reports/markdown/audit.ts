@@ -515,8 +515,7 @@ function hostsSection(result: AnalysisResult): string {
 
 function byRuleTable(result: AnalysisResult): string {
   const byRule = new Map<string, Finding[]>();
-  for (const finding of result.findings)
-    pushTo(byRule, finding.ruleId, finding);
+  for (const finding of result.findings) pushTo(byRule, finding.ruleId, finding);
   const activeByFinding = new Map<string, Recommendation[]>();
   for (const rec of result.recommendations.filter(isActive)) pushTo(activeByFinding, rec.findingId, rec);
   const rows = [...byRule.entries()]

@@ -159,7 +159,8 @@ function excerptBlock(evidence: ExcerptEvidence, maxChars: number): string | nul
   const lines: string[] = [];
   let chars = 0;
   for (const line of evidence.lines) {
-    const shown = line.length > EXCERPT_LINE_MAX_CHARS ? `${line.slice(0, EXCERPT_LINE_MAX_CHARS - 1)}…` : line;
+    const shown =
+      line.length > EXCERPT_LINE_MAX_CHARS ? `${line.slice(0, EXCERPT_LINE_MAX_CHARS - 1)}…` : line;
     // NOTE: lines past the budget can never be shown, so they are not carried into the search below.
     chars += shown.length + 1;
     if (chars > maxChars) break;

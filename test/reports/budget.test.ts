@@ -59,13 +59,17 @@ describe('report.md and the finding files of a 10,000-host fleet with 3,000 find
     expect(report.length).toBeLessThan(REPORT_MD_MAX_CHARS);
     expect(report.length).toBeGreaterThan(REPORT_MD_MAX_CHARS * 0.8);
     expect(section(report, '## Hosts')).toContain('Showing 30 of 10,000 hosts');
-    expect(report).toMatch(/^- … and [\d,]+ more findings \(\d[\d,]* critical, .*\), left out to keep this report pasteable/m);
+    expect(report).toMatch(
+      /^- … and [\d,]+ more findings \(\d[\d,]* critical, .*\), left out to keep this report pasteable/m,
+    );
     expect(report).toContain('**Incomplete run:** 48 configured scopes listed nothing because of an error');
     expectStructureIntact(report);
   });
 
   it('lists the most urgent findings first and never counts a superseded change', () => {
-    const lines = section(report, '### Every finding').split('\n').filter((line) => line.startsWith('- **'));
+    const lines = section(report, '### Every finding')
+      .split('\n')
+      .filter((line) => line.startsWith('- **'));
     expect(lines.length).toBeGreaterThan(50);
     expect(lines.every((line) => line.startsWith('- **CRITICAL**'))).toBe(true);
     const superseded = result.recommendations.filter((rec) => rec.supersededBy !== null).length;
@@ -73,41 +77,62 @@ describe('report.md and the finding files of a 10,000-host fleet with 3,000 find
     expect(report).toContain('(1,000 superseded: shown, never counted)');
   });
 
-  it(`writes one file per finding, each under ${FINDING_MD_MAX_CHARS} characters`, () => {
-    expect(files).toHaveLength(1 + result.findings.length);
-    expect(new Set(files.map((file) => file.path)).size).toBe(files.length);
-    let largest = 0;
-    for (const file of files.slice(1)) largest = Math.max(largest, file.render(result).length);
-    expect(largest).toBeLessThan(FINDING_MD_MAX_CHARS);
-  }, HEAVY_MS);
+  it(
+    `writes one file per finding, each under ${FINDING_MD_MAX_CHARS} characters`,
+    () => {
+      expect(files).toHaveLength(1 + result.findings.length);
+      expect(new Set(files.map((file) => file.path)).size).toBe(files.length);
+      let largest = 0;
+      for (const file of files.slice(1)) largest = Math.max(largest, file.render(result).length);
+      expect(largest).toBeLessThan(FINDING_MD_MAX_CHARS);
+    },
+    HEAVY_MS,
+  );
 });
 
 describe('hostile text everywhere', () => {
   const result = buildLargeFleet({ hosts: 2_000, findings: 600, hostileText: HOSTILE, lineChars: 5_000 });
   const files = reportWriters.md.auditFiles(result);
 
-  it('keeps report.md under its limit and its structure intact', () => {
-    const report = renderAuditMarkdown(result);
-    expect(report.length).toBeLessThan(REPORT_MD_MAX_CHARS);
-    expectStructureIntact(report);
-    expect(report).not.toContain('http://evil');
-  }, HEAVY_MS);
+  it(
+    'keeps report.md under its limit and its structure intact',
+    () => {
+      const report = renderAuditMarkdown(result);
+      expect(report.length).toBeLessThan(REPORT_MD_MAX_CHARS);
+      expectStructureIntact(report);
+      expect(report).not.toContain('http://evil');
+    },
+    HEAVY_MS,
+  );
 
-  it('keeps every finding file under its limit and its structure intact', () => {
-    for (const file of files.slice(1, 31)) {
-      const text = file.render(result);
-      expect(text.length, file.path).toBeLessThan(FINDING_MD_MAX_CHARS);
-      expectStructureIntact(text);
-    }
-  }, HEAVY_MS);
+  it(
+    'keeps every finding file under its limit and its structure intact',
+    () => {
+      for (const file of files.slice(1, 31)) {
+        const text = file.render(result);
+        expect(text.length, file.path).toBeLessThan(FINDING_MD_MAX_CHARS);
+        expectStructureIntact(text);
+      }
+    },
+    HEAVY_MS,
+  );
 });
 
 describe('one finding with huge evidence', () => {
-  const subject = { provider: 'aws' as const, kind: 'host' as const, id: 'i-huge', name: HOSTILE.repeat(100) };
+  const subject = {
+    provider: 'aws' as const,
+    kind: 'host' as const,
+    id: 'i-huge',
+    name: HOSTILE.repeat(100),
+  };
   const table: Evidence = {
     kind: 'table',
     label: 'Every connection',
-    columns: Array.from({ length: 40 }, (_, index) => ({ key: `c${index}`, label: `Column ${index}`, unit: 'count' as const })),
+    columns: Array.from({ length: 40 }, (_, index) => ({
+      key: `c${index}`,
+      label: `Column ${index}`,
+      unit: 'count' as const,
+    })),
     rows: Array.from({ length: 100_000 }, (_, row) =>
       Object.fromEntries(Array.from({ length: 40 }, (_, index) => [`c${index}`, row * index])),
     ),
@@ -116,7 +141,10 @@ describe('one finding with huge evidence', () => {
     kind: 'excerpt',
     label: 'Every log line',
     source: 'app.log',
-    lines: Array.from({ length: 20_000 }, (_, index) => `${index} ${'`'.repeat(index % 7)} ${HOSTILE.repeat(300)}`),
+    lines: Array.from(
+      { length: 20_000 },
+      (_, index) => `${index} ${'`'.repeat(index % 7)} ${HOSTILE.repeat(300)}`,
+    ),
     totalLines: 1_000_000,
   };
   const stats: Evidence[] = Array.from({ length: 500 }, (_, index) => ({
@@ -128,7 +156,11 @@ describe('one finding with huge evidence', () => {
   const arithmetic: Evidence = {
     kind: 'arithmetic',
     label: 'Long arithmetic',
-    steps: Array.from({ length: 2_000 }, (_, index) => ({ label: HOSTILE, formula: HOSTILE.repeat(50), result: `${index}` })),
+    steps: Array.from({ length: 2_000 }, (_, index) => ({
+      label: HOSTILE,
+      formula: HOSTILE.repeat(50),
+      result: `${index}`,
+    })),
   };
   const recommendations: Recommendation[] = Array.from({ length: 300 }, (_, index) =>
     buildRecommendation({

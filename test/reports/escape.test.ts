@@ -82,7 +82,9 @@ describe('escapeText', () => {
     );
     expect(escapeText(source)).toContain('https\\://docs');
     expect(escapeText('http://evil.example.com', { links: true })).toBe('http\\://evil.example.com');
-    expect(escapeText('https://x.example/a>b"c <b>', { links: true })).toBe('<https://x.example/a>>b"c &lt;b>');
+    expect(escapeText('https://x.example/a>b"c <b>', { links: true })).toBe(
+      '<https://x.example/a>>b"c &lt;b>',
+    );
   });
 
   it('cuts long text to maxChars with an ellipsis, never inside an escape, a span or a character', () => {
@@ -102,8 +104,12 @@ describe('escapeText', () => {
         expect(out.endsWith('…')).toBe(true);
         const prefix = out.slice(0, -1);
         // What is shown is the escaped form of a prefix of the text: no half escape, no open span.
-        const raw = [...text].find((_, index, chars) => escapeText(chars.slice(0, index).join('')) === prefix);
-        expect(raw === undefined && prefix !== '' ? prefix : 'ok', `${text.slice(0, 10)} ${maxChars}`).toBe('ok');
+        const raw = [...text].find(
+          (_, index, chars) => escapeText(chars.slice(0, index).join('')) === prefix,
+        );
+        expect(raw === undefined && prefix !== '' ? prefix : 'ok', `${text.slice(0, 10)} ${maxChars}`).toBe(
+          'ok',
+        );
         expect(out).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
       }
     }

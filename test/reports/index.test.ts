@@ -47,7 +47,9 @@ describe('renderAuditFiles', () => {
   });
 
   it('renders nothing when one writer fails, so no partial set can be written', () => {
-    const broken = { ...buildAnalysisResult(), schemaVersion: 2 } as unknown as ReturnType<typeof buildAnalysisResult>;
+    const broken = { ...buildAnalysisResult(), schemaVersion: 2 } as unknown as ReturnType<
+      typeof buildAnalysisResult
+    >;
     expect(() => renderAuditFiles(broken, ['md', 'json'])).toThrow('report.json does not match its schema');
   });
 });

@@ -49,7 +49,7 @@ function bodyRows(markdown: string): string[][] {
   return (tables(markdown)[0] ?? []).slice(2).map(splitRow);
 }
 
-export function expectWellFormedTables(markdown: string): void {
+function expectWellFormedTables(markdown: string): void {
   const found = tables(markdown);
   expect(found.length).toBeGreaterThan(0);
   for (const table of found) {
@@ -440,6 +440,50 @@ describe('findings/<finding-id>.md', () => {
           expect(text, `${finding.id}: ${marker}`).toContain(marker);
       }
     }
+  });
+
+  it('draws each series as a sparkline beside a folded chart of at most 50 points that keeps the spike', () => {
+    const text = renderFindingMarkdown(result, 'f-cpu-web1');
+    expect(text).toMatch(/`[▁▂▃▄▅▆▇█ ]{60}` \(max per 5 h 36 min\) min 14\.1 %, max 99\.1 %/);
+    expect(text).toContain(
+      '<details>\n<summary>Chart: CPU utilisation, 5-minute maximum</summary>\n\n```mermaid',
+    );
+    const [chart] = mermaidBlocks(text);
+    const [values = []] = mermaidLines(chart ?? '');
+    expect(values.length).toBeLessThanOrEqual(XYCHART_MAX_POINTS);
+    expect(Math.max(...values)).toBe(99.1);
+  });
+
+  it('says how many lines an excerpt had when it shows only some', () => {
+    expect(renderFindingMarkdown(result, 'f-nofile-web2')).toContain(
+      '**Limits of the gunicorn master** (from samples/web-2/proc-limits.txt; showing 2 of 17 lines)',
+    );
+  });
+
+  it('folds long evidence tables into <details>', () => {
+    const rows = Array.from({ length: 16 }, (_, index) => ({ host: `web-${index}`, drops: index * 10 }));
+    const long: Evidence = {
+      kind: 'table',
+      label: 'Drops per host',
+      columns: [
+        { key: 'host', label: 'Host' },
+        { key: 'drops', label: 'Drops', unit: 'count' },
+      ],
+      rows,
+    };
+    const finding = buildFinding({
+      id: 'f-long',
+      subject: { provider: 'aws', kind: 'host', id: 'i-1' },
+      evidence: [long],
+    });
+    const text = renderFindingMarkdown(
+      buildAnalysisResult({ findings: [finding], recommendations: [] }),
+      'f-long',
+    );
+    expect(text).toContain(
+      '<details>\n<summary>Drops per host (16 rows)</summary>\n\n| Host   | Drops (count) |',
+    );
+    expect(rowsOf(text)).toHaveLength(2 + 16);
   });
 
   it("shows a recommendation's cost, risk in words and arithmetic", () => {
