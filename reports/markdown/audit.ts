@@ -808,7 +808,12 @@ export function renderAuditMarkdown(result: AnalysisResult, options: AuditMarkdo
     within(footer(result), FOOTER_MAX_CHARS),
   ];
   const fixedChars = [...before, ...after].reduce((sum, part) => sum + part.length + 2, 0);
-  const findings = findingsSection(result, actions, REPORT_MD_MAX_CHARS - 1 - fixedChars - SLACK_CHARS);
+  const findingsMaxChars = REPORT_MD_MAX_CHARS - 1 - fixedChars - SLACK_CHARS;
+  const findings = within(
+    findingsSection(result, actions, findingsMaxChars),
+    findingsMaxChars,
+    `## Findings\n\n${omitted('The list of findings')}`,
+  );
   return `${[...before, findings, ...after].filter((part) => part !== '').join('\n\n')}\n`;
 }
 
