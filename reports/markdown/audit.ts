@@ -1,17 +1,24 @@
-import type { Severity } from '../../src/model/index.ts';
-import type { AnalysisResult, ReportHost, RuleRun } from '../json/schema.ts';
+// report.md: what a ticket needs, under REPORT_MD_MAX_CHARS for any fleet. Each section renders against
+// its own budget and says what it left out; the findings list takes what the others leave. Every
+// finding stands alone in findings/<id>.md (renderFindingMarkdown), which the list links to.
+import type { Finding, FindingCategory, Recommendation, Severity } from '../../src/model/index.ts';
+import { severityRank } from '../../src/model/index.ts';
+import type { AnalysisResult, ProviderCoverage, ReportHost, RuleRun } from '../json/schema.ts';
+import { countFitting, fitCount, fitItems, REPORT_MD_MAX_CHARS, within } from './budget.ts';
 import { escapeText, md } from './escape.ts';
+import { findingFilePath } from './file-names.ts';
 import {
+  CATEGORIES,
   changeText,
-  compareFindings,
-  compareRecommendations,
-  recommendationsTable,
+  isActive,
+  isNoChange,
+  recommendationsFor,
   renderFindingSection,
   riskText,
   severityBadge,
-  subjectText,
+  subjectKey,
 } from './finding.ts';
-import { mdTable } from './table.ts';
+import { mdTable, type TableCell } from './table.ts';
 import {
   formatDurationSec,
   formatNumber,
@@ -27,9 +34,39 @@ export interface AuditMarkdownOptions {
 }
 
 const SEVERITIES_DOWN: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
-const TOP_ACTIONS = 5;
-const REASONS_PER_RULE = 10;
-const SUBJECTS_PER_REASON = 10;
+const TOP_ACTIONS = 10;
+const HOST_ROWS = 30;
+const REASONS_PER_RULE = 5;
+const SUBJECTS_PER_REASON = 5;
+
+// Budgets of report.md's sections, in characters; the findings list gets what is left of the limit.
+const HEAD_MAX_CHARS = 3_000;
+const SUMMARY_MAX_CHARS = 4_000;
+const TOP_ACTIONS_MAX_CHARS = 5_000;
+const COVERAGE_MAX_CHARS = 3_500;
+const ACROSS_MAX_CHARS = 3_500;
+const HOSTS_MAX_CHARS = 12_000;
+const BY_RULE_MAX_CHARS = 4_000;
+const RECOMMENDATIONS_MAX_CHARS = 2_000;
+const GAPS_MAX_CHARS = 6_000;
+const FOOTER_MAX_CHARS = 600;
+/** Room the section separators and headings take, kept back before the findings list is fitted. */
+const SLACK_CHARS = 500;
+
+// Caps on untrusted text in one table cell or list line of report.md.
+const NAME_MAX_CHARS = 48;
+const CELL_MAX_CHARS = 64;
+const REASON_MAX_CHARS = 200;
+const TITLE_MAX_CHARS = 120;
+const CHANGE_MAX_CHARS = 100;
+
+const cell = (text: string | null | undefined, maxChars = CELL_MAX_CHARS): TableCell =>
+  text === null || text === undefined ? null : md(escapeText(text, { maxChars }));
+// NOTE: one amount per cell cannot pair into GitHub's `$...$` math, so money in a cell stays unescaped.
+const usdCell = (text: string | null): TableCell => (text === null ? null : md(text));
+const right = (label: string) => ({ label, align: 'right' as const });
+const plural = (count: number, word: string, words = `${word}s`) =>
+  `${formatNumber(count)} ${count === 1 ? word : words}`;
 
 function windowText(result: AnalysisResult): string {
   const { from, to, stepSec } = result.run.window;
@@ -45,24 +82,52 @@ function runFacts(result: AnalysisResult): string {
     `Window: ${windowText(result)}`,
     `Providers: ${run.providers.join(', ') || 'none'}`,
     `Run took ${formatDurationSec(run.durationMs / 1000)}`,
-    `${run.tool.name} ${escapeText(run.tool.version)}`,
+    `${run.tool.name} ${escapeText(run.tool.version, { maxChars: 40 })}`,
   ];
   if (run.eventMultiplier !== null) facts.push(`Event multiplier: ×${formatNumber(run.eventMultiplier)}`);
   return facts.join(' · ');
 }
 
-function severityTable(result: AnalysisResult): string {
-  const counts = SEVERITIES_DOWN.map((severity) => ({
-    severity,
-    count: result.findings.filter((finding) => finding.severity === severity).length,
-  }));
-  return mdTable(
-    ['Severity', { label: 'Findings', align: 'right' }],
-    [
-      ...counts.map(({ severity, count }) => [severity, count]),
-      [md('**total**'), md(`**${result.findings.length}**`)],
-    ],
+function coverageEntries(result: AnalysisResult): [string, ProviderCoverage][] {
+  return Object.entries(result.run.coverage).flatMap(([provider, coverage]) =>
+    coverage ? [[provider, coverage] as [string, ProviderCoverage]] : [],
   );
+}
+
+/** The line a scheduled job's reader must not miss: what failed, and that the totals are partial. */
+function incompleteLine(result: AnalysisResult): string | null {
+  if (result.run.complete) return null;
+  const failed = coverageEntries(result).flatMap(([provider, coverage]) =>
+    coverage.failedScopes.map(
+      (scope) =>
+        `${provider} ${escapeText(scope.scope, { maxChars: NAME_MAX_CHARS })} (${escapeText(scope.reason, { maxChars: REASON_MAX_CHARS })})`,
+    ),
+  );
+  const partial = coverageEntries(result)
+    .filter(([, coverage]) => !coverage.complete)
+    .map(([provider]) => provider);
+  const what =
+    failed.length > 0
+      ? `${plural(failed.length, 'configured scope')} listed nothing because of an error: ${fitItems(failed, 1_500, (left) => `and ${formatNumber(left)} more (see Coverage)`, '; ')}.`
+      : partial.length > 0
+        ? `${partial.join(', ')} did not list everything (see Coverage and Data gaps).`
+        : 'a configured scope did not list (see Data gaps).';
+  return `**Incomplete run:** ${what} Findings and totals below cover only what was listed; fleetlens exits 4 for this run unless --allow-partial.`;
+}
+
+function headSection(result: AnalysisResult, title: string): string {
+  const incomplete = incompleteLine(result);
+  return [
+    `# ${escapeText(title, { maxChars: 200 })}`,
+    runFacts(result),
+    ...(incomplete ? [incomplete] : []),
+  ].join('\n\n');
+}
+
+function pushTo<T>(map: Map<string, T[]>, key: string, item: T): void {
+  const list = map.get(key);
+  if (list) list.push(item);
+  else map.set(key, [item]);
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): [string, number][] {
@@ -71,40 +136,61 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): [string, num
   return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b, 'en'));
 }
 
-function hostsLine(result: AnalysisResult): string {
-  const byProvider = countBy(result.hosts, (host) => host.provider)
-    .map(([provider, count]) => `${provider} ${count}`)
-    .join(', ');
-  const regions = new Set(result.hosts.map((host) => `${host.provider}/${host.region}`)).size;
-  return `- Hosts: ${result.hosts.length}${byProvider ? ` (${byProvider}) in ${regions} ${regions === 1 ? 'region' : 'regions'}` : ''}`;
+/** Findings per severity and category: `--fail-on` counts reliability and performance, cost apart. */
+function severityTable(result: AnalysisResult): string {
+  const count = (severity: Severity | null, category: FindingCategory | null) =>
+    result.findings.filter(
+      (finding) =>
+        (severity === null || finding.severity === severity) &&
+        (category === null || finding.category === category),
+    ).length;
+  const bold = (value: number) => md(`**${formatNumber(value)}**`);
+  return mdTable(
+    ['Severity', ...CATEGORIES.map((category) => right(category)), right('Total')],
+    [
+      ...SEVERITIES_DOWN.map((severity) => [
+        severity,
+        ...CATEGORIES.map((category) => count(severity, category)),
+        count(severity, null),
+      ]),
+      [
+        md('**total**'),
+        ...CATEGORIES.map((category) => bold(count(null, category))),
+        bold(result.findings.length),
+      ],
+    ],
+  );
 }
 
+function hostsLine(result: AnalysisResult): string {
+  const byProvider = countBy(result.hosts, (host) => host.provider)
+    .map(([provider, count]) => `${provider} ${formatNumber(count)}`)
+    .join(', ');
+  const regions = new Set(result.hosts.map((host) => `${host.provider}/${host.region}`)).size;
+  return `- Hosts: ${formatNumber(result.hosts.length)}${byProvider ? ` (${byProvider}) in ${plural(regions, 'region')}` : ''}`;
+}
+
+/** Totals come from the run summary (report.json's own), so the two files never disagree. */
 function costLines(result: AnalysisResult): string[] {
-  const known = result.recommendations.filter((rec) => rec.monthlyCostDeltaUsd !== null);
-  const totalUsd = known.reduce((sum, rec) => sum + (rec.monthlyCostDeltaUsd ?? 0), 0);
-  const unknown = result.recommendations.length - known.length;
+  const recs = result.recommendations;
+  const active = recs.filter(isActive);
+  const superseded = recs.filter((rec) => rec.supersededBy !== null).length;
+  const noChange = recs.filter((rec) => rec.supersededBy === null && isNoChange(rec)).length;
+  const known = active.filter((rec) => rec.monthlyCostDeltaUsd !== null).length;
+  const { summary } = result.run;
+  const apart = [
+    ...(superseded > 0 ? [`${formatNumber(superseded)} superseded`] : []),
+    ...(noChange > 0 ? [`${formatNumber(noChange)} already right`] : []),
+  ];
   return [
-    `- Recommendations: ${result.recommendations.length}`,
-    `- Known monthly cost delta: **${formatUsdPerMonth(totalUsd)}** (sum over ${known.length} with a known price; ${unknown} with an unknown price not counted)`,
+    `- Recommendations: ${plural(active.length, 'change')} to make${apart.length > 0 ? ` (${apart.join(', ')}: shown, never counted)` : ''}`,
+    `- Known monthly cost delta: **${formatUsdPerMonth(summary.monthlyCostDeltaUsd)}** (sum over ${formatNumber(known)} with a known price; ${formatNumber(summary.recommendationsWithUnknownCost)} with an unknown price not counted)`,
   ];
 }
 
 function gapsLine(result: AnalysisResult): string {
   const rules = rulesWithGaps(result.run.rules).length;
-  return `- Data gaps: ${result.gaps.length} collection ${result.gaps.length === 1 ? 'gap' : 'gaps'}, ${rules} ${rules === 1 ? 'rule' : 'rules'} that could not judge everything (see Data gaps)`;
-}
-
-function topActions(result: AnalysisResult): string {
-  const severityOf = new Map(result.findings.map((finding) => [finding.id, finding.severity]));
-  const top = [...result.recommendations].sort(compareRecommendations(result.findings)).slice(0, TOP_ACTIONS);
-  if (top.length === 0) return 'No recommendations in this run.';
-  return top
-    .map((rec, index) => {
-      const severity = severityOf.get(rec.findingId);
-      const badge = severity ? `${severityBadge(severity)} ` : '';
-      return `${index + 1}. ${badge}${subjectText(rec.subject)}: ${rec.kind} ${changeText(rec)}, ${formatUsdPerMonth(rec.monthlyCostDeltaUsd)}, risk ${riskText(rec.risk)}`;
-    })
-    .join('\n');
+  return `- Data gaps: ${plural(result.gaps.length, 'collection gap')}, ${plural(rules, 'rule')} that could not judge everything (see Data gaps)`;
 }
 
 function summarySection(result: AnalysisResult): string {
@@ -112,18 +198,131 @@ function summarySection(result: AnalysisResult): string {
   if (result.run.eventMultiplier !== null) {
     facts.push(`- Pre-event projection: every peak × ${formatNumber(result.run.eventMultiplier)}`);
   }
-  return [
-    '## Summary',
-    severityTable(result),
-    facts.join('\n'),
-    '### Top actions',
-    topActions(result),
-    '### Across clouds',
-    crossCloudTable(result),
-  ].join('\n\n');
+  return ['## Summary', severityTable(result), facts.join('\n')].join('\n\n');
 }
 
-/** Providers in the run: those with hosts, calls or gaps, in name order. */
+const CATEGORY_ORDER: Readonly<Record<FindingCategory, number>> = { reliability: 0, performance: 1, cost: 2 };
+
+/** The saving (most negative delta) of a finding's changes; 0 without a known one. */
+function bestDeltaUsd(changes: readonly Recommendation[]): number {
+  return changes.reduce((best, rec) => Math.min(best, rec.monthlyCostDeltaUsd ?? 0), 0);
+}
+
+interface Action {
+  finding: Finding;
+  changes: Recommendation[];
+  /** Its recommendations, all superseded by a stronger one elsewhere: no action of its own. */
+  replaced: boolean;
+}
+
+/**
+ * Every finding is an action (a critical host without a sizing still needs a person), ranked by
+ * severity first, then what it threatens (reliability, performance, cost), then the biggest saving.
+ */
+function rankedActions(result: AnalysisResult): Action[] {
+  const actions = result.findings.map((finding) => {
+    const linked = recommendationsFor(finding, result.recommendations);
+    const changes = linked.filter(isActive);
+    const replaced = changes.length === 0 && linked.some((rec) => rec.supersededBy !== null);
+    return { finding, changes, replaced };
+  });
+  return actions.sort(
+    (a, b) =>
+      severityRank[b.finding.severity] - severityRank[a.finding.severity] ||
+      CATEGORY_ORDER[a.finding.category] - CATEGORY_ORDER[b.finding.category] ||
+      bestDeltaUsd(a.changes) - bestDeltaUsd(b.changes) ||
+      subjectKey(a.finding.subject).localeCompare(subjectKey(b.finding.subject), 'en') ||
+      a.finding.id.localeCompare(b.finding.id, 'en'),
+  );
+}
+
+function findingLink(finding: Finding, text: string): string {
+  return `[${text}](${findingFilePath(finding.id)})`;
+}
+
+function shortSubject(finding: Finding): string {
+  const { subject } = finding;
+  const name =
+    subject.name && subject.name !== subject.id
+      ? ` (${escapeText(subject.name, { maxChars: NAME_MAX_CHARS })})`
+      : '';
+  return `${subject.provider} ${subject.kind} ${escapeText(subject.id, { maxChars: NAME_MAX_CHARS })}${name}`;
+}
+
+function changeSummary(action: Action): string {
+  const [first] = action.changes;
+  if (!first)
+    return action.replaced
+      ? 'change superseded by a stronger one for this subject'
+      : 'no change computed: see the finding';
+  const more = action.changes.length > 1 ? ` and ${plural(action.changes.length - 1, 'more change')}` : '';
+  return `${first.kind} ${changeText(first, CHANGE_MAX_CHARS)}, ${formatUsdPerMonth(first.monthlyCostDeltaUsd)}, risk ${riskText(first.risk)}${more}`;
+}
+
+function topActionsSection(actions: readonly Action[]): string {
+  const top = actions.filter((action) => !action.replaced).slice(0, TOP_ACTIONS);
+  if (top.length === 0) return '### Top actions\n\nNo findings in this run: nothing to act on.';
+  const lines = top.map(
+    (action, index) =>
+      `${index + 1}. ${severityBadge(action.finding.severity)} ${action.finding.category} · ${shortSubject(action.finding)}: ${escapeText(action.finding.title, { maxChars: TITLE_MAX_CHARS })} → ${changeSummary(action)} · ${findingLink(action.finding, 'details')}`,
+  );
+  const more = (left: number) => `(and ${formatNumber(left)} more: see Findings)`;
+  return `### Top actions\n\n${fitItems(lines, TOP_ACTIONS_MAX_CHARS - 20, more)}`;
+}
+
+function coverageSection(result: AnalysisResult): string {
+  const entries = coverageEntries(result).sort(([a], [b]) => a.localeCompare(b, 'en'));
+  if (entries.length === 0) return '### Coverage\n\nNo coverage was recorded for this run.';
+  const listed = (items: readonly string[]) =>
+    items.length === 0
+      ? '—'
+      : `${formatNumber(items.length)}: ${items
+          .slice(0, 4)
+          .map((item) => escapeText(item, { maxChars: 32 }))
+          .join(', ')}${items.length > 4 ? ` and ${formatNumber(items.length - 4)} more` : ''}`;
+  const rows = entries.map(([provider, coverage]) => {
+    const series =
+      coverage.seriesExpected > 0
+        ? `${formatNumber(coverage.seriesReceived)} / ${formatNumber(coverage.seriesExpected)} (${formatShare(coverage.seriesReceived / coverage.seriesExpected)})`
+        : `${formatNumber(coverage.seriesReceived)} / 0`;
+    const judged =
+      coverage.judgedShare === null
+        ? formatNumber(coverage.hostsJudged)
+        : `${formatNumber(coverage.hostsJudged)} (${formatShare(coverage.judgedShare)})`;
+    const failed = coverage.failedScopes.map((scope) => `${scope.scope} (${scope.reason})`);
+    return [
+      provider,
+      md(listed(coverage.scopes)),
+      coverage.hostsListed,
+      series,
+      judged,
+      md(
+        escapeText(
+          failed.length === 0
+            ? '—'
+            : `${formatNumber(failed.length)}: ${failed.slice(0, 2).join('; ')}${failed.length > 2 ? ` and ${formatNumber(failed.length - 2)} more` : ''}`,
+          { maxChars: 240 },
+        ),
+      ),
+      md(coverage.complete ? 'yes' : '**no**'),
+    ];
+  });
+  const table = mdTable(
+    [
+      'Cloud',
+      'Scopes',
+      right('Hosts listed'),
+      right('Series received / expected'),
+      right('Hosts judged'),
+      'Failed scopes',
+      'Complete',
+    ],
+    rows,
+  );
+  return `### Coverage\n\n${table}`;
+}
+
+/** Providers in the run: those with hosts, calls or coverage, in name order. */
 function providersOf(result: AnalysisResult): string[] {
   const ids = new Set<string>([
     ...result.run.providers,
@@ -157,11 +356,18 @@ function blindSpotSummary(hosts: readonly ReportHost[]): string | null {
     .join(', ');
 }
 
-function crossCloudTable(result: AnalysisResult): string {
+function sumUsd(recs: readonly Recommendation[]): string | null {
+  const known = recs.filter((rec) => rec.monthlyCostDeltaUsd !== null);
+  return known.length === 0
+    ? null
+    : formatUsdPerMonth(known.reduce((sum, rec) => sum + (rec.monthlyCostDeltaUsd ?? 0), 0));
+}
+
+function acrossCloudsSection(result: AnalysisResult): string {
   const providers = providersOf(result);
-  if (providers.length === 0) return 'No provider in this run.';
-  const right = (label: string) => ({ label, align: 'right' as const });
-  return mdTable(
+  if (providers.length === 0) return '### Across clouds\n\nNo provider in this run.';
+  const active = result.recommendations.filter(isActive);
+  const table = mdTable(
     [
       'Provider',
       right('Hosts'),
@@ -178,8 +384,7 @@ function crossCloudTable(result: AnalysisResult): string {
     providers.map((provider) => {
       const hosts = result.hosts.filter((host) => host.provider === provider);
       const findings = result.findings.filter((finding) => finding.subject.provider === provider);
-      const recs = result.recommendations.filter((rec) => rec.subject.provider === provider);
-      const known = recs.filter((rec) => rec.monthlyCostDeltaUsd !== null);
+      const recs = active.filter((rec) => rec.subject.provider === provider);
       const calls = result.run.apiCalls[provider as keyof typeof result.run.apiCalls];
       return [
         provider,
@@ -187,146 +392,293 @@ function crossCloudTable(result: AnalysisResult): string {
         findings.length,
         findings.filter((f) => f.severity === 'critical' || f.severity === 'high').length,
         recs.length,
-        known.length === 0
-          ? null
-          : formatUsdPerMonth(known.reduce((sum, r) => sum + (r.monthlyCostDeltaUsd ?? 0), 0)),
+        usdCell(sumUsd(recs)),
         calls?.made ?? null,
         calls?.minimum ?? null,
         calls?.retries ?? null,
         result.gaps.filter((gap) => gap.provider === provider).length,
-        blindSpotSummary(hosts),
+        cell(blindSpotSummary(hosts), 240),
       ];
     }),
   );
+  return `### Across clouds\n\n${table}`;
 }
 
-// NOTE: Compute Optimizer sizes on the per-period maximum, so prefer it over the average.
-function cpuStat(host: ReportHost) {
-  return (
-    host.stats.find((stat) => stat.metric === 'cpu.util.max') ??
-    host.stats.find((stat) => stat.metric === 'cpu.util')
+interface HostStanding {
+  host: ReportHost;
+  findings: number;
+  worst: Severity | null;
+  cpuP95: number | null;
+}
+
+// NOTE: `cpu.util` (the per-period average) is what the CPU rules judge, so "CPU p95" here is the
+// figure their findings quote; the max column reads the per-period maxima.
+function cpuFigures(host: ReportHost): { p95: number | null; max: number | null } {
+  const average = host.stats.find((stat) => stat.metric === 'cpu.util');
+  const maxima = host.stats.find((stat) => stat.metric === 'cpu.util.max');
+  return { p95: average?.p95 ?? null, max: maxima?.max ?? average?.max ?? null };
+}
+
+/** Hosts with findings first (most severe, then most findings), then the busiest by CPU p95. */
+function rankedHosts(result: AnalysisResult): HostStanding[] {
+  // A volume's finding counts for the hosts it is attached to.
+  const hostsOfVolume = new Map<string, string[]>();
+  for (const host of result.hosts) {
+    for (const volumeId of new Set([...host.volumeIds, ...host.volumes.map((volume) => volume.id)])) {
+      const key = `${host.provider}\u0000${volumeId}`;
+      pushTo(hostsOfVolume, key, host.id);
+    }
+  }
+  const byHost = new Map<string, Finding[]>();
+  for (const finding of result.findings) {
+    const { provider, kind, id } = finding.subject;
+    const hostIds =
+      kind === 'host' ? [id] : kind === 'volume' ? (hostsOfVolume.get(`${provider}\u0000${id}`) ?? []) : [];
+    for (const hostId of hostIds) {
+      const key = `${provider}\u0000${hostId}`;
+      pushTo(byHost, key, finding);
+    }
+  }
+  const standings = result.hosts.map((host) => {
+    const findings = byHost.get(`${host.provider}\u0000${host.id}`) ?? [];
+    const worst = findings.reduce<Severity | null>(
+      (top, finding) =>
+        top === null || severityRank[finding.severity] > severityRank[top] ? finding.severity : top,
+      null,
+    );
+    return { host, findings: findings.length, worst, cpuP95: cpuFigures(host).p95 };
+  });
+  const rank = (severity: Severity | null) => (severity === null ? -1 : severityRank[severity]);
+  return standings.sort(
+    (a, b) =>
+      rank(b.worst) - rank(a.worst) ||
+      b.findings - a.findings ||
+      (b.cpuP95 ?? -1) - (a.cpuP95 ?? -1) ||
+      a.host.provider.localeCompare(b.host.provider, 'en') ||
+      a.host.region.localeCompare(b.host.region, 'en') ||
+      a.host.name.localeCompare(b.host.name, 'en') ||
+      a.host.id.localeCompare(b.host.id, 'en'),
   );
 }
 
-function blindSpotsText(host: ReportHost): string | null {
-  if (host.blindSpots.length === 0) return null;
-  return host.blindSpots
-    .map((spot) => `${spot.dimension} (${spot.filledByOnHost ? 'filled on-host' : 'missing'})`)
-    .join(', ');
-}
-
-function hostRow(host: ReportHost, groupNames: ReadonlyMap<string, string>) {
-  const cpu = cpuStat(host);
-  const cpuCell = (value: number | null | undefined) =>
-    cpu && value !== null && value !== undefined ? formatValue(value, cpu.unit) : null;
+function hostRow(standing: HostStanding, groupNames: ReadonlyMap<string, string>): TableCell[] {
+  const { host } = standing;
+  const cpu = cpuFigures(host);
   return [
     host.provider,
-    host.region,
-    host.name,
-    host.id,
-    host.instanceType,
-    host.vcpu === null ? null : formatValue(host.vcpu, 'vcpu'),
-    host.memoryMiB === null ? null : formatValue(host.memoryMiB, 'mib'),
-    host.groupId === null ? null : (groupNames.get(host.groupId) ?? host.groupId),
-    cpuCell(cpu?.p95),
-    cpuCell(cpu?.p99_5),
-    cpuCell(cpu?.max),
-    host.onHost ? `${host.onHost.primary} (${formatShare(host.onHost.confidence)})` : null,
-    blindSpotsText(host),
+    cell(host.region, 24),
+    cell(host.name, NAME_MAX_CHARS),
+    cell(host.id, NAME_MAX_CHARS),
+    cell(host.instanceType, 32),
+    host.groupId === null ? null : cell(groupNames.get(host.groupId) ?? host.groupId, 40),
+    cpu.p95 === null ? null : formatValue(cpu.p95, 'percent'),
+    cpu.max === null ? null : formatValue(cpu.max, 'percent'),
+    standing.findings === 0 ? null : `${standing.findings} (worst ${standing.worst})`,
+    host.onHost
+      ? md(`${escapeText(host.onHost.primary, { maxChars: 32 })} (${formatShare(host.onHost.confidence)})`)
+      : null,
   ];
 }
 
 function hostsSection(result: AnalysisResult): string {
-  if (result.hosts.length === 0 && providersOf(result).length === 0)
-    return '## By provider\n\nNo hosts in this run.';
+  if (result.hosts.length === 0) return '## Hosts\n\nNo hosts in this run.';
   const groupNames = new Map(result.groups.map((group) => [group.id, group.name]));
-  const hosts = [...result.hosts].sort(
-    (a, b) =>
-      a.provider.localeCompare(b.provider, 'en') ||
-      a.region.localeCompare(b.region, 'en') ||
-      a.name.localeCompare(b.name, 'en') ||
-      a.id.localeCompare(b.id, 'en'),
-  );
-  const right = (label: string) => ({ label, align: 'right' as const });
+  const ranked = rankedHosts(result);
   const columns = [
     'Provider',
     'Region',
     'Name',
     'ID',
     'Type',
-    right('vCPU'),
-    right('Memory'),
     'Group',
     right('CPU p95'),
-    right('CPU p99.5'),
     right('CPU max'),
+    'Findings',
     'On-host verdict',
-    'Blind spots',
   ];
-  const sections = providersOf(result).map((provider) => {
-    const own = hosts.filter((host) => host.provider === provider);
-    const findings = result.findings.filter((finding) => finding.subject.provider === provider);
-    const gaps = result.gaps.filter((gap) => gap.provider === provider);
-    const blind = blindSpotSummary(own);
-    const regions = new Set(own.map((h) => h.region)).size;
-    const facts = [
-      own.length === 0
-        ? 'no hosts listed'
-        : `${own.length} ${own.length === 1 ? 'host' : 'hosts'} in ${regions} ${regions === 1 ? 'region' : 'regions'}`,
-      `${findings.length} ${findings.length === 1 ? 'finding' : 'findings'}`,
-      `${gaps.length} collection ${gaps.length === 1 ? 'gap' : 'gaps'}`,
-    ];
-    const lines = [`### ${escapeText(provider)}`, `${facts.join(' · ')}.`];
-    if (blind)
-      lines.push(
-        `Not reported by ${escapeText(provider)}, so not judged from its metrics: ${escapeText(blind)}.`,
-      );
-    if (gaps.length > 0) {
-      const shown = gaps
-        .slice(0, 5)
-        .map((gap) => `- Gap (${escapeText(gap.kind)}): ${escapeText(gap.message)}`);
-      if (gaps.length > 5) shown.push(`- and ${gaps.length - 5} more (see Data gaps)`);
-      lines.push(shown.join('\n'));
-    }
-    if (own.length > 0)
-      lines.push(
-        mdTable(
-          columns,
-          own.map((host) => hostRow(host, groupNames)),
-        ),
-      );
-    return lines.join('\n\n');
-  });
-  return ['## By provider', ...sections].join('\n\n');
+  const note =
+    'CPU p95: 95th percentile of the per-period average (what the CPU findings quote); CPU max: the highest per-period maximum.';
+  const render = (count: number) => {
+    const table = mdTable(
+      columns,
+      ranked.slice(0, count).map((standing) => hostRow(standing, groupNames)),
+    );
+    const rest = ranked.length - count;
+    const more =
+      rest > 0
+        ? `\n\nShowing ${formatNumber(count)} of ${formatNumber(ranked.length)} hosts: those with findings first, most severe first, then the busiest by CPU p95. The other ${formatNumber(rest)} are in report.json.`
+        : '';
+    return `## Hosts\n\n${table}\n\n${note}${more}`;
+  };
+  return fitCount(Math.min(HOST_ROWS, ranked.length), render, HOSTS_MAX_CHARS)?.text ?? '';
 }
 
-function findingContext(result: AnalysisResult): string {
-  return `From fleetlens audit run ${escapeText(result.run.id)}, window ${windowText(result)}, report schema v${result.schemaVersion}.`;
+function byRuleTable(result: AnalysisResult): string {
+  const byRule = new Map<string, Finding[]>();
+  for (const finding of result.findings) pushTo(byRule, finding.ruleId, finding);
+  const activeByFinding = new Map<string, Recommendation[]>();
+  for (const rec of result.recommendations.filter(isActive)) pushTo(activeByFinding, rec.findingId, rec);
+  const rows = [...byRule.entries()]
+    .map(([ruleId, findings]) => {
+      const worst = Math.max(...findings.map((finding) => severityRank[finding.severity]));
+      return { ruleId, findings, worst };
+    })
+    .sort(
+      (a, b) =>
+        b.worst - a.worst || b.findings.length - a.findings.length || a.ruleId.localeCompare(b.ruleId, 'en'),
+    )
+    .map(({ ruleId, findings }) => [
+      cell(ruleId),
+      [...new Set(findings.map((finding) => finding.category))].join(', '),
+      findings.length,
+      ...SEVERITIES_DOWN.map(
+        (severity) => findings.filter((finding) => finding.severity === severity).length || null,
+      ),
+      usdCell(sumUsd(findings.flatMap((finding) => activeByFinding.get(finding.id) ?? []))),
+    ]);
+  const render = (count: number) => {
+    const table = mdTable(
+      [
+        'Rule',
+        'Category',
+        right('Findings'),
+        ...SEVERITIES_DOWN.map((severity) => right(severity)),
+        right('Monthly delta'),
+      ],
+      rows.slice(0, count),
+    );
+    return count < rows.length
+      ? `${table}\n\n(and ${plural(rows.length - count, 'more rule')}: see report.json)`
+      : table;
+  };
+  return fitCount(rows.length, render, BY_RULE_MAX_CHARS)?.text ?? '';
 }
 
-function findingsSection(result: AnalysisResult): string {
+function findingLine(action: Action): string {
+  const { finding } = action;
+  return `- ${severityBadge(finding.severity)} ${finding.category} · ${shortSubject(finding)}: ${findingLink(
+    finding,
+    escapeText(finding.title, { maxChars: TITLE_MAX_CHARS }),
+  )} · ${changeSummary(action)}`;
+}
+
+/** One line per finding, most urgent first, as many as the budget holds; every one has its own file. */
+function findingsSection(result: AnalysisResult, actions: readonly Action[], maxChars: number): string {
   if (result.findings.length === 0) return '## Findings\n\nNo findings in this run.';
-  const sections = [...result.findings]
-    .sort(compareFindings)
-    .map((finding) => renderFindingSection(finding, result.recommendations, { level: 3 }));
-  return ['## Findings', ...sections].join('\n\n');
+  const intro = `Each finding stands alone in its own file, findings/ID.md (the links below), ready to paste into a ticket; report.json holds all ${plural(result.findings.length, 'finding')}.`;
+  const head = [
+    '## Findings',
+    intro,
+    '### By rule',
+    byRuleTable(result),
+    '### Every finding, most urgent first',
+  ].join('\n\n');
+  const more = (left: number) => {
+    const bySeverity = SEVERITIES_DOWN.map(
+      (severity) =>
+        [
+          severity,
+          actions.slice(actions.length - left).filter((a) => a.finding.severity === severity).length,
+        ] as const,
+    )
+      .filter(([, count]) => count > 0)
+      .map(([severity, count]) => `${formatNumber(count)} ${severity}`)
+      .join(', ');
+    return `- … and ${plural(left, 'more finding')} (${bySeverity}), left out to keep this report pasteable: each is in findings/ and report.json.`;
+  };
+  const lines = actions.map(findingLine);
+  const reserve = more(lines.length).length + 1;
+  const room = maxChars - head.length - 2;
+  const shown = countFitting(lines, room, 1, reserve);
+  const list = [...lines.slice(0, shown), ...(shown < lines.length ? [more(lines.length - shown)] : [])].join(
+    '\n',
+  );
+  return `${head}\n\n${list}`;
 }
 
 function recommendationsSection(result: AnalysisResult): string {
-  if (result.recommendations.length === 0) return '## Recommendations\n\nNo recommendations in this run.';
-  return `## Recommendations\n\n${recommendationsTable(result.recommendations, result.findings)}`;
+  const recs = result.recommendations;
+  if (recs.length === 0) return '## Recommendations\n\nNo recommendations in this run.';
+  const kinds = [...new Set(recs.map((rec) => rec.kind))].sort((a, b) => a.localeCompare(b, 'en'));
+  const rows = kinds.map((kind) => {
+    const own = recs.filter((rec) => rec.kind === kind);
+    const active = own.filter(isActive);
+    return [
+      kind,
+      active.length,
+      own.filter((rec) => rec.supersededBy !== null).length,
+      own.filter((rec) => rec.supersededBy === null && isNoChange(rec)).length,
+      usdCell(sumUsd(active)),
+      active.filter((rec) => rec.monthlyCostDeltaUsd === null).length,
+    ];
+  });
+  const table = mdTable(
+    [
+      'Kind',
+      right('Changes'),
+      right('Superseded'),
+      right('Already right'),
+      right('Monthly delta'),
+      right('Price unknown'),
+    ],
+    rows,
+  );
+  return `## Recommendations\n\n${table}\n\nEach change, with its arithmetic, is in the file of the finding behind it. Superseded and already-right ones are never counted.`;
 }
 
-function gapsTable(result: AnalysisResult): string {
-  const rows = result.gaps.map((gap) => [
-    gap.provider,
-    gap.what,
-    gap.kind,
-    gap.subject ? md(subjectText(gap.subject)) : null,
-    gap.message,
-    gap.file ? `${gap.file}${gap.line === undefined ? '' : `:${gap.line}`}` : null,
-  ]);
-  return mdTable(['Provider', 'What', 'Kind', 'Subject', 'Message', 'File'], rows);
+interface GapRow {
+  provider: string;
+  kind: string;
+  where: string;
+  scope: string | null;
+  message: string;
+  count: number;
+}
+
+/** One row per provider, kind, call (or file) and scope, so one fault is one row however often it hit. */
+function gapRows(result: AnalysisResult): GapRow[] {
+  const rows = new Map<string, GapRow>();
+  for (const gap of result.gaps) {
+    const where =
+      gap.operation ?? (gap.file ? `${gap.file}${gap.line === undefined ? '' : `:${gap.line}`}` : gap.what);
+    const scope = gap.scope ?? null;
+    const key = [gap.provider, gap.kind, where, scope ?? ''].join('\u0000');
+    const row = rows.get(key);
+    if (row) row.count += 1;
+    else
+      rows.set(key, { provider: gap.provider, kind: gap.kind, where, scope, message: gap.message, count: 1 });
+  }
+  return [...rows.values()].sort(
+    (a, b) =>
+      a.provider.localeCompare(b.provider, 'en') ||
+      b.count - a.count ||
+      a.kind.localeCompare(b.kind, 'en') ||
+      a.where.localeCompare(b.where, 'en'),
+  );
+}
+
+function gapsTable(result: AnalysisResult, maxChars: number): string {
+  const rows = gapRows(result);
+  const render = (count: number) => {
+    const table = mdTable(
+      ['Provider', 'Kind', 'Call or file', 'Scope', right('Count'), 'Message'],
+      rows
+        .slice(0, count)
+        .map((row) => [
+          row.provider,
+          row.kind,
+          cell(row.where, 80),
+          cell(row.scope, 40),
+          row.count,
+          cell(row.message, REASON_MAX_CHARS),
+        ]),
+    );
+    const rest = rows.length - count;
+    return rest > 0
+      ? `${table}\n\n(and ${plural(rest, 'more row')} of gaps: every gap is in report.json)`
+      : table;
+  };
+  return fitCount(rows.length, render, maxChars)?.text ?? '';
 }
 
 const GAP_STATUSES: readonly RuleRun['status'][] = [
@@ -347,11 +699,6 @@ function rulesWithGaps(rules: readonly RuleRun[]): RuleRun[] {
     .sort((a, b) => order(a) - order(b) || a.ruleId.localeCompare(b.ruleId, 'en'));
 }
 
-function listWithRest(items: readonly string[], cap: number): string {
-  const shown = items.slice(0, cap).join(', ');
-  return items.length > cap ? `${shown} and ${items.length - cap} more` : shown;
-}
-
 /** Ids of hosts, volumes and groups to the names a reader knows them by. */
 function subjectNames(result: AnalysisResult): Map<string, string> {
   const names = new Map<string, string>();
@@ -365,7 +712,8 @@ function subjectNames(result: AnalysisResult): Map<string, string> {
 
 function namedSubject(subject: string, names: ReadonlyMap<string, string>): string {
   const name = names.get(subject);
-  return name && name !== subject ? `${escapeText(subject)} (${escapeText(name)})` : escapeText(subject);
+  const id = escapeText(subject, { maxChars: NAME_MAX_CHARS });
+  return name && name !== subject ? `${id} (${escapeText(name, { maxChars: NAME_MAX_CHARS })})` : id;
 }
 
 /** Identical reasons share one line listing their subjects, so 30 hosts stay readable. */
@@ -380,17 +728,19 @@ function ruleReasonLines(rule: RuleRun, names: ReadonlyMap<string, string>): str
     ([a, sa], [b, sb]) => sb.length - sa.length || a.localeCompare(b, 'en'),
   );
   const lines = sorted.slice(0, REASONS_PER_RULE).map(([reason, subjects]) => {
+    const shown = subjects
+      .slice(0, SUBJECTS_PER_REASON)
+      .map((subject) => namedSubject(subject, names))
+      .join(', ');
+    const rest = subjects.length - SUBJECTS_PER_REASON;
     const who =
       subjects.length === 0
         ? ''
-        : ` (${subjects.length} ${subjects.length === 1 ? 'subject' : 'subjects'}: ${listWithRest(
-            subjects.map((subject) => namedSubject(subject, names)),
-            SUBJECTS_PER_REASON,
-          )})`;
-    return `  - ${escapeText(reason)}${who}`;
+        : ` (${plural(subjects.length, 'subject')}: ${shown}${rest > 0 ? ` and ${formatNumber(rest)} more` : ''})`;
+    return `  - ${escapeText(reason, { maxChars: REASON_MAX_CHARS })}${who}`;
   });
   if (sorted.length > REASONS_PER_RULE)
-    lines.push(`  - and ${sorted.length - REASONS_PER_RULE} more reasons`);
+    lines.push(`  - and ${formatNumber(sorted.length - REASONS_PER_RULE)} more reasons`);
   return lines;
 }
 
@@ -398,48 +748,90 @@ function ruleGapItem(rule: RuleRun, names: ReadonlyMap<string, string>): string 
   const status = GAP_STATUSES.includes(rule.status)
     ? rule.status
     : `${rule.status}, could not judge some subjects`;
-  const head = `- **${escapeText(rule.ruleId)}** (${escapeText(rule.title)}): ${status}`;
+  const head = `- **${escapeText(rule.ruleId, { maxChars: CELL_MAX_CHARS })}** (${escapeText(rule.title, { maxChars: TITLE_MAX_CHARS })}): ${status}`;
   const reasons = ruleReasonLines(rule, names);
   return [reasons.length === 0 ? `${head}; no reason given` : head, ...reasons].join('\n');
 }
 
 function dataGapsSection(result: AnalysisResult): string {
   const rules = rulesWithGaps(result.run.rules);
-  const names = subjectNames(result);
   if (result.gaps.length === 0 && rules.length === 0) {
     return '## Data gaps\n\nNone: every provider answered and every rule had the data it needed.';
   }
-  const parts = ['## Data gaps'];
-  parts.push('### Collection gaps', result.gaps.length === 0 ? 'None.' : gapsTable(result));
-  parts.push(
-    '### Rules that could not judge everything',
-    rules.length === 0 ? 'None.' : rules.map((rule) => ruleGapItem(rule, names)).join('\n'),
+  const names = subjectNames(result);
+  const gaps = result.gaps.length === 0 ? 'None.' : gapsTable(result, Math.floor(GAPS_MAX_CHARS / 2));
+  const ruleItems = fitItems(
+    rules.map((rule) => ruleGapItem(rule, names)),
+    Math.floor(GAPS_MAX_CHARS / 2) - 120,
+    (left) => `- and ${plural(left, 'more rule')} (see run.rules in report.json)`,
   );
-  return parts.join('\n\n');
+  return [
+    '## Data gaps',
+    '### Collection gaps',
+    gaps,
+    '### Rules that could not judge everything',
+    rules.length === 0 ? 'None.' : ruleItems,
+  ].join('\n\n');
 }
 
 function footer(result: AnalysisResult): string {
-  return `---\n\nReport schema v${result.schemaVersion} · run ${escapeText(result.run.id)} · started ${formatUtcMinute(result.run.startedAt)}. The same run's report.json holds everything shown here.`;
+  return `---\n\nReport schema v${result.schemaVersion} · run ${escapeText(result.run.id, { maxChars: 80 })} · started ${formatUtcMinute(result.run.startedAt)}. The same run's report.json holds everything shown here.`;
 }
 
-/** The whole audit report, GitHub-flavoured, for a ticket. */
+/**
+ * The audit report, GitHub-flavoured, for a ticket: always under REPORT_MD_MAX_CHARS. The sections
+ * before and after the findings list are capped one by one; the list takes the rest.
+ */
 export function renderAuditMarkdown(result: AnalysisResult, options: AuditMarkdownOptions = {}): string {
   const title = options.title ?? `fleetlens audit ${formatUtcDate(result.run.startedAt)}`;
-  return `${[
-    `# ${escapeText(title)}`,
-    runFacts(result),
-    summarySection(result),
-    hostsSection(result),
-    findingsSection(result),
-    recommendationsSection(result),
-    dataGapsSection(result),
-    footer(result),
-  ].join('\n\n')}\n`;
+  const actions = rankedActions(result);
+  const omitted = (what: string) => `${what} is too large for this report: see report.json.`;
+  const before = [
+    within(
+      headSection(result, title),
+      HEAD_MAX_CHARS,
+      `# fleetlens audit\n\n${omitted('The run description')}`,
+    ),
+    within(summarySection(result), SUMMARY_MAX_CHARS, `## Summary\n\n${omitted('The summary')}`),
+    within(topActionsSection(actions), TOP_ACTIONS_MAX_CHARS, `### Top actions\n\n${omitted('The list')}`),
+    within(coverageSection(result), COVERAGE_MAX_CHARS, `### Coverage\n\n${omitted('The coverage table')}`),
+    within(acrossCloudsSection(result), ACROSS_MAX_CHARS, `### Across clouds\n\n${omitted('The table')}`),
+    within(hostsSection(result), HOSTS_MAX_CHARS, `## Hosts\n\n${omitted('The host table')}`),
+  ];
+  const after = [
+    within(
+      recommendationsSection(result),
+      RECOMMENDATIONS_MAX_CHARS,
+      `## Recommendations\n\n${omitted('The table')}`,
+    ),
+    within(dataGapsSection(result), GAPS_MAX_CHARS, `## Data gaps\n\n${omitted('The list of gaps')}`),
+    within(footer(result), FOOTER_MAX_CHARS),
+  ];
+  const fixedChars = [...before, ...after].reduce((sum, part) => sum + part.length + 2, 0);
+  const findingsMaxChars = REPORT_MD_MAX_CHARS - 1 - fixedChars - SLACK_CHARS;
+  const findings = within(
+    findingsSection(result, actions, findingsMaxChars),
+    findingsMaxChars,
+    `## Findings\n\n${omitted('The list of findings')}`,
+  );
+  return `${[...before, findings, ...after].filter((part) => part !== '').join('\n\n')}\n`;
 }
 
-/** One finding's section alone, with a line saying which run it came from, for one ticket. */
+function findingContext(result: AnalysisResult): string {
+  return `From fleetlens audit run ${result.run.id}, window ${windowText(result)}, report schema v${result.schemaVersion}; the run's report.md lists every finding.`;
+}
+
+/** One finding as a file of its own (findings/<id>.md), under FINDING_MD_MAX_CHARS, for one ticket. */
+// NOTE: one lookup table per findings list, so writing every finding's file stays linear.
+const findingIndexes = new WeakMap<readonly Finding[], Map<string, Finding>>();
+
 export function renderFindingMarkdown(result: AnalysisResult, findingId: string): string {
-  const finding = result.findings.find((candidate) => candidate.id === findingId);
+  let byId = findingIndexes.get(result.findings);
+  if (!byId) {
+    byId = new Map(result.findings.map((finding) => [finding.id, finding]));
+    findingIndexes.set(result.findings, byId);
+  }
+  const finding = byId.get(findingId);
   if (!finding) throw new Error(`finding ${findingId} is not in run ${result.run.id}`);
-  return `${renderFindingSection(finding, result.recommendations, { level: 3, context: findingContext(result) })}\n`;
+  return `${renderFindingSection(finding, result.recommendations, { level: 2, context: findingContext(result) })}\n`;
 }

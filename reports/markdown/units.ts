@@ -13,17 +13,16 @@ function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
   return format;
 }
 
+const WHOLE = numberFormat({ maximumFractionDigits: 0 });
+const ONE_DECIMAL = numberFormat({ maximumFractionDigits: 1 });
+const TWO_SIGNIFICANT = numberFormat({ maximumSignificantDigits: 2 });
+
 /** Rounds to what a reader needs: 1,234 / 93.4 / 3.2 / 0.042, with thousands separators. */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
-  const options: Intl.NumberFormatOptions =
-    abs >= 100
-      ? { maximumFractionDigits: 0 }
-      : abs >= 1
-        ? { maximumFractionDigits: 1 }
-        : { maximumSignificantDigits: 2 };
-  return noNegativeZero(numberFormat(options).format(value));
+  const format = abs >= 100 ? WHOLE : abs >= 1 ? ONE_DECIMAL : TWO_SIGNIFICANT;
+  return noNegativeZero(format.format(value));
 }
 
 function noNegativeZero(text: string): string {

@@ -79,8 +79,20 @@ export function buildHost(overrides: Partial<ReportHost> & Pick<ReportHost, 'id'
   };
 }
 
+const averageOf = (value: number) => Math.round(value * 9) / 10;
+
+/** CPU figures of a host from its per-period maxima; the per-period averages (`cpu.util`) run at 90 % of them. */
 function cpuStats(p50: number, p95: number, p99_5: number, max: number): ReportHost['stats'] {
   return [
+    {
+      metric: 'cpu.util',
+      unit: 'percent',
+      p50: averageOf(p50),
+      p95: averageOf(p95),
+      p99_5: averageOf(p99_5),
+      max: averageOf(max),
+      points: FULL_WINDOW_POINTS,
+    },
     { metric: 'cpu.util.max', unit: 'percent', p50, p95, p99_5, max, points: FULL_WINDOW_POINTS },
     {
       metric: 'disk.read.ops',
@@ -670,13 +682,16 @@ export interface AnalysisParts {
   gaps?: Gap[];
   rules?: RuleRun[];
   eventMultiplier?: number | null;
+  /** Fields of `run` to replace (coverage, complete, providers, apiCalls...); the summary still follows the lists. */
+  run?: Partial<Omit<AnalysisResult['run'], 'summary'>>;
 }
 
-/** The run summary as the analyzer computes it from the lists. */
+/** The run summary as the analyzer computes it from the lists; a superseded recommendation counts nowhere. */
 export function summarize(result: Omit<AnalysisResult, 'run'>): AnalysisResult['run']['summary'] {
   const count = (severity: Finding['severity']) =>
     result.findings.filter((f) => f.severity === severity).length;
-  const known = result.recommendations.filter((rec) => rec.monthlyCostDeltaUsd !== null);
+  const active = result.recommendations.filter((rec) => rec.supersededBy === null);
+  const known = active.filter((rec) => rec.monthlyCostDeltaUsd !== null);
   return {
     hosts: result.hosts.length,
     findingsBySeverity: {
@@ -686,10 +701,10 @@ export function summarize(result: Omit<AnalysisResult, 'run'>): AnalysisResult['
       high: count('high'),
       critical: count('critical'),
     },
-    recommendations: result.recommendations.length,
+    recommendations: active.length,
     monthlyCostDeltaUsd:
       Math.round(known.reduce((sum, rec) => sum + (rec.monthlyCostDeltaUsd ?? 0), 0) * 100) / 100,
-    recommendationsWithUnknownCost: result.recommendations.length - known.length,
+    recommendationsWithUnknownCost: active.length - known.length,
     gaps: result.gaps.length,
   };
 }
@@ -754,6 +769,7 @@ export function buildAnalysisResult(parts: AnalysisParts = {}): AnalysisResult {
         rules: {},
       },
       rules: parts.rules ?? defaultRules(),
+      ...parts.run,
       summary: summarize(lists),
     },
   };
@@ -882,4 +898,176 @@ export function buildDiagnoseResult(
   diagnoses: Diagnosis[] = [gunicornDiagnosis(), healthyDiagnosis()],
 ): DiagnoseResult {
   return { schemaVersion: 1, diagnoses };
+}
+
+export interface LargeFleetShape {
+  hosts: number;
+  findings: number;
+  /** Rows of the table evidence every finding carries. */
+  tableRows?: number;
+  /** Lines (each `lineChars` long) of the excerpt every finding carries. */
+  excerptLines?: number;
+  lineChars?: number;
+  /** Replaces every name, tag, message and log line with this text (repeated to `lineChars`). */
+  hostileText?: string;
+}
+
+const PROVIDERS = ['aws', 'gcp', 'linode', 'ovh'] as const;
+const SEVERITY_CYCLE = ['critical', 'high', 'medium', 'low', 'info'] as const;
+const CATEGORY_CYCLE = ['reliability', 'performance', 'cost'] as const;
+
+/**
+ * A generated fleet for the size limits: `hosts` hosts over four clouds, `findings` findings spread
+ * over them, each with a 14-day series, a table, a log excerpt and arithmetic, every third with a
+ * recommendation that supersedes another. Deterministic; the series is one shared array, so
+ * thousands of findings stay light in memory.
+ */
+export function buildLargeFleet(shape: LargeFleetShape): AnalysisResult {
+  const lineChars = shape.lineChars ?? 120;
+  const text = (plain: string) =>
+    shape.hostileText === undefined
+      ? plain
+      : shape.hostileText
+          .repeat(Math.ceil(lineChars / Math.max(1, shape.hostileText.length)))
+          .slice(0, lineChars);
+  const hosts = Array.from({ length: shape.hosts }, (_, index) => {
+    const provider = PROVIDERS[index % PROVIDERS.length] ?? 'aws';
+    const load = (index * 37) % 100;
+    return buildHost({
+      provider,
+      id: `${provider}-host-${String(index).padStart(6, '0')}`,
+      name: text(`${provider}-web-${index}`),
+      region: `${provider}-region-${index % 7}`,
+      tags: { Name: text(`${provider}-web-${index}`), team: text('payments') },
+      stats: cpuStats(load * 0.5, load * 0.8, load * 0.9, load),
+      blindSpots: [{ dimension: 'memory', filledByOnHost: index % 3 === 0 }],
+    });
+  });
+  const series: SeriesEvidence = {
+    ...webCpuSeries(),
+    label: text('CPU utilisation'),
+    source: text('metrics'),
+  };
+  const findings: Finding[] = [];
+  const recommendations: Recommendation[] = [];
+  for (let index = 0; index < shape.findings; index += 1) {
+    const host = hosts[index % Math.max(1, hosts.length)];
+    const id = (0x1000_0000_0000 + index * 7919).toString(16).padStart(16, '0');
+    const subject = {
+      provider: host?.provider ?? ('aws' as const),
+      kind: 'host' as const,
+      id: host?.id ?? `i-${index}`,
+      name: host?.name ?? '',
+    };
+    const recId = `${id}-1`;
+    const stronger = `${id}-2`;
+    const hasStronger = index % 3 === 0;
+    findings.push(
+      buildFinding({
+        id,
+        ruleId: `rule-${index % 9}`,
+        severity: SEVERITY_CYCLE[index % SEVERITY_CYCLE.length] ?? 'info',
+        category: CATEGORY_CYCLE[index % CATEGORY_CYCLE.length] ?? 'cost',
+        subject,
+        title: text(`Finding number ${index}`),
+        message: text(`Host ${subject.name} crossed its threshold ${index} times.`),
+        rationale: text('Why it matters.'),
+        remediation: text('What to do about it.'),
+        sources: [`https://example.com/rules/${index % 9}`, text('a book, page 12')],
+        evidence: [
+          series,
+          { kind: 'stat', label: text('p95'), value: index, unit: 'percent', method: text('nearest rank') },
+          {
+            kind: 'table',
+            label: text('Per-process view'),
+            columns: [
+              { key: 'name', label: text('Process') },
+              { key: 'rate', label: 'Rate', unit: 'bytes-per-second' },
+            ],
+            rows: Array.from({ length: shape.tableRows ?? 20 }, (_, row) => ({
+              name: text(`worker-${row}`),
+              rate: row * 1_000_003,
+            })),
+          },
+          {
+            kind: 'excerpt',
+            label: text('Log lines'),
+            source: text('app.log'),
+            lines: Array.from({ length: shape.excerptLines ?? 20 }, (_, line) =>
+              text(`2025-05-14T06:00:${String(line % 60).padStart(2, '0')}Z ERROR worker ${line} stalled`),
+            ),
+          },
+        ],
+        recommendationIds: hasStronger ? [recId, stronger] : [recId],
+      }),
+    );
+    recommendations.push(
+      buildRecommendation({
+        id: recId,
+        findingId: id,
+        subject,
+        current: text('m5.2xlarge'),
+        recommended: text('m5.xlarge'),
+        rationale: text('The observed peak fits the smaller type.'),
+        evidence: [sizingArithmetic],
+        monthlyCostDeltaUsd: -(index % 50),
+        supersededBy: hasStronger ? stronger : null,
+      }),
+    );
+    if (hasStronger) {
+      recommendations.push(
+        buildRecommendation({
+          id: stronger,
+          findingId: id,
+          subject,
+          current: text('running'),
+          recommended: text('terminate'),
+          monthlyCostDeltaUsd: -100,
+        }),
+      );
+    }
+  }
+  const gaps: Gap[] = Array.from({ length: Math.ceil(shape.findings / 10) }, (_, index) => ({
+    provider: PROVIDERS[index % PROVIDERS.length] ?? 'aws',
+    what: text(`metrics in region ${index}`),
+    kind: 'throttled',
+    message: text(`Rate exceeded for region ${index}`),
+    operation: `op-${index}`,
+    scope: text(`region-${index}`),
+  }));
+  return buildAnalysisResult({
+    hosts,
+    findings,
+    recommendations,
+    gaps,
+    groups: [],
+    rules: defaultRules().map((rule) => ({
+      ...rule,
+      reasons: hosts
+        .slice(0, 500)
+        .map((host, index) => ({ subject: host.id, reason: text(`reason ${index % 40}`) })),
+    })),
+    run: {
+      providers: [...PROVIDERS],
+      complete: false,
+      coverage: Object.fromEntries(
+        PROVIDERS.map((provider) => [
+          provider,
+          {
+            scopes: Array.from({ length: 30 }, (_, index) => text(`${provider}-scope-${index}`)),
+            failedScopes: Array.from({ length: 12 }, (_, index) => ({
+              scope: text(`${provider}-scope-${index}`),
+              reason: text('auth: the token expired'),
+            })),
+            hostsListed: shape.hosts,
+            seriesExpected: shape.hosts * 5,
+            seriesReceived: shape.hosts * 4,
+            hostsJudged: shape.hosts,
+            judgedShare: shape.hosts > 0 ? 1 : null,
+            complete: false,
+          },
+        ]),
+      ),
+    },
+  });
 }

@@ -19,7 +19,7 @@ describe('escapeText', () => {
   it('keeps HTML from a tag value as text', () => {
     const out = escapeText('</details><img src=x onerror=alert(1)><script>alert(1)</script>');
     expect(out).not.toMatch(RAW_TAG);
-    expect(out).toContain('&lt;/details&gt;');
+    expect(out).toContain('&lt;/details>');
   });
 
   it('stops markdown links, images and autolinks', () => {
@@ -37,20 +37,32 @@ describe('escapeText', () => {
     expect(escapeText('see www.evil.example.com')).toContain('www\\.evil');
   });
 
-  it('escapes emphasis, code, headings and list starts', () => {
-    expect(escapeText('`rm -rf`')).toBe('\\`rm -rf\\`');
+  it('escapes emphasis, headings, list starts and entities', () => {
     expect(escapeText('*bold* _it_ ~~s~~')).toBe('\\*bold\\* \\_it\\_ \\~\\~s\\~\\~');
     expect(escapeText('# not a heading')).toBe('\\# not a heading');
+    expect(escapeText('title #')).toBe('title \\#');
     expect(escapeText('- not a list')).toBe('\\- not a list');
     expect(escapeText('1. not a list')).toBe('1\\. not a list');
+    expect(escapeText('> not a quote')).toBe('\\> not a quote');
     expect(escapeText('---')).toBe('\\---');
     expect(escapeText('$a$ and $b$')).toBe('\\$a\\$ and \\$b\\$');
+    expect(escapeText('&amp; &#60; &lt')).toBe('&amp;amp; &amp;#60; &lt');
   });
 
-  it('leaves ordinary names and numbers readable', () => {
+  it('keeps a `code` span as code, which shows it verbatim, and escapes a lone backtick', () => {
+    expect(escapeText('run `ss -tanp state close-wait` now')).toBe('run `ss -tanp state close-wait` now');
+    expect(escapeText('`</details>` and `[x](http://evil)`')).toBe('`</details>` and `[x](http://evil)`');
+    expect(escapeText('one ` backtick')).toBe('one \\` backtick');
+    // A pipe inside a span would split a table cell: the span stays escaped text.
+    expect(escapeText('`a|b`')).toBe('\\`a\\|b\\`');
+  });
+
+  it('leaves ordinary names, numbers and prose readable', () => {
     expect(escapeText('web-1.prod')).toBe('web-1.prod');
     expect(escapeText('12.9 %')).toBe('12.9 %');
     expect(escapeText('--worker-class gevent')).toBe('--worker-class gevent');
+    expect(escapeText('prometheus/node_exporter CLOSE_WAIT')).toBe('prometheus/node_exporter CLOSE_WAIT');
+    expect(escapeText('1024 > hard 256 & soft < 2048, C#')).toBe('1024 > hard 256 & soft < 2048, C#');
   });
 
   it('turns every newline into <br> so the text stays on one line', () => {
@@ -61,6 +73,47 @@ describe('escapeText', () => {
 
   it('drops controls and bidi overrides that can disguise a name', () => {
     expect(escapeText('web\u202E1-bew\u0007')).toBe('web\uFFFD1-bew\uFFFD');
+  });
+
+  it('links https URLs only in text fleetlens wrote itself, without the sentence end', () => {
+    const source = 'EBS metrics: https://docs.aws.amazon.com/ebs/latest/userguide/using_cloudwatch_ebs.html.';
+    expect(escapeText(source, { links: true })).toBe(
+      'EBS metrics: <https://docs.aws.amazon.com/ebs/latest/userguide/using_cloudwatch_ebs.html>.',
+    );
+    expect(escapeText(source)).toContain('https\\://docs');
+    expect(escapeText('http://evil.example.com', { links: true })).toBe('http\\://evil.example.com');
+    expect(escapeText('https://x.example/a>b"c <b>', { links: true })).toBe(
+      '<https://x.example/a>>b"c &lt;b>',
+    );
+  });
+
+  it('cuts long text to maxChars with an ellipsis, never inside an escape, a span or a character', () => {
+    const texts = [
+      '<'.repeat(500),
+      '&#'.repeat(500),
+      'a`b`c '.repeat(200),
+      '\\'.repeat(300),
+      '😀'.repeat(300),
+      `${'x'.repeat(50)}\n${'y'.repeat(50)}`.repeat(20),
+      '[x](http://evil) '.repeat(100),
+    ];
+    for (const text of texts) {
+      for (const maxChars of [1, 2, 5, 17, 64, 100, 333]) {
+        const out = escapeText(text, { maxChars });
+        expect(out.length, `${text.slice(0, 10)} ${maxChars}`).toBeLessThanOrEqual(maxChars);
+        expect(out.endsWith('…')).toBe(true);
+        const prefix = out.slice(0, -1);
+        // What is shown is the escaped form of a prefix of the text: no half escape, no open span.
+        const raw = [...text].find(
+          (_, index, chars) => escapeText(chars.slice(0, index).join('')) === prefix,
+        );
+        expect(raw === undefined && prefix !== '' ? prefix : 'ok', `${text.slice(0, 10)} ${maxChars}`).toBe(
+          'ok',
+        );
+        expect(out).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+      }
+    }
+    expect(escapeText('short', { maxChars: 10 })).toBe('short');
   });
 });
 

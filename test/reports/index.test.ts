@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isReportFormat, reportWriters } from '../../reports/index.ts';
+import { isReportFormat, renderAuditFiles, reportWriters } from '../../reports/index.ts';
+import { findingFilePath } from '../../reports/markdown/index.ts';
 import { buildAnalysisResult, buildDiagnoseResult } from '../helpers/result-builder.ts';
 
 describe('reportWriters', () => {
-  it('offers md and json for --format, each with the file audit --out writes', () => {
+  it('offers md and json for --format, each with the main file audit --out writes', () => {
     expect(Object.keys(reportWriters)).toEqual(['md', 'json']);
     expect(reportWriters.md.fileName).toBe('report.md');
     expect(reportWriters.json.fileName).toBe('report.json');
@@ -19,5 +20,36 @@ describe('reportWriters', () => {
     expect(reportWriters.md.renderDiagnose(diagnose)).toMatch(/^# fleetlens diagnose\n/);
     expect(JSON.parse(reportWriters.json.renderAudit(audit))).toEqual(audit);
     expect(JSON.parse(reportWriters.json.renderDiagnose(diagnose))).toEqual(diagnose);
+  });
+
+  it('lists every file of a format: report.md first, then one file per finding', () => {
+    const audit = buildAnalysisResult();
+    const md = reportWriters.md.auditFiles(audit);
+    expect(md.map((file) => file.path)).toEqual([
+      'report.md',
+      ...audit.findings.map((finding) => findingFilePath(finding.id)),
+    ]);
+    expect(md[0]?.render(audit)).toBe(reportWriters.md.renderAudit(audit));
+    expect(reportWriters.json.auditFiles(audit).map((file) => file.path)).toEqual(['report.json']);
+  });
+});
+
+describe('renderAuditFiles', () => {
+  it('renders every file of every asked format as one set', () => {
+    const audit = buildAnalysisResult();
+    const files = renderAuditFiles(audit, ['md', 'json']);
+    expect(files.map((file) => file.path)).toEqual([
+      'report.md',
+      ...audit.findings.map((finding) => findingFilePath(finding.id)),
+      'report.json',
+    ]);
+    expect(files.every((file) => file.content.endsWith('\n'))).toBe(true);
+  });
+
+  it('renders nothing when one writer fails, so no partial set can be written', () => {
+    const broken = { ...buildAnalysisResult(), schemaVersion: 2 } as unknown as ReturnType<
+      typeof buildAnalysisResult
+    >;
+    expect(() => renderAuditFiles(broken, ['md', 'json'])).toThrow('report.json does not match its schema');
   });
 });
