@@ -146,7 +146,9 @@ export class SqlHistoryStore implements HistoryStore {
     const rows = await this.read((session) =>
       session.query(
         `SELECT h.*, r.started_at_ms FROM hosts h JOIN runs r ON r.run_id = h.run_id
-         WHERE h.host_id = $1 OR h.name = $1 ORDER BY r.started_at_ms, r.run_id`,
+         WHERE h.provider || '/' || h.host_id IN
+           (SELECT provider || '/' || host_id FROM hosts WHERE host_id = $1 OR name = $1)
+         ORDER BY r.started_at_ms, r.run_id`,
         [hostIdOrName],
       ),
     );

@@ -92,7 +92,10 @@ export interface HistoryStore {
   previousRun(run: string | RunRecord): Promise<RunRecord | null>;
   /** `run` and the runs before it along `previousRun`, newest first, at most `count` (for stability). */
   lineage(run: string | RunRecord, count: number): Promise<RunRecord[]>;
-  /** A host's headline numbers over runs, by cloud id or name (each host that matches). */
+  /**
+   * A host's headline numbers over runs, by cloud id or by a name it had in any run: every run of
+   * each host that matches, so a host renamed by tag keeps its whole trend.
+   */
   hostTrend(hostIdOrName: string): Promise<HostTrend[]>;
   findingTrend(findingId: string): Promise<FindingTrend | null>;
   /** Deletes runs that started more than `keepMs` before `nowMs`, and gives the space back. */
