@@ -30,9 +30,33 @@ export function fleetHost(index: number, name = `web-${index}`): ReportHost {
     zone: `${region}-a`,
     tags: { Name: name },
     stats: [
-      { metric: 'cpu.util', unit: 'percent', p50: cpu / 2, p95: cpu, p99_5: cpu + 5, max: cpu + 8, points: 4032 },
-      { metric: 'cpu.util.max', unit: 'percent', p50: cpu / 2, p95: cpu + 2, p99_5: cpu + 9, max: cpu + 10, points: 4032 },
-      { metric: 'mem.used', unit: 'percent', p50: 40, p95: 55, p99_5: 60, max: 61 + (index % 9), points: 4032 },
+      {
+        metric: 'cpu.util',
+        unit: 'percent',
+        p50: cpu / 2,
+        p95: cpu,
+        p99_5: cpu + 5,
+        max: cpu + 8,
+        points: 4032,
+      },
+      {
+        metric: 'cpu.util.max',
+        unit: 'percent',
+        p50: cpu / 2,
+        p95: cpu + 2,
+        p99_5: cpu + 9,
+        max: cpu + 10,
+        points: 4032,
+      },
+      {
+        metric: 'mem.used',
+        unit: 'percent',
+        p50: 40,
+        p95: 55,
+        p99_5: 60,
+        max: 61 + (index % 9),
+        points: 4032,
+      },
     ],
   });
 }
@@ -62,7 +86,10 @@ export function defaultFindingSpecs(count = 30): FindingSpec[] {
   return Array.from({ length: count }, (_, index) => ({ host: index, rule: index % 5 }));
 }
 
-export function fleetFinding(spec: FindingSpec, hosts: readonly ReportHost[]): { finding: Finding; recs: Recommendation[] } {
+export function fleetFinding(
+  spec: FindingSpec,
+  hosts: readonly ReportHost[],
+): { finding: Finding; recs: Recommendation[] } {
   const rule = RULES[spec.rule]!;
   const host = hosts[spec.host]!;
   const subject = { provider: host.provider, kind: 'host' as const, id: host.id, name: host.name };
@@ -163,6 +190,8 @@ export function fleetResult(options: FleetRunOptions): AnalysisResult {
     }),
   );
   result.run.complete = Object.values(result.run.coverage).every((c) => c?.complete);
-  result.run.settings.providers = Object.fromEntries(clouds.map((c) => [c, { regions: [...CLOUD_SCOPES[c]] }]));
+  result.run.settings.providers = Object.fromEntries(
+    clouds.map((c) => [c, { regions: [...CLOUD_SCOPES[c]] }]),
+  );
   return result;
 }

@@ -30,7 +30,8 @@ export function postgresBinDir(): string | null {
 /** Fails (never skips) when the server is missing: CI must run these tests. */
 export function requirePostgres(): string {
   const dir = postgresBinDir();
-  if (!dir || !existsSync(join(dir, 'postgres'))) throw new Error(`PostgreSQL server not found: ${INSTALL_HINT}`);
+  if (!dir || !existsSync(join(dir, 'postgres')))
+    throw new Error(`PostgreSQL server not found: ${INSTALL_HINT}`);
   return dir;
 }
 
@@ -86,7 +87,17 @@ export async function startPostgres(readyMs = 60_000, attempts = 600): Promise<R
   const spawnOptions = { ...(owner ?? {}), cwd: dir, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } };
   const init = spawnSync(
     join(bin, 'initdb'),
-    ['-D', data, '-U', 'fleetlens', `--pwfile=${join(dir, 'pwfile')}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8'],
+    [
+      '-D',
+      data,
+      '-U',
+      'fleetlens',
+      `--pwfile=${join(dir, 'pwfile')}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=trust',
+      '-E',
+      'UTF8',
+    ],
     { ...spawnOptions, encoding: 'utf8' },
   );
   if (init.status !== 0) {
@@ -98,15 +109,23 @@ export async function startPostgres(readyMs = 60_000, attempts = 600): Promise<R
   const child = spawn(
     join(bin, 'postgres'),
     [
-      '-D', data,
-      '-p', String(port),
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', `unix_socket_directories=${dir}`,
-      '-c', 'max_connections=40',
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${dir}`,
+      '-c',
+      'max_connections=40',
       // A throwaway cluster: durability is not what these tests check.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ],
     { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] },
   );

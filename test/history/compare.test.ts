@@ -3,7 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns, headlineMove } from '../../src/history/compare.ts';
 import { type RunRecord, toRunRecord } from '../../src/history/record.ts';
-import { defaultFindingSpecs, type FindingSpec, FIRST_RUN_MS, fleetResult, WEEK_MS } from '../helpers/history-builder.ts';
+import {
+  defaultFindingSpecs,
+  FIRST_RUN_MS,
+  type FindingSpec,
+  fleetResult,
+  WEEK_MS,
+} from '../helpers/history-builder.ts';
 
 const record = (runId: string, week: number, findings?: FindingSpec[], extra = {}) =>
   toRunRecord(fleetResult({ runId, week, ...(findings ? { findings } : {}), ...extra }));
@@ -34,21 +40,27 @@ describe('statuses against the previous run', () => {
     // Week 2: host 0 fixed, host 10 new, host 1 high → critical, host 3 (fd-limit) 53 % → 80 %,
     // host 4 listen-queue low → info, host 5 57 → 60 (inside the tolerance).
     const changed: FindingSpec[] = [
-      ...base.slice(1).map((spec) =>
-        spec.host === 1
-          ? { ...spec, severity: 'critical' as const }
-          : spec.host === 3
-            ? { ...spec, value: 80 }
-            : spec.host === 4
-              ? { ...spec, severity: 'info' as const }
-              : spec.host === 5
-                ? { ...spec, value: 60 }
-                : spec,
-      ),
+      ...base
+        .slice(1)
+        .map((spec) =>
+          spec.host === 1
+            ? { ...spec, severity: 'critical' as const }
+            : spec.host === 3
+              ? { ...spec, value: 80 }
+              : spec.host === 4
+                ? { ...spec, severity: 'info' as const }
+                : spec.host === 5
+                  ? { ...spec, value: 60 }
+                  : spec,
+        ),
       { host: 10, rule: 0 },
     ];
     const result = chain(record('a', 0, base), record('b', 1, base), record('c', 2, changed));
-    expect(statusOf(result, 10)).toMatchObject({ status: 'new', runCount: 1, firstSeenMs: FIRST_RUN_MS + 2 * WEEK_MS });
+    expect(statusOf(result, 10)).toMatchObject({
+      status: 'new',
+      runCount: 1,
+      firstSeenMs: FIRST_RUN_MS + 2 * WEEK_MS,
+    });
     expect(statusOf(result, 1)).toMatchObject({ status: 'worse', runCount: 3 });
     expect(statusOf(result, 3)).toMatchObject({ status: 'worse' });
     expect(statusOf(result, 4)).toMatchObject({ status: 'better' });
@@ -100,10 +112,19 @@ describe('findings the run could not see', () => {
     expect(blind.unseen.map((u) => [u.finding.subject.id, u.reason])).toEqual([
       ['aws-0004', 'aws eu-west-1 failed: UnauthorizedOperation'],
     ]);
-    expect(blind.run.findings.filter((f) => f.status === 'unseen').map((f) => f.subject.id)).toEqual(['aws-0004']);
+    expect(blind.run.findings.filter((f) => f.status === 'unseen').map((f) => f.subject.id)).toEqual([
+      'aws-0004',
+    ]);
     const back = compareRuns(blind.run, record('c', 2, base));
     expect(statusOf(back, 4)).toMatchObject({ status: 'open', runCount: 2, firstSeenMs: FIRST_RUN_MS });
-    const fixed = compareRuns(blind.run, record('c', 2, base.filter((s) => s.host !== 4)));
+    const fixed = compareRuns(
+      blind.run,
+      record(
+        'c',
+        2,
+        base.filter((s) => s.host !== 4),
+      ),
+    );
     expect(fixed.resolved.map((f) => f.subject.id)).toEqual(['aws-0004']);
   });
 
@@ -111,9 +132,14 @@ describe('findings the run could not see', () => {
     const first = compareRuns(null, record('a', 0, base));
     const blind = compareRuns(
       first.run,
-      record('b', 1, base.filter((s) => s.host % 4 !== 2), {
-        failedScopes: { linode: [{ scope: 'token', reason: 'invalid token' }] },
-      }),
+      record(
+        'b',
+        1,
+        base.filter((s) => s.host % 4 !== 2),
+        {
+          failedScopes: { linode: [{ scope: 'token', reason: 'invalid token' }] },
+        },
+      ),
     );
     expect(blind.resolved).toEqual([]);
     expect(blind.unseen.map((u) => u.finding.subject.id).sort()).toEqual(['linode-0002', 'linode-0006']);
@@ -123,10 +149,18 @@ describe('findings the run could not see', () => {
     const first = compareRuns(null, record('a', 0, base));
     const skipped = compareRuns(
       first.run,
-      record('b', 1, base.filter((s) => s.rule !== 0), { ruleStatus: { 'cpu-saturated': 'skipped' } }),
+      record(
+        'b',
+        1,
+        base.filter((s) => s.rule !== 0),
+        { ruleStatus: { 'cpu-saturated': 'skipped' } },
+      ),
     );
     expect(skipped.resolved).toEqual([]);
-    expect(skipped.unseen.map((u) => u.reason)).toEqual(['rule cpu-saturated: skipped', 'rule cpu-saturated: skipped']);
+    expect(skipped.unseen.map((u) => u.reason)).toEqual([
+      'rule cpu-saturated: skipped',
+      'rule cpu-saturated: skipped',
+    ]);
     const awsOnly = compareRuns(first.run, record('c', 1, base, { clouds: ['aws'] }));
     expect(awsOnly.resolved).toEqual([]);
     expect(awsOnly.unseen).toHaveLength(6);

@@ -1,18 +1,34 @@
 // `fleetlens diff` between two runs, in markdown for a ticket and in JSON for a script.
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/history/compare.ts';
-import { diffFromComparison, diffRuns, renderDiffJson, renderDiffMarkdown, renderSinceLastRun, statusText } from '../../src/history/diff.ts';
+import {
+  diffFromComparison,
+  diffRuns,
+  renderDiffJson,
+  renderDiffMarkdown,
+  renderSinceLastRun,
+  statusText,
+} from '../../src/history/diff.ts';
 import { toRunRecord } from '../../src/history/record.ts';
 import { defaultFindingSpecs, type FindingSpec, fleetResult } from '../helpers/history-builder.ts';
 
 const base = defaultFindingSpecs(6);
 // One fixed (host 0), one new (host 6), one worse (host 3 high → critical); host 2's saving grows $102 → $152.
 const next: FindingSpec[] = [
-  ...base.slice(1).map((s) => (s.host === 3 ? { ...s, severity: 'critical' as const } : s.host === 2 ? { ...s, deltaUsd: -152 } : s)),
+  ...base
+    .slice(1)
+    .map((s) =>
+      s.host === 3 ? { ...s, severity: 'critical' as const } : s.host === 2 ? { ...s, deltaUsd: -152 } : s,
+    ),
   { host: 6, rule: 0 },
 ];
 const from = compareRuns(null, toRunRecord(fleetResult({ runId: 'run-a', week: 0, findings: base }))).run;
-const toResult = fleetResult({ runId: 'run-b', week: 1, findings: next, hostNames: { 6: 'web|6 <b>*x*</b>' } });
+const toResult = fleetResult({
+  runId: 'run-b',
+  week: 1,
+  findings: next,
+  hostNames: { 6: 'web|6 <b>*x*</b>' },
+});
 const to = compareRuns(from, toRunRecord(toResult)).run;
 
 describe('diff of two runs', () => {
@@ -64,8 +80,12 @@ describe('diff of two runs', () => {
 
   it('words a status for the report: new, open since the first day, worse with what moved', () => {
     const open = to.findings.find((f) => f.status === 'open')!;
-    expect(statusText(open, null)).toBe(`open since ${new Date(from.startedAtMs).toISOString().slice(0, 10)}, 2 runs`);
+    expect(statusText(open, null)).toBe(
+      `open since ${new Date(from.startedAtMs).toISOString().slice(0, 10)}, 2 runs`,
+    );
     const worse = diff.worse[0]!;
-    expect(statusText(worse.finding, worse.previous)).toMatch(/^worse \(high → critical\), since \d{4}-\d{2}-\d{2}, 2 runs$/);
+    expect(statusText(worse.finding, worse.previous)).toMatch(
+      /^worse \(high → critical\), since \d{4}-\d{2}-\d{2}, 2 runs$/,
+    );
   });
 });

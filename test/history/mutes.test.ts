@@ -18,20 +18,36 @@ describe('mute entries in the config', () => {
   };
 
   it('accepts a finding id or a rule with a subject glob, each with a reason and a date', () => {
-    expect(issue({ finding: '0ec81567d5cd88d8', reason: 'batch window, ticket OPS-12', until: '2025-07-01' })).toBeNull();
-    expect(issue({ rule: 'idle-instance', subject: 'web-*', reason: 'warm spares', until: '2025-06-10' })).toBeNull();
+    expect(
+      issue({ finding: '0ec81567d5cd88d8', reason: 'batch window, ticket OPS-12', until: '2025-07-01' }),
+    ).toBeNull();
+    expect(
+      issue({ rule: 'idle-instance', subject: 'web-*', reason: 'warm spares', until: '2025-06-10' }),
+    ).toBeNull();
   });
 
   it('refuses a mute without a reason, with a date long past, with an unknown rule or naming both', () => {
-    expect(issue({ finding: '0ec81567d5cd88d8', until: '2025-07-01' })).toEqual(['reason: a mute needs a reason']);
-    expect(issue({ finding: '0ec81567d5cd88d8', reason: '  ', until: '2025-07-01' })).toEqual(['reason: a mute needs a reason']);
+    expect(issue({ finding: '0ec81567d5cd88d8', until: '2025-07-01' })).toEqual([
+      'reason: a mute needs a reason',
+    ]);
+    expect(issue({ finding: '0ec81567d5cd88d8', reason: '  ', until: '2025-07-01' })).toEqual([
+      'reason: a mute needs a reason',
+    ]);
     expect(issue({ rule: 'cpu-saturate', subject: '*', reason: 'x', until: '2025-07-01' })).toEqual([
       'rule: unknown rule (known: cpu-saturated, idle-instance)',
     ]);
     expect(issue({ finding: '0ec81567d5cd88d8', reason: 'x', until: '2024-06-01' })).toEqual([
       `until: 2024-06-01 is more than ${MUTE_EXPIRED_GRACE_DAYS} days past: remove the mute or give it a new date`,
     ]);
-    expect(issue({ finding: '0ec81567d5cd88d8', rule: 'idle-instance', subject: '*', reason: 'x', until: '2025-07-01' })).toEqual([
+    expect(
+      issue({
+        finding: '0ec81567d5cd88d8',
+        rule: 'idle-instance',
+        subject: '*',
+        reason: 'x',
+        until: '2025-07-01',
+      }),
+    ).toEqual([
       'finding: name either a finding id or a rule (with a subject glob)',
       'subject: a finding id already names its subject',
     ]);
@@ -39,11 +55,13 @@ describe('mute entries in the config', () => {
       "subject: a rule mute needs a subject glob ('*' for every subject)",
     ]);
     expect(issue({ finding: '0ec81567d5cd88d8', reason: 'x', until: '2025-13-45' })).toHaveLength(1);
-    expect(muteEntry({ knownRuleIds: RULES, today: '2025-06-10', expiredGraceDays: 0 }).safeParse({
-      finding: '0ec81567d5cd88d8',
-      reason: 'x',
-      until: '2025-06-09',
-    }).success).toBe(false);
+    expect(
+      muteEntry({ knownRuleIds: RULES, today: '2025-06-10', expiredGraceDays: 0 }).safeParse({
+        finding: '0ec81567d5cd88d8',
+        reason: 'x',
+        until: '2025-06-09',
+      }).success,
+    ).toBe(false);
   });
 });
 

@@ -5,7 +5,9 @@ import { recommendationStability } from '../../src/history/stable.ts';
 import { fleetResult } from '../helpers/history-builder.ts';
 
 const run = (week: number, recommended: string, superseded = false) => {
-  const record = toRunRecord(fleetResult({ runId: `r${week}`, week, findings: [{ host: 1, rule: 1, recommended }] }));
+  const record = toRunRecord(
+    fleetResult({ runId: `r${week}`, week, findings: [{ host: 1, rule: 1, recommended }] }),
+  );
   if (superseded) record.recommendations[0]!.supersededBy = 'other';
   return record;
 };

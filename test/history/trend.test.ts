@@ -42,7 +42,14 @@ describe('trends', () => {
       subjectName: 'web-1',
       points: [
         { runId: 'a', startedAtMs: t0, severity: 'high', value: 91, unit: 'percent', label: 'p95 CPU' },
-        { runId: 'b', startedAtMs: t0 + 7 * DAY, severity: 'critical', value: 99, unit: 'percent', label: 'p95 CPU' },
+        {
+          runId: 'b',
+          startedAtMs: t0 + 7 * DAY,
+          severity: 'critical',
+          value: 99,
+          unit: 'percent',
+          label: 'p95 CPU',
+        },
       ],
     };
     expect(renderFindingTrend(finding)).toBe(

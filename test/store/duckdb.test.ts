@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_STORE_DIR, defaultStorePath, openStore, StoreError } from '../../src/store/index.ts';
 import { packagePath } from '../../src/paths.ts';
+import { DEFAULT_STORE_DIR, defaultStorePath, openStore, StoreError } from '../../src/store/index.ts';
 import { fleetResult } from '../helpers/history-builder.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetlens-duckdb-'));
@@ -72,7 +72,9 @@ describe('the DuckDB history file', () => {
       expect(error!.kind).toBe('locked');
       // 2 s of waiting at 250 ms: 8 sleeps, 9 attempts.
       expect(clock.sleeps).toBe(8);
-      expect(error!.describe()).toMatch(/^history store .*locked\.duckdb: locked: process \d+ is writing to it; gave up after 2 s$/);
+      expect(error!.describe()).toMatch(
+        /^history store .*locked\.duckdb: locked: process \d+ is writing to it; gave up after 2 s$/,
+      );
     } finally {
       holder.child.stdin!.end('release\n');
       await exited(holder.child);

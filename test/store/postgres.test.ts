@@ -1,14 +1,15 @@
 // The team store on a real PostgreSQL: four audits at once lose no row, credentials come from the
 // URL or libpq's PG* variables and never show in a message, and a server that is down or refuses
 // the password is a one-line StoreError.
+
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, redactStoreUrl, StoreError } from '../../src/store/index.ts';
 import { packagePath } from '../../src/paths.ts';
+import { openStore, redactStoreUrl, StoreError } from '../../src/store/index.ts';
 import { fleetResult } from '../helpers/history-builder.ts';
-import { freePort } from '../helpers/prometheus.ts';
 import { type RunningPostgres, startPostgres } from '../helpers/postgres.ts';
-import { spawn } from 'node:child_process';
+import { freePort } from '../helpers/prometheus.ts';
 
 let server: RunningPostgres;
 beforeAll(async () => {
@@ -97,7 +98,9 @@ describe('the PostgreSQL history store', () => {
 
   it('says a server that is not there is `unreachable`, in one line', async () => {
     const port = await freePort();
-    const error = await failure(openStore(`postgresql://fleetlens:s3cret@127.0.0.1:${port}/x`, { connectTimeoutMs: 5_000 }));
+    const error = await failure(
+      openStore(`postgresql://fleetlens:s3cret@127.0.0.1:${port}/x`, { connectTimeoutMs: 5_000 }),
+    );
     expect(error?.kind).toBe('unreachable');
     expect(error!.describe()).toBe(
       `history store postgresql://fleetlens:***@127.0.0.1:${port}/x: unreachable: connect ECONNREFUSED 127.0.0.1:${port}`,

@@ -2,13 +2,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffRuns } from '../../src/history/diff.ts';
 import { recommendationStability } from '../../src/history/stable.ts';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { type HistoryStore, openStore, StoreError } from '../../src/store/index.ts';
-import { defaultFindingSpecs, type FindingSpec, FIRST_RUN_MS, fleetResult, WEEK_MS } from '../helpers/history-builder.ts';
+import {
+  defaultFindingSpecs,
+  FIRST_RUN_MS,
+  type FindingSpec,
+  fleetResult,
+  WEEK_MS,
+} from '../helpers/history-builder.ts';
 import { type RunningPostgres, startPostgres } from '../helpers/postgres.ts';
 
 interface Engine {
@@ -69,7 +75,9 @@ describe.each(engines)('history store on $name', (engine) => {
     spec = await engine.fresh();
     store = await openStore(spec);
     await store.recordRun(fleetResult({ runId: 'run-0', week: 0, findings: base }));
-    await store.recordRun(fleetResult({ runId: 'run-1', week: 1, findings: week1, hostNames: { 1: 'web-1-renamed' } }));
+    await store.recordRun(
+      fleetResult({ runId: 'run-1', week: 1, findings: week1, hostNames: { 1: 'web-1-renamed' } }),
+    );
   }, 120_000);
   afterAll(() => store?.close());
 
@@ -142,12 +150,14 @@ describe.each(engines)('history store on $name', (engine) => {
     const local = await openStore(await engine.fresh());
     try {
       await local.recordRun(fleetResult({ runId: 'aws-1', week: 0, clouds: ['aws'] }));
-      await local.recordRun(fleetResult({ runId: 'gcp-1', week: 0, startedAtMs: FIRST_RUN_MS + 60_000, clouds: ['gcp'] }));
+      await local.recordRun(
+        fleetResult({ runId: 'gcp-1', week: 0, startedAtMs: FIRST_RUN_MS + 60_000, clouds: ['gcp'] }),
+      );
       const recorded = await local.recordRun(fleetResult({ runId: 'aws-2', week: 1, clouds: ['aws'] }));
       expect(recorded.previous?.runId).toBe('aws-1');
       expect(recorded.comparison.changes.every((c) => c.finding.status === 'open')).toBe(true);
       expect(recorded.comparison.resolved).toEqual([]);
-      expect((await local.previousRun('gcp-1'))).toBeNull();
+      expect(await local.previousRun('gcp-1')).toBeNull();
       const { toRunRecord } = await import('../../src/history/record.ts');
       const pending = toRunRecord(fleetResult({ runId: 'gcp-2', week: 2, clouds: ['gcp'] }));
       expect((await local.previousRun(pending))?.runId).toBe('gcp-1');
@@ -160,7 +170,8 @@ describe.each(engines)('history store on $name', (engine) => {
   it('replaces a run recorded again under the same id, and marks recommendations stable after 3 runs', async () => {
     const local = await openStore(await engine.fresh());
     try {
-      for (const week of [0, 1, 2]) await local.recordRun(fleetResult({ runId: `w${week}`, week, findings: base }));
+      for (const week of [0, 1, 2])
+        await local.recordRun(fleetResult({ runId: `w${week}`, week, findings: base }));
       await local.recordRun(fleetResult({ runId: 'w2', week: 2, findings: base }));
       expect((await local.listRuns()).map((r) => r.runId)).toEqual(['w2', 'w1', 'w0']);
       const w2 = (await local.getRun('w2'))!;
@@ -176,7 +187,8 @@ describe.each(engines)('history store on $name', (engine) => {
   it('prunes runs older than the keep duration, exactly', async () => {
     const local = await openStore(await engine.fresh());
     try {
-      for (const week of [0, 1, 2, 3]) await local.recordRun(fleetResult({ runId: `p${week}`, week, findings: base }));
+      for (const week of [0, 1, 2, 3])
+        await local.recordRun(fleetResult({ runId: `p${week}`, week, findings: base }));
       const nowMs = FIRST_RUN_MS + 3 * WEEK_MS;
       expect(await local.prune(2 * WEEK_MS, nowMs)).toEqual({ runsDeleted: 1 });
       expect((await local.listRuns()).map((r) => r.runId)).toEqual(['p3', 'p2', 'p1']);
@@ -191,14 +203,19 @@ describe.each(engines)('history store on $name', (engine) => {
   it('refuses a store written by a newer fleetlens, with one line', async () => {
     const newer = await engine.fresh();
     await (await openStore(newer)).close();
-    await engine.raw(newer, "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (99, 'from the future', 0)");
+    await engine.raw(
+      newer,
+      "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (99, 'from the future', 0)",
+    );
     const error = await openStore(newer).then(
       () => null,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).kind).toBe('newer-schema');
-    expect((error as StoreError).describe()).toMatch(/schema version 99 was written by a newer fleetlens \(this one knows up to 1\)/);
+    expect((error as StoreError).describe()).toMatch(
+      /schema version 99 was written by a newer fleetlens \(this one knows up to 1\)/,
+    );
     expect((error as StoreError).describe().split('\n')).toHaveLength(1);
   });
 });
