@@ -3,7 +3,7 @@
 // Ends with one plain `N passed, N failed` line (typecheck and lint count as one check each),
 // and exits non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -64,7 +64,44 @@ function ensurePrometheus() {
   }
 }
 
+/**
+ * The history-store tests start a real PostgreSQL (Debian's server package) and fail without it:
+ * install it when missing and we are root with apt-get, as for prometheus.
+ */
+function ensurePostgres() {
+  const debian = '/usr/lib/postgresql';
+  const hasServer =
+    (existsSync(debian) && readdirSync(debian).some((v) => existsSync(join(debian, v, 'bin', 'postgres')))) ||
+    spawnSync('sh', ['-c', 'command -v postgres'], { stdio: 'ignore' }).status === 0;
+  if (hasServer) return;
+  const root = process.getuid?.() === 0;
+  const aptGet = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (!root || !aptGet) {
+    process.stderr.write(
+      "\n== postgresql is not installed and cannot be installed here (needs root and apt-get): the history-store tests will fail; install Debian's package: apt-get install -y postgresql\n",
+    );
+    return;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // NOTE: policy-rc.d exit 101 keeps the package's init script from starting a cluster on :5432.
+  const policy = '/usr/sbin/policy-rc.d';
+  const addedPolicy = !existsSync(policy);
+  if (addedPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    for (const args of [
+      ['update', '-q'],
+      ['install', '-y', '-q', '--no-install-recommends', 'postgresql'],
+    ]) {
+      process.stderr.write(`\n== postgresql missing: apt-get ${args.join(' ')}\n`);
+      if (spawnSync('apt-get', args, { stdio: 'inherit', env }).status !== 0) break;
+    }
+  } finally {
+    if (addedPolicy) rmSync(policy, { force: true });
+  }
+}
+
 ensurePrometheus();
+ensurePostgres();
 
 if (extraArgs.length === 0) {
   check('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']);
