@@ -4,6 +4,7 @@
 import { parse as parseVega, View, logger as vegaLogger, Warn } from 'vega';
 import { compile as compileVegaLite, type TopLevelSpec } from 'vega-lite';
 import type { SeriesEvidence, Unit } from '../../src/model/index.ts';
+import { oneLine } from './escape.ts';
 import { bucketExtreme, type Extreme, excursionExtreme } from '../markdown/downsample.ts';
 import { chartScale, formatValue } from '../markdown/units.ts';
 
@@ -51,6 +52,12 @@ const timeX = (field: string, title: string | null = null) => ({
   scale: { type: 'utc' as const },
   title,
 });
+
+/** Text from a result as it may appear inside a chart: on one line, no hidden controls. */
+export function chartText(text: string): string {
+  // NOTE: vega escapes markup in its text but keeps control and bidi characters, which can disguise a name.
+  return oneLine(text);
+}
 
 export class ChartError extends Error {
   override name = 'ChartError';
@@ -218,7 +225,7 @@ export function seriesChart(series: SeriesEvidence, options: SeriesChartOptions 
     encoding: { x: timeX('t', 'time (UTC)'), y },
   });
   if (reference) {
-    const label = `${reference.label}: ${formatValue(reference.value, series.unit)}`;
+    const label = chartText(`${reference.label}: ${formatValue(reference.value, series.unit)}`);
     layers.push({
       data: { values: [{ y: scaled(reference.value), label }] },
       layer: [
@@ -346,7 +353,7 @@ export function heatStripChart(family: SeriesFamily): ChartSpec | null {
       const last = points[end - 1]?.[0];
       if (v === null || from === undefined || last === undefined) continue;
       hi = Math.max(hi, v);
-      rows.push({ row: series.label, order: index, from, to: last + series.stepSec * 1000, v });
+      rows.push({ row: chartText(series.label), order: index, from, to: last + series.stepSec * 1000, v });
     }
   }
   if (rows.length === 0) return null;
@@ -397,9 +404,9 @@ export function ceilingChart(subject: string, bars: readonly CeilingBar[]): Char
     .map((bar) => {
       const pct = Math.round(bar.shareOfLimit * 1000) / 10;
       return {
-        kind: bar.kind,
+        kind: chartText(bar.kind),
         pct,
-        label: bar.label,
+        label: chartText(bar.label),
         level: pct >= 100 ? 'over' : pct >= 80 ? 'near' : 'ok',
       };
     });
@@ -467,15 +474,25 @@ export function refusingLoader(attempts: string[] = []) {
   };
 }
 
-// Attributes that could point outside the SVG, and elements that could run or embed anything.
-const EXTERNAL_REFERENCE =
-  /\s(?:xlink:)?href\s*=\s*"(?!#)|url\(\s*['"]?(?!#)|<\s*(?:script|foreignObject|image|iframe|object|embed|use)\b|\son[a-z]+\s*=|@import/i;
+// Elements that could run, embed or fetch anything, and attributes that could point outside the SVG.
+const FORBIDDEN_ELEMENT =
+  /^<\/?\s*(?:script|foreignObject|image|iframe|object|embed|use|a|style|link|feImage)\b/i;
+const FORBIDDEN_ATTRIBUTE =
+  /\s(?:on[a-z]+\s*=|(?:xlink:)?href\s*=\s*"(?!#)|style\s*=)|url\(\s*['"]?(?!#)|@import/i;
 
-/** The SVG as vega wrote it, refused when it refers to anything outside itself or could run code. */
+/**
+ * The SVG as vega wrote it, refused when a tag refers to anything outside itself or could run code.
+ * Text between tags is not checked: vega escapes it, so it cannot hold a tag.
+ */
 export function checkedSvg(svg: string): string {
   if (!svg.startsWith('<svg')) throw new ChartError('chart output is not an SVG document');
-  const hit = EXTERNAL_REFERENCE.exec(svg);
-  if (hit) throw new ChartError(`chart SVG refers outside itself: ${JSON.stringify(hit[0].trim())}`);
+  for (const [tag] of svg.matchAll(/<[^>]*>/g)) {
+    const hit = FORBIDDEN_ELEMENT.exec(tag) ?? FORBIDDEN_ATTRIBUTE.exec(tag);
+    if (hit)
+      throw new ChartError(
+        `chart SVG refers outside itself or could run code: ${JSON.stringify(hit[0].trim())}`,
+      );
+  }
   return svg;
 }
 

@@ -45,6 +45,17 @@ export function escapeHtml(text: string): string {
   return out;
 }
 
+/** Text for places that hold one line and no markup (chart labels): newlines and tabs become spaces. */
+export function oneLine(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const codePoint = char.codePointAt(0) ?? 0;
+    if (char === '\n' || char === '\r' || char === '\t') out += ' ';
+    else out += isHiddenControl(codePoint) ? '\uFFFD' : char;
+  }
+  return out;
+}
+
 export type HtmlValue = Html | string | number | null | undefined | false | readonly HtmlValue[];
 
 function render(value: HtmlValue): string {
