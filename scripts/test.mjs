@@ -53,7 +53,33 @@ function ensurePrometheus() {
   }
 }
 
+/**
+ * The browser test (test/reports/html/browser.test.ts) opens report.html in Debian's `chromium` and fails
+ * without it: install it when missing and we are root with apt-get, saying what we do.
+ */
+function ensureChromium() {
+  const chromium = process.env.FLEETLENS_CHROMIUM ?? '/usr/bin/chromium';
+  if (existsSync(chromium)) return;
+  const root = process.getuid?.() === 0;
+  const aptGet = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (!root || !aptGet) {
+    process.stderr.write(
+      `\n== chromium is not installed at ${chromium} and cannot be installed here (needs root and apt-get): the browser test will fail; install Debian's package: apt-get install -y chromium\n`,
+    );
+    return;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-q'],
+    ['install', '-y', '-q', '--no-install-recommends', 'chromium'],
+  ]) {
+    process.stderr.write(`\n== chromium missing: apt-get ${args.join(' ')}\n`);
+    if (spawnSync('apt-get', args, { stdio: 'inherit', env }).status !== 0) break;
+  }
+}
+
 ensurePrometheus();
+ensureChromium();
 
 if (extraArgs.length === 0) {
   check('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']);

@@ -155,7 +155,7 @@ function coverageTable(result: AnalysisResult): Html {
       c.judgedShare === null ? '' : ` (${formatShare(c.judgedShare)})`
     }</td><td class="num">${calls ? `${calls.made} / ${calls.minimum}` : 'n/a'}</td></tr>`;
   });
-  return html`<div class="table-wrap"><table><caption>Coverage per cloud</caption><thead><tr><th scope="col">Cloud</th><th scope="col">Complete</th><th scope="col">Scopes</th><th scope="col">Failed scopes</th><th scope="col" class="num">Hosts listed</th><th scope="col" class="num">Series received / expected</th><th scope="col" class="num">Hosts judged</th><th scope="col" class="num">Calls made / minimum</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return html`<div class="table-wrap" tabindex="0"><table><caption>Coverage per cloud</caption><thead><tr><th scope="col">Cloud</th><th scope="col">Complete</th><th scope="col">Scopes</th><th scope="col">Failed scopes</th><th scope="col" class="num">Hosts listed</th><th scope="col" class="num">Series received / expected</th><th scope="col" class="num">Hosts judged</th><th scope="col" class="num">Calls made / minimum</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function summarySection(result: AnalysisResult): Html {
@@ -219,7 +219,7 @@ function eventSection(page: PageContext, event: EventReview): Html {
     return [page.chart(chart, caption)];
   });
   return html`<section id="event" aria-labelledby="event-title"><h2 id="event-title">Go / no-go at ×${formatNumber(event.multiplier)}</h2>
-<div class="table-wrap"><table><caption>Every peak × ${formatNumber(event.multiplier)} against each ceiling</caption><thead><tr><th scope="col">Unit</th><th scope="col">Verdict</th><th scope="col">First ceiling</th><th scope="col" class="num">Breaks at</th><th scope="col">Change first</th><th scope="col" class="num">Monthly delta</th></tr></thead><tbody>${rows}</tbody></table></div>
+<div class="table-wrap" tabindex="0"><table><caption>Every peak × ${formatNumber(event.multiplier)} against each ceiling</caption><thead><tr><th scope="col">Unit</th><th scope="col">Verdict</th><th scope="col">First ceiling</th><th scope="col" class="num">Breaks at</th><th scope="col">Change first</th><th scope="col" class="num">Monthly delta</th></tr></thead><tbody>${rows}</tbody></table></div>
 ${charts.length > 0 ? html`<h3>Ceilings per unit</h3>${charts}` : ''}
 </section>`;
 }
@@ -260,7 +260,7 @@ ${list('New', byStatus('new'))}${list('Worse', byStatus('worse'))}${list('Better
 ${
   resolved.length === 0
     ? html`<p>None.</p>`
-    : html`<div class="table-wrap"><table><caption>In the previous run, gone from this one</caption><thead><tr><th scope="col">Severity</th><th scope="col">Finding</th><th scope="col">Subject</th><th scope="col">Id</th></tr></thead><tbody>${resolvedRows}</tbody></table></div>`
+    : html`<div class="table-wrap" tabindex="0"><table><caption>In the previous run, gone from this one</caption><thead><tr><th scope="col">Severity</th><th scope="col">Finding</th><th scope="col">Subject</th><th scope="col">Id</th></tr></thead><tbody>${resolvedRows}</tbody></table></div>`
 }
 </section>`;
 }
@@ -340,8 +340,9 @@ ${numCell(row.monthlyDeltaUsd, row.monthlyDeltaUsd === null ? null : formatUsdPe
 </tr>`;
 }
 
-function filterSelect(name: string, label: string, values: readonly string[]): Html {
-  return html`<label>${label}<select name="${name}"><option value="">all</option>${values.map(
+/** `multi`: the rows' attribute holds several space-separated values (severities, categories). */
+function filterSelect(name: string, label: string, values: readonly string[], multi = false): Html {
+  return html`<label>${label}<select name="${name}"${multi ? html` data-multi` : ''}><option value="">all</option>${values.map(
     (value) => html`<option value="${value}">${value}</option>`,
   )}</select></label>`;
 }
@@ -406,13 +407,13 @@ function hostsSection(result: AnalysisResult, ext: ResultExtensions): Html {
 <p class="meta">Most severe first. ${verdictNote} Findings on a host's volumes and group count for the host.</p>
 <form class="controls" id="host-filters" data-for="host-table" data-noun="hosts" hidden>
 ${filterSelect('cloud', 'Cloud', clouds)}
-${filterSelect('severity', 'Severity', severities)}
-${filterSelect('category', 'Category', categories)}
+${filterSelect('severity', 'Severity', severities, true)}
+${filterSelect('category', 'Category', categories, true)}
 ${filterSelect('verdict', 'Verdict', verdicts)}
 <button type="reset">Show all</button>
 <output data-count aria-live="polite"></output>
 </form>
-<div class="table-wrap"><table id="host-table" data-sortable><caption>${result.hosts.length} hosts</caption><thead><tr>${head}</tr></thead><tbody>
+<div class="table-wrap" tabindex="0"><table id="host-table" data-sortable><caption>${result.hosts.length} hosts</caption><thead><tr>${head}</tr></thead><tbody>
 ${joinHtml(rows.map(hostTableRow), '\n')}
 </tbody></table></div>
 </section>`;
@@ -456,7 +457,7 @@ function recommendationsSection(result: AnalysisResult): Html {
     }${rec.supersededBy === null ? '' : html`<br>superseded by ${rec.supersededBy}, not counted`}</td></tr>`;
   });
   return html`<section id="recommendations" aria-labelledby="recs-title"><h2 id="recs-title">Recommendations</h2>
-<div class="table-wrap"><table><caption>Most urgent first</caption><thead><tr><th scope="col">Severity</th><th scope="col">Kind</th><th scope="col">Subject</th><th scope="col">Current</th><th scope="col">Recommended</th><th scope="col" class="num">$/month</th><th scope="col" class="num">Risk</th><th scope="col">Why</th></tr></thead><tbody>${rows}</tbody></table></div>
+<div class="table-wrap" tabindex="0"><table><caption>Most urgent first</caption><thead><tr><th scope="col">Severity</th><th scope="col">Kind</th><th scope="col">Subject</th><th scope="col">Current</th><th scope="col">Recommended</th><th scope="col" class="num">$/month</th><th scope="col" class="num">Risk</th><th scope="col">Why</th></tr></thead><tbody>${rows}</tbody></table></div>
 </section>`;
 }
 
@@ -508,7 +509,7 @@ function gapsSection(result: AnalysisResult): Html {
   const table =
     result.gaps.length === 0
       ? html`<p>None: every provider answered.</p>`
-      : html`<div class="table-wrap"><table><caption>Collection gaps</caption><thead><tr><th scope="col">Provider</th><th scope="col">What</th><th scope="col">Kind</th><th scope="col">Call</th><th scope="col">Scope</th><th scope="col">Subject</th><th scope="col">Message</th><th scope="col">File</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+      : html`<div class="table-wrap" tabindex="0"><table><caption>Collection gaps</caption><thead><tr><th scope="col">Provider</th><th scope="col">What</th><th scope="col">Kind</th><th scope="col">Call</th><th scope="col">Scope</th><th scope="col">Subject</th><th scope="col">Message</th><th scope="col">File</th></tr></thead><tbody>${rows}</tbody></table></div>`;
   return html`<section id="gaps" aria-labelledby="gaps-title"><h2 id="gaps-title">Data gaps</h2>
 ${table}
 <h3>Rules that could not judge everything</h3>

@@ -27,7 +27,7 @@ function scoresTable(diagnosis: Diagnosis): Html {
           )}</ul>`
     }</td></tr>`;
   });
-  return html`<div class="table-wrap"><table><caption>Class scores and the signals that voted (weight for or against)</caption><thead><tr><th scope="col">Class</th><th scope="col" class="num">Score</th><th scope="col">Signals</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return html`<div class="table-wrap" tabindex="0"><table><caption>Class scores and the signals that voted (weight for or against)</caption><thead><tr><th scope="col">Class</th><th scope="col" class="num">Score</th><th scope="col">Signals</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function timeOrNone(iso: string | null): string {
@@ -36,7 +36,7 @@ function timeOrNone(iso: string | null): string {
 
 function inputsTable(diagnosis: Diagnosis): Html {
   if (diagnosis.inputs.length === 0) return html`<p>No files were read.</p>`;
-  return html`<div class="table-wrap"><table><caption>Files read</caption><thead><tr><th scope="col">File</th><th scope="col">Kind</th><th scope="col" class="num">Records</th><th scope="col">From</th><th scope="col">To</th></tr></thead><tbody>${diagnosis.inputs.map(
+  return html`<div class="table-wrap" tabindex="0"><table><caption>Files read</caption><thead><tr><th scope="col">File</th><th scope="col">Kind</th><th scope="col" class="num">Records</th><th scope="col">From</th><th scope="col">To</th></tr></thead><tbody>${diagnosis.inputs.map(
     (input) =>
       html`<tr><td class="mono">${input.file}</td><td>${input.kind}</td><td class="num">${formatNumber(input.records)}</td><td>${timeOrNone(input.from)}</td><td>${timeOrNone(input.to)}</td></tr>`,
   )}</tbody></table></div>`;
@@ -44,7 +44,7 @@ function inputsTable(diagnosis: Diagnosis): Html {
 
 function gapsTable(diagnosis: Diagnosis): Html {
   if (diagnosis.gaps.length === 0) return html`<p>None.</p>`;
-  return html`<div class="table-wrap"><table><caption>Files that could not be used</caption><thead><tr><th scope="col">File</th><th scope="col">Kind</th><th scope="col">Message</th></tr></thead><tbody>${diagnosis.gaps.map(
+  return html`<div class="table-wrap" tabindex="0"><table><caption>Files that could not be used</caption><thead><tr><th scope="col">File</th><th scope="col">Kind</th><th scope="col">Message</th></tr></thead><tbody>${diagnosis.gaps.map(
     (gap) =>
       html`<tr><td class="mono">${gap.file}${gap.line === undefined ? '' : `:${gap.line}`}</td><td>${gap.kind}</td><td>${gap.message}</td></tr>`,
   )}</tbody></table></div>`;
@@ -58,7 +58,7 @@ function recommendationsTable(diagnosis: Diagnosis): Html {
       (rec) =>
         html`<tr><td>${rec.kind}</td><td>${subjectLabel(rec.subject)}</td><td>${rec.current}</td><td>${rec.recommended}</td><td class="num">${formatUsdPerMonth(rec.monthlyCostDeltaUsd)}</td><td class="num">${riskText(rec.risk)}</td></tr>`,
     );
-  return html`<div class="table-wrap"><table><caption>Recommendations</caption><thead><tr><th scope="col">Kind</th><th scope="col">Subject</th><th scope="col">Current</th><th scope="col">Recommended</th><th scope="col" class="num">$/month</th><th scope="col" class="num">Risk</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return html`<div class="table-wrap" tabindex="0"><table><caption>Recommendations</caption><thead><tr><th scope="col">Kind</th><th scope="col">Subject</th><th scope="col">Current</th><th scope="col">Recommended</th><th scope="col" class="num">$/month</th><th scope="col" class="num">Risk</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function windowLine(diagnosis: Diagnosis): string {

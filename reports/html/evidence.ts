@@ -118,7 +118,7 @@ function tableBlock(evidence: TableEvidence): Html {
   const body = evidence.rows.map(
     (row) => html`<tr>${evidence.columns.map((column) => cellValue(row[column.key], column.unit))}</tr>`,
   );
-  const table = html`<div class="table-wrap"><table><caption>${evidence.label}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+  const table = html`<div class="table-wrap" tabindex="0"><table><caption>${evidence.label}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
   return foldIfLong(
     evidence.rows.length,
     `${evidence.label} (${formatNumber(evidence.rows.length)} rows)`,
@@ -136,7 +136,7 @@ function excerptBlock(evidence: ExcerptEvidence): Html {
   const caption = html`<figcaption><strong>${evidence.label}</strong> <span class="muted">(from ${
     evidence.source
   }; ${count})</span></figcaption>`;
-  const block = html`<pre><code>${evidence.lines.join('\n')}</code></pre>`;
+  const block = html`<pre tabindex="0"><code>${evidence.lines.join('\n')}</code></pre>`;
   return html`<figure>${caption}${foldIfLong(shown, `${evidence.label} (${formatNumber(shown)} lines)`, block)}</figure>`;
 }
 
@@ -145,7 +145,7 @@ function arithmeticBlock(evidence: ArithmeticEvidence): Html {
     (step, index) =>
       html`<tr><td class="num">${index + 1}</td><td>${step.label}</td><td class="mono">${step.formula}</td><td class="num">${step.result}</td></tr>`,
   );
-  return html`<div class="table-wrap"><table class="arithmetic"><caption>${evidence.label}</caption><thead><tr><th scope="col" class="num">Step</th><th scope="col">What</th><th scope="col">Formula</th><th scope="col" class="num">Result</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return html`<div class="table-wrap" tabindex="0"><table class="arithmetic"><caption>${evidence.label}</caption><thead><tr><th scope="col" class="num">Step</th><th scope="col">What</th><th scope="col">Formula</th><th scope="col" class="num">Result</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function block(page: PageContext, evidence: Evidence, options: EvidenceOptions): Html {

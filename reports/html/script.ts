@@ -59,7 +59,9 @@ export const PAGE_SCRIPT = `(function () {
       rows.forEach(function (row) {
         var visible = selects.every(function (select) {
           if (!select.value) return true;
-          var values = (row.getAttribute('data-' + select.name) || '').split(' ');
+          var value = row.getAttribute('data-' + select.name) || '';
+          // Multi-valued attributes (severities, categories) hold space-separated tokens; others one value.
+          var values = select.hasAttribute('data-multi') ? value.split(' ') : [value];
           return values.indexOf(select.value) !== -1;
         });
         row.hidden = !visible;

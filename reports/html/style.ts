@@ -48,6 +48,7 @@ th { background: var(--panel); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 #host-table { font-size: 0.85rem; }
 .table-wrap { overflow-x: auto; }
+.table-wrap:focus-visible, pre:focus-visible { outline: 2px solid var(--link); }
 th button { font: inherit; font-weight: 600; color: inherit; background: none; border: 0; padding: 0; cursor: pointer;
   text-align: inherit; }
 th button::after { content: " \\2195"; color: var(--muted); }

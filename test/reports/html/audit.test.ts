@@ -3,13 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAuditHtml, renderAuditHtml } from '../../../reports/html/index.ts';
 import { PAGE_SCRIPT } from '../../../reports/html/script.ts';
 import type { AnalysisResult } from '../../../reports/json/schema.ts';
-import type { Evidence, SeriesEvidence } from '../../../src/model/index.ts';
+import type { Evidence } from '../../../src/model/index.ts';
 import {
   buildAnalysisResult,
   buildFinding,
   buildRecommendation,
   HOST_IDS,
-  seriesPoints,
 } from '../../helpers/result-builder.ts';
 import {
   attr,
@@ -22,75 +21,7 @@ import {
   tableRows,
   textOf,
 } from './dom.ts';
-
-const web1 = { provider: 'aws' as const, kind: 'host' as const, id: HOST_IDS.web1, name: 'web-1' };
-
-function cpuSeries(cpu: number): SeriesEvidence {
-  return {
-    kind: 'series',
-    label: `CPU ${cpu} busy`,
-    unit: 'percent',
-    stepSec: 1,
-    points: seriesPoints({
-      count: 120,
-      stepSec: 1,
-      startMs: Date.parse('2025-05-13T14:00:00Z'),
-      base: 30 + cpu * 15,
-      noise: 20,
-      ceiling: 100,
-    }),
-    source: 'sadf -j -P ALL (samples/web-1)',
-  };
-}
-
-/** The builder's result plus what later issues add: an event review, statuses and a resolved list. */
-function withLaterIssues(result: AnalysisResult): AnalysisResult {
-  const statuses: Record<string, Record<string, unknown>> = {
-    'f-cpu-web1': { status: 'worse' },
-    'f-listen-web1': { status: 'new' },
-    'f-gp2-burst-db1': { status: 'open', firstSeen: '2025-04-30T06:00:00.000Z', runs: 3 },
-  };
-  return {
-    ...result,
-    findings: result.findings.map((finding) => ({ ...finding, ...statuses[finding.id] })),
-    resolved: [
-      {
-        id: 'f-old-1',
-        ruleId: 'fd-limit',
-        title: 'File descriptors near the limit',
-        severity: 'high',
-        subject: web1,
-      },
-    ],
-    event: {
-      multiplier: 4,
-      units: [
-        {
-          subject: { provider: 'aws', kind: 'group', id: result.groups[0]!.id, name: 'web-asg' },
-          verdict: 'no-go',
-          firstCeiling: { kind: 'cpu', demand: 28.7, limit: 16, unit: 'vcpu', source: 'c6i.4xlarge' },
-          breaksAt: 2.2,
-          change: 'raise maxSize to 12',
-          monthlyCostDeltaUsd: 840.5,
-          checks: [
-            { kind: 'cpu', demand: 28.7, limit: 16, unit: 'vcpu', source: 'catalog' },
-            { kind: 'accept-queue', demand: 900, limit: 2048, unit: 'connections', source: 'ss -ltn' },
-            { kind: 'group-max', demand: 8, limit: 6, unit: 'instances', source: 'ASG' },
-          ],
-        },
-        {
-          subject: `${HOST_IDS.batch1}`,
-          verdict: 'go',
-          firstCeiling: null,
-          breaksAt: null,
-          change: null,
-          monthlyCostDeltaUsd: null,
-          checks: [{ kind: 'memory', demand: 20_480, limit: 32_768, unit: 'mib', source: 'catalog' }],
-        },
-      ],
-    },
-  } as AnalysisResult;
-}
+import { cpuSeries, web1, withLaterIssues } from './fixtures.ts';
 
 function card(root: DomElement, title: string): DomElement {
   const found = byClass(root, 'card').find((element) => textOf(byTag(element, 'h3')[0]!) === title);

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   breachWindows,
   CHART_MAX_POINTS,
-  ceilingChart,
   ChartError,
+  ceilingChart,
   checkedSvg,
   groupSeriesFamilies,
   heatStripChart,
