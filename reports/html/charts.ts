@@ -437,6 +437,8 @@ export function ceilingChart(subject: string, bars: readonly CeilingBar[]): Char
         },
       },
       {
+        // NOTE: named so the page's CSS gives these labels its text colour (class `ink_marks`) in both themes.
+        name: 'ink',
         mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 },
         encoding: {
           y: { field: 'kind', type: 'nominal', sort: null },

@@ -78,9 +78,9 @@ export function embedSvg(svg: string, idPrefix: string, label: string): Html {
     .replace(/\sid="([^"]+)"/g, (_, id: string) => ` id="${idPrefix}${id}"`)
     .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${idPrefix}${id})`)
     .replace(/\sxmlns:xlink="[^"]*"/, '');
-  // NOTE: without width and height the viewBox alone sets the aspect ratio, so CSS can scale the chart.
+  // NOTE: without a height the viewBox sets the aspect ratio, so CSS can shrink the chart on a narrow screen.
   const root = /^<svg[^>]*>/.exec(prefixed)?.[0] ?? '<svg>';
-  const sized = root.replace(/\s(?:width|height)="[^"]*"/g, '');
+  const sized = root.replace(/\sheight="[^"]*"/, '');
   const labelled = `${sized.replace(/^<svg\s/, `<svg role="img" aria-label="${html`${label}`.text}" `)}${prefixed.slice(root.length)}`;
   return unsafeRawHtml(labelled);
 }

@@ -78,9 +78,9 @@ th[aria-sort="descending"] button::after { content: " \\2193"; color: var(--fg);
 ul.stats { margin: 0.3rem 0; padding-left: 1.2rem; }
 figure { margin: 0.6rem 0; }
 figcaption { font-size: 0.9rem; }
-.chart svg { display: block; width: 100%; max-width: 56rem; height: auto; }
+.chart svg { display: block; max-width: 100%; height: auto; }
 .chart .role-axis-label text, .chart .role-axis-title text, .chart .role-legend-label text,
-.chart .role-legend-title text, .chart .fl-ink text { fill: var(--fg); }
+.chart .role-legend-title text, .chart .ink_marks text { fill: var(--fg); }
 .chart .role-axis-grid line { stroke: var(--grid); }
 .chart .role-axis-domain line, .chart .role-axis-tick line { stroke: var(--muted); }
 details > summary { cursor: pointer; color: var(--link); }

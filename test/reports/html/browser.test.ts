@@ -138,6 +138,10 @@ async function themeColors(page: Page) {
       background: getComputedStyle(document.documentElement).backgroundColor,
       text: getComputedStyle(document.body).color,
       chartLabel: label ? getComputedStyle(label).fill : null,
+      // Chart text left in vega's black would vanish on the dark page.
+      blackChartText: Array.from(document.querySelectorAll('.chart svg text')).filter(
+        (text) => getComputedStyle(text).fill === 'rgb(0, 0, 0)',
+      ).length,
     };
   });
 }
@@ -269,6 +273,7 @@ function checksFor(name: string, build: () => Promise<AnalysisResult>, timeoutMs
       expect(dark.text).toBe('rgb(232, 234, 237)');
       // The charts follow the page: vega's black axis labels become the page's text colour.
       expect(dark.chartLabel).toBe(dark.text);
+      expect(dark.blackChartText).toBe(0);
       expect(light.chartLabel).toBe(light.text);
       expect(await seriousAccessibilityViolations(page)).toEqual([]);
       await page.screenshot({ path: join(ARTIFACTS, `${name}-dark.png`), fullPage: true });
