@@ -4,9 +4,9 @@
 import { parse as parseVega, View, logger as vegaLogger, Warn } from 'vega';
 import { compile as compileVegaLite, type TopLevelSpec } from 'vega-lite';
 import type { SeriesEvidence, Unit } from '../../src/model/index.ts';
-import { oneLine } from './escape.ts';
 import { bucketExtreme, type Extreme, excursionExtreme } from '../markdown/downsample.ts';
 import { chartScale, formatValue } from '../markdown/units.ts';
+import { oneLine } from './escape.ts';
 
 /** A Vega-Lite spec as plain JSON; vega-lite's compile validates it (its types cannot follow dynamic layers). */
 export type VegaLiteJson = Record<string, unknown>;

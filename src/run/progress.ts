@@ -185,11 +185,17 @@ export class ProgressState {
   }
 }
 
-// NOTE: cloud error text is untrusted: an escape sequence in it must not move the cursor or recolour the terminal.
-const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
-
+/**
+ * Cloud error text is untrusted: an escape sequence in it must not move the cursor or recolour the
+ * terminal, so C0 and C1 controls become U+FFFD.
+ */
 export function terminalText(text: string): string {
-  return text.replace(TERMINAL_CONTROLS, '\uFFFD');
+  let out = '';
+  for (const char of text) {
+    const codePoint = char.codePointAt(0) ?? 0;
+    out += codePoint < 0x20 || (codePoint >= 0x7f && codePoint <= 0x9f) ? '\uFFFD' : char;
+  }
+  return out;
 }
 
 function formatWaitMs(waitMs: number): string {

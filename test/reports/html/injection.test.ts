@@ -6,6 +6,11 @@ import { buildDiagnoseResult } from '../../helpers/result-builder.ts';
 import { attr, byId, byTag, type DomElement, parseHtml, textOf } from './dom.ts';
 import { expectNothingLive, HOSTILE, HOSTILE_PARTS, hostileResult } from './hostile.ts';
 
+/** The hostile text as the page shows it: the bidi override and the bell replaced by U+FFFD. */
+function disarmed(text: string): string {
+  return text.replaceAll('\u202E', '\uFFFD').replaceAll('\u0007', '\uFFFD');
+}
+
 describe('report.html with hostile text in every field', () => {
   let page: string;
   let root: DomElement;
@@ -27,9 +32,7 @@ describe('report.html with hostile text in every field', () => {
     expect(visible).toContain('"><img src=x onerror=alert(2)>');
     expect(visible).toContain('javascript:alert(8)');
     // The log excerpt keeps each line verbatim.
-    expect(textOf(byTag(article, 'pre')[0]!)).toBe(
-      HOSTILE_PARTS.join('\n').replace(/[\u202E\u0007]/g, '\uFFFD'),
-    );
+    expect(textOf(byTag(article, 'pre')[0]!)).toBe(disarmed(HOSTILE_PARTS.join('\n')));
     // Entities in the input are shown as typed, not decoded.
     expect(visible).toContain('&lt;script&gt; &amp; &#x3c;b&#x3e;');
   });
@@ -47,7 +50,7 @@ describe('report.html with hostile text in every field', () => {
   it('keeps hostile values in filter attributes without breaking out of them', () => {
     const withoutEvent = { ...hostileResult(), event: undefined };
     const other = parseHtml(buildAuditHtml(withoutEvent));
-    const shown = HOSTILE.replace(/[\u202E\u0007]/g, '\uFFFD');
+    const shown = disarmed(HOSTILE);
     const rows = byTag(byId(other, 'host-table')!, 'tr').filter((row) => attr(row, 'data-verdict') === shown);
     expect(rows).toHaveLength(1);
     const options = byTag(byId(other, 'host-filters')!, 'option').map((option) => attr(option, 'value'));
@@ -55,7 +58,7 @@ describe('report.html with hostile text in every field', () => {
   });
 
   it('drops controls and bidi overrides that can disguise a name', () => {
-    expect(page).not.toMatch(/[\u202E\u0007]/);
+    expect(page.includes('\u202E') || page.includes('\u0007')).toBe(false);
     expect(page).toContain('web\uFFFD1-bew\uFFFD');
   });
 });
