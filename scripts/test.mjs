@@ -33,30 +33,58 @@ function check(name, cmd, args) {
 }
 
 /**
- * The live-Prometheus tests start a real `prometheus` (Debian's package) and fail without it:
- * install it when missing and we are root with apt-get, saying what we do.
+ * Servers and a browser the tests use for real: Debian's packages, installed when missing and we
+ * are root with apt-get (one `apt-get update`, one install of everything missing), saying what we do.
  */
-function ensurePrometheus() {
-  if (spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status === 0) return;
+const debianNeeds = [
+  {
+    pkg: 'prometheus',
+    why: 'the live-Prometheus tests start a real prometheus',
+    present: () => spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status === 0,
+  },
+  {
+    pkg: 'postgresql',
+    why: 'the history-store tests start a real PostgreSQL',
+    present: () => {
+      const debian = '/usr/lib/postgresql';
+      return (
+        (existsSync(debian) &&
+          readdirSync(debian).some((v) => existsSync(join(debian, v, 'bin', 'postgres')))) ||
+        spawnSync('sh', ['-c', 'command -v postgres'], { stdio: 'ignore' }).status === 0
+      );
+    },
+  },
+  {
+    pkg: 'chromium',
+    why: 'the browser test opens report.html in chromium',
+    present: () => existsSync(process.env.FLEETLENS_CHROMIUM ?? '/usr/bin/chromium'),
+  },
+];
+
+function ensureDebianPackages() {
+  const missing = debianNeeds.filter((need) => !need.present());
+  if (missing.length === 0) return;
+  const names = missing.map((need) => need.pkg);
   const root = process.getuid?.() === 0;
   const aptGet = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
   if (!root || !aptGet) {
-    process.stderr.write(
-      "\n== prometheus is not installed and cannot be installed here (needs root and apt-get): the live-Prometheus tests will fail; install Debian's package: apt-get install -y prometheus\n",
-    );
+    for (const need of missing)
+      process.stderr.write(
+        `\n== ${need.pkg} is not installed and cannot be installed here (needs root and apt-get): ${need.why}, so those tests will fail; install Debian's package: apt-get install -y ${need.pkg}\n`,
+      );
     return;
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  // NOTE: policy-rc.d exit 101 keeps the package's init script from starting a daemon on :9090.
+  // NOTE: policy-rc.d exit 101 keeps the packages' init scripts from starting daemons (:9090, :5432).
   const policy = '/usr/sbin/policy-rc.d';
   const addedPolicy = !existsSync(policy);
   if (addedPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
   try {
     for (const args of [
       ['update', '-q'],
-      ['install', '-y', '-q', '--no-install-recommends', 'prometheus'],
+      ['install', '-y', '-q', '--no-install-recommends', ...names],
     ]) {
-      process.stderr.write(`\n== prometheus missing: apt-get ${args.join(' ')}\n`);
+      process.stderr.write(`\n== missing ${names.join(', ')}: apt-get ${args.join(' ')}\n`);
       if (spawnSync('apt-get', args, { stdio: 'inherit', env }).status !== 0) break;
     }
   } finally {
@@ -64,44 +92,7 @@ function ensurePrometheus() {
   }
 }
 
-/**
- * The history-store tests start a real PostgreSQL (Debian's server package) and fail without it:
- * install it when missing and we are root with apt-get, as for prometheus.
- */
-function ensurePostgres() {
-  const debian = '/usr/lib/postgresql';
-  const hasServer =
-    (existsSync(debian) && readdirSync(debian).some((v) => existsSync(join(debian, v, 'bin', 'postgres')))) ||
-    spawnSync('sh', ['-c', 'command -v postgres'], { stdio: 'ignore' }).status === 0;
-  if (hasServer) return;
-  const root = process.getuid?.() === 0;
-  const aptGet = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
-  if (!root || !aptGet) {
-    process.stderr.write(
-      "\n== postgresql is not installed and cannot be installed here (needs root and apt-get): the history-store tests will fail; install Debian's package: apt-get install -y postgresql\n",
-    );
-    return;
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  // NOTE: policy-rc.d exit 101 keeps the package's init script from starting a cluster on :5432.
-  const policy = '/usr/sbin/policy-rc.d';
-  const addedPolicy = !existsSync(policy);
-  if (addedPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-  try {
-    for (const args of [
-      ['update', '-q'],
-      ['install', '-y', '-q', '--no-install-recommends', 'postgresql'],
-    ]) {
-      process.stderr.write(`\n== postgresql missing: apt-get ${args.join(' ')}\n`);
-      if (spawnSync('apt-get', args, { stdio: 'inherit', env }).status !== 0) break;
-    }
-  } finally {
-    if (addedPolicy) rmSync(policy, { force: true });
-  }
-}
-
-ensurePrometheus();
-ensurePostgres();
+ensureDebianPackages();
 
 if (extraArgs.length === 0) {
   check('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']);
