@@ -1,0 +1,108 @@
+// Time as a parameter (STYLE.md): everything call() waits for (a rate slot, a backoff, a Retry-After)
+// goes through `sleep`, and what bounds outside work (a call's idle time and its ceiling) through
+// `timer`. The real clock is the default; tests hand in `virtualClock()`, whose waits take no real
+// time, so no count or wait depends on how busy the machine is.
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Waits `ms`; rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Runs `onFire` after `ms` unless the returned cancel is called first. */
+  timer(ms: number, onFire: () => void): () => void;
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
+}
+
+function realTimer(ms: number, onFire: () => void): () => void {
+  const handle = setTimeout(onFire, ms);
+  // A pending call's bound never keeps the process alive on its own.
+  handle.unref?.();
+  return () => clearTimeout(handle);
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      const onAbort = () => {
+        clearTimeout(handle);
+        reject(abortReason(signal!));
+      };
+      const handle = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+  timer: realTimer,
+};
+
+interface Sleeper {
+  atMs: number;
+  order: number;
+  resolve(): void;
+}
+
+/**
+ * A clock whose `now` moves only when someone sleeps: each sleep is a timer at `now + ms`, and on
+ * the next turn of the event loop the earliest timer fires and `now` jumps to it. Waits cost no real
+ * time and happen in deadline order, so two runs wait the same way on any machine. `timer` (the
+ * bound on outside work, which is real I/O) stays on real time, scaled by `timerScale`.
+ */
+export function virtualClock(startMs = Date.parse('2025-01-15T00:00:00Z'), timerScale = 1): Clock {
+  let nowMs = startMs;
+  let order = 0;
+  const sleepers: Sleeper[] = [];
+  let scheduled = false;
+
+  const fireNext = () => {
+    scheduled = false;
+    sleepers.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
+    const next = sleepers.shift();
+    if (!next) return;
+    nowMs = Math.max(nowMs, next.atMs);
+    next.resolve();
+    schedule();
+  };
+  const schedule = () => {
+    if (scheduled || sleepers.length === 0) return;
+    scheduled = true;
+    setImmediate(fireNext);
+  };
+
+  return {
+    now: () => nowMs,
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(abortReason(signal));
+          return;
+        }
+        const sleeper: Sleeper = {
+          atMs: nowMs + Math.max(0, ms),
+          order: order++,
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+        };
+        const onAbort = () => {
+          const index = sleepers.indexOf(sleeper);
+          if (index >= 0) sleepers.splice(index, 1);
+          reject(abortReason(signal!));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        sleepers.push(sleeper);
+        schedule();
+      }),
+    timer: (ms, onFire) => realTimer(ms * timerScale, onFire),
+  };
+}
