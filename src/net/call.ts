@@ -255,6 +255,7 @@ async function runAttempt<T>(
   const cancelCeiling = clock.timer(policy.timeoutMs, () =>
     end(new AttemptTimeout('ceiling', policy.timeoutMs)),
   );
+  const release = clock.hold?.();
   const io: AttemptIo = {
     onRequest: (request) => {
       requests.add(request);
@@ -270,6 +271,7 @@ async function runAttempt<T>(
   } catch (error) {
     throw timedOut ?? error;
   } finally {
+    release?.();
     cancelCeiling();
     cancelIdle?.();
     outer?.removeEventListener('abort', onOuterAbort);

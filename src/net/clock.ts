@@ -10,6 +10,12 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Runs `onFire` after `ms` unless the returned cancel is called first. */
   timer(ms: number, onFire: () => void): () => void;
+  /**
+   * Marks a request in flight until the returned release is called. A virtual clock does not move
+   * while one is: a request takes no time on it, so what a server sees of the clock is what its
+   * client saw when it sent.
+   */
+  hold?(): () => void;
 }
 
 function abortReason(signal: AbortSignal): Error {
@@ -52,19 +58,22 @@ interface Sleeper {
 }
 
 /**
- * A clock whose `now` moves only when someone sleeps: each sleep is a timer at `now + ms`, and on
- * the next turn of the event loop the earliest timer fires and `now` jumps to it. Waits cost no real
- * time and happen in deadline order, so two runs wait the same way on any machine. `timer` (the
- * bound on outside work, which is real I/O) stays on real time, scaled by `timerScale`.
+ * A clock whose `now` moves only when someone sleeps: each sleep is a timer at `now + ms`, and once
+ * no request is in flight (`hold`) the earliest timer fires and `now` jumps to it. Waits cost no
+ * real time and happen in deadline order, and a request and its answer happen at one instant, so
+ * two runs wait the same way on any machine. `timer` (the bound on outside work, which is real
+ * I/O) stays on real time, scaled by `timerScale`.
  */
 export function virtualClock(startMs = Date.parse('2025-01-15T00:00:00Z'), timerScale = 1): Clock {
   let nowMs = startMs;
   let order = 0;
   const sleepers: Sleeper[] = [];
   let scheduled = false;
+  let inFlight = 0;
 
   const fireNext = () => {
     scheduled = false;
+    if (inFlight > 0) return;
     sleepers.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
     const next = sleepers.shift();
     if (!next) return;
@@ -73,7 +82,7 @@ export function virtualClock(startMs = Date.parse('2025-01-15T00:00:00Z'), timer
     schedule();
   };
   const schedule = () => {
-    if (scheduled || sleepers.length === 0) return;
+    if (scheduled || inFlight > 0 || sleepers.length === 0) return;
     scheduled = true;
     setImmediate(fireNext);
   };
@@ -104,5 +113,15 @@ export function virtualClock(startMs = Date.parse('2025-01-15T00:00:00Z'), timer
         schedule();
       }),
     timer: (ms, onFire) => realTimer(ms * timerScale, onFire),
+    hold: () => {
+      inFlight += 1;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        inFlight -= 1;
+        schedule();
+      };
+    },
   };
 }
