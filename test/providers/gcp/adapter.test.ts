@@ -114,8 +114,9 @@ describe('gcp adapter on a normal run, through the real clients', () => {
     const e2 = a.instanceTypes.find((t) => t.name === 'e2-standard-4')!;
     expect(e2).toMatchObject({ provider: 'gcp', vcpu: 4, memoryMiB: 16384, source: 'api' });
     expect(e2.priceUsdPerHour).toBeGreaterThan(0.1);
+    // The stopped VM's type too: its specs are shown beside it.
     expect(a.instanceTypes.map((t) => t.name).sort()).toEqual(
-      ['c3-standard-4', 'e2-standard-4', 'n2-highmem-4', 'n2-standard-8'].sort(),
+      ['c3-standard-4', 'e2-medium', 'e2-standard-4', 'n2-highmem-4', 'n2-standard-8'].sort(),
     );
     const calls = normal.requests.filter((r) => r.method === 'machineTypes.list');
     expect(calls).toHaveLength(3); // us-central1-a, us-central1-b, europe-west1-b
