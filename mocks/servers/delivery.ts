@@ -7,7 +7,7 @@ export type DeliveryFault = 'stall' | 'slow' | 'cut';
 export const deliveryFaults: readonly string[] = ['stall', 'slow', 'cut'] satisfies DeliveryFault[];
 
 /** A slow answer takes this long in all, one piece every SLOW_CHUNK_MS: steady, never idle for long. */
-export const SLOW_TOTAL_MS = 1_500;
+export const SLOW_TOTAL_MS = 6_000;
 const SLOW_CHUNK_MS = 50;
 
 export function isDeliveryFault(kind: string): kind is DeliveryFault {
@@ -49,17 +49,22 @@ export function deliver(
 }
 
 /**
- * A JSON array that never ends, one element every SLOW_CHUNK_MS: a listing that loops forever
- * without ever stalling, which only a call's ceiling stops.
+ * A JSON array that never ends: the same element again and again, as fast as the client reads it.
+ * A listing that loops forever without ever stalling; only a call's size limit or ceiling stops it.
  */
 export function deliverEndlessArray(res: ServerResponse, element: unknown): void {
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-  res.write('[');
   const text = JSON.stringify(element);
-  let first = true;
-  const tick = setInterval(() => {
-    res.write(first ? text : `,${text}`);
-    first = false;
-  }, SLOW_CHUNK_MS);
-  res.once('close', () => clearInterval(tick));
+  // About 64 KB a write, each one written when the last has drained.
+  const batch = `,${text}`.repeat(Math.max(1, Math.ceil(65_536 / (text.length + 1))));
+  let open = true;
+  res.once('close', () => {
+    open = false;
+  });
+  const pump = () => {
+    while (open && res.write(batch));
+    if (open) res.once('drain', pump);
+  };
+  res.write(`[${text}`);
+  pump();
 }

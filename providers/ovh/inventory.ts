@@ -9,6 +9,7 @@ import { ProviderError } from '../../src/errors.ts';
 import type { Gap, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
 import { readPackageJson } from '../../src/paths.ts';
+import { operationLabel } from '../../src/net/call.ts';
 import { mergeInventories } from '../collected.ts';
 import { gapOf } from '../gaps.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
@@ -82,26 +83,27 @@ async function listProject(
   project: string,
 ): Promise<Collected<Inventory>> {
   const gaps: Gap[] = [];
+  const label = (operation: string) => operationLabel({ operation, scope: project });
   const get = (operation: string, path: string) =>
     ctx.call({ bucket: BUCKET, operation, scope: project }, (signal) =>
       request<unknown>(handle, path, { serviceName: project }, signal),
     );
   const [instances, flavors, volumes] = await Promise.all([
     get('cloud.instances', '/cloud/project/{serviceName}/instance')
-      .then((raw) => parseList(ctx, OvhInstance, raw, 'cloud.instances', 'instances'))
+      .then((raw) => parseList(ctx, OvhInstance, raw, label('cloud.instances'), 'instances'))
       .catch((error: unknown) => {
         gaps.push(toGap(error, `instances of project ${project}`, project));
         ctx.scope(project, error);
         return undefined;
       }),
     get('cloud.flavors', '/cloud/project/{serviceName}/flavor')
-      .then((raw) => parseList(ctx, OvhFlavor, raw, 'cloud.flavors', 'flavors'))
+      .then((raw) => parseList(ctx, OvhFlavor, raw, label('cloud.flavors'), 'flavors'))
       .catch((error: unknown) => {
         gaps.push(toGap(error, `flavors of project ${project}`, project));
         return undefined;
       }),
     get('cloud.volumes', '/cloud/project/{serviceName}/volume')
-      .then((raw) => parseList(ctx, OvhVolume, raw, 'cloud.volumes', 'volumes'))
+      .then((raw) => parseList(ctx, OvhVolume, raw, label('cloud.volumes'), 'volumes'))
       .catch((error: unknown) => {
         gaps.push(toGap(error, `volumes of project ${project}`, project));
         return undefined;

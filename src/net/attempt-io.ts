@@ -6,14 +6,16 @@
 // that take no AbortSignal (gax over REST, `ovh`).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
-import type { ClientRequest } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface AttemptIo {
   /** A request of this attempt started (the first one arms the idle timer). */
   onRequest(request: ClientRequest): void;
   /** Bytes arrived for a request of this attempt. */
-  onActivity(): void;
+  onActivity(bytes: number): void;
+  /** The connection closed while an answer of this attempt was still coming. */
+  onClosedEarly(): void;
 }
 
 const attempts = new AsyncLocalStorage<AttemptIo>();
@@ -24,11 +26,23 @@ function track(message: unknown): void {
   const request = (message as { request?: ClientRequest }).request;
   if (!io || !request) return;
   io.onRequest(request);
-  const onData = () => io.onActivity();
+  const onData = (chunk: Buffer) => io.onActivity(chunk.length);
+  // NOTE: no listener on the response itself: one on its data or errors would change how it flows.
+  let response: IncomingMessage | undefined;
+  request.once('response', (answer: IncomingMessage) => {
+    response = answer;
+  });
+  const onClose = () => {
+    if (response && !response.complete) io.onClosedEarly();
+  };
   const watch = (socket: Socket) => {
     socket.on('data', onData);
+    socket.once('close', onClose);
     // NOTE: a kept-alive socket serves later requests too; this attempt stops listening when done.
-    request.once('close', () => socket.off('data', onData));
+    request.once('close', () => {
+      socket.off('data', onData);
+      socket.off('close', onClose);
+    });
   };
   if (request.socket) watch(request.socket);
   else request.once('socket', watch);

@@ -42,6 +42,11 @@ export interface RetryPolicy {
    * retried. Only attempts that send through node:http(s) are watched (every cloud client is).
    */
   idleTimeoutMs: number;
+  /**
+   * The most bytes one attempt may receive: an answer that never ends (a list that loops) is cut
+   * here instead of filling memory until the ceiling; not retried.
+   */
+  maxAnswerBytes: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -53,6 +58,8 @@ export const defaultRetryPolicy: RetryPolicy = {
   // slow but steady link delivers it well inside 5 minutes.
   timeoutMs: 300_000,
   idleTimeoutMs: 30_000,
+  // The largest page any adapter asks for (timeSeries.list, 100,000 points) is a few tens of MB as JSON.
+  maxAnswerBytes: 512 * 1024 * 1024,
 };
 
 export interface CallRequest {
@@ -210,18 +217,38 @@ function makeThrottle(limit: RateLimit, clock: Clock): Slot['throttle'] {
 }
 
 /** Why call() itself ended an attempt. */
-class AttemptTimeout extends Error {
+type EndReason = 'idle' | 'ceiling' | 'size' | 'closed';
+
+class AttemptEnded extends Error {
   constructor(
-    readonly reason: 'idle' | 'ceiling',
-    ms: number,
+    readonly reason: EndReason,
+    policy: RetryPolicy,
   ) {
-    super(
-      reason === 'idle'
-        ? `timed out: no data for ${ms / 1000} s`
-        : `timed out after ${ms / 1000} s (the ceiling for one call), still receiving`,
-    );
-    this.name = 'AttemptTimeout';
+    super(endMessage(reason, policy));
+    this.name = 'AttemptEnded';
   }
+
+  /** A stall or a dropped connection may not happen again; a ceiling or a size limit will. */
+  get retryable(): boolean {
+    return this.reason === 'idle' || this.reason === 'closed';
+  }
+}
+
+function endMessage(reason: EndReason, policy: RetryPolicy): string {
+  switch (reason) {
+    case 'idle':
+      return `timed out: no data for ${policy.idleTimeoutMs / 1000} s`;
+    case 'ceiling':
+      return `timed out after ${policy.timeoutMs / 1000} s (the ceiling for one call)`;
+    case 'size':
+      return `answered more than ${sizeText(policy.maxAnswerBytes)} without ending; stopped`;
+    case 'closed':
+      return 'the connection closed before the answer ended';
+  }
+}
+
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
 /** One attempt, bounded by its idle timeout and its ceiling, both counted from now (it is being sent). */
@@ -233,13 +260,21 @@ async function runAttempt<T>(
 ): Promise<T> {
   const controller = new AbortController();
   const requests = new Set<ClientRequest>();
-  let timedOut: AttemptTimeout | undefined;
-  const end = (timeout: AttemptTimeout) => {
-    if (timedOut || controller.signal.aborted) return;
-    timedOut = timeout;
-    controller.abort(timeout);
+  let ended: AttemptEnded | undefined;
+  let received = 0;
+  let stop: (error: AttemptEnded) => void = () => {};
+  // Whatever the client does with its signal, the attempt is over when call() ends it.
+  const stopped = new Promise<never>((_resolve, reject) => {
+    stop = reject;
+  });
+  stopped.catch(() => {});
+  const end = (reason: EndReason) => {
+    if (ended || controller.signal.aborted) return;
+    ended = new AttemptEnded(reason, policy);
+    stop(ended);
+    controller.abort(ended);
     // Clients without an AbortSignal (gax over REST, `ovh`) stop only when their socket does.
-    for (const request of requests) request.destroy(timeout);
+    for (const request of requests) request.destroy(ended);
   };
   const onOuterAbort = () => controller.abort(outer?.reason);
   if (outer?.aborted) onOuterAbort();
@@ -248,13 +283,9 @@ async function runAttempt<T>(
   let cancelIdle: (() => void) | undefined;
   const armIdle = () => {
     cancelIdle?.();
-    cancelIdle = clock.timer(policy.idleTimeoutMs, () =>
-      end(new AttemptTimeout('idle', policy.idleTimeoutMs)),
-    );
+    cancelIdle = clock.timer(policy.idleTimeoutMs, () => end('idle'));
   };
-  const cancelCeiling = clock.timer(policy.timeoutMs, () =>
-    end(new AttemptTimeout('ceiling', policy.timeoutMs)),
-  );
+  const cancelCeiling = clock.timer(policy.timeoutMs, () => end('ceiling'));
   const release = clock.hold?.();
   const io: AttemptIo = {
     onRequest: (request) => {
@@ -262,14 +293,17 @@ async function runAttempt<T>(
       request.once('close', () => requests.delete(request));
       if (!cancelIdle) armIdle();
     },
-    onActivity: () => {
-      if (cancelIdle && !timedOut) armIdle();
+    onActivity: (bytes) => {
+      received += bytes;
+      if (received > policy.maxAnswerBytes) end('size');
+      else if (cancelIdle && !ended) armIdle();
     },
+    onClosedEarly: () => end('closed'),
   };
   try {
-    return await withAttemptIo(io, () => fn(controller.signal));
+    return await Promise.race([withAttemptIo(io, () => fn(controller.signal)), stopped]);
   } catch (error) {
-    throw timedOut ?? error;
+    throw ended ?? error;
   } finally {
     release?.();
     cancelCeiling();
@@ -291,15 +325,9 @@ function classify(
   policy: RetryPolicy,
 ): Failure {
   if (options.signal?.aborted) return { error: asError(options.signal.reason ?? error), retry: false };
-  if (error instanceof AttemptTimeout) {
-    const timedOut = new ProviderError(
-      options.provider,
-      'unavailable',
-      operationLabel(request),
-      error.message,
-    );
-    // A stall is retried; a ceiling is not (see RetryPolicy.timeoutMs).
-    return { error: timedOut, retry: error.reason === 'idle' };
+  if (error instanceof AttemptEnded) {
+    const failed = new ProviderError(options.provider, 'unavailable', operationLabel(request), error.message);
+    return { error: failed, retry: error.retryable };
   }
   const providerError = error instanceof ProviderError ? error : options.toProviderError(error, request);
   if (!providerError) return { error: asError(error), retry: false };

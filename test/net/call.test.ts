@@ -290,10 +290,49 @@ describe('call() timeouts, against a real socket', () => {
     const call = caller({ idleTimeoutMs: 5_000, timeoutMs: 300, attempts: 3 });
     await expect(call(op, () => fetchText(url))).rejects.toMatchObject({
       kind: 'unavailable',
-      message: 'timed out after 0.3 s (the ceiling for one call), still receiving',
+      message: 'timed out after 0.3 s (the ceiling for one call)',
     });
     expect(received).toBe(1);
     expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 0, failed: 1 });
+  });
+
+  it('cuts an answer that never ends at the byte limit, and does not try again', async () => {
+    server = createServer((_req, res) => {
+      received += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+      const tick = setInterval(() => res.write(`${'"x",'.repeat(4096)}`), 1);
+      res.on('close', () => clearInterval(tick));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const address = server.address() as { port: number };
+    const call = caller({ maxAnswerBytes: 256 * 1024, attempts: 3 });
+    await expect(call(op, () => fetchText(`http://127.0.0.1:${address.port}/`))).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: 'answered more than 256 KB without ending; stopped',
+    });
+    expect(received).toBe(1);
+  });
+
+  it('ends an attempt whose connection drops mid-answer, and tries again', async () => {
+    server = createServer((_req, res) => {
+      received += 1;
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      res.write('x'.repeat(40), () => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const address = server.address() as { port: number };
+    // A client that never settles on a dropped answer, as `ovh` does not.
+    const silentOnAbort = (url: string) =>
+      new Promise<string>((resolve) => {
+        get(url, (res) => res.on('end', () => resolve('ended')).resume());
+      });
+    const call = caller({ attempts: 2, idleTimeoutMs: 60_000 });
+    await expect(call(op, () => silentOnAbort(`http://127.0.0.1:${address.port}/`))).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: 'the connection closed before the answer ended',
+    });
+    expect(received).toBe(2);
   });
 
   it('starts the ceiling when the call is sent, not while it waits for its concurrency slot', async () => {
