@@ -300,6 +300,58 @@ describe('gcp adapter when things go wrong', () => {
     expect(a.hosts).toHaveLength(6);
   });
 
+  it('a disks listing of the wrong shape is a gap; the instances and the project stay complete', async () => {
+    const a = await run({
+      faults: [{ kind: 'malformed', method: 'disks.aggregatedList', body: 'wrong-shape', times: 'always' }],
+    });
+    expect(a.gaps.map((g) => [g.operation, g.scope, g.kind])).toEqual([
+      ['compute.disks.aggregatedList', PROJECT, 'bad-response'],
+      ['compute.disks.aggregatedList', OTHER, 'bad-response'],
+    ]);
+    expect(a.gaps[0]!.message).toContain('not by zone or region: not an aggregated list');
+    expect(a.hosts).toHaveLength(7);
+    expect(a.coverage).toMatchObject({ scopes: [PROJECT, OTHER], failedScopes: [] });
+  });
+
+  it('lists a disk no instance uses, and stops an aggregated list whose page token repeats', async () => {
+    const clock = virtualClock(nowMs);
+    const scenario = gcpScenario({
+      faults: [{ kind: 'loop', method: 'instances.aggregatedList', project: OTHER, times: 'always' }],
+    });
+    scenario.gcp!.projects[PROJECT]!.disks.push({
+      name: 'orphan-cache',
+      zone: 'us-central1-b',
+      sizeGb: 300,
+      type: 'pd-ssd',
+      labels: {},
+    });
+    mock = await startGcpMock({ scenario, now: () => nowMs, limitsClockMs: clock.now });
+    const config = { projects: [PROJECT, OTHER], endpoint: mock.endpoint, labels: {} };
+    const a = await collectProvider(
+      createGcpAdapter({ accessToken: TOKEN }),
+      config,
+      oneDay,
+      silentLogger,
+      undefined,
+      {
+        clock,
+      },
+    );
+    expect(a.volumes.find((v) => v.id === `${PROJECT}/us-central1-b/orphan-cache`)).toMatchObject({
+      type: 'pd-ssd',
+      sizeGiB: 300,
+      attachedTo: [],
+    });
+    expect(a.gaps).toEqual([
+      expect.objectContaining({
+        kind: 'bad-response',
+        scope: OTHER,
+        message: `gcp compute.instances.aggregatedList (${OTHER}): bad-response: page 2 gave the same next-page token as page 1; stopped instead of looping`,
+      }),
+    ]);
+    expect(a.coverage!.failedScopes.map((f) => f.scope)).toEqual([OTHER]);
+  });
+
   it('a machineTypes failure falls back to the bundled catalog with a gap', async () => {
     const a = await run({
       faults: [{ kind: 'permission-denied', method: 'machineTypes.list', project: OTHER }],

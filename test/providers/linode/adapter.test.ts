@@ -51,6 +51,14 @@ describe('linode adapter against the mock', () => {
     expect(m.requests.every((r) => r.status === 200)).toBe(true);
   });
 
+  it('lists a Block Storage volume attached to no Linode, unless the tags it must carry are missing', async () => {
+    await start({ ...fleet, volumes: [{ id: 900009, label: 'orphan', sizeGiB: 50, region: 'us-east' }] });
+    const all = await collect();
+    expect(all.volumes.find((v) => v.id === 'volume-900009')).toMatchObject({ sizeGiB: 50, attachedTo: [] });
+    const tagged = await collect({ tags: ['prod'] });
+    expect(tagged.volumes.map((v) => v.id)).toEqual(['volume-900001']);
+  });
+
   it('filters by tags with X-Filter', async () => {
     const m = await start();
     const result = await collect({ tags: ['prod', 'web'] });
