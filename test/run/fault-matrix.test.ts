@@ -35,18 +35,16 @@ const SECRETS = [
   'demo-consumer-key-not-real-00001',
 ];
 
-/** Two scopes per cloud, a running host in each (Linode: one account, two Linodes). */
+/**
+ * Two scopes per cloud (Linode: its one account), the host in the scope the fault is aimed at; the
+ * other scope is asked about and empty. Kept this small so forty audits stay within a minute.
+ */
 function fleet(): Record<string, unknown> {
-  const ovhInstance = (id: string, name: string) => ({ id, name, flavor: 'b3-8', region: 'GRA11', cpu: 20 });
   return {
     name: 'fault-matrix',
     aws: {
       regions: {
-        'us-east-1': {
-          instances: [
-            { id: 'i-0c00000000000a001', name: 'm-east', type: 'm6i.large', az: 'us-east-1a', cpu: 20 },
-          ],
-        },
+        'us-east-1': {},
         'eu-west-1': {
           instances: [
             { id: 'i-0c00000000000b001', name: 'm-west', type: 'm6i.large', az: 'eu-west-1a', cpu: 20 },
@@ -57,24 +55,29 @@ function fleet(): Record<string, unknown> {
     gcp: {
       accessToken: 'fleetlens-demo-token-not-real',
       projects: {
-        [GCP_A]: {
-          instances: [{ name: 'm-a', zone: 'us-central1-a', machineType: 'e2-standard-2', cpu: 20 }],
-        },
+        [GCP_A]: {},
         [GCP_B]: {
           instances: [{ name: 'm-b', zone: 'europe-west1-b', machineType: 'e2-standard-2', cpu: 20 }],
         },
       },
     },
     linode: {
-      instances: [
-        { id: 81000001, label: 'm-east', type: 'g6-standard-2', region: 'us-east', cpu: 20 },
-        { id: 81000002, label: 'm-west', type: 'g6-standard-2', region: 'eu-central', cpu: 20 },
-      ],
+      instances: [{ id: 81000001, label: 'm-east', type: 'g6-standard-2', region: 'us-east', cpu: 20 }],
     },
     ovh: {
       projects: {
-        [OVH_A]: { instances: [ovhInstance('5c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e01', 'm-gra')] },
-        [OVH_B]: { instances: [ovhInstance('5c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e02', 'm-sbg')] },
+        [OVH_A]: {},
+        [OVH_B]: {
+          instances: [
+            {
+              id: '5c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e02',
+              name: 'm-sbg',
+              flavor: 'b3-8',
+              region: 'SBG5',
+              cpu: 20,
+            },
+          ],
+        },
       },
     },
   };
@@ -231,8 +234,9 @@ async function inBatches<T>(jobs: (() => Promise<T>)[], width: number): Promise<
 
 beforeAll(async () => {
   baseline = await audit(parseScenario(fleet()));
-  const jobs = CELLS.flatMap((cell) =>
-    CLOUDS.map((cloud) => async () => {
+  // Cloud by cloud, so the cells that wait out a stall or a slow answer run beside busy ones.
+  const jobs = CLOUDS.flatMap((cloud) =>
+    CELLS.map((cell) => async () => {
       const raw = fleet() as Record<string, Record<string, unknown>>;
       cell.apply(raw, cloud);
       const started = performance.now();
@@ -241,7 +245,7 @@ beforeAll(async () => {
     }),
   );
   outcomes.push(...(await inBatches(jobs, 4)));
-}, 240_000);
+}, 600_000);
 
 afterAll(() => {
   if (outcomes.length === 0) return;
@@ -291,7 +295,7 @@ const hostsListed = (result: AnalysisResult, cloud: Cloud) => result.run.coverag
 describe('the fault matrix: four clouds × ten faults', () => {
   it('has a fault-free baseline that is complete everywhere', () => {
     expect(baseline.run.complete).toBe(true);
-    for (const cloud of CLOUDS) expect(hostsListed(baseline, cloud), cloud).toBe(2);
+    for (const cloud of CLOUDS) expect(hostsListed(baseline, cloud), cloud).toBe(1);
     expect(baseline.gaps).toEqual([]);
   });
 
@@ -321,11 +325,12 @@ describe('the fault matrix: four clouds × ten faults', () => {
             expect(coverage.failedScopes).toEqual([
               { scope: FAULTED_SCOPE[cloud], reason: expect.stringMatching(/^[a-z-]+: /) },
             ]);
-            // The scope that failed keeps nothing; the other one keeps its host.
-            expect(coverage.hostsListed).toBe(cloud === 'linode' ? 0 : 1);
+            // The scope that failed listed nothing; the other was asked and is complete, and empty.
+            expect(coverage.hostsListed).toBe(0);
+            expect(coverage.scopes).toContain(FAULTED_SCOPE[cloud]);
           } else {
             expect(gaps).toEqual([]);
-            expect(coverage.hostsListed).toBe(cell.fault === 'empty account' ? 0 : 2);
+            expect(coverage.hostsListed).toBe(cell.fault === 'empty account' ? 0 : 1);
           }
           for (const gap of gaps) {
             expect(gap.message).not.toMatch(/[\r\n]/);
@@ -349,9 +354,9 @@ describe('the fault matrix: four clouds × ten faults', () => {
     );
     expect(gapOf('pagination loop', 'gcp').message).toContain('same next-page token');
     expect(gapOf('pagination loop', 'linode').message).toContain('the page count changed from 2 to 3');
-    // OVH lists are not paged: a list that never ends is stopped by the ceiling, and not tried again.
+    // OVH lists are not paged: a list that never ends is cut at the size limit, and not tried again.
     expect(gapOf('pagination loop', 'ovh').message).toContain(
-      'timed out after 4 s (the ceiling for one call)',
+      'answered more than 4 MB without ending; stopped',
     );
     const skewed = outcomes.find((o) => o.cell.fault === 'clock skew' && o.cloud === 'aws')!.result;
     expect(skewed.run.apiCalls.aws?.retries).toBeGreaterThan(0);
