@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { GcpFault, GcpMethod, GcpScenario } from '../scenarios/gcp.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { TokenBuckets } from './aws/rate-limit.ts';
+import { type DeliveryFault, deliver, isDeliveryFault } from './delivery.ts';
 import {
   getMachineType,
   listAutoscalers,
@@ -12,7 +13,6 @@ import {
 } from './gcp/compute.ts';
 import { buildFleet, type FleetProject } from './gcp/fleet.ts';
 import { GoogleApiError, listTimeSeries, MAX_PAGE_POINTS } from './gcp/monitoring.ts';
-import { type DeliveryFault, deliver, isDeliveryFault } from './delivery.ts';
 import { listenOnLoopback } from './listen.ts';
 
 // One loopback server for Compute Engine v1 and Cloud Monitoring v3 over REST, spoken to by the

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { LinodeOperation, LinodeScenario, LinodeScenarioFault } from '../scenarios/linode.ts';
 import type { Scenario } from '../scenarios/schema.ts';
+import { type DeliveryFault, deliver, isDeliveryFault } from './delivery.ts';
 import { type CatalogType, instanceBody, loadTypeCatalog, typeBody, volumeBodies } from './linode/fleet.ts';
 import {
   type LinodeBucket,
@@ -9,7 +10,6 @@ import {
   publishedLimits,
 } from './linode/limits.ts';
 import { statsBody, statsRange } from './linode/stats.ts';
-import { type DeliveryFault, deliver, isDeliveryFault } from './delivery.ts';
 import { listenOnLoopback } from './listen.ts';
 
 // One loopback server for the Linode API v4, spoken to by the real @linode/api-v4 client with its

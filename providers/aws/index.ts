@@ -3,7 +3,7 @@
 import type { AwsConfig as AwsConfigType } from '../../src/config/schema.ts';
 import { AwsConfig } from '../../src/config/schema.ts';
 import type { MetricSeries } from '../../src/model/index.ts';
-import type { BlindSpot, ObservedCounts, NetOptions, ProviderAdapter } from '../types.ts';
+import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listInstanceTypes, TYPES_PER_CALL } from './catalog.ts';
 import { type AwsClientFactory, type AwsClientOptions, createClientFactory } from './clients.ts';
 import { toProviderError } from './errors.ts';

@@ -5,9 +5,9 @@
 import { z } from 'zod';
 import type { GcpConfig } from '../../src/config/schema.ts';
 import type { Gap, Host, InstanceType } from '../../src/model/index.ts';
-import { readPackageJson } from '../../src/paths.ts';
 import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
+import { readPackageJson } from '../../src/paths.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
 import { parseList, toGap } from './inventory.ts';

@@ -5,7 +5,7 @@
 import type { GcpConfig as GcpConfigType } from '../../src/config/schema.ts';
 import { GcpConfig } from '../../src/config/schema.ts';
 import type { MetricName, MetricSeries } from '../../src/model/index.ts';
-import type { BlindSpot, ObservedCounts, NetOptions, ProviderAdapter } from '../types.ts';
+import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listMachineTypes, TYPES_PER_PAGE } from './catalog.ts';
 import { closeClients, createClients, type GcpClientOptions, type GcpClients } from './clients.ts';
 import { toProviderError } from './errors.ts';

@@ -3,7 +3,7 @@
 import type { LinodeConfig as LinodeConfigType } from '../../src/config/schema.ts';
 import { LinodeConfig } from '../../src/config/schema.ts';
 import type { Host, MetricSeries } from '../../src/model/index.ts';
-import type { BlindSpot, MetricWindow, ObservedCounts, NetOptions, ProviderAdapter } from '../types.ts';
+import type { BlindSpot, MetricWindow, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listTypes } from './catalog.ts';
 import { createLinodeClient, type LinodeClient, type LinodeClientOptions } from './clients.ts';
 import { toProviderError } from './errors.ts';

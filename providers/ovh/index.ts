@@ -5,7 +5,7 @@ import type { OvhConfig as OvhConfigType } from '../../src/config/schema.ts';
 import { OvhConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type { MetricSeries } from '../../src/model/index.ts';
-import type { BlindSpot, ObservedCounts, NetOptions, ProviderAdapter, ProviderContext } from '../types.ts';
+import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter, ProviderContext } from '../types.ts';
 import { listInstanceTypes } from './catalog.ts';
 import { createOvhClient, type OvhClientHandle, type OvhClientOptions } from './clients.ts';
 import { toProviderError } from './errors.ts';

@@ -4,8 +4,8 @@ import {
   type InstanceState,
   resolveTimeSec,
   type Scenario,
-  type ScenarioGroup,
   type ScenarioDetachedVolume,
+  type ScenarioGroup,
   type ScenarioInstance,
   type ScenarioVolume,
 } from '../../scenarios/schema.ts';
