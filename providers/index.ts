@@ -1,8 +1,9 @@
 // The provider registry: one entry per folder under providers/ (test/meta/registry.test.ts checks it).
 // Each cloud adds its factory, its bundled catalog, and the throwaway credentials the demo gives
-// its client for the mock (never the user's).
+// its client for the mock (never the user's). What else a mock needs trusted (the OVH mock's
+// certificate) comes from the started mock itself, through src/run/demo.ts: product code never
+// imports a mock.
 
-import { ovhMockCertificateFor } from '../mocks/servers/ovh/certificates.ts';
 import type { Config } from '../src/config/schema.ts';
 import type { InstanceType, ProviderId } from '../src/model/index.ts';
 import { bundledCatalog as awsCatalog } from './aws/catalog.ts';
@@ -17,13 +18,15 @@ import { createLinodeAdapter } from './linode/index.ts';
 import { bundledCatalog as ovhCatalog } from './ovh/catalog.ts';
 import type { OvhClientOptions } from './ovh/clients.ts';
 import { createOvhAdapter } from './ovh/index.ts';
-import type { ProviderAdapter } from './types.ts';
+import type { NetOptions, ProviderAdapter } from './types.ts';
 
 export interface AdapterOptions {
   gcp?: GcpClientOptions;
   aws?: AwsClientOptions;
   ovh?: OvhClientOptions;
   linode?: LinodeClientOptions;
+  /** Every adapter's clock and retry bounds (tests and the demo; the real clock otherwise). */
+  net?: NetOptions;
 }
 
 type ProvidersConfig = Config['providers'];
@@ -38,13 +41,13 @@ interface ProviderEntry<Id extends ProviderId & keyof ProvidersConfig> {
 
 export const providers: { [Id in ProviderId]?: ProviderEntry<Id> } = {
   gcp: {
-    create: (options) => createGcpAdapter(options.gcp),
+    create: (options) => createGcpAdapter(options.gcp, options.net),
     bundledCatalog: gcpCatalog,
     // The demo scenario's gcp.accessToken: the mock sees `Authorization: Bearer` with it.
     demoOptions: { gcp: { accessToken: 'fleetlens-demo-token-not-real' } },
   },
   ovh: {
-    create: (options) => createOvhAdapter(options.ovh),
+    create: (options) => createOvhAdapter(options.ovh, options.net),
     bundledCatalog: ovhCatalog,
     demoOptions: {
       ovh: {
@@ -53,18 +56,16 @@ export const providers: { [Id in ProviderId]?: ProviderEntry<Id> } = {
           appSecret: 'demo-application-secret-not-real',
           consumerKey: 'demo-consumer-key-not-real-00001',
         },
-        // The demo mock's self-signed certificate, trusted for its own endpoint only.
-        certificateFor: ovhMockCertificateFor,
       },
     },
   },
   linode: {
-    create: (options) => createLinodeAdapter(options.linode),
+    create: (options) => createLinodeAdapter(options.linode, options.net),
     bundledCatalog: linodeCatalog,
     demoOptions: { linode: { token: 'demo-linode-token-not-a-real-one' } },
   },
   aws: {
-    create: (options) => createAwsAdapter(options.aws),
+    create: (options) => createAwsAdapter(options.aws, options.net),
     bundledCatalog: awsCatalog,
     demoOptions: {
       aws: {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Logger } from '../src/log.ts';
 import type { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../src/model/index.ts';
 import type { Caller, ErrorMapper, RateLimit, RetryPolicy } from '../src/net/call.ts';
+import type { Clock } from '../src/net/clock.ts';
 
 export interface MetricWindow {
   fromMs: number;
@@ -18,7 +19,23 @@ export interface ProviderContext<Config> {
   window: MetricWindow;
   /** Records how many items a listing returned (or series a region requested), for minimumCalls. */
   observe(what: string, region: string, count: number): void;
+  /**
+   * Coverage: a scope (region, project, account) this cloud was asked about, and, when its instance
+   * listing failed because of an error, that error (the run is then incomplete). A scope that
+   * really has no instances is listed without a failure.
+   */
+  scope(name: string, failure?: unknown): void;
+  /** Coverage: series the metrics step asks for, counted from the inventory (never from the answers). */
+  expectSeries(count: number): void;
+  /** The run's clock: what "now" is for periods counted back from it. */
+  clock: Clock;
   signal?: AbortSignal;
+}
+
+/** How an adapter's calls wait and time out; the demo and tests pass a virtual clock or shorter bounds. */
+export interface NetOptions {
+  clock?: Clock;
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface Inventory {
@@ -39,6 +56,8 @@ export interface ProviderAdapter<Config = unknown> {
   /** Published limits per bucket of calls, each with a link to the provider's page. */
   readonly limits: Record<string, RateLimit>;
   readonly retry?: Partial<RetryPolicy>;
+  /** What the caller asked for instead of the real clock and the adapter's retry policy. */
+  readonly net?: NetOptions;
   readonly toProviderError: ErrorMapper;
   inventory(ctx: ProviderContext<Config>): Promise<Collected<Inventory>>;
   catalog(ctx: ProviderContext<Config>, inventory: Inventory): Promise<Collected<InstanceType[]>>;

@@ -32,12 +32,18 @@ export const gcpMethods = [
 ] as const;
 export type GcpMethod = (typeof gcpMethods)[number];
 
+// stall, slow, cut: how the answer arrives (mocks/servers/delivery.ts); loop: a listing whose
+// nextPageToken repeats forever.
 export const gcpFaultKinds = [
   'throttle',
   'server-error',
   'bad-credentials',
   'permission-denied',
   'malformed',
+  'stall',
+  'slow',
+  'cut',
+  'loop',
 ] as const;
 
 export function gcpScenario(Load: typeof LoadSchema) {
@@ -120,6 +126,17 @@ export function gcpScenario(Load: typeof LoadSchema) {
     })
     .strict();
 
+  const DetachedDisk = z
+    .object({
+      name: z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/),
+      zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/),
+      sizeGb: z.number().int().positive(),
+      type: z.string().default('pd-balanced'),
+      labels: z.record(z.string(), z.string()).default({}),
+    })
+    .strict()
+    .describe('A persistent disk no instance uses: billed, never measured');
+
   const Project = z
     .object({
       number: z
@@ -129,6 +146,7 @@ export function gcpScenario(Load: typeof LoadSchema) {
         .describe('Project number (in created-by URLs); default derived from the id'),
       instances: z.array(Instance).default([]),
       instanceGroups: z.array(InstanceGroup).default([]),
+      disks: z.array(DetachedDisk).default([]).describe('Disks attached to no instance'),
     })
     .strict();
 
@@ -152,6 +170,11 @@ export function gcpScenario(Load: typeof LoadSchema) {
         .describe('When set, every call must carry Authorization: Bearer <this>; otherwise any or none'),
       projects: z.record(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/), Project).default({}),
       faults: z.array(Fault).default([]),
+      clockSkewSec: z
+        .number()
+        .int()
+        .default(0)
+        .describe("How far the mock's clock (the end of every series) runs ahead (+) or behind (-)"),
     })
     .strict()
     .superRefine((gcp, ctx) => {

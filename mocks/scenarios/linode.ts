@@ -20,7 +20,18 @@ import type { Load as LoadSchema } from './schema.ts';
 
 export const linodeOperations = ['instances', 'volumes', 'types', 'stats'] as const;
 export type LinodeOperation = (typeof linodeOperations)[number];
-export const linodeFaultKinds = ['throttle', 'server-error', 'bad-token', 'malformed'] as const;
+// stall, slow, cut: how the answer arrives (mocks/servers/delivery.ts); loop: a collection whose
+// page count grows by one on every page it serves.
+export const linodeFaultKinds = [
+  'throttle',
+  'server-error',
+  'bad-token',
+  'malformed',
+  'stall',
+  'slow',
+  'cut',
+  'loop',
+] as const;
 
 const TimeRef = z
   .union([z.iso.datetime({ offset: true }), z.string().regex(/^now-\d+[smhd]$/)])
@@ -51,6 +62,10 @@ export function linodeScenario(Load: typeof LoadSchema) {
       tags: z.array(z.string()).default([]),
     })
     .strict();
+
+  const DetachedVolume = Volume.extend({
+    region: z.string().regex(/^[a-z]{2}-[a-z]+$/),
+  }).describe('A Block Storage volume attached to no Linode: billed, never measured');
 
   const Instance = z
     .object({
@@ -92,7 +107,13 @@ export function linodeScenario(Load: typeof LoadSchema) {
     .object({
       token: z.string().optional().describe('The only bearer token accepted; default any'),
       instances: z.array(Instance).default([]),
+      volumes: z.array(DetachedVolume).default([]).describe('Volumes attached to no Linode'),
       faults: z.array(Fault).default([]),
+      clockSkewSec: z
+        .number()
+        .int()
+        .default(0)
+        .describe("How far the mock's clock (the end of every series) runs ahead (+) or behind (-)"),
     })
     .strict()
     .superRefine((part, ctx) => {
@@ -103,6 +124,15 @@ export function linodeScenario(Load: typeof LoadSchema) {
             ctx.addIssue({ code: 'custom', path: ['instances', index], message: `duplicate ${id}` });
           seen.add(id);
         }
+      });
+      part.volumes.forEach((volume, index) => {
+        if (seen.has(`volume ${volume.id}`))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['volumes', index],
+            message: `duplicate volume ${volume.id}`,
+          });
+        seen.add(`volume ${volume.id}`);
       });
     })
     .describe('The Linode part: the account, whatever the regions');

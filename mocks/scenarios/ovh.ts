@@ -89,10 +89,15 @@ const OvhInstance = z
   .strict();
 export type OvhScenarioInstance = z.output<typeof OvhInstance>;
 
+const DetachedVolume = OvhVolume.extend({
+  region: z.string().regex(/^[A-Z]{2,4}\d*(-[A-Z0-9]+)*$/),
+}).describe('A Block Storage volume attached to no instance: billed, never measured');
+
 const OvhProject = z
   .object({
     description: z.string().optional(),
     instances: z.array(OvhInstance).default([]),
+    volumes: z.array(DetachedVolume).default([]).describe('Volumes attached to no instance'),
   })
   .strict();
 export type OvhScenarioProject = z.output<typeof OvhProject>;
@@ -108,12 +113,18 @@ export const ovhRoutes = [
 ] as const;
 export type OvhRoute = (typeof ovhRoutes)[number];
 
+// stall, slow, cut: how the answer arrives (mocks/servers/delivery.ts); loop: a list that never
+// ends (OVH lists are not paged: the one way a listing runs forever).
 export const ovhFaultKinds = [
   'throttle',
   'server-error',
   'access-denied',
   'expired-credentials',
   'malformed',
+  'stall',
+  'slow',
+  'cut',
+  'loop',
 ] as const;
 
 const OvhFault = z
@@ -153,11 +164,27 @@ export const OvhScenario = z
       .describe('The one set of keys the mock accepts; the demo gives the same to the client'),
     projects: z.record(z.string().min(1), OvhProject).describe('Public Cloud projects by id (serviceName)'),
     faults: z.array(OvhFault).default([]),
+    clockSkewSec: z
+      .number()
+      .int()
+      .default(0)
+      .describe(
+        "How far the API's clock (/auth/time, the signature check, the series) runs ahead (+) or behind (-)",
+      ),
   })
   .strict()
   .superRefine((part, ctx) => {
     const seen = new Set<string>();
     for (const [project, fleet] of Object.entries(part.projects)) {
+      fleet.volumes.forEach((volume, index) => {
+        if (seen.has(volume.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['projects', project, 'volumes', index, 'id'],
+            message: `duplicate id ${volume.id}`,
+          });
+        seen.add(volume.id);
+      });
       fleet.instances.forEach((instance, index) => {
         for (const id of [instance.id, ...instance.volumes.map((v) => v.id)]) {
           if (seen.has(id)) {

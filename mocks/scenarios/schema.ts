@@ -312,20 +312,43 @@ const AutoScalingGroup = z
   });
 export type ScenarioGroup = z.output<typeof AutoScalingGroup>;
 
+const DetachedVolume = z
+  .object({
+    id: z.string().regex(/^vol-[0-9a-f]{8,17}$/),
+    az: z.string().describe('Availability Zone, e.g. eu-west-1a; must be in the region'),
+    type: VolumeType,
+    sizeGiB: z.number().int().positive(),
+    iops: z.number().int().positive().optional(),
+    throughputMiBps: z.number().int().positive().optional(),
+    encrypted: z.boolean().default(false),
+    tags: z.record(z.string(), z.string()).default({}),
+    createdAt: TimeRef.default('now-120d'),
+  })
+  .strict()
+  .describe('An EBS volume attached to nothing (status available): billed, never measured');
+export type ScenarioDetachedVolume = z.output<typeof DetachedVolume>;
+
 const Region = z
   .object({
     instances: z.array(Instance).default([]),
     autoScalingGroups: z.array(AutoScalingGroup).default([]),
+    volumes: z.array(DetachedVolume).default([]).describe('Volumes attached to no instance'),
   })
   .strict();
 export type ScenarioRegion = z.output<typeof Region>;
 
+// stall: no answer at all; slow: the answer dribbled out over 1.5 s; cut: the connection dropped
+// mid-body (mocks/servers/delivery.ts); loop: a listing whose next-page token repeats forever.
 export const faultKinds = [
   'throttle',
   'server-error',
   'access-denied',
   'expired-credentials',
   'malformed',
+  'stall',
+  'slow',
+  'cut',
+  'loop',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -386,9 +409,16 @@ export const Scenario = z
           .record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/), Region)
           .describe('Fleet per region name'),
         faults: z.array(Fault).default([]),
+        clockSkewSec: z
+          .number()
+          .int()
+          .default(0)
+          .describe(
+            "How far the mock's clock runs ahead (+) or behind (-) the client's: requests signed more than 15 minutes off are refused, as AWS does",
+          ),
       })
       .strict()
-      .default({ accountId: '123456789012', regions: {}, faults: [] })
+      .default({ accountId: '123456789012', regions: {}, faults: [], clockSkewSec: 0 })
       .describe('The AWS part: none when the scenario has only other clouds'),
     gcp: gcpScenario(Load).optional().describe('The Google Cloud part (mocks/scenarios/gcp.ts)'),
     ovh: OvhScenario.optional().describe('The OVHcloud part (mocks/scenarios/ovh.ts)'),
@@ -407,6 +437,13 @@ function checkReferences(
 ): void {
   const seen = new Set<string>();
   for (const [region, fleet] of Object.entries(scenario.aws.regions)) {
+    fleet.volumes.forEach((volume, index) => {
+      const path = ['aws', 'regions', region, 'volumes', index];
+      if (seen.has(volume.id)) ctx.addIssue({ code: 'custom', path, message: `duplicate id ${volume.id}` });
+      seen.add(volume.id);
+      if (!volume.az.startsWith(region))
+        ctx.addIssue({ code: 'custom', path: [...path, 'az'], message: `${volume.az} is not in ${region}` });
+    });
     const instanceIds = new Set(fleet.instances.map((instance) => instance.id));
     const groupNames = new Set(fleet.autoScalingGroups.map((group) => group.name));
     fleet.instances.forEach((instance, index) => {

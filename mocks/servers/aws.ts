@@ -3,8 +3,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Scenario } from '../scenarios/schema.ts';
 import { loadInstanceTypeCatalog } from './aws/catalog.ts';
 import { Dispatcher } from './aws/dispatch.ts';
-import { AwsApiError, parseSigningScope, queryError, xmlNamespaces } from './aws/protocol.ts';
-import { authorizationOf, type RequestSummary, routeRequest, type Served } from './aws/routing.ts';
+import { AwsApiError, parseSigningScope, queryError, renderError, xmlNamespaces } from './aws/protocol.ts';
+import {
+  authorizationOf,
+  type RequestSummary,
+  type Route,
+  routeRequest,
+  type Served,
+} from './aws/routing.ts';
+import { deliver } from './delivery.ts';
 import { listenOnLoopback } from './listen.ts';
 
 // One loopback server for CloudWatch, EC2 and Auto Scaling, spoken to by the real AWS SDK v3
@@ -20,6 +27,8 @@ export interface AwsMockOptions {
   readonly now?: () => number;
   /** Token buckets at the published API limits (default true); see aws/rate-limit.ts. */
   readonly rateLimits?: boolean;
+  /** The clock the token buckets refill on (default: real time); tests pass their virtual clock. */
+  readonly limitsClockMs?: () => number;
 }
 
 export interface AwsRequestRecord extends RequestSummary {
@@ -40,6 +49,11 @@ export interface AwsMock {
 
 const maxBodyBytes = 8 * 1024 * 1024;
 
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -50,6 +64,40 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
     chunks.push(bytes);
   }
   return Buffer.concat(chunks);
+}
+
+// AWS refuses a request signed more than 15 minutes from its own clock (SigV4 documentation:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/signing-elements.html).
+const MAX_SIGNING_SKEW_MS = 15 * 60_000;
+
+/** `20250115T000000Z` (X-Amz-Date) to epoch milliseconds. */
+function amzDateMs(value: string | undefined): number | undefined {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value ?? '');
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
+  return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+}
+
+/**
+ * With a skewed clock, a request signed too far from it is refused the way each service does:
+ * EC2 with RequestExpired, the query and JSON services with "Signature expired".
+ */
+function skewRefusal(route: Route, signedMs: number | undefined, clockMs: number, requestId: string) {
+  if (route.kind !== 'service' || signedMs === undefined) return undefined;
+  if (Math.abs(signedMs - clockMs) <= MAX_SIGNING_SKEW_MS) return undefined;
+  const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const error =
+    route.service === 'ec2'
+      ? new AwsApiError('RequestExpired', 400, 'Request has expired.')
+      : new AwsApiError(
+          'SignatureDoesNotMatch',
+          403,
+          `Signature expired: ${stamp(signedMs)} is now earlier than ${stamp(clockMs - MAX_SIGNING_SKEW_MS)} (${stamp(clockMs)} - 15 min.)`,
+        );
+  return {
+    response: renderError(route.service, error, requestId),
+    summary: { service: route.service, region: 'unknown', action: route.action, errorCode: error.code },
+  } satisfies Served;
 }
 
 /** A bug in the mock still answers something the SDK can read, with the cause in the message. */
@@ -63,12 +111,15 @@ function mockBug(error: unknown, region: string, requestId: string): Served {
 }
 
 export async function startAwsMock(options: AwsMockOptions): Promise<AwsMock> {
-  const clockMs = options.now ?? Date.now;
+  const skewMs = options.scenario.aws.clockSkewSec * 1000;
+  const now = options.now ?? Date.now;
+  const clockMs = () => now() + skewMs;
   const dispatcher = new Dispatcher({
     scenario: options.scenario,
     catalog: loadInstanceTypeCatalog(),
     clockMs,
     rateLimits: options.rateLimits ?? true,
+    ...(options.limitsClockMs ? { limitsClockMs: options.limitsClockMs } : {}),
   });
   const requests: AwsRequestRecord[] = [];
 
@@ -83,16 +134,27 @@ export async function startAwsMock(options: AwsMockOptions): Promise<AwsMock> {
         region,
         requestId,
       );
+      const tooSkewed = skewMs
+        ? skewRefusal(route, amzDateMs(headerOf(req, 'x-amz-date')), Date.now() + skewMs, requestId)
+        : undefined;
       served =
-        route.kind === 'refused'
+        tooSkewed ??
+        (route.kind === 'refused'
           ? route.served
-          : dispatcher.serve(route.service, route.action, route.payload, scope, requestId);
+          : dispatcher.serve(route.service, route.action, route.payload, scope, requestId));
     } catch (error) {
       served = mockBug(error, region, requestId);
     }
     requests.push({ epochMs: Date.now(), status: served.response.status, ...served.summary });
-    res.writeHead(served.response.status, served.response.headers);
-    res.end(served.response.body);
+    // The SDK takes AWS's time from the Date header of any answer (clock-skew correction).
+    const date: Record<string, string> = skewMs ? { date: new Date(Date.now() + skewMs).toUTCString() } : {};
+    deliver(
+      res,
+      served.response.status,
+      { ...served.response.headers, ...date },
+      served.response.body,
+      served.delivery,
+    );
   };
 
   const server = createServer((req, res) => {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { GcpFault, GcpMethod, GcpScenario } from '../scenarios/gcp.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { TokenBuckets } from './aws/rate-limit.ts';
+import { type DeliveryFault, deliver, isDeliveryFault } from './delivery.ts';
 import {
   getMachineType,
   listAutoscalers,
@@ -26,6 +27,8 @@ export interface GcpMockOptions {
   readonly now?: () => number;
   /** Token buckets at the published per-project rates (default true). */
   readonly rateLimits?: boolean;
+  /** The clock the token buckets refill on (default: real time); tests pass their virtual clock. */
+  readonly limitsClockMs?: () => number;
   /**
    * Tests only: the most points a timeSeries.list page holds (default and real cap 100,000), so
    * paging can be exercised without decoding 100,000-point pages.
@@ -170,10 +173,13 @@ function faultError(fault: GcpFault, r: Route): GoogleApiError {
         `Permission '${permission}' denied on resource 'projects/${r.project}' (or it may not exist).`,
         'forbidden',
       );
-    case 'malformed':
-      throw new Error('malformed is not an error answer');
+    default:
+      throw new Error(`${fault.kind} is not an error answer`);
   }
 }
+
+/** The token a looping listing hands back on every page. */
+const LOOP_TOKEN = 'fleetlens-mock-same-token-again';
 
 function unauthenticated(): GoogleApiError {
   return new GoogleApiError(
@@ -217,14 +223,17 @@ function malformed(body: string, variant: GcpFault['body']): string {
   return body.slice(0, Math.max(1, Math.floor(body.length * 0.6)));
 }
 
-const emptyGcp: GcpScenario = { projects: {}, faults: [] };
+const emptyGcp: GcpScenario = { projects: {}, faults: [], clockSkewSec: 0 };
+const ANSWERS_IN_BODY: readonly string[] = ['malformed', 'loop', 'stall', 'slow', 'cut'];
 
 export async function startGcpMock(options: GcpMockOptions): Promise<GcpMock> {
-  const clockMs = options.now ?? Date.now;
   const gcp = options.scenario.gcp ?? emptyGcp;
+  const now = options.now ?? Date.now;
+  // A skewed mock ends its series that much earlier (or later) than the client's clock says.
+  const clockMs = () => now() + gcp.clockSkewSec * 1000;
   const fleet = buildFleet(gcp, Math.floor(clockMs() / 1000));
   const faults = new Faults(gcp.faults);
-  const buckets = new TokenBuckets();
+  const buckets = new TokenBuckets(options.limitsClockMs);
   const requests: GcpRequestRecord[] = [];
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -241,10 +250,13 @@ export async function startGcpMock(options: GcpMockOptions): Promise<GcpMock> {
         ...(authorization ? { authorization } : {}),
         ...extra,
       });
-    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
-      res.end(body);
-    };
+    const send = (
+      status: number,
+      body: string,
+      headers: Record<string, string> = {},
+      delivery?: DeliveryFault,
+    ) =>
+      deliver(res, status, { 'content-type': 'application/json; charset=UTF-8', ...headers }, body, delivery);
     const fail = (error: GoogleApiError, metricType?: string) => {
       record(error.code, metricType ? { metricType } : {});
       send(
@@ -288,7 +300,7 @@ export async function startGcpMock(options: GcpMockOptions): Promise<GcpMock> {
         return fail(error, metricType);
       }
       const fault = faults.check(r.method, r.project, metricType);
-      if (fault && fault.kind !== 'malformed') return fail(faultError(fault, r), metricType);
+      if (fault && !ANSWERS_IN_BODY.includes(fault.kind)) return fail(faultError(fault, r), metricType);
       const project = fleet.get(r.project);
       if (!project) {
         return fail(
@@ -308,18 +320,25 @@ export async function startGcpMock(options: GcpMockOptions): Promise<GcpMock> {
           metricType,
         );
       }
-      const served = r.serve(project, url.searchParams);
-      const text = JSON.stringify(served.body);
-      if (fault) {
+      // A looping listing answers its first page whatever token it is sent, and the same token again.
+      const query = new URLSearchParams(url.searchParams);
+      if (fault?.kind === 'loop') query.delete('pageToken');
+      const served = r.serve(project, query);
+      const body =
+        fault?.kind === 'loop'
+          ? { ...(served.body as Record<string, unknown>), nextPageToken: LOOP_TOKEN }
+          : served.body;
+      const text = JSON.stringify(body);
+      if (fault?.kind === 'malformed') {
         record(200, { ...(served.metricType ? { metricType: served.metricType } : {}) });
         return send(200, malformed(text, fault.body));
       }
       record(200, {
-        body: served.body,
+        body,
         ...(served.metricType ? { metricType: served.metricType } : {}),
         ...(served.points !== undefined ? { points: served.points } : {}),
       });
-      return send(200, text);
+      return send(200, text, {}, fault && isDeliveryFault(fault.kind) ? fault.kind : undefined);
     } catch (error) {
       if (error instanceof GoogleApiError) return fail(error);
       const cause = error instanceof Error ? (error.stack ?? error.message) : String(error);

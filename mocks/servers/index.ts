@@ -1,5 +1,6 @@
 // The mock-server registry: one loopback server per cloud, each driven by its part of a scenario
 // (`aws:`, `gcp:`, `linode:`, `ovh:`). The demo and `fleetlens mock` start the ones a scenario has.
+import type { AdapterOptions } from '../../providers/index.ts';
 import type { ProviderId } from '../../src/model/index.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { startAwsMock } from './aws.ts';
@@ -10,7 +11,18 @@ import { startOvhMock } from './ovh.ts';
 export interface StartedMock {
   /** What the provider's `endpoint` config is set to. */
   readonly endpoint: string;
+  /** Client options this mock needs besides its endpoint (the OVH mock's certificate), if any. */
+  readonly clientOptions?: AdapterOptions;
+  /** The OVH mock's self-signed certificate (PEM), for a client in another process to trust. */
+  readonly certificate?: string;
   close(): Promise<void>;
+}
+
+export interface MockStartOptions {
+  scenario: Scenario;
+  port?: number;
+  /** The clock the mock's rate limits refill on (default: real time); tests pass their virtual clock. */
+  limitsClockMs?: () => number;
 }
 
 export interface MockServer {
@@ -18,7 +30,7 @@ export interface MockServer {
   readonly describe: string;
   /** Whether the scenario has a part for this cloud. */
   has(scenario: Scenario): boolean;
-  start(options: { scenario: Scenario; port?: number }): Promise<StartedMock>;
+  start(options: MockStartOptions): Promise<StartedMock>;
   /** One line telling a person how to point a client at it. */
   hint(endpoint: string): string;
 }
@@ -34,13 +46,14 @@ export const mockServers: Partial<Record<ProviderId, MockServer>> = {
   ovh: {
     describe:
       'OVH API 1.0 over HTTPS (self-signed): /auth/time, cloud projects, instances, flavors, monitoring, order catalog',
-    has: (scenario) => Object.keys(scenario.ovh?.projects ?? {}).length > 0,
+    // An account with no project at all is still an account the audit asks about.
+    has: (scenario) => scenario.ovh !== undefined,
     start: (options) => startOvhMock(options),
     hint: (endpoint) => `curl -k ${endpoint}/auth/time   (other calls need an OVH signature)`,
   },
   linode: {
     describe: 'Linode API v4 (/v4 and /v4beta): instances, volumes, types, stats',
-    has: (scenario) => (scenario.linode?.instances.length ?? 0) > 0,
+    has: (scenario) => scenario.linode !== undefined,
     start: (options) => startLinodeMock(options),
     hint: (endpoint) => `curl -H 'Authorization: Bearer demo' ${endpoint}/v4/linode/instances`,
   },

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { LinodeOperation, LinodeScenario, LinodeScenarioFault } from '../scenarios/linode.ts';
 import type { Scenario } from '../scenarios/schema.ts';
+import { type DeliveryFault, deliver, isDeliveryFault } from './delivery.ts';
 import { type CatalogType, instanceBody, loadTypeCatalog, typeBody, volumeBodies } from './linode/fleet.ts';
 import {
   type LinodeBucket,
@@ -26,6 +27,8 @@ export interface LinodeMockOptions {
   readonly now?: () => number;
   /** The published rates (default), other rates (tests), or none. */
   readonly rateLimits?: boolean | Partial<LinodeRateLimits>;
+  /** The clock the rate limits refill on (default: real time); tests pass their virtual clock. */
+  readonly limitsClockMs?: () => number;
 }
 
 export interface LinodeRequestRecord {
@@ -56,23 +59,29 @@ interface Answer {
   /** Sent as is instead of JSON (malformed faults). */
   raw?: string;
   headers?: Record<string, string>;
+  delivery?: DeliveryFault;
 }
 
 const errors = (reason: string, field?: string) => ({ errors: [field ? { reason, field } : { reason }] });
-const emptyScenario: LinodeScenario = { instances: [], faults: [] };
+const emptyScenario: LinodeScenario = { instances: [], volumes: [], faults: [], clockSkewSec: 0 };
+const ANSWERS_IN_BODY: readonly string[] = ['malformed', 'loop', 'stall', 'slow', 'cut'];
 
 export async function startLinodeMock(options: LinodeMockOptions): Promise<LinodeMock> {
   const scenario = options.scenario.linode ?? emptyScenario;
   const seed = options.scenario.seed ?? options.scenario.name;
-  const clockMs = options.now ?? Date.now;
+  const now = options.now ?? Date.now;
+  const clockMs = () => now() + scenario.clockSkewSec * 1000;
   const types = new Map(loadTypeCatalog().map((type) => [type.id, type]));
   const limiter =
     options.rateLimits === false
       ? undefined
-      : new LinodeRateLimiter({
-          ...publishedLimits,
-          ...(typeof options.rateLimits === 'object' ? options.rateLimits : {}),
-        });
+      : new LinodeRateLimiter(
+          {
+            ...publishedLimits,
+            ...(typeof options.rateLimits === 'object' ? options.rateLimits : {}),
+          },
+          options.limitsClockMs,
+        );
   const faultCounts = new Map<number, number>();
   const requests: LinodeRequestRecord[] = [];
 
@@ -132,10 +141,14 @@ export async function startLinodeMock(options: LinodeMockOptions): Promise<Linod
       return { operation, answer: { status: 429, body: errors('Too Many Requests'), headers: rate.headers } };
 
     const fault = fire(operation, stats ? Number(stats[1]) : undefined);
-    if (fault && fault.kind !== 'malformed') return { operation, answer: faultAnswer(fault) };
-    const answer = serve(operation, url, headers, stats);
+    if (fault && !ANSWERS_IN_BODY.includes(fault.kind)) return { operation, answer: faultAnswer(fault) };
+    const answer =
+      fault?.kind === 'loop' && operation !== 'stats'
+        ? loopingPage(serve(operation, withPage(url, 1), headers, stats), url)
+        : serve(operation, url, headers, stats);
     if (rate) answer.headers = { ...rate.headers, ...answer.headers };
-    if (fault && answer.status === 200) answer.raw = malformed(answer.body, fault.body);
+    if (fault?.kind === 'malformed' && answer.status === 200) answer.raw = malformed(answer.body, fault.body);
+    if (fault && isDeliveryFault(fault.kind)) answer.delivery = fault.kind;
     return { operation, answer };
   };
 
@@ -218,8 +231,13 @@ export async function startLinodeMock(options: LinodeMockOptions): Promise<Linod
       ...(filter ? { filter: String(filter) } : {}),
       body: answer.body,
     });
-    res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
-    res.end(answer.raw ?? JSON.stringify(answer.body));
+    deliver(
+      res,
+      answer.status,
+      { 'Content-Type': 'application/json', ...answer.headers },
+      answer.raw ?? JSON.stringify(answer.body),
+      answer.delivery,
+    );
   };
 
   const server = createServer((req, res) => {
@@ -236,6 +254,19 @@ export async function startLinodeMock(options: LinodeMockOptions): Promise<Linod
   };
 }
 
+function withPage(url: URL, page: number): URL {
+  const copy = new URL(url);
+  copy.searchParams.set('page', String(page));
+  return copy;
+}
+
+/** Page 1's entries under the page number asked for, and a page count one beyond it: never the last. */
+function loopingPage(first: Answer, url: URL): Answer {
+  if (first.status !== 200) return first;
+  const page = Number(url.searchParams.get('page') ?? '1');
+  return { ...first, body: { ...(first.body as object), page, pages: page + 1 } };
+}
+
 /** The error the real API answers for each injected fault. */
 function faultAnswer(fault: LinodeScenarioFault): Answer {
   switch (fault.kind) {
@@ -245,7 +276,7 @@ function faultAnswer(fault: LinodeScenarioFault): Answer {
       return { status: 503, body: errors('Service Unavailable') };
     case 'bad-token':
       return { status: 401, body: errors('Invalid Token') };
-    case 'malformed':
+    default:
       return { status: 200, body: {} };
   }
 }

@@ -7,7 +7,19 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+/**
+ * How long a mock keeps an idle connection open. It must outlast every client's own pooling of
+ * idle sockets (Node's global agent: 5 s; the AWS SDK's and gax's keep-alive agents: no limit at
+ * all), or the server closes a socket just as the client reuses it, and the client sees ECONNRESET
+ * and retries a call nothing was wrong with. 10 minutes outlasts any run against a mock.
+ */
+export const KEEP_ALIVE_MS = 10 * 60_000;
+
 export async function listenOnLoopback(server: Server, port = 0): Promise<Listening> {
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Node wants the header timeout above the keep-alive timeout; a slow test client is not an attack.
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
+  server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {

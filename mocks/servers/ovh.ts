@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import type { AdapterOptions } from '../../providers/index.ts';
 import type { OvhRoute, OvhScenario, OvhScenarioFault } from '../scenarios/ovh.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { TokenBuckets } from './aws/rate-limit.ts';
+import { type DeliveryFault, deliver, deliverEndlessArray, isDeliveryFault } from './delivery.ts';
 import { listenOnLoopback } from './listen.ts';
-import { registerOvhMockCertificate } from './ovh/certificates.ts';
 import {
   catalogBody,
   checkFlavors,
@@ -31,6 +32,8 @@ export interface OvhMockOptions {
   readonly now?: () => number;
   /** The fair-use token bucket (default true). */
   readonly rateLimits?: boolean;
+  /** The clock the token bucket refills on (default: real time); tests pass their virtual clock. */
+  readonly limitsClockMs?: () => number;
   /**
    * Legacy 1.0 schema documents served at /1.0/<name>.json, as the API serves them: the client's
    * `apis` option loads them and warns about calls they lack (contract tests pass ../shared/specs).
@@ -52,6 +55,8 @@ export interface OvhMock {
   readonly port: number;
   /** The self-signed certificate (PEM) a client must trust for this endpoint only. */
   readonly certificate: string;
+  /** What the OVH client needs to talk to this mock: its certificate, trusted for this endpoint only. */
+  readonly clientOptions: AdapterOptions;
   readonly requests: readonly OvhRequestRecord[];
   close(): Promise<void>;
 }
@@ -111,8 +116,14 @@ class Faults {
   }
 }
 
+/** What a fault makes of the answer; `loop` and the delivery faults are decided on the wire. */
 function faultAnswer(fault: OvhScenarioFault, healthy: () => OvhAnswer): OvhAnswer {
   switch (fault.kind) {
+    case 'loop':
+    case 'stall':
+    case 'slow':
+    case 'cut':
+      return healthy();
     case 'throttle':
       return errors.tooManyRequests(1);
     case 'server-error':
@@ -134,13 +145,18 @@ export async function startOvhMock(options: OvhMockOptions): Promise<OvhMock> {
   const part = options.scenario.ovh;
   if (!part) throw new Error(`scenario ${options.scenario.name} has no ovh part`);
   checkFlavors(part);
-  const clockMs = options.now ?? Date.now;
+  const now = options.now ?? Date.now;
+  // The API's clock: /auth/time, the signature's time window and the series all follow it.
+  const clockMs = () => now() + part.clockSkewSec * 1000;
   const seed = options.scenario.seed ?? options.scenario.name;
-  const buckets = new TokenBuckets();
+  const buckets = new TokenBuckets(options.limitsClockMs);
   const faults = new Faults(part.faults);
   const requests: OvhRequestRecord[] = [];
 
-  const serve = (req: IncomingMessage, body: string): { routed: Routed; answer: OvhAnswer } => {
+  const serve = (
+    req: IncomingMessage,
+    body: string,
+  ): { routed: Routed; answer: OvhAnswer; fault?: OvhScenarioFault } => {
     const routed = route(req.url ?? '/');
     const nowSec = Math.floor(clockMs() / 1000);
     if (req.method !== 'GET') return { routed, answer: errors.notGranted() };
@@ -171,28 +187,33 @@ export async function startOvhMock(options: OvhMockOptions): Promise<OvhMock> {
     }
     const healthy = () => answer(routed, part, seed, nowSec);
     const fault = faults.check(routed);
-    return { routed, answer: fault ? faultAnswer(fault, healthy) : healthy() };
+    return fault ? { routed, answer: faultAnswer(fault, healthy), fault } : { routed, answer: healthy() };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let body = '';
     for await (const chunk of req) body += String(chunk);
-    let result: { routed: Routed; answer: OvhAnswer };
+    let result: { routed: Routed; answer: OvhAnswer; fault?: OvhScenarioFault };
     try {
       result = serve(req, body);
     } catch (error) {
       const cause = error instanceof Error ? (error.stack ?? error.message) : String(error);
       result = { routed: route(req.url ?? '/'), answer: errors.internal(`fleetlens mock bug: ${cause}`) };
     }
-    const { routed, answer } = result;
+    const { routed, answer, fault } = result;
     requests.push({
       route: routed.route,
       path: req.url ?? '/',
       status: answer.status,
       body: parsed(answer.body),
     });
-    res.writeHead(answer.status, answer.headers);
-    res.end(answer.body);
+    if (fault?.kind === 'loop' && answer.status === 200) {
+      const list = parsed(answer.body);
+      deliverEndlessArray(res, Array.isArray(list) && list.length > 0 ? list[0] : (fault.project ?? 'x'));
+      return;
+    }
+    const delivery: DeliveryFault | undefined = fault && isDeliveryFault(fault.kind) ? fault.kind : undefined;
+    deliver(res, answer.status, answer.headers, answer.body, delivery);
   };
 
   const { generate } = await import('selfsigned');
@@ -220,16 +241,14 @@ export async function startOvhMock(options: OvhMockOptions): Promise<OvhMock> {
   });
   const listening = await listenOnLoopback(server, options.port);
   const endpoint = `https://127.0.0.1:${listening.port}/1.0`;
-  const unregister = registerOvhMockCertificate(endpoint, pems.cert);
+  const certificate = pems.cert;
   return {
     endpoint,
     port: listening.port,
-    certificate: pems.cert,
+    certificate,
+    clientOptions: { ovh: { certificateFor: (asked) => (asked === endpoint ? certificate : undefined) } },
     requests,
-    close: () => {
-      unregister();
-      return listening.close();
-    },
+    close: () => listening.close(),
   };
 }
 
@@ -288,7 +307,7 @@ function answer(routed: Routed, part: OvhScenario, seed: string, nowSec: number)
     }
     case 'volumes':
       if (!fleet) return errors.notFound();
-      return json(200, volumesBody(fleet.instances, nowSec));
+      return json(200, volumesBody(fleet.instances, nowSec, fleet.volumes));
     case 'flavors':
       if (!fleet) return errors.notFound();
       return json(200, flavorsBody(fleet.instances, routed.query.get('region') ?? undefined));

@@ -52,7 +52,7 @@ export async function listInstanceTypes(
             byName.set(api.InstanceType, fromApi(api, byName.get(api.InstanceType)));
           }
         } catch (error) {
-          const gap = toGap(error, `instance-type specs in ${region} (${batch.length} types)`);
+          const gap = toGap(error, `instance-type specs in ${region} (${batch.length} types)`, region);
           gaps.push({ ...gap, message: `${gap.message}; sizing used the bundled catalog for these types` });
         }
       }

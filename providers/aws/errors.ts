@@ -2,7 +2,7 @@
 // Error names: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html,
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html
 import { ProviderError, type ProviderErrorKind } from '../../src/errors.ts';
-import type { CallRequest } from '../../src/net/call.ts';
+import { type CallRequest, operationLabel } from '../../src/net/call.ts';
 import { NETWORK_ERROR_CODES } from '../../src/net/network-codes.ts';
 
 const THROTTLED = new Set([
@@ -49,7 +49,7 @@ interface AwsLikeError {
   code?: string;
   message?: string;
   $fault?: 'client' | 'server';
-  $metadata?: { httpStatusCode?: number };
+  $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean };
   $response?: unknown;
 }
 
@@ -57,9 +57,15 @@ export function toProviderError(error: unknown, request: CallRequest): ProviderE
   if (!(error instanceof Error)) return undefined;
   const e = error as Error & AwsLikeError;
   const status = e.$metadata?.httpStatusCode;
+  const operation = operationLabel(request);
+  if (e.$metadata?.clockSkewCorrected) {
+    // The request was signed with a clock far from AWS's; the SDK has just taken AWS's time from the
+    // answer's Date header, so the same call, signed again, goes through: retried as a transient failure.
+    const text = `clock skew: ${describe(e, 'auth')}; signing with the service's time from now on`;
+    return new ProviderError('aws', 'unavailable', operation, text, { status, code: e.name, cause: error });
+  }
   const kind = kindOf(e, status);
   if (!kind) return undefined;
-  const operation = request.region ? `${request.operation} (${request.region})` : request.operation;
   return new ProviderError('aws', kind, operation, describe(e, kind), { status, code: e.name, cause: error });
 }
 

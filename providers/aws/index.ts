@@ -3,7 +3,7 @@
 import type { AwsConfig as AwsConfigType } from '../../src/config/schema.ts';
 import { AwsConfig } from '../../src/config/schema.ts';
 import type { MetricSeries } from '../../src/model/index.ts';
-import type { BlindSpot, ObservedCounts, ProviderAdapter } from '../types.ts';
+import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listInstanceTypes, TYPES_PER_CALL } from './catalog.ts';
 import { type AwsClientFactory, type AwsClientOptions, createClientFactory } from './clients.ts';
 import { toProviderError } from './errors.ts';
@@ -16,7 +16,10 @@ const AGENT_DIMENSIONS: Record<string, BlindSpot> = {
   'cpu.steal': 'steal',
 };
 
-export function createAwsAdapter(options: AwsClientOptions = {}): ProviderAdapter<AwsConfigType> {
+export function createAwsAdapter(
+  options: AwsClientOptions = {},
+  net?: NetOptions,
+): ProviderAdapter<AwsConfigType> {
   let clients: AwsClientFactory | undefined;
   const clientsFor = (config: AwsConfigType) => (clients ??= createClientFactory(config, options));
 
@@ -57,6 +60,7 @@ export function createAwsAdapter(options: AwsClientOptions = {}): ProviderAdapte
         source: 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html',
       },
     },
+    ...(net ? { net } : {}),
     toProviderError,
     inventory: (ctx) => listInventory(ctx, clientsFor(ctx.config)),
     catalog: (ctx, inventory) => listInstanceTypes(ctx, clientsFor(ctx.config), inventory),

@@ -1,5 +1,6 @@
 // Inventory per region: DescribeInstances, DescribeVolumes, DescribeAutoScalingGroups, each paged
 // at its largest page size (../shared/reference/providers.md §1.2), each page through call().
+// Stopped instances and volumes attached to nothing are listed too: they are still billed.
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, DescribeVolumesCommand, type Filter } from '@aws-sdk/client-ec2';
 import type { z } from 'zod';
@@ -7,14 +8,27 @@ import type { AwsConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type { Gap, Group, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
+import { operationLabel } from '../../src/net/call.ts';
+import { followPages, maxPagesOf, type Page } from '../../src/net/pages.ts';
 import { mergeInventories } from '../collected.ts';
+import { gapOf } from '../gaps.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import type { AwsClientFactory } from './clients.ts';
 import { AutoScalingGroup, Ec2Instance, Ec2Volume } from './schema.ts';
 
 // DescribeInstances MaxResults 5-1000; DescribeVolumes 5-500 (API reference); MaxRecords ≤ 100.
 export const PAGE_SIZE = { instances: 1000, volumes: 500, groups: 100 } as const;
+/**
+ * The most items a region's listing can hold, which bounds its pages. Auto Scaling documents a
+ * quota of 500 groups per region (adjustable; 10× is allowed here):
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html. EC2 and EBS
+ * document no count, only vCPU and storage quotas; 100,000 instances and 500,000 volumes in one
+ * region is an assumption above any account we know of.
+ */
+export const MAX_ITEMS = { instances: 100_000, volumes: 500_000, groups: 5_000 } as const;
 const GROUP_TAG = 'aws:autoscaling:groupName';
+/** Every state but the gone ones: stopped instances still bill their volumes and Elastic IPs. */
+export const LISTED_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
 export async function listInventory(
   ctx: ProviderContext<AwsConfig>,
@@ -35,7 +49,7 @@ async function listRegion(
 
   let instances: Ec2Instance[];
   try {
-    instances = await pages(ctx, region, 'ec2.DescribeInstances', async (token, signal) => {
+    instances = await pages(ctx, region, 'ec2.DescribeInstances', 'instances', async (token, signal) => {
       const out = await ec2.send(
         new DescribeInstancesCommand({
           Filters: instanceFilters(ctx.config),
@@ -44,38 +58,44 @@ async function listRegion(
         }),
         { abortSignal: signal },
       );
-      const items = (out.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []);
+      // NOTE: EC2 answers an empty region with <reservationSet/>; no set at all is not EC2's answer.
+      const reservations = listField(out.Reservations, 'ec2.DescribeInstances', region, 'reservationSet');
+      const items = reservations.flatMap((reservation) => reservation.Instances ?? []);
       return { items: parseList(ctx, Ec2Instance, items, 'instances'), next: out.NextToken };
     });
   } catch (error) {
-    return { value: empty, gaps: [toGap(error, `instances in ${region}`)] };
+    ctx.scope(region, error);
+    return { value: empty, gaps: [toGap(error, `instances in ${region}`, region)] };
   }
+  ctx.scope(region);
   ctx.observe('instances', region, instances.length);
 
   const [volumes, groups] = await Promise.all([
-    pages(ctx, region, 'ec2.DescribeVolumes', async (token, signal) => {
+    pages(ctx, region, 'ec2.DescribeVolumes', 'volumes', async (token, signal) => {
       const out = await ec2.send(
         new DescribeVolumesCommand({ MaxResults: PAGE_SIZE.volumes, NextToken: token }),
-        {
-          abortSignal: signal,
-        },
+        { abortSignal: signal },
       );
-      return { items: parseList(ctx, Ec2Volume, out.Volumes ?? [], 'volumes'), next: out.NextToken };
+      const list = listField(out.Volumes, 'ec2.DescribeVolumes', region, 'volumeSet');
+      return { items: parseList(ctx, Ec2Volume, list, 'volumes'), next: out.NextToken };
     }).catch((error: unknown) => {
-      gaps.push(toGap(error, `volumes in ${region}`));
+      gaps.push(toGap(error, `volumes in ${region}`, region));
       return undefined;
     }),
-    pages(ctx, region, 'autoscaling.DescribeAutoScalingGroups', async (token, signal) => {
+    pages(ctx, region, 'autoscaling.DescribeAutoScalingGroups', 'groups', async (token, signal) => {
       const out = await autoscaling.send(
         new DescribeAutoScalingGroupsCommand({ MaxRecords: PAGE_SIZE.groups, NextToken: token }),
         { abortSignal: signal },
       );
-      return {
-        items: parseList(ctx, AutoScalingGroup, out.AutoScalingGroups ?? [], 'groups'),
-        next: out.NextToken,
-      };
+      const list = listField(
+        out.AutoScalingGroups,
+        'autoscaling.DescribeAutoScalingGroups',
+        region,
+        'AutoScalingGroups',
+      );
+      return { items: parseList(ctx, AutoScalingGroup, list, 'groups'), next: out.NextToken };
     }).catch((error: unknown) => {
-      gaps.push(toGap(error, `Auto Scaling groups in ${region}`));
+      gaps.push(toGap(error, `Auto Scaling groups in ${region}`, region));
       return undefined;
     }),
   ]);
@@ -92,38 +112,50 @@ async function listRegion(
   }
   const keptVolumes = (volumes ?? [])
     .map((volume) => toVolume(volume, region))
-    .filter((volume) => volume.attachedTo.some((a) => hostIds.has(a.hostId)));
+    .filter((volume) =>
+      volume.attachedTo.length === 0
+        ? carriesTags(volume.tags, ctx.config.tags)
+        : volume.attachedTo.some((a) => hostIds.has(a.hostId)),
+    );
   return { value: { hosts, volumes: keptVolumes, groups: keptGroups }, gaps };
 }
 
 function instanceFilters(config: AwsConfig): Filter[] {
-  const states = config.includeStopped ? ['running', 'stopped'] : ['running'];
   return [
-    { Name: 'instance-state-name', Values: states },
+    { Name: 'instance-state-name', Values: LISTED_STATES },
     ...Object.entries(config.tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] })),
   ];
 }
 
-/** Follows NextToken to the end, one call() per page. */
+/** A volume attached to nothing belongs to the audit when it carries the configured tags too. */
+function carriesTags(tags: Record<string, string>, wanted: Record<string, string>): boolean {
+  return Object.entries(wanted).every(([key, value]) => tags[key] === value);
+}
+
+/** The list of a 200 answer; absent means the body was not this call's answer (a proxy page, a new shape). */
+function listField<T>(list: T[] | undefined, operation: string, region: string, element: string): T[] {
+  if (Array.isArray(list)) return list;
+  throw new ProviderError(
+    'aws',
+    'bad-response',
+    operationLabel({ operation, region }),
+    `answered 200 without a ${element}: not a ${operation.split('.')[1]} response`,
+  );
+}
+
+/** Follows NextToken to the end, one call() per page, at most the pages the listing can hold. */
 async function pages<T>(
   ctx: ProviderContext<AwsConfig>,
   region: string,
   operation: string,
-  fetchPage: (
-    token: string | undefined,
-    signal: AbortSignal,
-  ) => Promise<{ items: T[]; next: string | undefined }>,
+  what: keyof typeof MAX_ITEMS,
+  fetchPage: (token: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
 ): Promise<T[]> {
-  const all: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await ctx.call({ bucket: operation.split('.')[0]!, operation, region }, (signal) =>
-      fetchPage(token, signal),
-    );
-    all.push(...page.items);
-    token = page.next || undefined;
-  } while (token);
-  return all;
+  const bucket = operation.split('.')[0]!;
+  const bound = maxPagesOf({ pageSize: PAGE_SIZE[what], maxItems: MAX_ITEMS[what] });
+  return followPages('aws', operationLabel({ operation, region }), bound, (token) =>
+    ctx.call({ bucket, operation, region }, (signal) => fetchPage(token, signal)),
+  );
 }
 
 export function parseList<S extends z.ZodType>(
@@ -187,12 +219,6 @@ export function toGroup(group: AutoScalingGroup, region: string): Group {
   };
 }
 
-export function toGap(error: unknown, what: string): Gap {
-  if (!(error instanceof ProviderError)) throw error;
-  return {
-    provider: 'aws',
-    what,
-    kind: error.kind === 'config' ? 'bad-response' : error.kind,
-    message: error.describe(),
-  };
+export function toGap(error: unknown, what: string, region?: string): Gap {
+  return gapOf('aws', error, what, region);
 }

@@ -4,6 +4,7 @@
 // so the call count equals the fleet's minimum (providers.md §6).
 import { GetMetricDataCommand, ListMetricsCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AwsConfig } from '../../src/config/schema.ts';
+import { ProviderError } from '../../src/errors.ts';
 import type {
   Gap,
   Host,
@@ -14,6 +15,8 @@ import type {
   Unit,
   Volume,
 } from '../../src/model/index.ts';
+import { operationLabel } from '../../src/net/call.ts';
+import { followPages } from '../../src/net/pages.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
 import type { AwsClientFactory } from './clients.ts';
 import { parseList, toGap } from './inventory.ts';
@@ -23,6 +26,11 @@ export const MAX_QUERIES_PER_CALL = 500;
 export const MAX_DATAPOINTS_PER_CALL = 100_800;
 /** ListMetrics returns up to 500 metrics a page (API reference). */
 export const LIST_METRICS_PAGE = 500;
+/**
+ * CloudWatch documents no maximum number of metrics; a CWAgent namespace of a million metrics in one
+ * region (2,000 pages) is an assumption above any account we know of, and bounds the listing.
+ */
+const LIST_METRICS_MAX_PAGES = 2_000;
 
 type Stat = 'Average' | 'Maximum' | 'Minimum' | 'Sum';
 /** How a CloudWatch value becomes ours: as is, a per-period Sum to per-second, idle seconds to busy %. */
@@ -129,7 +137,8 @@ export async function fetchMetrics(
   inventory: Inventory,
   catalog: readonly InstanceType[],
 ): Promise<Collected<MetricSeries[]>> {
-  const regions = [...new Set(inventory.hosts.map((host) => host.region))];
+  // Only running instances publish metrics; a region with none of them costs no call.
+  const regions = [...new Set(inventory.hosts.filter((h) => h.state === 'running').map((h) => h.region))];
   const results = await Promise.all(
     regions.map((region) => fetchRegion(ctx, clients, inventory, catalog, region)),
   );
@@ -147,7 +156,7 @@ async function fetchRegion(
   const { cloudwatch } = clients.forRegion(region);
   const hosts = inventory.hosts.filter((host) => host.region === region && host.state === 'running');
   const agentMetrics = await listAgentMetrics(ctx, cloudwatch, region).catch((error: unknown) => {
-    gaps.push(toGap(error, `CloudWatch agent metrics (memory, iowait, steal) in ${region}`));
+    gaps.push(toGap(error, `CloudWatch agent metrics (memory, iowait, steal) in ${region}`, region));
     return [];
   });
   const queries = planQueries(
@@ -158,6 +167,7 @@ async function fetchRegion(
     agentMetrics,
   );
   ctx.observe('series', region, queries.length);
+  ctx.expectSeries(queries.length);
 
   const perCall = queriesPerCall(ctx.window);
   const batches: PlannedQuery[][] = [];
@@ -172,13 +182,15 @@ async function fetchRegion(
             provider: 'aws',
             what: `metrics in ${region}, batch ${index + 1} of ${batches.length}`,
             kind: 'bad-response',
+            operation: 'cloudwatch.GetMetricData',
+            scope: region,
             message: `aws cloudwatch.GetMetricData (${region}): some queries returned no data: ${result.problems.slice(0, 5).join('; ')}${result.problems.length > 5 ? ` and ${result.problems.length - 5} more` : ''}`,
           });
         }
         return result.series;
       } catch (error) {
         const subjects = [...new Set(batch.map((q) => q.subjectId))];
-        const gap = toGap(error, `metrics in ${region}, batch ${index + 1} of ${batches.length}`);
+        const gap = toGap(error, `metrics in ${region}, batch ${index + 1} of ${batches.length}`, region);
         gaps.push({
           ...gap,
           message: `${gap.message}; no data for ${subjects.length} subjects: ${subjects.join(', ')}`,
@@ -195,20 +207,24 @@ async function listAgentMetrics(
   cloudwatch: ReturnType<AwsClientFactory['forRegion']>['cloudwatch'],
   region: string,
 ): Promise<ListedMetric[]> {
-  const listed: ListedMetric[] = [];
-  let token: string | undefined;
-  do {
-    // No RecentlyActive filter: PT3H would miss an agent that stopped reporting hours ago.
-    const page = await ctx.call(
-      { bucket: 'cloudwatch', operation: 'cloudwatch.ListMetrics', region },
-      (signal) =>
+  const operation = 'cloudwatch.ListMetrics';
+  // No RecentlyActive filter: PT3H would miss an agent that stopped reporting hours ago.
+  const listed = await followPages(
+    'aws',
+    operationLabel({ operation, region }),
+    LIST_METRICS_MAX_PAGES,
+    async (token) => {
+      const page = await ctx.call({ bucket: 'cloudwatch', operation, region }, (signal) =>
         cloudwatch.send(new ListMetricsCommand({ Namespace: 'CWAgent', NextToken: token }), {
           abortSignal: signal,
         }),
-    );
-    listed.push(...parseList(ctx, ListedMetric, page.Metrics ?? [], 'listed metrics'));
-    token = page.NextToken || undefined;
-  } while (token);
+      );
+      return {
+        items: parseList(ctx, ListedMetric, page.Metrics ?? [], 'listed metrics'),
+        next: page.NextToken,
+      };
+    },
+  );
   ctx.observe('agent-metrics', region, listed.length);
   return listed;
 }
@@ -290,14 +306,17 @@ async function getMetricData(
     },
     ReturnData: true,
   }));
-  let token: string | undefined;
-  do {
+  const operation = 'cloudwatch.GetMetricData';
+  const points = batch.length * pointsPerSeries(window);
+  // A batch is sized to fit one page; CloudWatch pages past 100,800 datapoints, so twice that is plenty.
+  const maxPages = 2 * Math.ceil(points / MAX_DATAPOINTS_PER_CALL) + 1;
+  await followPages('aws', operationLabel({ operation, region }), maxPages, async (token) => {
     const out = await ctx.call(
       {
         bucket: 'cloudwatch.GetMetricData',
-        operation: 'cloudwatch.GetMetricData',
+        operation,
         region,
-        units: Math.min(MAX_DATAPOINTS_PER_CALL, batch.length * pointsPerSeries(window)),
+        units: Math.min(MAX_DATAPOINTS_PER_CALL, points),
       },
       (signal) =>
         cloudwatch.send(
@@ -311,9 +330,17 @@ async function getMetricData(
           { abortSignal: signal },
         ),
     );
+    if (!Array.isArray(out.MetricDataResults)) {
+      throw new ProviderError(
+        'aws',
+        'bad-response',
+        operationLabel({ operation, region }),
+        'answered 200 without MetricDataResults: not a GetMetricData response',
+      );
+    }
     for (const message of out.Messages ?? [])
       problems.add(`${message.Code ?? 'message'}: ${message.Value ?? ''}`.trim());
-    for (const result of parseList(ctx, MetricDataResult, out.MetricDataResults ?? [], 'metric results')) {
+    for (const result of parseList(ctx, MetricDataResult, out.MetricDataResults, 'metric results')) {
       const query = byId.get(result.Id);
       if (!query) continue;
       // PartialData means "more on the next page"; Forbidden and InternalError mean no data for it.
@@ -327,8 +354,8 @@ async function getMetricData(
       });
       raw.set(result.Id, list);
     }
-    token = out.NextToken || undefined;
-  } while (token);
+    return { items: [], next: out.NextToken };
+  });
 
   const series = [...byId].flatMap(([id, query]) => {
     const list = (raw.get(id) ?? []).sort((a, b) => a[0] - b[0]);

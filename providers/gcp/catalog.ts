@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { GcpConfig } from '../../src/config/schema.ts';
 import type { Gap, Host, InstanceType } from '../../src/model/index.ts';
+import { operationLabel } from '../../src/net/call.ts';
+import { followPages } from '../../src/net/pages.ts';
 import { readPackageJson } from '../../src/paths.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
@@ -87,9 +89,10 @@ export async function listMachineTypes(
   await Promise.all(
     work.map(async ({ project, zone, names }) => {
       const filter = names.map((name) => `(name = "${name}")`).join(' OR ');
-      let pageToken: string | undefined;
+      const operation = 'compute.machineTypes.list';
       try {
-        do {
+        // The filter names the types in use: one page; a few more is a server's business, not a loop.
+        await followPages('gcp', operationLabel({ operation, region: project }), 10, async (pageToken) => {
           const request = {
             project,
             zone,
@@ -97,17 +100,16 @@ export async function listMachineTypes(
             maxResults: TYPES_PER_PAGE,
             ...(pageToken ? { pageToken } : {}),
           };
-          const [items, next] = await ctx.call(
-            { bucket: 'compute', operation: 'compute.machineTypes.list', region: project },
-            (signal) => abortable(list(request, CALL_OPTIONS), signal),
+          const [items, next] = await ctx.call({ bucket: 'compute', operation, region: project }, (signal) =>
+            abortable(list(request, CALL_OPTIONS), signal),
           );
           for (const api of parseList(ctx, MachineType, items ?? [], 'machine types')) {
             byName.set(api.name, fromApi(api, byName.get(api.name)));
           }
-          pageToken = next?.pageToken || undefined;
-        } while (pageToken);
+          return { items: [], next: next?.pageToken };
+        });
       } catch (error) {
-        const gap = toGap(error, `machine-type specs in ${project}/${zone} (${names.length} types)`);
+        const gap = toGap(error, `machine-type specs in ${project}/${zone} (${names.length} types)`, project);
         gaps.push({ ...gap, message: `${gap.message}; sizing used the bundled catalog for these types` });
       }
     }),

@@ -18,6 +18,13 @@ export interface GcpClientOptions {
   accessToken?: string;
 }
 
+/**
+ * With an `endpoint` (a mock; never in production, where ADC applies), the bearer token to send when
+ * the options give none: the variable Terraform's google provider reads for a ready-made token.
+ * `fleetlens mock --write-config` prints it with the mock's throwaway token.
+ */
+export const ACCESS_TOKEN_VARIABLE = 'GOOGLE_OAUTH_ACCESS_TOKEN';
+
 export interface GcpClients {
   instances: InstancesClient;
   disks: DisksClient;
@@ -35,7 +42,8 @@ export interface GcpClients {
 export const CALL_OPTIONS = { autoPaginate: false, retry: null } as const;
 
 export function createClients(config: GcpConfig, options: GcpClientOptions = {}): GcpClients {
-  const common = config.endpoint ? mockOptions(config.endpoint, options) : {};
+  const token = options.accessToken ?? process.env[ACCESS_TOKEN_VARIABLE]?.trim();
+  const common = config.endpoint ? mockOptions(config.endpoint, token ? { accessToken: token } : {}) : {};
   return {
     instances: new InstancesClient(common),
     disks: new DisksClient(common),

@@ -4,7 +4,7 @@
 // https://cloud.google.com/apis/design/errors; Compute answers an exceeded rate quota with 403
 // rateLimitExceeded (https://cloud.google.com/compute/docs/api-rate-limits), Monitoring with 429.
 import { ProviderError, type ProviderErrorKind } from '../../src/errors.ts';
-import { type CallRequest, parseRetryAfter } from '../../src/net/call.ts';
+import { type CallRequest, operationLabel, parseRetryAfter } from '../../src/net/call.ts';
 import { NETWORK_ERROR_CODES } from '../../src/net/network-codes.ts';
 
 const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
@@ -45,7 +45,7 @@ export function toProviderError(error: unknown, request: CallRequest): ProviderE
         : undefined;
   const kind = kindOf(e, httpStatus, body);
   if (!kind) return undefined;
-  const operation = request.region ? `${request.operation} (${request.region})` : request.operation;
+  const operation = operationLabel(request);
   const retryAfterMs = parseRetryAfter(header(e.response?.headers, 'retry-after'));
   return new ProviderError('gcp', kind, operation, describe(e, kind, httpStatus, body), {
     ...(httpStatus !== undefined ? { status: httpStatus } : {}),

@@ -5,7 +5,7 @@
 import type { GcpConfig as GcpConfigType } from '../../src/config/schema.ts';
 import { GcpConfig } from '../../src/config/schema.ts';
 import type { MetricName, MetricSeries } from '../../src/model/index.ts';
-import type { BlindSpot, ObservedCounts, ProviderAdapter } from '../types.ts';
+import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listMachineTypes, TYPES_PER_PAGE } from './catalog.ts';
 import { closeClients, createClients, type GcpClientOptions, type GcpClients } from './clients.ts';
 import { toProviderError } from './errors.ts';
@@ -20,7 +20,10 @@ const NEEDS: [BlindSpot, MetricName[]][] = [
   ['disk-queue', ['disk.queue']],
 ];
 
-export function createGcpAdapter(options: GcpClientOptions = {}): ProviderAdapter<GcpConfigType> {
+export function createGcpAdapter(
+  options: GcpClientOptions = {},
+  net?: NetOptions,
+): ProviderAdapter<GcpConfigType> {
   let clients: GcpClients | undefined;
   const clientsFor = (config: GcpConfigType) => (clients ??= createClients(config, options));
 
@@ -46,6 +49,7 @@ export function createGcpAdapter(options: GcpClientOptions = {}): ProviderAdapte
         source: 'https://cloud.google.com/compute/docs/api-rate-limits',
       },
     },
+    ...(net ? { net } : {}),
     toProviderError,
     inventory: (ctx) => listInventory(ctx, clientsFor(ctx.config)),
     catalog: (ctx, inventory) => listMachineTypes(ctx, clientsFor(ctx.config), inventory),

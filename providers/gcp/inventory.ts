@@ -1,18 +1,31 @@
 // Inventory per project: instances, persistent disks, managed instance groups and autoscalers, each through its
 // aggregatedList (every zone and region in one listing), paged at 500 (the maximum `maxResults`,
-// compute.v1 discovery document), one call() per page (providers.md §2.2).
+// compute.v1 discovery document), one call() per page (providers.md §2.2). Stopped VMs and disks
+// attached to nothing are listed too: their disks and addresses are still billed.
 import type { z } from 'zod';
 import type { GcpConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type { Gap, Group, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
+import { operationLabel } from '../../src/net/call.ts';
+import { followPages, maxPagesOf } from '../../src/net/pages.ts';
 import { mergeInventories } from '../collected.ts';
+import { gapOf } from '../gaps.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
 import { Autoscaler, GceDisk, GceInstance, InstanceGroupManager } from './schema.ts';
 
 export const PAGE_SIZE = 500;
+/**
+ * The most resources one aggregated listing can hold, which bounds its pages: Compute documents
+ * 15,000 VM instances per VPC network (https://cloud.google.com/vpc/docs/quota) and 5 networks per
+ * project by default (adjustable), so 100,000 covers a project with room to spare; disks, groups
+ * and autoscalers are fewer than that.
+ */
+export const MAX_PER_LISTING = 100_000;
 const CREATED_BY = 'created-by';
+/** An aggregated listing's keys are scopes: `zones/us-central1-a`, `regions/us-central1`, `global`. */
+const SCOPE_KEY = /^((zones|regions)\/[a-z0-9-]+|global)$/;
 
 /** The generated clients expose each page call as `innerApiCalls[method]`; the *Async iterators hide pages. */
 interface PagedClient {
@@ -30,7 +43,7 @@ export interface AggregatedPage {
   unreachables: string[];
 }
 
-/** Follows nextPageToken to the end, one call() per page. */
+/** Follows nextPageToken to the end, one call() per page, at most the pages the listing can hold. */
 export async function aggregatedList(
   ctx: ProviderContext<GcpConfig>,
   client: PagedClient,
@@ -41,9 +54,10 @@ export async function aggregatedList(
 ): Promise<AggregatedPage> {
   await client.initialize();
   const fetchPage = client.innerApiCalls.aggregatedList as PageCall;
+  const label = operationLabel({ operation, region: project });
   const all: AggregatedPage = { items: [], unreachables: [] };
-  let pageToken: string | undefined;
-  do {
+  const maxPages = maxPagesOf({ pageSize: PAGE_SIZE, maxItems: MAX_PER_LISTING });
+  await followPages('gcp', label, maxPages, async (pageToken) => {
     const request = {
       project,
       maxResults: PAGE_SIZE,
@@ -54,14 +68,24 @@ export async function aggregatedList(
     const [scopes, next, raw] = await ctx.call({ bucket: 'compute', operation, region: project }, (signal) =>
       abortable(fetchPage(request, CALL_OPTIONS), signal),
     );
-    for (const [scope, list] of Object.entries((scopes ?? {}) as Record<string, Record<string, unknown>>)) {
+    const byScope = (scopes ?? {}) as Record<string, Record<string, unknown>>;
+    const odd = Object.keys(byScope).find((key) => !SCOPE_KEY.test(key));
+    if (odd !== undefined || typeof byScope !== 'object') {
+      throw new ProviderError(
+        'gcp',
+        'bad-response',
+        label,
+        `answered 200 with items keyed "${String(odd).slice(0, 40)}", not by zone or region: not an aggregated list`,
+      );
+    }
+    for (const [scope, list] of Object.entries(byScope)) {
       const entries = list?.[field];
       if (Array.isArray(entries)) for (const item of entries) all.items.push({ scope, item });
     }
     const unreachable = (raw as { unreachables?: unknown } | undefined)?.unreachables;
     if (Array.isArray(unreachable)) all.unreachables.push(...unreachable.map(String));
-    pageToken = next?.pageToken || undefined;
-  } while (pageToken);
+    return { items: [], next: next?.pageToken };
+  });
   return all;
 }
 
@@ -87,22 +111,28 @@ async function listProject(
       project,
       'compute.instances.aggregatedList',
       'instances',
-      {
-        filter: instanceFilter(ctx.config),
-      },
+      filterOf(instanceFilter(ctx.config)),
     );
   } catch (error) {
-    return { value: { hosts: [], volumes: [], groups: [] }, gaps: [toGap(error, `instances in ${project}`)] };
+    ctx.scope(project, error);
+    return {
+      value: { hosts: [], volumes: [], groups: [] },
+      gaps: [toGap(error, `instances in ${project}`, project)],
+    };
   }
   ctx.observe('instances', project, listed.items.length);
   if (listed.unreachables.length > 0) {
+    const reason = `these scopes did not answer: ${listed.unreachables.join(', ')}`;
+    ctx.scope(project, new ProviderError('gcp', 'unavailable', 'compute.instances.aggregatedList', reason));
     gaps.push({
       provider: 'gcp',
       what: `instances in ${project}`,
       kind: 'unavailable',
-      message: `gcp compute.instances.aggregatedList (${project}): unavailable: these scopes did not answer: ${listed.unreachables.join(', ')}`,
+      operation: 'compute.instances.aggregatedList',
+      scope: project,
+      message: `gcp compute.instances.aggregatedList (${project}): unavailable: ${reason}`,
     });
-  }
+  } else ctx.scope(project);
   const instances = parseList(
     ctx,
     GceInstance,
@@ -118,7 +148,7 @@ async function listProject(
       'compute.instanceGroupManagers.aggregatedList',
       'instanceGroupManagers',
     ).catch((error: unknown) => {
-      gaps.push(toGap(error, `managed instance groups in ${project}`));
+      gaps.push(toGap(error, `managed instance groups in ${project}`, project));
       return undefined;
     }),
     aggregatedList(
@@ -128,12 +158,14 @@ async function listProject(
       'compute.autoscalers.aggregatedList',
       'autoscalers',
     ).catch((error: unknown) => {
-      gaps.push(toGap(error, `autoscalers in ${project}`));
+      gaps.push(toGap(error, `autoscalers in ${project}`, project));
       return undefined;
     }),
     aggregatedList(ctx, clients.disks, project, 'compute.disks.aggregatedList', 'disks').catch(
       (error: unknown) => {
-        gaps.push(toGap(error, `persistent disks in ${project} (volumes listed without their type)`));
+        gaps.push(
+          toGap(error, `persistent disks in ${project} (volumes listed without their type)`, project),
+        );
         return undefined;
       },
     ),
@@ -143,15 +175,19 @@ async function listProject(
   if (disks) ctx.observe('disks', project, disks.items.length);
 
   const hosts = instances.map((instance) => toHost(instance, project));
-  const diskBySource = new Map(
-    parseList(
-      ctx,
-      GceDisk,
-      (disks?.items ?? []).map((e) => e.item),
-      'disks',
-    ).map((d) => [sourceKey(d.selfLink), d]),
+  const listedDisks = parseList(
+    ctx,
+    GceDisk,
+    (disks?.items ?? []).map((e) => e.item),
+    'disks',
   );
-  const volumes = instances.flatMap((instance) => toVolumes(instance, project, diskBySource));
+  const diskBySource = new Map(listedDisks.map((d) => [sourceKey(d.selfLink), d]));
+  const volumes = [
+    ...instances.flatMap((instance) => toVolumes(instance, project, diskBySource)),
+    ...listedDisks
+      .filter((disk) => disk.users.length === 0 && carriesLabels(disk.labels, ctx.config.labels))
+      .map((disk) => detachedVolume(disk, project)),
+  ];
   const scalers = parseList(
     ctx,
     Autoscaler,
@@ -170,11 +206,36 @@ async function listProject(
   return { value: { hosts, volumes, groups: groups.filter((g) => g.memberIds.length > 0) }, gaps };
 }
 
-/** Running instances only (stopped ones publish no metrics), with every configured label. */
-export function instanceFilter(config: GcpConfig): string {
+/** Every instance (a stopped one still bills its disks) with every configured label. */
+export function instanceFilter(config: GcpConfig): string | undefined {
   const labels = Object.entries(config.labels).map(([key, value]) => `(labels.${key} = "${value}")`);
-  return ['(status = "RUNNING")', ...labels].join(' ');
+  return labels.length > 0 ? labels.join(' ') : undefined;
 }
+
+function filterOf(filter: string | undefined): Record<string, unknown> {
+  return filter ? { filter } : {};
+}
+
+function carriesLabels(labels: Record<string, string>, wanted: Record<string, string>): boolean {
+  return Object.entries(wanted).every(([key, value]) => labels[key] === value);
+}
+
+/**
+ * Compute Engine statuses in the words every adapter uses: TERMINATED is GCP's "stopped" (the VM
+ * can start again; its disks still bill), not AWS's "terminated" (gone).
+ * https://cloud.google.com/compute/docs/instances/instance-life-cycle
+ */
+const STATES: Record<string, string> = {
+  RUNNING: 'running',
+  PROVISIONING: 'pending',
+  STAGING: 'pending',
+  STOPPING: 'stopping',
+  TERMINATED: 'stopped',
+  STOPPED: 'stopped',
+  SUSPENDING: 'stopping',
+  SUSPENDED: 'suspended',
+  REPAIRING: 'running',
+};
 
 function zoneOf(entry: { scope: string; item: unknown }): string | undefined {
   const zone = (entry.item as { zone?: unknown }).zone;
@@ -218,13 +279,13 @@ export function toHost(instance: GceInstance, project: string): Host {
     region: zone ? regionOfZone(zone) : 'unknown',
     zone,
     instanceType: lastSegment(instance.machineType),
-    state: instance.status.toLowerCase(),
+    state: STATES[instance.status] ?? instance.status.toLowerCase(),
     vcpu: null,
     memoryMiB: null,
     launchedAtMs: Number.isFinite(launched) ? launched : null,
     groupId: null,
     volumeIds: instance.disks.flatMap((disk) => (disk.source ? [diskId(project, disk.source)] : [])),
-    tags: { ...instance.labels, 'gcp:project': project },
+    tags: { ...instance.labels, 'gcp:project': project, 'gcp:status': instance.status },
   };
 }
 
@@ -268,6 +329,23 @@ export function toVolumes(
   );
 }
 
+/** A persistent disk no instance uses (`users` empty): billed for its size, never measured. */
+function detachedVolume(disk: GceDisk, project: string): Volume {
+  const zone = disk.zone ? lastSegment(disk.zone) : null;
+  return {
+    provider: 'gcp',
+    id: zone ? `${project}/${zone}/${disk.name}` : `${project}/${disk.name}`,
+    region: zone ? regionOfZone(zone) : 'unknown',
+    zone,
+    type: lastSegment(disk.type),
+    sizeGiB: disk.sizeGb,
+    iops: disk.provisionedIops ?? null,
+    throughputMiBps: disk.provisionedThroughput ?? null,
+    attachedTo: [],
+    tags: disk.labels,
+  };
+}
+
 /** A managed instance group, sized by its autoscaler when it has one; members from `created-by`. */
 export function toGroup(
   manager: InstanceGroupManager,
@@ -306,12 +384,6 @@ export function toGroup(
   };
 }
 
-export function toGap(error: unknown, what: string): Gap {
-  if (!(error instanceof ProviderError)) throw error;
-  return {
-    provider: 'gcp',
-    what,
-    kind: error.kind === 'config' ? 'bad-response' : error.kind,
-    message: error.describe(),
-  };
+export function toGap(error: unknown, what: string, project?: string): Gap {
+  return gapOf('gcp', error, what, project);
 }

@@ -7,6 +7,8 @@
 import type { protos } from '@google-cloud/monitoring';
 import type { GcpConfig } from '../../src/config/schema.ts';
 import type { Gap, Host, MetricName, MetricSeries, Unit } from '../../src/model/index.ts';
+import { operationLabel } from '../../src/net/call.ts';
+import { followPages } from '../../src/net/pages.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
 import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
 import { parseList, toGap } from './inventory.ts';
@@ -198,6 +200,20 @@ export const QUERIES: MetricQuery[] = [
   },
 ];
 
+/** Our metric names a stream can give a host (the agent's CPU stream gives iowait and steal). */
+function metricsOf(query: MetricQuery): MetricName[] {
+  return query.key === 'agent.cpu.utilization' ? ['cpu.iowait', 'cpu.steal'] : [query.metricFor({})!];
+}
+
+/** Distinct (host, metric) series the metrics step asks Cloud Monitoring for, per running VM. */
+export const SERIES_PER_HOST = new Set(QUERIES.flatMap(metricsOf)).size;
+
+/**
+ * The most series one stream returns per VM: one per VM for most, two for the agent's CPU states;
+ * eight leaves room for label sets the reducer does not fold. Bounds a stream's pages.
+ */
+const MAX_SERIES_PER_HOST = 8;
+
 export function pointsPerSeries(window: MetricWindow): number {
   return Math.ceil((window.toMs - window.fromMs) / (window.stepSec * 1000));
 }
@@ -245,13 +261,14 @@ async function fetchProject(
       .map((h) => [h.id, h]),
   );
   if (hosts.size === 0) return { value: [], gaps: [] };
+  ctx.expectSeries(hosts.size * SERIES_PER_HOST);
   const gaps: Gap[] = [];
   const perQuery = await Promise.all(
     QUERIES.map(async (query) => {
       try {
         return await listSeries(ctx, clients, project, query, hosts);
       } catch (error) {
-        const gap = toGap(error, `${query.type} (${query.aligner}) in ${project}`);
+        const gap = toGap(error, `${query.type} (${query.aligner}) in ${project}`, project);
         gaps.push({ ...gap, message: `${gap.message}; no ${query.key} data for ${hosts.size} instances` });
         return [];
       }
@@ -299,12 +316,14 @@ async function listSeries(
     string,
     { labels: Record<string, string>; instanceId: string; points: [number, number][] }
   >();
-  let pageToken: string | undefined;
   let points = 0;
-  do {
+  const operation = `monitoring.timeSeries.list ${query.key}`;
+  const maxPages =
+    Math.ceil((hosts.size * MAX_SERIES_PER_HOST * pointsPerSeries(window)) / POINTS_PER_PAGE) + 1;
+  await followPages('gcp', operationLabel({ operation, region: project }), maxPages, async (pageToken) => {
     const paged = { ...request, ...(pageToken ? { pageToken } : {}) };
     const [page, , response] = await ctx.call(
-      { bucket: 'monitoring', operation: `monitoring.timeSeries.list ${query.key}`, region: project },
+      { bucket: 'monitoring', operation, region: project },
       (signal) => abortable(clients.monitoring.listTimeSeries(paged, CALL_OPTIONS), signal),
     );
     for (const series of parseList(ctx, TimeSeries, page ?? [], 'time series')) {
@@ -321,8 +340,8 @@ async function listSeries(
           entry.points.push([startMs, value]);
       }
     }
-    pageToken = response?.nextPageToken || undefined;
-  } while (pageToken);
+    return { items: [], next: response?.nextPageToken };
+  });
   ctx.observe(`points ${query.key}`, project, points);
 
   return [...raw.values()].flatMap((entry) => {

@@ -38,6 +38,9 @@ export type GceInstance = z.infer<typeof GceInstance>;
 export const GceDisk = z.object({
   name: z.string(),
   selfLink: z.string(),
+  zone: z.string().optional().catch(undefined),
+  /** The instances using the disk; none: attached to nothing. */
+  users: z.array(z.string()).catch([]),
   type: z.string().catch('unknown'),
   sizeGb: Int64.catch(0),
   provisionedIops: Int64.optional().catch(undefined),

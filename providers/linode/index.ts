@@ -3,7 +3,7 @@
 import type { LinodeConfig as LinodeConfigType } from '../../src/config/schema.ts';
 import { LinodeConfig } from '../../src/config/schema.ts';
 import type { Host, MetricSeries } from '../../src/model/index.ts';
-import type { BlindSpot, MetricWindow, ObservedCounts, ProviderAdapter } from '../types.ts';
+import type { BlindSpot, MetricWindow, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listTypes } from './catalog.ts';
 import { createLinodeClient, type LinodeClient, type LinodeClientOptions } from './clients.ts';
 import { toProviderError } from './errors.ts';
@@ -15,7 +15,10 @@ const RATE_LIMITS = 'https://techdocs.akamai.com/linode-api/reference/rate-limit
 /** What /stats never has, whatever the Linode (providers.md §3.1). */
 const NEVER_REPORTED: BlindSpot[] = ['memory', 'iowait', 'steal', 'disk-queue', 'network-packets'];
 
-export function createLinodeAdapter(options: LinodeClientOptions = {}): ProviderAdapter<LinodeConfigType> {
+export function createLinodeAdapter(
+  options: LinodeClientOptions = {},
+  net?: NetOptions,
+): ProviderAdapter<LinodeConfigType> {
   let client: LinodeClient | undefined;
   const clientFor = (config: LinodeConfigType) => (client ??= createLinodeClient(config.endpoint, options));
 
@@ -39,6 +42,7 @@ export function createLinodeAdapter(options: LinodeClientOptions = {}): Provider
         source: RATE_LIMITS,
       },
     },
+    ...(net ? { net } : {}),
     toProviderError,
     inventory: (ctx) => listInventory(ctx, clientFor(ctx.config)),
     catalog: (ctx, inventory) => listTypes(ctx, clientFor(ctx.config), inventory),

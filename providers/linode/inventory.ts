@@ -1,12 +1,15 @@
 // Inventory for the whole account (Linode collections are not per region): GET /v4beta/linode/instances
 // and GET /v4/volumes, each paged at the largest page size (page_size 25-500; OpenAPI 4.189.0),
-// each page through call(). Linode has no autoscaling groups: `groups` is always empty.
+// each page through call(). Linode has no autoscaling groups: `groups` is always empty. Offline
+// Linodes and volumes attached to none are listed too: both are billed.
 import { getLinodes, getVolumes } from '@linode/api-v4';
 import type { z } from 'zod';
 import type { LinodeConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type { Gap, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
+import { maxPagesOf } from '../../src/net/pages.ts';
+import { gapOf } from '../gaps.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import type { LinodeClient } from './clients.ts';
 import { LinodeInstance, LinodePage, LinodeVolume } from './schema.ts';
@@ -14,6 +17,12 @@ import { LinodeInstance, LinodePage, LinodeVolume } from './schema.ts';
 export const PAGE_SIZE = 500;
 /** Linode collections are account-wide; counts are observed under this key, not per region. */
 export const ACCOUNT = 'account';
+/**
+ * The most entries one collection can hold, which bounds its pages. Linode publishes no account
+ * maximum (new accounts have a small limit raised on request); 50,000 Linodes or volumes is an
+ * assumption above any account we know of: 101 pages of 500.
+ */
+export const MAX_PAGES = maxPagesOf({ pageSize: PAGE_SIZE, maxItems: 50_000 });
 
 export async function listInventory(
   ctx: ProviderContext<LinodeConfig>,
@@ -27,8 +36,10 @@ export async function listInventory(
       getLinodes({ page, page_size: PAGE_SIZE }, filter),
     );
   } catch (error) {
+    ctx.scope(ACCOUNT, error);
     return { value: empty, gaps: [toGap(error, 'Linodes')] };
   }
+  ctx.scope(ACCOUNT);
   ctx.observe('instances', ACCOUNT, instances.length);
 
   const gaps: Gap[] = [];
@@ -42,9 +53,12 @@ export async function listInventory(
 
   const hosts = instances.map(toHost);
   const byId = new Map(hosts.map((host) => [host.id, host]));
+  const wanted = ctx.config.tags;
   const kept = (volumes ?? []).map(toVolume).filter((volume) => {
     const hostId = volume.attachedTo[0]?.hostId;
-    const host = hostId === undefined ? undefined : byId.get(hostId);
+    // Attached to nothing: billed all the same; kept when it carries the configured tags.
+    if (hostId === undefined) return wanted.every((tag) => tag in volume.tags);
+    const host = byId.get(hostId);
     host?.volumeIds.push(volume.id);
     return host !== undefined;
   });
@@ -58,7 +72,11 @@ export function tagFilter(tags: readonly string[]): Record<string, unknown> | un
   return { '+and': tags.map((tag) => ({ tags: tag })) };
 }
 
-/** Pages 1..pages of a collection, one call() each; the envelope must parse, entries may be dropped. */
+/**
+ * Pages 1..pages of a collection, one call() each; the envelope must parse, entries may be dropped.
+ * The page count is the server's word, so it is checked: the same on every page, and no more than
+ * a collection can hold. A count that grows as it is followed would otherwise never end.
+ */
 export async function pages<S extends z.ZodType>(
   ctx: ProviderContext<LinodeConfig>,
   client: LinodeClient,
@@ -68,17 +86,41 @@ export async function pages<S extends z.ZodType>(
 ): Promise<z.output<S>[]> {
   const all: z.output<S>[] = [];
   let page = 1;
-  let last = 1;
+  let last: number | undefined;
   do {
     const current = page;
     const body = await ctx.call({ bucket: 'linode.collections', operation }, (signal) =>
       client.run(operation, signal, () => fetchPage(current)),
     );
     const envelope = parsePage(body, operation);
+    if (envelope.page !== current) {
+      throw new ProviderError(
+        'linode',
+        'bad-response',
+        operation,
+        `answered page ${envelope.page} when asked for page ${current}`,
+      );
+    }
+    if (last !== undefined && envelope.pages !== last) {
+      throw new ProviderError(
+        'linode',
+        'bad-response',
+        operation,
+        `the page count changed from ${last} to ${envelope.pages} while it was followed; stopped instead of paging on`,
+      );
+    }
+    if (envelope.pages > MAX_PAGES) {
+      throw new ProviderError(
+        'linode',
+        'bad-response',
+        operation,
+        `claims ${envelope.pages} pages of ${PAGE_SIZE}, more than an account can hold (${MAX_PAGES}); stopped`,
+      );
+    }
     all.push(...parseList(ctx, entry, envelope.data, operation));
     last = envelope.pages;
     page += 1;
-  } while (page <= last);
+  } while (page <= (last ?? 0));
   return all;
 }
 
@@ -110,16 +152,30 @@ export function toHost(linode: LinodeInstance): Host {
     // Linode regions have no zones.
     zone: null,
     instanceType: linode.type ?? 'unknown',
-    state: linode.status,
+    state: STATES[linode.status] ?? linode.status,
     vcpu: linode.specs.vcpus ?? null,
     memoryMiB: linode.specs.memory ?? null,
     launchedAtMs: linode.created ?? null,
     groupId: null,
     volumeIds: [],
     // NOTE: Linode tags are plain strings, not key/value pairs.
-    tags: Object.fromEntries(linode.tags.map((tag) => [tag, ''])),
+    tags: { ...Object.fromEntries(linode.tags.map((tag) => [tag, ''])), 'linode:status': linode.status },
   };
 }
+
+/**
+ * Linode statuses in the words every adapter uses; an `offline` Linode is powered off and its plan
+ * still bills (https://techdocs.akamai.com/cloud-computing/docs/understanding-billing-and-payments).
+ */
+const STATES: Record<string, string> = {
+  running: 'running',
+  offline: 'stopped',
+  stopped: 'stopped',
+  booting: 'pending',
+  provisioning: 'pending',
+  rebooting: 'running',
+  shutting_down: 'stopping',
+};
 
 export function toVolume(volume: LinodeVolume): Volume {
   return {
@@ -139,11 +195,5 @@ export function toVolume(volume: LinodeVolume): Volume {
 }
 
 export function toGap(error: unknown, what: string): Gap {
-  if (!(error instanceof ProviderError)) throw error;
-  return {
-    provider: 'linode',
-    what,
-    kind: error.kind === 'config' ? 'bad-response' : error.kind,
-    message: error.describe(),
-  };
+  return gapOf('linode', error, what, ACCOUNT);
 }

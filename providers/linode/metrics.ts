@@ -60,6 +60,8 @@ export async function fetchMetrics(
 ): Promise<Collected<MetricSeries[]>> {
   const hosts = inventory.hosts.filter((host) => host.state === 'running');
   ctx.observe('metric-instances', ACCOUNT, hosts.length);
+  // Per Linode: CPU (mean and highest), disk I/O, network in and out.
+  ctx.expectSeries(hosts.length * 5);
   const months = monthsTouched(ctx.window);
   const results = await Promise.all(hosts.map((host) => fetchHost(ctx, client, host, months)));
   return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
@@ -87,6 +89,8 @@ async function fetchHost(
             provider: 'linode',
             what: `metrics of ${host.name} (${host.id}), ${year}-${String(month).padStart(2, '0')}`,
             kind: 'bad-response',
+            operation,
+            scope: ACCOUNT,
             message: `linode ${operation}: bad-response: answered a body without data {cpu, io, netv4, netv6}`,
           });
           return undefined;

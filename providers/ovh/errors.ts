@@ -4,7 +4,7 @@
 // credential is not valid"} (ovh/php-ovh#56), 400 INVALID_SIGNATURE "Invalid signature"
 // (ovh/php-ovh#62), 403 {"class":"Client::Forbidden","message":"This call has not been granted"}.
 import { ProviderError, type ProviderErrorKind } from '../../src/errors.ts';
-import type { CallRequest } from '../../src/net/call.ts';
+import { type CallRequest, operationLabel } from '../../src/net/call.ts';
 import { NETWORK_ERROR_CODES } from '../../src/net/network-codes.ts';
 import { OvhCallError } from './clients.ts';
 
@@ -33,7 +33,7 @@ export function toProviderError(error: unknown, request: CallRequest): ProviderE
   const text = typeof message === 'string' ? message : undefined;
   if (typeof cause === 'number' && cause >= 100) {
     const kind = kindOfStatus(cause, text);
-    return new ProviderError('ovh', kind, request.operation, describeStatus(cause, kind, text), {
+    return new ProviderError('ovh', kind, operationLabel(request), describeStatus(cause, kind, text), {
       status: cause,
       cause: error,
     });
@@ -42,13 +42,19 @@ export function toProviderError(error: unknown, request: CallRequest): ProviderE
     // '[OVH] Unable to parse JSON reponse' (sic) for a body that is not JSON.
     const kind: ProviderErrorKind = /parse/i.test(cause) ? 'bad-response' : 'unavailable';
     const what = kind === 'bad-response' ? 'the response body is not JSON' : cause.replace(/^\[OVH\] /, '');
-    return new ProviderError('ovh', kind, request.operation, what, { cause: error });
+    return new ProviderError('ovh', kind, operationLabel(request), what, { cause: error });
   }
   if (typeof cause === 'number') {
     // A socket error's errno (negative), e.g. -111 for ECONNREFUSED.
-    return new ProviderError('ovh', 'unavailable', request.operation, `connection failed (errno ${cause})`, {
-      cause: error,
-    });
+    return new ProviderError(
+      'ovh',
+      'unavailable',
+      operationLabel(request),
+      `connection failed (errno ${cause})`,
+      {
+        cause: error,
+      },
+    );
   }
   const code = (cause as Error & { code?: string }).code;
   if (code && /CERT|SELF_SIGNED|ALTNAME/.test(code)) {
@@ -56,7 +62,7 @@ export function toProviderError(error: unknown, request: CallRequest): ProviderE
     return new ProviderError(
       'ovh',
       'auth',
-      request.operation,
+      operationLabel(request),
       `the server's TLS certificate is not trusted (${code})`,
       {
         code,
@@ -68,7 +74,7 @@ export function toProviderError(error: unknown, request: CallRequest): ProviderE
     code && NETWORK_ERROR_CODES.has(code)
       ? `connection failed (${code})`
       : `request failed (${code ?? cause.name})`;
-  return new ProviderError('ovh', 'unavailable', request.operation, what, { code, cause: error });
+  return new ProviderError('ovh', 'unavailable', operationLabel(request), what, { code, cause: error });
 }
 
 function kindOfStatus(status: number, message: string | undefined): ProviderErrorKind {

@@ -5,11 +5,11 @@ import type { OvhConfig as OvhConfigType } from '../../src/config/schema.ts';
 import { OvhConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type { MetricSeries } from '../../src/model/index.ts';
-import type { BlindSpot, ObservedCounts, ProviderAdapter, ProviderContext } from '../types.ts';
+import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter, ProviderContext } from '../types.ts';
 import { listInstanceTypes } from './catalog.ts';
 import { createOvhClient, type OvhClientHandle, type OvhClientOptions } from './clients.ts';
 import { toProviderError } from './errors.ts';
-import { listInventory, type OvhInventoryState, toGap } from './inventory.ts';
+import { ACCOUNT, listInventory, type OvhInventoryState, toGap } from './inventory.ts';
 import { fetchMetrics, minimumMetricCalls } from './metrics.ts';
 
 // No OVH API reports these for a Public Cloud instance (providers.md §0.7 and §4.1).
@@ -21,7 +21,10 @@ const retry = {
   minDelayMs: 1_000,
 };
 
-export function createOvhAdapter(options: OvhClientOptions = {}): ProviderAdapter<OvhConfigType> {
+export function createOvhAdapter(
+  options: OvhClientOptions = {},
+  net?: NetOptions,
+): ProviderAdapter<OvhConfigType> {
   let handle: OvhClientHandle | undefined;
   const state: OvhInventoryState = { flavors: new Map(), projectOf: new Map(), apiOffsetMs: 0 };
   const clientFor = (config: OvhConfigType) => (handle ??= createOvhClient(config, options));
@@ -41,6 +44,7 @@ export function createOvhAdapter(options: OvhClientOptions = {}): ProviderAdapte
       },
     },
     retry,
+    ...(net ? { net } : {}),
     toProviderError,
     inventory: async (ctx) => {
       const client = withClient(ctx, clientFor);
@@ -67,8 +71,10 @@ function withClient(
   try {
     return { handle: clientFor(ctx.config) };
   } catch (error) {
-    if (error instanceof ProviderError) return { gap: toGap(error, 'client') };
-    throw error;
+    if (!(error instanceof ProviderError)) throw error;
+    // No client (no keys, a bad endpoint): nothing of the account could be listed.
+    for (const project of ctx.config.projects ?? [ACCOUNT]) ctx.scope(project, error);
+    return { gap: toGap(error, 'client', ACCOUNT) };
   }
 }
 

@@ -1,18 +1,24 @@
 // Inventory: the API time once (the client signs with it), the projects, then per project its
-// instances, its flavors and its Block Storage volumes (providers.md §4.2). OVH's 1.0 calls return whole lists: no pages.
-// Flavors are listed here, not in catalog(), because an instance names its flavor by id only.
+// instances, its flavors and its Block Storage volumes (providers.md §4.2). OVH's 1.0 calls return
+// whole lists: no pages; a list that never ends is stopped by call()'s ceiling. Flavors are listed
+// here, not in catalog(), because an instance names its flavor by id only. Stopped (SHUTOFF,
+// SHELVED) instances and volumes attached to nothing are listed too: both are billed.
 import type { z } from 'zod';
 import type { OvhConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type { Gap, Host, Volume } from '../../src/model/index.ts';
 import { LooseArray } from '../../src/model/zod-utils.ts';
+import { operationLabel } from '../../src/net/call.ts';
 import { readPackageJson } from '../../src/paths.ts';
 import { mergeInventories } from '../collected.ts';
+import { gapOf } from '../gaps.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import { type OvhClientHandle, request } from './clients.ts';
 import { CatalogVolumeClass, OvhFlavor, OvhInstance, OvhVolume, ProjectIds } from './schema.ts';
 
 export const BUCKET = 'ovh';
+/** The scope of what comes before any project: the API time and the account's project list. */
+export const ACCOUNT = 'account';
 
 /** What inventory() learnt that catalog() and metrics() need: flavors by project and id. */
 export interface OvhInventoryState {
@@ -36,7 +42,9 @@ export async function listInventory(
     if (!ctx.config.projects) ctx.observe('project-list', '*', 1);
     projects = ctx.config.projects ?? (await listProjects(ctx, handle));
   } catch (error) {
-    return { value: empty, gaps: [toGap(error, 'projects')] };
+    // Nothing of the account could be listed: every configured project failed, or the account's list.
+    for (const project of ctx.config.projects ?? [ACCOUNT]) ctx.scope(project, error);
+    return { value: empty, gaps: [toGap(error, 'projects', ACCOUNT)] };
   }
   ctx.observe('projects', '*', projects.length);
   const perProject = await Promise.all(projects.map((project) => listProject(ctx, handle, state, project)));
@@ -51,6 +59,8 @@ async function syncTime(ctx: ProviderContext<OvhConfig>, handle: OvhClientHandle
   if (typeof serverSec !== 'number' || !Number.isFinite(serverSec)) {
     throw new ProviderError('ovh', 'bad-response', 'auth.time', 'the API time is not a number');
   }
+  // NOTE: the `ovh` client signs with the process clock plus this offset, so the offset is measured
+  // against the process clock (not the run's clock, which tests replace).
   handle.client.apiTimeDiff = serverSec - Math.round(Date.now() / 1000);
   return serverSec * 1000 - Date.now();
 }
@@ -73,40 +83,46 @@ async function listProject(
   project: string,
 ): Promise<Collected<Inventory>> {
   const gaps: Gap[] = [];
+  const label = (operation: string) => operationLabel({ operation, scope: project });
   const get = (operation: string, path: string) =>
-    ctx.call({ bucket: BUCKET, operation }, (signal) =>
+    ctx.call({ bucket: BUCKET, operation, scope: project }, (signal) =>
       request<unknown>(handle, path, { serviceName: project }, signal),
     );
   const [instances, flavors, volumes] = await Promise.all([
     get('cloud.instances', '/cloud/project/{serviceName}/instance')
-      .then((raw) => parseList(ctx, OvhInstance, raw, 'cloud.instances', 'instances'))
+      .then((raw) => parseList(ctx, OvhInstance, raw, label('cloud.instances'), 'instances'))
       .catch((error: unknown) => {
-        gaps.push(toGap(error, `instances of project ${project}`));
+        gaps.push(toGap(error, `instances of project ${project}`, project));
+        ctx.scope(project, error);
         return undefined;
       }),
     get('cloud.flavors', '/cloud/project/{serviceName}/flavor')
-      .then((raw) => parseList(ctx, OvhFlavor, raw, 'cloud.flavors', 'flavors'))
+      .then((raw) => parseList(ctx, OvhFlavor, raw, label('cloud.flavors'), 'flavors'))
       .catch((error: unknown) => {
-        gaps.push(toGap(error, `flavors of project ${project}`));
+        gaps.push(toGap(error, `flavors of project ${project}`, project));
         return undefined;
       }),
     get('cloud.volumes', '/cloud/project/{serviceName}/volume')
-      .then((raw) => parseList(ctx, OvhVolume, raw, 'cloud.volumes', 'volumes'))
+      .then((raw) => parseList(ctx, OvhVolume, raw, label('cloud.volumes'), 'volumes'))
       .catch((error: unknown) => {
-        gaps.push(toGap(error, `volumes of project ${project}`));
+        gaps.push(toGap(error, `volumes of project ${project}`, project));
         return undefined;
       }),
   ]);
   for (const flavor of flavors ?? []) state.flavors.set(flavor.id, flavor);
   if (!instances) return { value: { hosts: [], volumes: [], groups: [] }, gaps };
+  ctx.scope(project);
   ctx.observe('instances', project, instances.length);
   const hosts = instances.map((instance) => toHost(instance, project, state.flavors.get(instance.flavorId)));
   for (const host of hosts) state.projectOf.set(host.id, project);
   ctx.observe('active-instances', project, hosts.filter((h) => h.state === 'running').length);
   const hostIds = new Set(hosts.map((host) => host.id));
+  // Volumes of listed instances, and those attached to nothing (billed all the same).
   const kept = (volumes ?? [])
     .map((volume) => toVolume(volume, project))
-    .filter((volume) => volume.attachedTo.some((a) => hostIds.has(a.hostId)));
+    .filter(
+      (volume) => volume.attachedTo.length === 0 || volume.attachedTo.some((a) => hostIds.has(a.hostId)),
+    );
   for (const volume of kept) {
     for (const host of hosts)
       if (volume.attachedTo.some((a) => a.hostId === host.id)) host.volumeIds.push(volume.id);
@@ -207,12 +223,6 @@ export function toHost(instance: OvhInstance, project: string, flavor: OvhFlavor
   };
 }
 
-export function toGap(error: unknown, what: string): Gap {
-  if (!(error instanceof ProviderError)) throw error;
-  return {
-    provider: 'ovh',
-    what,
-    kind: error.kind === 'config' ? 'bad-response' : error.kind,
-    message: error.describe(),
-  };
+export function toGap(error: unknown, what: string, project?: string): Gap {
+  return gapOf('ovh', error, what, project);
 }

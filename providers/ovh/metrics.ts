@@ -46,6 +46,8 @@ export async function fetchMetrics(
   inventory: Inventory,
 ): Promise<Collected<MetricSeries[]>> {
   const hosts = inventory.hosts.filter((host) => host.state === 'running' && state.projectOf.has(host.id));
+  // Per instance: CPU (mean and highest), memory, network in and out.
+  ctx.expectSeries(hosts.length * 5);
   const period = periodFor(ctx.window, Date.now() + state.apiOffsetMs);
   const results = await Promise.all(hosts.map((host) => fetchHost(ctx, handle, state, host, period)));
   return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
@@ -64,13 +66,15 @@ async function fetchHost(
   await Promise.all(
     METRIC_TYPES.map(async (type) => {
       try {
-        const body = await ctx.call({ bucket: BUCKET, operation: 'cloud.monitoring' }, (signal) =>
-          request<unknown>(
-            handle,
-            '/cloud/project/{serviceName}/instance/{instanceId}/monitoring',
-            { serviceName: project, instanceId: host.id, period, type },
-            signal,
-          ),
+        const body = await ctx.call(
+          { bucket: BUCKET, operation: 'cloud.monitoring', scope: project },
+          (signal) =>
+            request<unknown>(
+              handle,
+              '/cloud/project/{serviceName}/instance/{instanceId}/monitoring',
+              { serviceName: project, instanceId: host.id, period, type },
+              signal,
+            ),
         );
         raw.set(type, parseSeries(body, ctx.window));
       } catch (error) {
@@ -84,14 +88,16 @@ async function fetchHost(
   if (failures.length > 0) {
     const first = failures[0]!.error;
     const types = failures.map((f) => f.type).sort();
-    gaps.push({ ...toGap(first, `metrics of ${host.name} (${types.join(', ')})`) });
+    gaps.push(toGap(first, `metrics of ${host.name} (${types.join(', ')})`, project));
   }
   if (problems.length > 0) {
     gaps.push({
       provider: 'ovh',
       what: `metrics of ${host.name}`,
       kind: 'bad-response',
-      message: `ovh cloud.monitoring: ${problems.join('; ')}`,
+      operation: 'cloud.monitoring',
+      scope: project,
+      message: `ovh cloud.monitoring (${project}): ${problems.join('; ')}`,
     });
   }
   return { value: series, gaps };

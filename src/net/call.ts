@@ -1,14 +1,15 @@
 // The one wrapper every remote call goes through (DESIGN.md "Published limits, not guesses"):
-// a concurrency slot (p-limit), then a rate slot per attempt (p-throttle), then retries with
-// backoff that honour Retry-After (p-retry), a timeout per attempt, and one conversion of every
-// failure to a ProviderError. The SDKs' own retries are switched off, so a request is never
-// retried twice (models-and-libraries.md §2.3).
-import { setTimeout as sleep } from 'node:timers/promises';
+// a concurrency slot (p-limit), then per attempt a rate slot on the clock, then the request, bounded
+// by an idle timeout (no byte for `idleTimeoutMs`) and a ceiling (`timeoutMs`), both counted from
+// the moment it is sent; failures are retried with backoff that honours Retry-After, and every
+// failure becomes one ProviderError. The SDKs' own retries are switched off, so a request is never
+// retried twice (models-and-libraries.md §2.3). Every wait is on the injected clock.
+import type { ClientRequest } from 'node:http';
 import pLimit, { type LimitFunction } from 'p-limit';
-import pRetry, { AbortError } from 'p-retry';
-import pThrottle from 'p-throttle';
 import { ProviderError, type RemoteSource } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { type AttemptIo, withAttemptIo } from './attempt-io.ts';
+import { type Clock, realClock } from './clock.ts';
 
 /** A provider's published limit for one family of calls, with the page that publishes it. */
 export interface RateLimit {
@@ -30,7 +31,22 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A Retry-After longer than this is not waited for: the call fails as `throttled`. */
   maxRetryAfterMs: number;
+  /**
+   * The ceiling of one attempt, from the moment it is sent (after its concurrency and rate slots).
+   * An attempt that is still receiving at the ceiling is given up and not retried: asking again
+   * would cost another ceiling.
+   */
   timeoutMs: number;
+  /**
+   * The longest an attempt may go without receiving a byte (a stalled server or connection);
+   * retried. Only attempts that send through node:http(s) are watched (every cloud client is).
+   */
+  idleTimeoutMs: number;
+  /**
+   * The most bytes one attempt may receive: an answer that never ends (a list that loops) is cut
+   * here instead of filling memory until the ceiling; not retried.
+   */
+  maxAnswerBytes: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -38,7 +54,12 @@ export const defaultRetryPolicy: RetryPolicy = {
   minDelayMs: 250,
   maxDelayMs: 8_000,
   maxRetryAfterMs: 60_000,
-  timeoutMs: 30_000,
+  // A 14-day GetMetricData page (100,800 points) or timeSeries.list page (100,000) is a few MB: a
+  // slow but steady link delivers it well inside 5 minutes.
+  timeoutMs: 300_000,
+  idleTimeoutMs: 30_000,
+  // The largest page any adapter asks for (timeSeries.list, 100,000 points) is a few tens of MB as JSON.
+  maxAnswerBytes: 512 * 1024 * 1024,
 };
 
 export interface CallRequest {
@@ -48,11 +69,14 @@ export interface CallRequest {
   operation: string;
   /** Limits are per region where the provider says so; the bucket key includes it. */
   region?: string;
+  /** The region, project or account a message names (default: `region`). */
+  scope?: string;
   /** What this call spends of the bucket's `unitsPerInterval` (default 1). */
   units?: number;
 }
 
 export interface OperationStats {
+  /** Calls sent (a retried call counts once). */
   made: number;
   retries: number;
   failed: number;
@@ -73,15 +97,24 @@ export interface CallerOptions {
   log: Logger;
   retry?: Partial<RetryPolicy>;
   signal?: AbortSignal;
+  /** Waits and timeouts run on it (default: the real clock). */
+  clock?: Clock;
+}
+
+/** `ec2.DescribeInstances (eu-west-1)`: the call and its scope, as every message names them. */
+export function operationLabel(request: Pick<CallRequest, 'operation' | 'region' | 'scope'>): string {
+  const scope = request.scope ?? request.region;
+  return scope ? `${request.operation} (${scope})` : request.operation;
 }
 
 interface Slot {
   limit: LimitFunction;
-  throttle: <T>(fn: () => Promise<T>, units: number) => Promise<T>;
+  throttle: (units: number, signal: AbortSignal | undefined) => Promise<void>;
 }
 
 export function createCaller(options: CallerOptions): Caller {
-  const policy = { ...defaultRetryPolicy, ...options.retry };
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
+  const clock = options.clock ?? realClock;
   const slots = new Map<string, Slot>();
   const stats: Record<string, OperationStats> = {};
 
@@ -92,123 +125,228 @@ export function createCaller(options: CallerOptions): Caller {
       const limit = options.limits[request.bucket];
       if (!limit)
         throw new Error(`no published limit declared for ${options.provider} bucket ${request.bucket}`);
-      slot = { limit: pLimit(limit.concurrency), throttle: makeThrottle(limit) };
+      slot = { limit: pLimit(limit.concurrency), throttle: makeThrottle(limit, clock) };
       slots.set(key, slot);
     }
     return slot;
   }
 
   const call = async <T>(request: CallRequest, fn: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const slot = slotFor(request);
     const entry = stats[request.operation] ?? { made: 0, retries: 0, failed: 0 };
     stats[request.operation] = entry;
-    entry.made += 1;
-    const slot = slotFor(request);
-    const attempt = async (attemptNumber: number): Promise<T> => {
-      if (attemptNumber > 1) entry.retries += 1;
-      try {
-        return await slot.throttle(
-          () => withTimeout(fn, policy.timeoutMs, options.signal),
-          request.units ?? 1,
-        );
-      } catch (error) {
-        throw classify(error, request, options, policy);
-      }
-    };
-    try {
-      return await slot.limit(() =>
-        pRetry(attempt, {
-          retries: policy.attempts - 1,
-          minTimeout: policy.minDelayMs,
-          maxTimeout: policy.maxDelayMs,
-          randomize: true,
-          signal: options.signal,
-          onFailedAttempt: async ({ error, retriesLeft }) => {
-            if (!(error instanceof ProviderError) || retriesLeft === 0) return;
-            options.log.warn(
-              {
-                provider: options.provider,
-                operation: request.operation,
-                region: request.region,
-                kind: error.kind,
-              },
-              'provider call failed, retrying',
-            );
-            // p-retry adds its own (small) backoff after this; Retry-After comes first.
-            if (error.retryAfterMs) await sleep(error.retryAfterMs, undefined, { signal: options.signal });
+    return slot.limit(async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        await slot.throttle(request.units ?? 1, options.signal);
+        if (attempt === 1) entry.made += 1;
+        else entry.retries += 1;
+        let failure: Failure;
+        try {
+          return await runAttempt(fn, policy, clock, options.signal);
+        } catch (error) {
+          failure = classify(error, request, options, policy);
+        }
+        if (!(failure.error instanceof ProviderError) || !failure.retry || attempt >= policy.attempts) {
+          entry.failed += 1;
+          throw failure.error;
+        }
+        options.log.warn(
+          {
+            provider: options.provider,
+            operation: request.operation,
+            region: request.scope ?? request.region,
+            kind: failure.error.kind,
+            attempt,
           },
-        }),
-      );
-    } catch (error) {
-      entry.failed += 1;
-      throw error;
-    }
+          'provider call failed, retrying',
+        );
+        await clock.sleep(waitBeforeRetryMs(failure.error, attempt, policy), options.signal);
+      }
+    });
   };
 
   return Object.assign(call, { stats: () => structuredClone(stats) });
 }
 
-function makeThrottle(limit: RateLimit): Slot['throttle'] {
-  const interval = limit.intervalMs ?? 1000;
-  const perRequest = limit.requestsPerInterval
-    ? pThrottle({ limit: limit.requestsPerInterval, interval })((fn: () => Promise<unknown>) => fn())
-    : (fn: () => Promise<unknown>) => fn();
-  const unitsLimit = limit.unitsPerInterval;
-  // Units are paid first, then a request slot; a call heavier than the whole quota pays it all.
-  const perUnit = unitsLimit
-    ? pThrottle({
-        limit: unitsLimit,
-        interval,
-        weight: (_fn: unknown, units: number) => Math.min(units, unitsLimit),
-      })((fn: () => Promise<unknown>, _units: number) => fn())
-    : (fn: () => Promise<unknown>, _units: number) => fn();
-  return <T>(fn: () => Promise<T>, units: number) => perUnit(() => perRequest(fn), units) as Promise<T>;
+/** Exponential backoff with jitter (×1 to ×2, capped), but never shorter than the Retry-After. */
+function waitBeforeRetryMs(error: ProviderError, attempt: number, policy: RetryPolicy): number {
+  const backoffMs = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (attempt - 1) * (1 + Math.random()));
+  return Math.max(backoffMs, error.retryAfterMs ?? 0);
 }
 
-class CallTimeout extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`timed out after ${timeoutMs / 1000} s`);
+/**
+ * A sliding window on the clock: at most `limit` (units or requests) started in any `intervalMs`.
+ * Callers are served in arrival order; a call heavier than the whole quota pays all of it.
+ */
+function windowThrottle(limit: number, intervalMs: number, clock: Clock) {
+  const spent: { atMs: number; units: number }[] = [];
+  let turn: Promise<void> = Promise.resolve();
+  const take = async (units: number, signal: AbortSignal | undefined) => {
+    const cost = Math.min(units, limit);
+    for (;;) {
+      const nowMs = clock.now();
+      while (spent.length > 0 && spent[0]!.atMs + intervalMs <= nowMs) spent.shift();
+      const used = spent.reduce((sum, s) => sum + s.units, 0);
+      if (used + cost <= limit) {
+        spent.push({ atMs: nowMs, units: cost });
+        return;
+      }
+      await clock.sleep(spent[0]!.atMs + intervalMs - nowMs, signal);
+    }
+  };
+  return (units: number, signal: AbortSignal | undefined): Promise<void> => {
+    const mine = turn.then(() => take(units, signal));
+    turn = mine.catch(() => {});
+    return mine;
+  };
+}
+
+function makeThrottle(limit: RateLimit, clock: Clock): Slot['throttle'] {
+  const intervalMs = limit.intervalMs ?? 1000;
+  const requests = limit.requestsPerInterval
+    ? windowThrottle(limit.requestsPerInterval, intervalMs, clock)
+    : undefined;
+  const units = limit.unitsPerInterval
+    ? windowThrottle(limit.unitsPerInterval, intervalMs, clock)
+    : undefined;
+  // Units are paid first, then a request slot.
+  return async (count, signal) => {
+    await units?.(count, signal);
+    await requests?.(1, signal);
+  };
+}
+
+/** Why call() itself ended an attempt. */
+type EndReason = 'idle' | 'ceiling' | 'size' | 'closed';
+
+class AttemptEnded extends Error {
+  constructor(
+    readonly reason: EndReason,
+    policy: RetryPolicy,
+  ) {
+    super(endMessage(reason, policy));
+    this.name = 'AttemptEnded';
+  }
+
+  /** A stall or a dropped connection may not happen again; a ceiling or a size limit will. */
+  get retryable(): boolean {
+    return this.reason === 'idle' || this.reason === 'closed';
   }
 }
 
-async function withTimeout<T>(
+function endMessage(reason: EndReason, policy: RetryPolicy): string {
+  switch (reason) {
+    case 'idle':
+      return `timed out: no data for ${policy.idleTimeoutMs / 1000} s`;
+    case 'ceiling':
+      return `timed out after ${policy.timeoutMs / 1000} s (the ceiling for one call)`;
+    case 'size':
+      return `answered more than ${sizeText(policy.maxAnswerBytes)} without ending; stopped`;
+    case 'closed':
+      return 'the connection closed before the answer ended';
+  }
+}
+
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
+}
+
+/** One attempt, bounded by its idle timeout and its ceiling, both counted from now (it is being sent). */
+async function runAttempt<T>(
   fn: (signal: AbortSignal) => Promise<T>,
-  timeoutMs: number,
-  outer?: AbortSignal,
+  policy: RetryPolicy,
+  clock: Clock,
+  outer: AbortSignal | undefined,
 ): Promise<T> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+  const controller = new AbortController();
+  const requests = new Set<ClientRequest>();
+  let ended: AttemptEnded | undefined;
+  let received = 0;
+  let stop: (error: AttemptEnded) => void = () => {};
+  // Whatever the client does with its signal, the attempt is over when call() ends it.
+  const stopped = new Promise<never>((_resolve, reject) => {
+    stop = reject;
+  });
+  stopped.catch(() => {});
+  const end = (reason: EndReason) => {
+    if (ended || controller.signal.aborted) return;
+    ended = new AttemptEnded(reason, policy);
+    stop(ended);
+    controller.abort(ended);
+    // Clients without an AbortSignal (gax over REST, `ovh`) stop only when their socket does.
+    for (const request of requests) request.destroy(ended);
+  };
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+
+  let cancelIdle: (() => void) | undefined;
+  const armIdle = () => {
+    cancelIdle?.();
+    cancelIdle = clock.timer(policy.idleTimeoutMs, () => end('idle'));
+  };
+  const cancelCeiling = clock.timer(policy.timeoutMs, () => end('ceiling'));
+  const release = clock.hold?.();
+  const io: AttemptIo = {
+    onRequest: (request) => {
+      requests.add(request);
+      request.once('close', () => requests.delete(request));
+      if (!cancelIdle) armIdle();
+    },
+    onActivity: (bytes) => {
+      received += bytes;
+      if (received > policy.maxAnswerBytes) end('size');
+      else if (cancelIdle && !ended) armIdle();
+    },
+    onClosedEarly: () => end('closed'),
+  };
   try {
-    return await fn(signal);
+    return await Promise.race([withAttemptIo(io, () => fn(controller.signal)), stopped]);
   } catch (error) {
-    if (timeout.aborted && !outer?.aborted) throw new CallTimeout(timeoutMs);
-    throw error;
+    throw ended ?? error;
+  } finally {
+    release?.();
+    cancelCeiling();
+    cancelIdle?.();
+    outer?.removeEventListener('abort', onOuterAbort);
   }
 }
 
-/** Returns the error to throw from an attempt: retryable ProviderErrors as they are, the rest aborted. */
-function classify(error: unknown, request: CallRequest, options: CallerOptions, policy: RetryPolicy): Error {
-  if (options.signal?.aborted) return new AbortError(asError(options.signal.reason ?? error));
-  const providerError =
-    error instanceof ProviderError
-      ? error
-      : error instanceof CallTimeout
-        ? new ProviderError(options.provider, 'unavailable', request.operation, error.message)
-        : options.toProviderError(error, request);
-  if (!providerError) return new AbortError(asError(error));
-  if (!providerError.retryable) return new AbortError(providerError);
-  if (providerError.retryAfterMs !== undefined && providerError.retryAfterMs > policy.maxRetryAfterMs) {
-    const waitSec = Math.round(providerError.retryAfterMs / 1000);
-    return new AbortError(
-      new ProviderError(
-        options.provider,
-        'throttled',
-        request.operation,
-        `asked to wait ${waitSec} s (Retry-After), longer than the ${policy.maxRetryAfterMs / 1000} s allowed`,
-        { retryAfterMs: providerError.retryAfterMs, status: providerError.status },
-      ),
-    );
+interface Failure {
+  /** A ProviderError, or anything else as it is (a bug, or the run's own abort). */
+  error: Error;
+  retry: boolean;
+}
+
+function classify(
+  error: unknown,
+  request: CallRequest,
+  options: CallerOptions,
+  policy: RetryPolicy,
+): Failure {
+  if (options.signal?.aborted) return { error: asError(options.signal.reason ?? error), retry: false };
+  if (error instanceof AttemptEnded) {
+    const failed = new ProviderError(options.provider, 'unavailable', operationLabel(request), error.message);
+    return { error: failed, retry: error.retryable };
   }
-  return providerError;
+  const providerError = error instanceof ProviderError ? error : options.toProviderError(error, request);
+  if (!providerError) return { error: asError(error), retry: false };
+  if (
+    providerError.retryable &&
+    providerError.retryAfterMs !== undefined &&
+    providerError.retryAfterMs > policy.maxRetryAfterMs
+  ) {
+    const waitSec = Math.round(providerError.retryAfterMs / 1000);
+    const refused = new ProviderError(
+      options.provider,
+      'throttled',
+      providerError.operation,
+      `asked to wait ${waitSec} s (Retry-After), longer than the ${policy.maxRetryAfterMs / 1000} s allowed`,
+      { retryAfterMs: providerError.retryAfterMs, status: providerError.status },
+    );
+    return { error: refused, retry: false };
+  }
+  return { error: providerError, retry: providerError.retryable };
 }
 
 function asError(value: unknown): Error {

@@ -1,11 +1,25 @@
 // Collection for one provider: inventory, then catalog, then metrics, each through call(); a failed
-// step is a gap and the next step works with what there is. Counts the calls and their minimum.
+// step is a gap and the next step works with what there is. Counts the calls and their minimum, and
+// what was asked of the cloud (its scopes, the series the inventory calls for) for coverage.
 
-import type { Inventory, MetricWindow, ObservedCounts, ProviderAdapter } from '../../providers/types.ts';
+import { failureReason, mergeGaps } from '../../providers/gaps.ts';
+import type {
+  Inventory,
+  MetricWindow,
+  ObservedCounts,
+  ProviderAdapter,
+  ProviderContext,
+} from '../../providers/types.ts';
 import type { ApiCalls } from '../../reports/json/schema.ts';
 import type { Logger } from '../log.ts';
 import { createCaller } from '../net/call.ts';
+import { type Clock, realClock } from '../net/clock.ts';
 import type { ProviderArtifacts } from './artifacts.ts';
+
+export interface CollectOptions {
+  /** Waits and timeouts run on it (default: the adapter's, else the real clock). */
+  clock?: Clock;
+}
 
 export async function collectProvider<Config>(
   adapter: ProviderAdapter<Config>,
@@ -13,29 +27,45 @@ export async function collectProvider<Config>(
   window: MetricWindow,
   log: Logger,
   signal?: AbortSignal,
+  options: CollectOptions = {},
 ): Promise<ProviderArtifacts> {
+  const clock = options.clock ?? adapter.net?.clock ?? realClock;
+  const retry = { ...adapter.retry, ...adapter.net?.retry };
   const call = createCaller({
     provider: adapter.id,
     limits: adapter.limits,
     toProviderError: adapter.toProviderError,
     log,
-    ...(adapter.retry ? { retry: adapter.retry } : {}),
+    retry,
+    clock,
     ...(signal ? { signal } : {}),
   });
   const observed: ObservedCounts = {};
-  const ctx = {
+  const scopes: string[] = [];
+  const failedScopes: { scope: string; reason: string }[] = [];
+  let seriesExpected = 0;
+  const ctx: ProviderContext<Config> = {
     config,
     call,
     log,
     window,
+    clock,
     observe: (what: string, region: string, count: number) => {
       observed[what] ??= {};
       observed[what][region] = (observed[what][region] ?? 0) + count;
     },
+    scope: (name, failure) => {
+      if (!scopes.includes(name)) scopes.push(name);
+      if (failure !== undefined && !failedScopes.some((f) => f.scope === name))
+        failedScopes.push({ scope: name, reason: failureReason(failure) });
+    },
+    expectSeries: (count) => {
+      seriesExpected += count;
+    },
     ...(signal ? { signal } : {}),
   };
   try {
-    const started = performance.now();
+    const startedMs = clock.now();
     const inventory = await adapter.inventory(ctx);
     log.info(
       {
@@ -50,7 +80,7 @@ export async function collectProvider<Config>(
     fillSpecs(inventory.value, catalog.value);
     const metrics = await adapter.metrics(ctx, inventory.value, catalog.value);
     log.info(
-      { provider: adapter.id, series: metrics.value.length, ms: Math.round(performance.now() - started) },
+      { provider: adapter.id, series: metrics.value.length, ms: Math.round(clock.now() - startedMs) },
       'metrics fetched',
     );
     const blindSpots = Object.fromEntries(
@@ -61,9 +91,10 @@ export async function collectProvider<Config>(
       ...inventory.value,
       instanceTypes: catalog.value.filter((t) => t.source === 'api'),
       series: metrics.value,
-      gaps: [...inventory.gaps, ...catalog.gaps, ...metrics.gaps],
+      gaps: mergeGaps([...inventory.gaps, ...catalog.gaps, ...metrics.gaps]),
       apiCalls: apiCalls(call.stats(), adapter.minimumCalls(window, observed)),
       blindSpots,
+      coverage: { scopes, failedScopes, seriesExpected },
     };
   } finally {
     adapter.dispose();

@@ -39,6 +39,8 @@ afterEach(async () => {
 
 async function start(linode: object = fleet, options: Partial<LinodeMockOptions> = {}) {
   mock = await startLinodeMock({
+    // The rate limits refill on a clock that stands still: the 51st call is refused however slow the machine.
+    limitsClockMs: () => 0,
     scenario: parseScenario({ name: 'linode-mock', linode }),
     now: () => nowMs,
     ...options,

@@ -4,7 +4,7 @@ import type { CatalogInstanceType } from './catalog.ts';
 import { CloudWatchHandlers, cloudWatchTargets } from './cloudwatch.ts';
 import { type ActionContext, type ActionResult, isReadOnlyAction } from './context.ts';
 import { describeInstances, describeInstanceTypes, describeVolumes } from './ec2.ts';
-import { FaultInjector, faultError, malformedBody } from './faults.ts';
+import { FaultInjector, faultError, isErrorFault, malformedBody, withLoopToken } from './faults.ts';
 import { buildRegionFleet, type RegionFleet } from './fleet.ts';
 import { buildMetricRegistry, type MetricRegistry, simulationAnchorSec } from './metrics.ts';
 import {
@@ -29,6 +29,19 @@ const serviceNames: Record<AwsService, string> = {
   ec2: 'EC2',
   autoscaling: 'Auto Scaling',
 };
+
+function withoutToken(payload: unknown): unknown {
+  if (payload instanceof URLSearchParams) {
+    const form = new URLSearchParams(payload);
+    form.delete('NextToken');
+    return form;
+  }
+  if (typeof payload === 'object' && payload !== null) {
+    const { NextToken: _token, ...rest } = payload as Record<string, unknown>;
+    return rest;
+  }
+  return payload;
+}
 
 function asForm(payload: unknown): URLSearchParams {
   return payload instanceof URLSearchParams ? payload : new URLSearchParams();
@@ -60,6 +73,7 @@ export interface DispatcherOptions {
   readonly catalog: ReadonlyMap<string, CatalogInstanceType>;
   readonly clockMs: () => number;
   readonly rateLimits: boolean;
+  readonly limitsClockMs?: () => number;
 }
 
 export class Dispatcher {
@@ -74,7 +88,7 @@ export class Dispatcher {
     this.startSec = Math.floor(options.clockMs() / 1000);
     this.seed = options.scenario.seed ?? options.scenario.name;
     this.faults = new FaultInjector(options.scenario.aws.faults);
-    this.buckets = options.rateLimits ? new TokenBuckets() : undefined;
+    this.buckets = options.rateLimits ? new TokenBuckets(options.limitsClockMs) : undefined;
     const cloudWatch = new CloudWatchHandlers();
     this.handlers = {
       cloudwatch: {
@@ -146,7 +160,7 @@ export class Dispatcher {
       action,
       service === 'cloudwatch' ? cloudWatchTargets(action, payload) : [],
     );
-    if (fault && fault.kind !== 'malformed') {
+    if (fault && isErrorFault(fault.kind)) {
       const error = faultError(fault.kind, service, action, accountId);
       return {
         response: renderError(service, error, requestId),
@@ -154,13 +168,23 @@ export class Dispatcher {
       };
     }
     this.takeToken(service, action, scope.region);
-    const result = handler(this.context(scope.region, requestId), payload);
-    const body = fault ? malformedBody(result.body, fault.body, service === 'cloudwatch') : result.body;
+    // A looping listing answers its first page whatever token it is sent, and the same token again.
+    const asked = fault?.kind === 'loop' ? withoutToken(payload) : payload;
+    const result = handler(this.context(scope.region, requestId), asked);
+    const body =
+      fault?.kind === 'malformed'
+        ? malformedBody(result.body, fault.body, service === 'cloudwatch')
+        : fault?.kind === 'loop'
+          ? withLoopToken(result.body, service)
+          : result.body;
     const counts =
       result.queries === undefined ? {} : { queries: result.queries, datapoints: result.datapoints };
+    const delivery =
+      fault?.kind === 'stall' || fault?.kind === 'slow' || fault?.kind === 'cut' ? fault.kind : undefined;
     return {
       response: okResponse(service, body, requestId),
       summary: { ...summary, ...counts, ...(fault ? { fault: fault.kind } : {}) },
+      ...(delivery ? { delivery } : {}),
     };
   }
 

@@ -1,7 +1,12 @@
 import { hashKey } from '../../scenarios/shapes.ts';
 import type { CatalogInstanceType } from './catalog.ts';
 import type { ActionContext, ActionResult } from './context.ts';
-import { type FleetInstance, type FleetVolume, instanceStateCode } from './fleet.ts';
+import {
+  type FleetDetachedVolume,
+  type FleetInstance,
+  type FleetVolume,
+  instanceStateCode,
+} from './fleet.ts';
 import {
   AwsApiError,
   decodePageToken,
@@ -212,52 +217,100 @@ export function describeInstances(ctx: ActionContext, form: URLSearchParams): Ac
   const content = withNextToken(
     {
       requestId: ctx.requestId,
-      ...(reservations.length > 0 ? { reservationSet: { item: reservations } } : {}),
+      // NOTE: EC2 writes an empty <reservationSet/> when nothing matches, never leaves it out.
+      reservationSet: reservations.length > 0 ? { item: reservations } : '',
     },
     page.nextToken,
   );
   return { body: xmlDocument('DescribeInstancesResponse', xmlNamespaces.ec2, content) };
 }
 
-function volumeXml(volume: FleetVolume): Record<string, unknown> {
+/** What DescribeVolumes shows of a volume, attached to an instance or to nothing. */
+interface ListedVolume {
+  readonly id: string;
+  readonly az: string;
+  readonly type: string;
+  readonly sizeGiB: number;
+  readonly encrypted: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly reportedIops: number | undefined;
+  readonly reportedThroughputMiBps: number | undefined;
+  readonly createTimeSec: number;
+  readonly attachment?: { instanceId: string; device: string; attachTimeSec: number };
+}
+
+function attachedListing(volume: FleetVolume): ListedVolume {
+  return {
+    id: volume.id,
+    az: volume.az,
+    type: volume.spec.type,
+    sizeGiB: volume.spec.sizeGiB,
+    encrypted: volume.spec.encrypted,
+    tags: volume.spec.tags,
+    reportedIops: volume.reportedIops,
+    reportedThroughputMiBps: volume.reportedThroughputMiBps,
+    createTimeSec: volume.attachTimeSec,
+    attachment: { instanceId: volume.instanceId, device: volume.device, attachTimeSec: volume.attachTimeSec },
+  };
+}
+
+function detachedListing(volume: FleetDetachedVolume): ListedVolume {
+  return {
+    id: volume.id,
+    az: volume.spec.az,
+    type: volume.spec.type,
+    sizeGiB: volume.spec.sizeGiB,
+    encrypted: volume.spec.encrypted,
+    tags: volume.spec.tags,
+    reportedIops: volume.reportedIops,
+    reportedThroughputMiBps: volume.reportedThroughputMiBps,
+    createTimeSec: volume.createTimeSec,
+  };
+}
+
+function volumeXml(volume: ListedVolume): Record<string, unknown> {
+  const attachment = volume.attachment;
   return {
     volumeId: volume.id,
-    size: volume.spec.sizeGiB,
+    size: volume.sizeGiB,
     availabilityZone: volume.az,
-    status: 'in-use',
-    createTime: isoTime(volume.attachTimeSec),
-    attachmentSet: {
-      item: [
-        {
-          volumeId: volume.id,
-          instanceId: volume.instanceId,
-          device: volume.device,
-          status: 'attached',
-          attachTime: isoTime(volume.attachTimeSec),
-          deleteOnTermination: true,
-        },
-      ],
-    },
-    volumeType: volume.spec.type,
+    status: attachment ? 'in-use' : 'available',
+    createTime: isoTime(volume.createTimeSec),
+    // NOTE: EC2 writes an empty <attachmentSet/> for a volume attached to nothing.
+    attachmentSet: attachment
+      ? {
+          item: [
+            {
+              volumeId: volume.id,
+              instanceId: attachment.instanceId,
+              device: attachment.device,
+              status: 'attached',
+              attachTime: isoTime(attachment.attachTimeSec),
+              deleteOnTermination: true,
+            },
+          ],
+        }
+      : '',
+    volumeType: volume.type,
     ...(volume.reportedIops === undefined ? {} : { iops: volume.reportedIops }),
-    ...tagSet(volume.spec.tags),
-    encrypted: volume.spec.encrypted,
+    ...tagSet(volume.tags),
+    encrypted: volume.encrypted,
     ...(volume.reportedThroughputMiBps === undefined ? {} : { throughput: volume.reportedThroughputMiBps }),
     multiAttachEnabled: false,
   };
 }
 
-const volumeFilterFields: FilterFields<FleetVolume> = {
+const volumeFilterFields: FilterFields<ListedVolume> = {
   'volume-id': (volume) => [volume.id],
-  'volume-type': (volume) => [volume.spec.type],
-  size: (volume) => [String(volume.spec.sizeGiB)],
+  'volume-type': (volume) => [volume.type],
+  size: (volume) => [String(volume.sizeGiB)],
   'availability-zone': (volume) => [volume.az],
-  status: () => ['in-use'],
-  encrypted: (volume) => [String(volume.spec.encrypted)],
-  'attachment.instance-id': (volume) => [volume.instanceId],
-  'attachment.device': (volume) => [volume.device],
-  'attachment.status': () => ['attached'],
-  'attachment.delete-on-termination': () => ['true'],
+  status: (volume) => [volume.attachment ? 'in-use' : 'available'],
+  encrypted: (volume) => [String(volume.encrypted)],
+  'attachment.instance-id': (volume) => [volume.attachment?.instanceId],
+  'attachment.device': (volume) => [volume.attachment?.device],
+  'attachment.status': (volume) => [volume.attachment ? 'attached' : undefined],
+  'attachment.delete-on-termination': (volume) => [volume.attachment ? 'true' : undefined],
 };
 
 // DescribeVolumes pages at most 500 volumes whatever MaxResults says (up to 1,000 accepted):
@@ -269,12 +322,15 @@ export function describeVolumes(ctx: ActionContext, form: URLSearchParams): Acti
   const ids = formList(form, 'VolumeId');
   requireNoMaxResultsWithIds(form, ids, 'volumeSet');
   const maxResults = integerParam(form.get('MaxResults'), 'maxResults', 5, 1000);
-  const volumes = ctx.fleet.instances.flatMap(attachedVolumes);
+  const volumes = [
+    ...ctx.fleet.instances.flatMap(attachedVolumes).map(attachedListing),
+    ...ctx.fleet.detachedVolumes.map(detachedListing),
+  ];
   requireKnownIds(ids, new Set(volumes.map((volume) => volume.id)), 'volume');
   const filters = formFilters(form, 'ec2');
   const fields = {
     ...volumeFilterFields,
-    ...tagFilterFields((volume: FleetVolume) => volume.spec.tags, filters),
+    ...tagFilterFields((volume: ListedVolume) => volume.tags, filters),
   };
   const selected = applyFilters(volumes, filters, fields).filter(
     (volume) => ids.length === 0 || ids.includes(volume.id),
@@ -288,7 +344,7 @@ export function describeVolumes(ctx: ActionContext, form: URLSearchParams): Acti
   const content = withNextToken(
     {
       requestId: ctx.requestId,
-      ...(page.items.length > 0 ? { volumeSet: { item: page.items.map(volumeXml) } } : {}),
+      volumeSet: page.items.length > 0 ? { item: page.items.map(volumeXml) } : '',
     },
     page.nextToken,
   );

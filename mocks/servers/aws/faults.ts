@@ -58,8 +58,15 @@ function deniedMessage(service: AwsService, action: string, accountId: string): 
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html
  * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/CommonErrors.html
  */
+/** The faults that are an error answer; the others change how a healthy answer arrives. */
+export type ErrorFaultKind = Exclude<FaultKind, 'malformed' | 'stall' | 'slow' | 'cut' | 'loop'>;
+
+export function isErrorFault(kind: FaultKind): kind is ErrorFaultKind {
+  return !['malformed', 'stall', 'slow', 'cut', 'loop'].includes(kind);
+}
+
 export function faultError(
-  kind: Exclude<FaultKind, 'malformed'>,
+  kind: ErrorFaultKind,
   service: AwsService,
   action: string,
   accountId: string,
@@ -84,6 +91,23 @@ export function faultError(
       if (service === 'ec2') return new AwsApiError('RequestExpired', 400, 'Request has expired.');
       return new AwsApiError('ExpiredToken', 403, 'The security token included in the request is expired');
   }
+}
+
+/**
+ * The first page again with a next-page token that never changes: a listing that would be followed
+ * forever. XML answers get it as the last element of the result, JSON answers as `NextToken`.
+ */
+export const LOOP_TOKEN = 'fleetlens-mock-same-token-again';
+
+export function withLoopToken(body: string, service: AwsService): string {
+  if (service === 'cloudwatch') {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    return JSON.stringify({ ...parsed, NextToken: LOOP_TOKEN });
+  }
+  const [element, closing] =
+    service === 'ec2' ? ['nextToken', /<\/(\w+Response)>\s*$/] : ['NextToken', /<\/(\w+Result)>/];
+  const without = body.replace(new RegExp(`<${element}>[^<]*</${element}>`), '');
+  return without.replace(closing, (tag) => `<${element}>${LOOP_TOKEN}</${element}>${tag}`);
 }
 
 /** A 200 whose body the SDK cannot parse, or that parses into the wrong shape. */

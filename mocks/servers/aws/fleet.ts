@@ -4,6 +4,7 @@ import {
   type InstanceState,
   resolveTimeSec,
   type Scenario,
+  type ScenarioDetachedVolume,
   type ScenarioGroup,
   type ScenarioInstance,
   type ScenarioVolume,
@@ -56,11 +57,21 @@ export interface FleetGroup {
   readonly enabledMetrics: readonly GroupMetricName[];
 }
 
+/** A volume attached to nothing: DescribeVolumes lists it as `available`; it publishes no metrics. */
+export interface FleetDetachedVolume {
+  readonly id: string;
+  readonly spec: ScenarioDetachedVolume;
+  readonly reportedIops: number | undefined;
+  readonly reportedThroughputMiBps: number | undefined;
+  readonly createTimeSec: number;
+}
+
 export interface RegionFleet {
   readonly region: string;
   readonly accountId: string;
   readonly instances: readonly FleetInstance[];
   readonly volumes: readonly FleetVolume[];
+  readonly detachedVolumes: readonly FleetDetachedVolume[];
   readonly groups: readonly FleetGroup[];
   readonly instanceById: ReadonlyMap<string, FleetInstance>;
 }
@@ -102,7 +113,9 @@ interface VolumeLimits {
 
 // Volume ceilings from the bundled EBS catalog (providers/aws/data/aws-ebs-volume-types.json,
 // https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html).
-export function volumeLimits(spec: ScenarioVolume): VolumeLimits {
+export function volumeLimits(
+  spec: Pick<ScenarioVolume, 'type' | 'sizeGiB' | 'iops' | 'throughputMiBps'>,
+): VolumeLimits {
   const sizeTiB = spec.sizeGiB / 1024;
   switch (spec.type) {
     case 'gp2': {
@@ -235,7 +248,7 @@ export function buildRegionFleet(
   nowSec: number,
   catalog: ReadonlyMap<string, CatalogInstanceType>,
 ): RegionFleet {
-  const spec = scenario.aws.regions[region] ?? { instances: [], autoScalingGroups: [] };
+  const spec = scenario.aws.regions[region] ?? { instances: [], autoScalingGroups: [], volumes: [] };
   const groupOf = new Map<string, string>();
   for (const group of spec.autoScalingGroups) {
     for (const id of memberIdsOf(group, spec.instances)) groupOf.set(id, group.name);
@@ -253,6 +266,16 @@ export function buildRegionFleet(
     accountId: scenario.aws.accountId,
     instances,
     volumes: instances.flatMap((instance) => instance.volumes),
+    detachedVolumes: spec.volumes.map((volume) => {
+      const { reportedIops, reportedThroughputMiBps } = volumeLimits(volume);
+      return {
+        id: volume.id,
+        spec: volume,
+        reportedIops,
+        reportedThroughputMiBps,
+        createTimeSec: resolveTimeSec(volume.createdAt, nowSec),
+      };
+    }),
     groups,
     instanceById,
   };

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { DeliveryFault } from '../delivery.ts';
 import {
   AwsApiError,
   type AwsService,
@@ -27,6 +28,8 @@ export interface RequestSummary {
 export interface Served {
   readonly response: HttpResponse;
   readonly summary: RequestSummary;
+  /** How the answer goes on the wire when a fault says the network misbehaves. */
+  readonly delivery?: DeliveryFault;
 }
 
 export type Route =

@@ -42,6 +42,8 @@ export interface FleetProject {
   number: string;
   instances: FleetInstance[];
   groups: GcpScenarioGroup[];
+  /** Disks no instance uses. */
+  disks: GcpScenario['projects'][string]['disks'];
 }
 
 export const COMPUTE_BASE = 'https://www.googleapis.com/compute/v1';
@@ -113,13 +115,35 @@ export function buildFleet(gcp: GcpScenario, nowSec: number): Map<string, FleetP
       };
       return { project: id, id: instanceId, spec: instance, vcpu: type.vcpu, createdSec, resource };
     });
-    projects.set(id, { id, number, instances, groups: spec.instanceGroups });
+    projects.set(id, { id, number, instances, groups: spec.instanceGroups, disks: spec.disks });
   }
   return projects;
 }
 
-/** The persistent disks of every instance, as disks.aggregatedList describes them. */
+/** The persistent disks of every instance, and those of none, as disks.aggregatedList describes them. */
 export function diskResources(project: FleetProject): { zone: string; value: Record<string, unknown> }[] {
+  const detached = project.disks.map((disk) => {
+    const zoneUrl = `${COMPUTE_BASE}/projects/${project.id}/zones/${disk.zone}`;
+    return {
+      zone: disk.zone,
+      value: {
+        kind: 'compute#disk',
+        id: numericId(`disk/${project.id}/${disk.zone}/${disk.name}`, 19),
+        name: disk.name,
+        zone: zoneUrl,
+        sizeGb: String(disk.sizeGb),
+        type: `${zoneUrl}/diskTypes/${disk.type}`,
+        status: 'READY',
+        labels: disk.labels,
+        physicalBlockSizeBytes: '4096',
+        selfLink: `${zoneUrl}/disks/${disk.name}`,
+      },
+    };
+  });
+  return [...attachedDiskResources(project), ...detached];
+}
+
+function attachedDiskResources(project: FleetProject): { zone: string; value: Record<string, unknown> }[] {
   return project.instances.flatMap((instance) => {
     const zoneUrl = `${COMPUTE_BASE}/projects/${project.id}/zones/${instance.spec.zone}`;
     const disks = instance.spec.disks ?? [{ name: instance.spec.name, sizeGb: 20, type: 'pd-balanced' }];

@@ -100,6 +100,28 @@ export function instanceBody(instance: LinodeScenarioInstance, type: CatalogType
 }
 
 export function volumeBodies(scenario: LinodeScenario, nowSec: number) {
+  const detached = scenario.volumes.map((volume) => {
+    const created = apiTime(nowSec - 120 * 86_400);
+    return {
+      created,
+      encryption: 'disabled',
+      filesystem_path: `/dev/disk/by-id/scsi-0Linode_Volume_${volume.label}`,
+      hardware_type: volume.hardware,
+      id: volume.id,
+      label: volume.label,
+      linode_id: null,
+      linode_label: null,
+      region: volume.region,
+      size: volume.sizeGiB,
+      status: 'active',
+      tags: volume.tags,
+      updated: created,
+    };
+  });
+  return [...attachedVolumeBodies(scenario, nowSec), ...detached];
+}
+
+function attachedVolumeBodies(scenario: LinodeScenario, nowSec: number) {
   return scenario.instances.flatMap((instance) =>
     instance.volumes.map((volume) => {
       const created = apiTime(resolveTimeSec(instance.created, nowSec));

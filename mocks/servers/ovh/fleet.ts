@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { packagePath } from '../../../src/paths.ts';
-import type { OvhScenario, OvhScenarioInstance } from '../../scenarios/ovh.ts';
+import type { OvhScenario, OvhScenarioInstance, OvhScenarioProject } from '../../scenarios/ovh.ts';
 import { resolveTimeSec } from '../../scenarios/schema.ts';
 import { seriesOf } from '../../scenarios/shapes.ts';
 import { uuidOf } from './protocol.ts';
@@ -92,8 +92,29 @@ export function instanceBody(instance: OvhScenarioInstance, nowSec: number): Rec
   };
 }
 
-/** Every volume of the project's instances, attached to its instance. */
+/** Every volume of the project: those of its instances, attached, and those attached to nothing. */
 export function volumesBody(
+  instances: readonly OvhScenarioInstance[],
+  nowSec: number,
+  detached: OvhScenarioProject['volumes'] = [],
+): Record<string, unknown>[] {
+  const loose = detached.map((volume) => ({
+    attachedTo: [],
+    bootable: false,
+    creationDate: new Date((nowSec - 120 * 86_400) * 1000).toISOString(),
+    description: '',
+    id: volume.id,
+    name: volume.name,
+    planCode: `volume.${volume.type}.consumption`,
+    region: volume.region,
+    size: volume.sizeGiB,
+    status: 'available',
+    type: volume.type,
+  }));
+  return [...attachedVolumes(instances, nowSec), ...loose];
+}
+
+function attachedVolumes(
   instances: readonly OvhScenarioInstance[],
   nowSec: number,
 ): Record<string, unknown>[] {

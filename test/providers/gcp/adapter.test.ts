@@ -3,6 +3,7 @@ import { type GcpMock, startGcpMock } from '../../../mocks/servers/gcp.ts';
 import { createGcpAdapter } from '../../../providers/gcp/index.ts';
 import type { MetricWindow } from '../../../providers/types.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { virtualClock } from '../../../src/net/clock.ts';
 import { collectProvider } from '../../../src/run/collect.ts';
 import { dayMs, gcpScenario, nowMs, OTHER, PROJECT, TOKEN } from './fixtures.ts';
 
@@ -22,10 +23,12 @@ async function run(
   projects = [PROJECT, OTHER],
   within = oneDay,
 ) {
-  mock = await startGcpMock({ scenario: gcpScenario(extra), now: () => nowMs });
-  // Short backoff (the policy is the adapter's to give); Retry-After is still honoured.
-  const adapter = { ...createGcpAdapter({ accessToken: token }), retry: { minDelayMs: 10, maxDelayMs: 40 } };
-  return collectProvider(adapter, { projects, endpoint: mock.endpoint, labels: {} }, within, silentLogger);
+  // Backoff and Retry-After are waited on a virtual clock, which the mock's rate limits follow too.
+  const clock = virtualClock(nowMs);
+  mock = await startGcpMock({ scenario: gcpScenario(extra), now: () => nowMs, limitsClockMs: clock.now });
+  const adapter = createGcpAdapter({ accessToken: token });
+  const config = { projects, endpoint: mock.endpoint, labels: {} };
+  return collectProvider(adapter, config, within, silentLogger, undefined, { clock });
 }
 
 const seriesOf = (a: Awaited<ReturnType<typeof run>>, name: string, metric: string) => {
@@ -49,15 +52,20 @@ describe('gcp adapter on a normal run, through the real clients', () => {
   });
   afterAll(() => normal.close());
 
-  it('lists running instances with project, region, zone, type, labels and the MIG with its autoscaler', async () => {
+  it('lists instances with project, region, zone, type, state, labels and the MIG with its autoscaler', async () => {
     expect(a.hosts.map((h) => h.name).sort()).toEqual([
       'batch-hot',
       'db-1',
       'idle-box',
+      'stopped-one',
       'web-1',
       'web-2',
       'web-3',
     ]);
+    // A TERMINATED VM is GCP's stopped one: listed (its disk bills), never asked for metrics.
+    const stopped = a.hosts.find((h) => h.name === 'stopped-one')!;
+    expect(stopped).toMatchObject({ state: 'stopped', tags: { 'gcp:status': 'TERMINATED' } });
+    expect(a.series.some((s) => s.subjectId === stopped.id)).toBe(false);
     const web1 = a.hosts.find((h) => h.name === 'web-1')!;
     expect(web1).toMatchObject({
       provider: 'gcp',
@@ -106,8 +114,9 @@ describe('gcp adapter on a normal run, through the real clients', () => {
     const e2 = a.instanceTypes.find((t) => t.name === 'e2-standard-4')!;
     expect(e2).toMatchObject({ provider: 'gcp', vcpu: 4, memoryMiB: 16384, source: 'api' });
     expect(e2.priceUsdPerHour).toBeGreaterThan(0.1);
+    // The stopped VM's type too: its specs are shown beside it.
     expect(a.instanceTypes.map((t) => t.name).sort()).toEqual(
-      ['c3-standard-4', 'e2-standard-4', 'n2-highmem-4', 'n2-standard-8'].sort(),
+      ['c3-standard-4', 'e2-medium', 'e2-standard-4', 'n2-highmem-4', 'n2-standard-8'].sort(),
     );
     const calls = normal.requests.filter((r) => r.method === 'machineTypes.list');
     expect(calls).toHaveLength(3); // us-central1-a, us-central1-b, europe-west1-b
@@ -206,21 +215,25 @@ describe('gcp adapter when things go wrong', () => {
   });
 
   it("retries Compute's 403 rateLimitExceeded as throttling, with no bearer token (PassThroughClient)", async () => {
+    const clock = virtualClock(nowMs);
     mock = await startGcpMock({
       scenario: gcpScenario({
         accessToken: undefined,
         faults: [{ kind: 'throttle', method: 'instances.aggregatedList', project: OTHER }],
       }),
       now: () => nowMs,
+      limitsClockMs: clock.now,
     });
     const a = await collectProvider(
       createGcpAdapter(),
       { projects: [PROJECT, OTHER], endpoint: mock.endpoint, labels: {} },
       oneDay,
       silentLogger,
+      undefined,
+      { clock },
     );
     expect(a.gaps).toEqual([]);
-    expect(a.hosts).toHaveLength(6);
+    expect(a.hosts).toHaveLength(7);
     expect(a.apiCalls.byOperation['compute.instances.aggregatedList']).toMatchObject({
       made: 2,
       minimum: 2,
@@ -253,7 +266,7 @@ describe('gcp adapter when things go wrong', () => {
     expect(seriesOf(a, 'web-1', 'net.out.bytes')).toBeUndefined();
     // One retry layer: call()'s four attempts per project, gax's own retry off.
     expect(mock!.requests.filter((r) => r.status === 503 && r.project === PROJECT)).toHaveLength(4);
-  }, 14_000);
+  });
 
   it('bad credentials: an auth gap per project, no token in the message', async () => {
     const a = await run({}, 'wrong-secret-token-value');
@@ -273,7 +286,7 @@ describe('gcp adapter when things go wrong', () => {
       kind: 'not-found',
       what: 'instances in no-such-project',
     });
-    expect(a.hosts).toHaveLength(5);
+    expect(a.hosts).toHaveLength(6);
     // The failed listing is one call more than the minimum of what was found.
     expect(a.apiCalls.made).toBe(a.apiCalls.minimum + 1);
   });
@@ -284,7 +297,59 @@ describe('gcp adapter when things go wrong', () => {
     });
     expect(a.gaps).toHaveLength(1);
     expect(a.gaps[0]).toMatchObject({ provider: 'gcp', kind: 'bad-response', what: `instances in ${OTHER}` });
-    expect(a.hosts).toHaveLength(5);
+    expect(a.hosts).toHaveLength(6);
+  });
+
+  it('a disks listing of the wrong shape is a gap; the instances and the project stay complete', async () => {
+    const a = await run({
+      faults: [{ kind: 'malformed', method: 'disks.aggregatedList', body: 'wrong-shape', times: 'always' }],
+    });
+    expect(a.gaps.map((g) => [g.operation, g.scope, g.kind])).toEqual([
+      ['compute.disks.aggregatedList', PROJECT, 'bad-response'],
+      ['compute.disks.aggregatedList', OTHER, 'bad-response'],
+    ]);
+    expect(a.gaps[0]!.message).toContain('not by zone or region: not an aggregated list');
+    expect(a.hosts).toHaveLength(7);
+    expect(a.coverage).toMatchObject({ scopes: [PROJECT, OTHER], failedScopes: [] });
+  });
+
+  it('lists a disk no instance uses, and stops an aggregated list whose page token repeats', async () => {
+    const clock = virtualClock(nowMs);
+    const scenario = gcpScenario({
+      faults: [{ kind: 'loop', method: 'instances.aggregatedList', project: OTHER, times: 'always' }],
+    });
+    scenario.gcp!.projects[PROJECT]!.disks.push({
+      name: 'orphan-cache',
+      zone: 'us-central1-b',
+      sizeGb: 300,
+      type: 'pd-ssd',
+      labels: {},
+    });
+    mock = await startGcpMock({ scenario, now: () => nowMs, limitsClockMs: clock.now });
+    const config = { projects: [PROJECT, OTHER], endpoint: mock.endpoint, labels: {} };
+    const a = await collectProvider(
+      createGcpAdapter({ accessToken: TOKEN }),
+      config,
+      oneDay,
+      silentLogger,
+      undefined,
+      {
+        clock,
+      },
+    );
+    expect(a.volumes.find((v) => v.id === `${PROJECT}/us-central1-b/orphan-cache`)).toMatchObject({
+      type: 'pd-ssd',
+      sizeGiB: 300,
+      attachedTo: [],
+    });
+    expect(a.gaps).toEqual([
+      expect.objectContaining({
+        kind: 'bad-response',
+        scope: OTHER,
+        message: `gcp compute.instances.aggregatedList (${OTHER}): bad-response: page 2 gave the same next-page token as page 1; stopped instead of looping`,
+      }),
+    ]);
+    expect(a.coverage!.failedScopes.map((f) => f.scope)).toEqual([OTHER]);
   });
 
   it('a machineTypes failure falls back to the bundled catalog with a gap', async () => {

@@ -58,6 +58,7 @@ describe('audit with Google Cloud configured', () => {
       'batch-hot',
       'db-1',
       'idle-box',
+      'stopped-one',
       'web-1',
       'web-2',
       'web-3',

@@ -23,11 +23,12 @@ describe('linode adapter against the mock', () => {
       state: 'running',
       vcpu: 2,
       memoryMiB: 4096,
-      tags: { web: '', prod: '' },
+      tags: { web: '', prod: '', 'linode:status': 'running' },
       volumeIds: ['volume-900001'],
       groupId: null,
     });
-    expect(result.hosts[3]!.state).toBe('offline');
+    // An offline Linode is a stopped one: listed (its plan still bills), never asked for stats.
+    expect(result.hosts[3]).toMatchObject({ state: 'stopped', tags: { 'linode:status': 'offline' } });
     expect(result.volumes).toEqual([
       expect.objectContaining({
         id: 'volume-900001',
@@ -48,6 +49,14 @@ describe('linode adapter against the mock', () => {
       ]),
     );
     expect(m.requests.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('lists a Block Storage volume attached to no Linode, unless the tags it must carry are missing', async () => {
+    await start({ ...fleet, volumes: [{ id: 900009, label: 'orphan', sizeGiB: 50, region: 'us-east' }] });
+    const all = await collect();
+    expect(all.volumes.find((v) => v.id === 'volume-900009')).toMatchObject({ sizeGiB: 50, attachedTo: [] });
+    const tagged = await collect({ tags: ['prod'] });
+    expect(tagged.volumes.map((v) => v.id)).toEqual(['volume-900001']);
   });
 
   it('filters by tags with X-Filter', async () => {
@@ -163,23 +172,24 @@ describe('linode adapter against the mock', () => {
     expect(result.apiCalls.made).toBe(result.apiCalls.minimum);
   });
 
-  it('turns a 503 storm on one Linode into a one-line gap naming the provider, and keeps the rest', async () => {
+  it('turns a 503 storm on one Linode into one one-line gap naming the provider, and keeps the rest', async () => {
     await start({
       ...fleet,
       faults: [{ kind: 'server-error', operation: 'stats', instanceId: 41000003, times: 'always' }],
     });
     const result = await collect();
-    expect(result.gaps).toHaveLength(2);
-    for (const gap of result.gaps) {
-      expect(gap).toMatchObject({
+    // Two months of stats failed alike: one row that says so, not one per call.
+    expect(result.gaps).toEqual([
+      {
         provider: 'linode',
         kind: 'unavailable',
-        what: expect.stringContaining('batch-1'),
-      });
-      expect(gap.message).toBe(
-        'linode linode.getLinodeStatsByDate: unavailable: HTTP 503: Service Unavailable',
-      );
-    }
+        what: 'metrics of batch-1 (41000003), 2025-02 and 1 more',
+        operation: 'linode.getLinodeStatsByDate',
+        scope: 'account',
+        message:
+          'linode linode.getLinodeStatsByDate: unavailable: HTTP 503: Service Unavailable (2 linode.getLinodeStatsByDate calls failed alike)',
+      },
+    ]);
     expect(result.series.some((s) => s.subjectId === '41000003')).toBe(false);
     expect(result.series.some((s) => s.subjectId === '41000001')).toBe(true);
     expect(result.blindSpots['41000003']).toContain('disk-iops');
@@ -206,8 +216,15 @@ describe('linode adapter against the mock', () => {
         what: 'Linodes',
         kind: 'bad-response',
         message: 'linode linode.getLinodes: bad-response: answered a body that is not JSON',
+        operation: 'linode.getLinodes',
+        scope: 'account',
       },
     ]);
+    expect(result.coverage).toEqual({
+      scopes: ['account'],
+      failedScopes: [{ scope: 'account', reason: 'bad-response: answered a body that is not JSON' }],
+      seriesExpected: 0,
+    });
   });
 
   it('never puts the token in a gap, an error or a log line', async () => {
@@ -229,6 +246,8 @@ describe('linode adapter against the mock', () => {
         what: 'Linodes',
         kind: 'auth',
         message: 'linode linode.getLinodes: auth: HTTP 401: Invalid Token',
+        operation: 'linode.getLinodes',
+        scope: 'account',
       },
     ]);
     // One call: an auth failure is not retried.

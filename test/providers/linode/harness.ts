@@ -1,5 +1,7 @@
 // Shared by the Linode adapter tests: a fixed clock and window, a small fleet, the mock started
-// per test, and the collection path the audit uses (collectProvider) with fast retries.
+// per test, and the collection path the audit uses (collectProvider). Waits run on a virtual clock
+// that the mock's rate limits refill on too: a Retry-After or a rate window costs no real time, and
+// every count is the same on any machine.
 import { afterEach } from 'vitest';
 import { parseScenario } from '../../../mocks/scenarios/schema.ts';
 import { type LinodeMock, type LinodeMockOptions, startLinodeMock } from '../../../mocks/servers/linode.ts';
@@ -7,6 +9,7 @@ import { createLinodeAdapter } from '../../../providers/linode/index.ts';
 import type { MetricWindow, ProviderAdapter } from '../../../providers/types.ts';
 import type { LinodeConfig } from '../../../src/config/schema.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { type Clock, virtualClock } from '../../../src/net/clock.ts';
 import { collectProvider } from '../../../src/run/collect.ts';
 
 export const nowMs = Date.parse('2025-03-10T00:00:00Z');
@@ -34,16 +37,20 @@ export const fleet = {
 };
 
 let mock: LinodeMock | undefined;
+let clock: Clock = virtualClock(nowMs);
 export const current = () => mock!;
+export const currentClock = () => clock;
 afterEach(async () => {
   await mock?.close();
   mock = undefined;
 });
 
 export async function start(linode: object = fleet, options: Partial<LinodeMockOptions> = {}) {
+  clock = virtualClock(nowMs);
   mock = await startLinodeMock({
     scenario: parseScenario({ name: 'linode-adapter', linode }),
     now: () => nowMs,
+    limitsClockMs: clock.now,
     ...options,
   });
   return mock;
@@ -60,5 +67,7 @@ export async function collect(
   log = silentLogger,
 ) {
   const adapter = tweak(createLinodeAdapter(token === null ? {} : { token }));
-  return collectProvider(adapter, { tags: [], endpoint: mock!.endpoint, ...config }, window, log);
+  return collectProvider(adapter, { tags: [], endpoint: mock!.endpoint, ...config }, window, log, undefined, {
+    clock,
+  });
 }

@@ -162,6 +162,33 @@ describe('lists', () => {
   });
 });
 
+describe('billed but idle', () => {
+  it('lists a SHUTOFF instance without asking its metrics, and a volume attached to nothing', async () => {
+    const scenario = fleet();
+    scenario.ovh!.projects[PROJECT_A]!.volumes.push({
+      id: '7c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e09',
+      name: 'orphan-data',
+      type: 'classic',
+      sizeGiB: 250,
+      region: 'GRA11',
+    });
+    await withMock(scenario, async (mock) => {
+      const result = await collect(mock);
+      expect(result.hosts.find((h) => h.id === ids.off)).toMatchObject({
+        state: 'stopped',
+        tags: { 'ovh:status': 'SHUTOFF' },
+      });
+      expect(result.series.some((s) => s.subjectId === ids.off)).toBe(false);
+      expect(result.volumes.find((v) => v.id === '7c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e09')).toMatchObject({
+        sizeGiB: 250,
+        attachedTo: [],
+      });
+      expect(result.coverage).toMatchObject({ scopes: [PROJECT_A, PROJECT_B], failedScopes: [] });
+      expect(result.apiCalls.made).toBe(result.apiCalls.minimum);
+    });
+  });
+});
+
 describe('credentials', () => {
   it('come from OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY by default', async () => {
     const saved = { ...process.env };

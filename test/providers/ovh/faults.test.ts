@@ -51,7 +51,7 @@ describe('throttling and outages', () => {
       expect(result.gaps).toHaveLength(1);
       expect(result.gaps[0]).toMatchObject({ kind: 'auth', what: expect.stringContaining('batch-1') });
       expect(result.gaps[0]!.message).toMatch(
-        /^ovh cloud\.monitoring: auth: HTTP 403: This call has not been granted/,
+        /^ovh cloud\.monitoring \(5f1c0b8e2d4a4c7e9b3a6d1f0e2c4b6a\): auth: HTTP 403: This call has not been granted/,
       );
       expect(result.series.some((s) => s.subjectId === ids.batch)).toBe(false);
       expect(result.series.filter((s) => s.subjectId === ids.web)).toHaveLength(5);

@@ -5,9 +5,13 @@ import type { OvhClientOptions } from '../../../providers/ovh/clients.ts';
 import { createOvhAdapter } from '../../../providers/ovh/index.ts';
 import type { OvhConfig } from '../../../src/config/schema.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { type Clock, virtualClock } from '../../../src/net/clock.ts';
 import { collectProvider } from '../../../src/run/collect.ts';
 
 export const NOW_MS = Date.parse('2025-01-15T00:00:00Z');
+// Waits (a 429's backoff, the fair-use rate) run on a virtual clock the mock's token bucket refills on
+// too: no real time passes, and every count is the same on any machine.
+let clock: Clock = virtualClock(NOW_MS);
 export const CREDENTIALS = {
   appKey: 'testappkey000001',
   appSecret: 'test-application-secret-0123456789',
@@ -90,7 +94,8 @@ export async function withMock<T>(
   run: (mock: OvhMock) => Promise<T>,
   mockOptions: { rateLimits?: boolean; schemas?: Record<string, unknown> } = {},
 ): Promise<T> {
-  const mock = await startOvhMock({ scenario, now: () => NOW_MS, ...mockOptions });
+  clock = virtualClock(NOW_MS);
+  const mock = await startOvhMock({ scenario, now: () => NOW_MS, limitsClockMs: clock.now, ...mockOptions });
   try {
     return await run(mock);
   } finally {
@@ -109,5 +114,7 @@ export function collect(
     { endpoint: mock.endpoint, ...config },
     window(days),
     silentLogger,
+    undefined,
+    { clock },
   );
 }
