@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Mock servers bind ephemeral ports on 127.0.0.1; two cores run two forks comfortably.
     pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A safety net for a hung test, never a speed check: tests pass on a machine at load 10.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
   },
 });

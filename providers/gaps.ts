@@ -44,6 +44,8 @@ export function mergeGaps(gaps: readonly Gap[]): Gap[] {
     const seen = byKey.get(key);
     if (seen) {
       seen.count += 1;
+      // Calls finish in any order: the row names the first subject in sort order, not the first to fail.
+      if (gap.what.localeCompare(seen.gap.what) < 0) seen.gap = gap;
       continue;
     }
     const entry = { gap, count: 1 };

@@ -9,6 +9,7 @@ import { AnalysisResult } from '../../reports/json/schema.ts';
 import { renderAuditMarkdown } from '../../reports/markdown/index.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
+import { virtualClock } from '../../src/net/clock.ts';
 import { runAudit } from '../../src/run/audit.ts';
 import { withDemo } from '../../src/run/demo.ts';
 import { sampleDir } from '../helpers/onhost.ts';
@@ -21,10 +22,13 @@ describe('audit --demo', () => {
   let artifactsDir: string;
   beforeAll(async () => {
     artifactsDir = await mkdtemp(join(tmpdir(), 'fleetlens-artifacts-'));
-    result = await withDemo(silentLogger, (demo) =>
-      runAudit({ ...demo, mode: 'demo', log: silentLogger, saveArtifactsDir: artifactsDir }),
+    result = await withDemo(
+      silentLogger,
+      (demo) => runAudit({ ...demo, mode: 'demo', log: silentLogger, saveArtifactsDir: artifactsDir }),
+      // Waits (rate limits, retry backoff) on a virtual clock: no count or wait depends on the machine.
+      { net: { clock: virtualClock(Date.now()) } },
     );
-  }, 60_000);
+  }, 300_000);
   afterAll(() => rm(artifactsDir, { recursive: true, force: true }));
 
   const finding = (ruleId: string, name: string) =>
@@ -37,7 +41,7 @@ describe('audit --demo', () => {
     expect(() => AnalysisResult.parse(result)).not.toThrow();
     // The other clouds' demo hosts are checked in their own tests.
     const awsHosts = result.hosts.filter((h) => h.provider === 'aws');
-    expect(awsHosts).toHaveLength(15);
+    expect(awsHosts).toHaveLength(16); // 15 running, 1 stopped but still billed
     expect(new Set(awsHosts.map((h) => h.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
   });
 
@@ -151,7 +155,7 @@ describe('audit --demo', () => {
     for (const f of result.findings) expect(md).toContain(f.title);
     expect(md).toContain('## Data gaps');
     // Across clouds: provider, hosts, findings, critical + high, recommendations, delta, made, minimum
-    expect(md).toMatch(/\| aws +\| +15 \|(?: +[^|]+\|){4} +22 \| +22 \|/);
+    expect(md).toMatch(/\| aws +\| +16 \|(?: +[^|]+\|){4} +22 \| +22 \|/);
   });
 });
 
@@ -205,7 +209,10 @@ describe('audit against failing or hostile clouds', () => {
       loaded: config(),
       mode: 'live',
       log: silentLogger,
-      adapterOptions: { aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } },
+      adapterOptions: {
+        net: { clock: virtualClock(Date.now()) },
+        aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } },
+      },
     });
     expect(result.hosts).toHaveLength(4);
     const series = (id: string) => result.hosts.find((h) => h.id === id)!.stats.length;
@@ -234,7 +241,10 @@ describe('audit against failing or hostile clouds', () => {
       loaded: config(),
       mode: 'live',
       log: silentLogger,
-      adapterOptions: { aws: { credentials: { accessKeyId: 'EXPIRED', secretAccessKey: SECRET } } },
+      adapterOptions: {
+        net: { clock: virtualClock(Date.now()) },
+        aws: { credentials: { accessKeyId: 'EXPIRED', secretAccessKey: SECRET } },
+      },
     });
     expect(result.hosts).toEqual([]);
     const auth = result.gaps.filter((g) => g.kind === 'auth');
@@ -263,7 +273,10 @@ describe('audit against failing or hostile clouds', () => {
       loaded,
       mode: 'live',
       log: silentLogger,
-      adapterOptions: { aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } },
+      adapterOptions: {
+        net: { clock: virtualClock(Date.now()) },
+        aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } },
+      },
     });
     const sampleGaps = result.gaps.filter((g) => g.provider === 'onhost');
     expect(sampleGaps.map((g) => g.message).join('\n')).toMatch(/sample folder not found/);
@@ -279,7 +292,10 @@ describe('audit against failing or hostile clouds', () => {
       loaded,
       mode: 'live',
       log: silentLogger,
-      adapterOptions: { aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } },
+      adapterOptions: {
+        net: { clock: virtualClock(Date.now()) },
+        aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } },
+      },
     });
     expect(result.hosts.filter((h) => h.onHost)).toEqual([]);
     expect(result.gaps).toContainEqual(
@@ -311,7 +327,10 @@ describe('audit against failing or hostile clouds', () => {
       mode: 'live',
       log: silentLogger,
       saveArtifactsDir: artifacts,
-      adapterOptions: { aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } },
+      adapterOptions: {
+        net: { clock: virtualClock(Date.now()) },
+        aws: { credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } },
+      },
     });
     const text = await readFile(join(artifacts, 'artifacts.json'), 'utf8');
     expect(text).not.toContain(SECRET);

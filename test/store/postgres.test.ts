@@ -14,7 +14,7 @@ import { freePort } from '../helpers/prometheus.ts';
 let server: RunningPostgres;
 beforeAll(async () => {
   server = await startPostgres();
-}, 120_000);
+}, 300_000);
 afterAll(() => server?.stop());
 
 const failure = (promise: Promise<unknown>) =>

@@ -335,5 +335,5 @@ describe('hostile text in Chromium', () => {
     expect(live).toEqual({ scripts: 1, handlers: 0, embeds: 0 });
     // The page's own script still runs under its CSP: the filters are shown.
     expect(await opened.page.isVisible('#host-filters')).toBe(true);
-  }, 60_000);
+  }, 300_000);
 });
