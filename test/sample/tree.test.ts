@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProcessTree } from '../../src/ingest/process-tree.ts';
 import { TreeSampler } from '../../src/sample/tree-log.ts';
@@ -119,5 +120,55 @@ describe('TreeSampler on a fake /proc', () => {
     const sampler = new TreeSampler(100, false, join(proc, 'net'), null, proc);
     const lines = await sampler.sample(Date.UTC(2026, 11, 6));
     expect(parseProcessTree(lines.join('\n'), 'f').processes.map((p) => p.pid)).toEqual([100]);
+  });
+});
+
+describe('the /proc parsers on any text (2,000 inputs each)', () => {
+  const statLike = fc.oneof(
+    fc.string(),
+    fc
+      .tuple(fc.nat(), fc.string(), fc.constantFrom('S', 'R', 'D', 'Z', '?'), fc.array(fc.oneof(fc.nat(), fc.integer(), fc.string()), { maxLength: 30 }))
+      .map(([pid, comm, state, rest]) => `${pid} (${comm}) ${state} ${rest.join(' ')}`),
+  );
+
+  it('parseProcStat answers a whole stat or null, never throws, never a negative or fractional count', () => {
+    fc.assert(
+      fc.property(statLike, (text) => {
+        const parsed = parseProcStat(text);
+        if (parsed === null) return;
+        for (const n of [parsed.ppid, parsed.cpuTicks, parsed.threads]) {
+          expect(Number.isInteger(n) && n >= 0).toBe(true);
+        }
+        expect(parsed.startTicks).toMatch(/^\d+$/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('parseSyscall answers a name or null for any text', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.integer().map(String)), fc.constantFrom('x64', 'arm64', 'ppc64'), (text, arch) => {
+        const call = parseSyscall(text, arch);
+        expect(call === null || /^[a-z_0-9-]+$/.test(call)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('parsePortConnections and portChange count consistently for any table', () => {
+    const row = fc
+      .tuple(fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16).toUpperCase()), fc.constantFrom('01', '08', '0A', '06'), fc.nat(5))
+      .map(([peer, state, inode]) => `   0: 0100007F:1F78 0100007F:${peer} ${state} 0:0 00:0 0 0 0 ${inode} 1`);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(row, fc.string()), { maxLength: 20 }), fc.array(row, { maxLength: 20 }), (a, b) => {
+        const before = parsePortConnections(['header', ...a].join('\n'), 8056);
+        const now = parsePortConnections(['header', ...b].join('\n'), 8056);
+        const change = portChange(before, now);
+        expect(change.queued + change.accepted).toBe(now.byPeer.size);
+        expect(change.arrived).toBeLessThanOrEqual(now.byPeer.size);
+        expect(change.acceptedNew).toBeLessThanOrEqual(change.accepted);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
