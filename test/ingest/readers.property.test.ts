@@ -73,7 +73,10 @@ const readers: Record<string, Read> = {
 function badNumbers(value: unknown, path = '', found: string[] = []): string[] {
   if (found.length > 3) return found;
   if (typeof value === 'number') {
-    const isTime = /(?:^|\.)(?:timesMs|timeMs|firstTimeMs|lastTimeMs|startMs|endMs|firstMs|lastMs|exitedMs)(?:\[|$)/.test(path);
+    const isTime =
+      /(?:^|\.)(?:timesMs|timeMs|firstTimeMs|lastTimeMs|startMs|endMs|firstMs|lastMs|exitedMs)(?:\[|$)/.test(
+        path,
+      );
     if (Number.isNaN(value)) return found;
     if (isTime ? !isSampleTime(value) : !inSampleRange(value)) found.push(`${path} = ${value}`);
     return found;

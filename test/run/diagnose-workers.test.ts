@@ -8,7 +8,8 @@ import { silentLogger } from '../../src/log.ts';
 import { runDiagnose } from '../../src/run/diagnose.ts';
 import { OUR_SAMPLES } from '../helpers/labelled-captures.ts';
 
-const diagnose = async (name: string) => (await runDiagnose([join(OUR_SAMPLES, name)], silentLogger)).diagnoses[0]!;
+const diagnose = async (name: string) =>
+  (await runDiagnose([join(OUR_SAMPLES, name)], silentLogger)).diagnoses[0]!;
 
 describe('gunicorn -k sync -w 2 starved on a slow upstream', () => {
   it('is threadpool-starvation of the worker pool, ≥ 0.7, sized by Little’s law in gunicorn’s flags', async () => {
@@ -30,7 +31,9 @@ describe('gunicorn -k sync -w 2 starved on a slow upstream', () => {
   });
 
   it('was written by `fleetlens sample` on the master: every process of the tree, no gap', () => {
-    const manifest = JSON.parse(readFileSync(join(OUR_SAMPLES, 'gunicorn-sync-starved', 'sample-manifest.json'), 'utf8'));
+    const manifest = JSON.parse(
+      readFileSync(join(OUR_SAMPLES, 'gunicorn-sync-starved', 'sample-manifest.json'), 'utf8'),
+    );
     expect(manifest.children).toBe(true);
     expect(manifest.processes).toHaveLength(3);
     expect(manifest.diagnoseCheck.gaps).toEqual([]);
@@ -43,7 +46,9 @@ describe('uvicorn --workers 2 with one blocked loop', () => {
     expect(d.primary).toBe('event-loop-blocked');
     expect(d.confidence).toBeGreaterThanOrEqual(0.7);
     expect(d.gaps).toEqual([]);
-    expect(d.confidenceReasons?.join('\n')).toMatch(/independent kinds of evidence agree: .*worker-processes/);
+    expect(d.confidenceReasons?.join('\n')).toMatch(
+      /independent kinds of evidence agree: .*worker-processes/,
+    );
     expect(d.recommendations.some((r) => /run_in_executor|to_thread/.test(r.recommended))).toBe(true);
   });
 });

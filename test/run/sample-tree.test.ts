@@ -1,7 +1,6 @@
 // `fleetlens sample --pid` on a real process tree this test starts: a parent with two children.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +63,9 @@ describe('sample --pid on a process tree', () => {
     expect(tree.totals.threads.every((t) => t >= 3)).toBe(true);
     const { diagnoses } = await runDiagnose([join(root, 'tree')], silentLogger);
     expect(diagnoses[0]!.gaps).toEqual([]);
-    expect(diagnoses[0]!.inputs.find((i) => i.file === 'process-tree.jsonl')).toMatchObject({ kind: 'process-tree' });
+    expect(diagnoses[0]!.inputs.find((i) => i.file === 'process-tree.jsonl')).toMatchObject({
+      kind: 'process-tree',
+    });
   });
 
   it('--no-children keeps today’s behaviour: the PID alone', async () => {

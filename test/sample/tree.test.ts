@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProcessTree } from '../../src/ingest/process-tree.ts';
-import { TreeSampler } from '../../src/sample/tree-log.ts';
 import {
   descendants,
   isBusy,
@@ -16,8 +15,17 @@ import {
   parseSyscall,
   portChange,
 } from '../../src/sample/tree.ts';
+import { TreeSampler } from '../../src/sample/tree-log.ts';
 
-function stat(pid: number, comm: string, state: string, ppid: number, ticks: number, threads = 1, start = 1000) {
+function stat(
+  pid: number,
+  comm: string,
+  state: string,
+  ppid: number,
+  ticks: number,
+  threads = 1,
+  start = 1000,
+) {
   // fields 3.. after the command: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime priority nice num_threads itrealvalue starttime
   return `${pid} (${comm}) ${state} ${ppid} ${pid} ${pid} 0 -1 4194560 10 0 0 0 ${ticks} 0 0 0 20 0 ${threads} 0 ${start} 1000 100\n`;
 }
@@ -25,7 +33,15 @@ function stat(pid: number, comm: string, state: string, ppid: number, ticks: num
 describe('/proc parsers', () => {
   it('reads stat fields after the last `)`, whatever the command holds', () => {
     const parsed = parseProcStat(stat(42, 'gunicorn: worker [app) x]', 'S', 7, 250, 3, 98765));
-    expect(parsed).toMatchObject({ pid: 42, comm: 'gunicorn: worker [app) x]', state: 'S', ppid: 7, cpuTicks: 250, threads: 3, startTicks: '98765' });
+    expect(parsed).toMatchObject({
+      pid: 42,
+      comm: 'gunicorn: worker [app) x]',
+      state: 'S',
+      ppid: 7,
+      cpuTicks: 250,
+      threads: 3,
+      startTicks: '98765',
+    });
     expect(parseProcStat('garbage')).toBeNull();
   });
 
@@ -49,20 +65,36 @@ describe('/proc parsers', () => {
   });
 
   it('lists the root and its descendants breadth-first, bounded', () => {
-    const parents = new Map([[10, 1], [11, 10], [12, 10], [13, 11], [20, 1]]);
+    const parents = new Map([
+      [10, 1],
+      [11, 10],
+      [12, 10],
+      [13, 11],
+      [20, 1],
+    ]);
     expect(descendants(10, parents)).toEqual([10, 11, 12, 13]);
     const many = new Map(Array.from({ length: 400 }, (_, i) => [100 + i, 10] as const));
     expect(descendants(10, many)).toHaveLength(MAX_TREE_PROCESSES);
   });
 
   it('tells queued connections (inode 0) from accepted ones, and counts new ones', () => {
-    const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+    const header =
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
     const row = (remote: string, state: string, inode: number) =>
       `   0: 0100007F:1F78 ${remote} ${state} 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1 0000000000000000 20 4 0 10 -1`;
-    const listener = '   0: 0100007F:1F78 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 555 1';
-    const first = parsePortConnections([header, listener, row('0100007F:A001', '01', 0), row('0100007F:A002', '01', 901)].join('\n'), 8056);
+    const listener =
+      '   0: 0100007F:1F78 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 555 1';
+    const first = parsePortConnections(
+      [header, listener, row('0100007F:A001', '01', 0), row('0100007F:A002', '01', 901)].join('\n'),
+      8056,
+    );
     const second = parsePortConnections(
-      [header, row('0100007F:A001', '01', 902), row('0100007F:A002', '01', 901), row('0100007F:A003', '01', 0)].join('\n'),
+      [
+        header,
+        row('0100007F:A001', '01', 902),
+        row('0100007F:A002', '01', 901),
+        row('0100007F:A003', '01', 0),
+      ].join('\n'),
       8056,
     );
     expect(portChange(null, first)).toEqual({ queued: 1, accepted: 1, arrived: 0, acceptedNew: 0 });
@@ -127,7 +159,12 @@ describe('the /proc parsers on any text (2,000 inputs each)', () => {
   const statLike = fc.oneof(
     fc.string(),
     fc
-      .tuple(fc.nat(), fc.string(), fc.constantFrom('S', 'R', 'D', 'Z', '?'), fc.array(fc.oneof(fc.nat(), fc.integer(), fc.string()), { maxLength: 30 }))
+      .tuple(
+        fc.nat(),
+        fc.string(),
+        fc.constantFrom('S', 'R', 'D', 'Z', '?'),
+        fc.array(fc.oneof(fc.nat(), fc.integer(), fc.string()), { maxLength: 30 }),
+      )
       .map(([pid, comm, state, rest]) => `${pid} (${comm}) ${state} ${rest.join(' ')}`),
   );
 
@@ -147,27 +184,41 @@ describe('the /proc parsers on any text (2,000 inputs each)', () => {
 
   it('parseSyscall answers a name or null for any text', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.integer().map(String)), fc.constantFrom('x64', 'arm64', 'ppc64'), (text, arch) => {
-        const call = parseSyscall(text, arch);
-        expect(call === null || /^[a-z_0-9-]+$/.test(call)).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.integer().map(String)),
+        fc.constantFrom('x64', 'arm64', 'ppc64'),
+        (text, arch) => {
+          const call = parseSyscall(text, arch);
+          expect(call === null || /^[a-z_0-9-]+$/.test(call)).toBe(true);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('parsePortConnections and portChange count consistently for any table', () => {
     const row = fc
-      .tuple(fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16).toUpperCase()), fc.constantFrom('01', '08', '0A', '06'), fc.nat(5))
-      .map(([peer, state, inode]) => `   0: 0100007F:1F78 0100007F:${peer} ${state} 0:0 00:0 0 0 0 ${inode} 1`);
+      .tuple(
+        fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16).toUpperCase()),
+        fc.constantFrom('01', '08', '0A', '06'),
+        fc.nat(5),
+      )
+      .map(
+        ([peer, state, inode]) => `   0: 0100007F:1F78 0100007F:${peer} ${state} 0:0 00:0 0 0 0 ${inode} 1`,
+      );
     fc.assert(
-      fc.property(fc.array(fc.oneof(row, fc.string()), { maxLength: 20 }), fc.array(row, { maxLength: 20 }), (a, b) => {
-        const before = parsePortConnections(['header', ...a].join('\n'), 8056);
-        const now = parsePortConnections(['header', ...b].join('\n'), 8056);
-        const change = portChange(before, now);
-        expect(change.queued + change.accepted).toBe(now.byPeer.size);
-        expect(change.arrived).toBeLessThanOrEqual(now.byPeer.size);
-        expect(change.acceptedNew).toBeLessThanOrEqual(change.accepted);
-      }),
+      fc.property(
+        fc.array(fc.oneof(row, fc.string()), { maxLength: 20 }),
+        fc.array(row, { maxLength: 20 }),
+        (a, b) => {
+          const before = parsePortConnections(['header', ...a].join('\n'), 8056);
+          const now = parsePortConnections(['header', ...b].join('\n'), 8056);
+          const change = portChange(before, now);
+          expect(change.queued + change.accepted).toBe(now.byPeer.size);
+          expect(change.arrived).toBeLessThanOrEqual(now.byPeer.size);
+          expect(change.acceptedNew).toBeLessThanOrEqual(change.accepted);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

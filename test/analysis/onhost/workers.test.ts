@@ -26,11 +26,23 @@ interface Worker {
 /** process-tree.jsonl of a master (PID 100) and its workers (none: a single-process app). */
 function treeText(workers: Worker[], single = false): string {
   const lines: string[] = [];
-  const procs = single ? workers : [{ pid: 100, busy: () => false, call: 'pselect6', threads: 1 }, ...workers];
+  const procs = single
+    ? workers
+    : [{ pid: 100, busy: () => false, call: 'pselect6', threads: 1 }, ...workers];
   for (let i = 0; i < SECONDS; i += 1) {
     const t = new Date(T0 + i * 1000).toISOString();
     if (i === 0) {
-      for (const p of procs) lines.push(JSON.stringify({ t, kind: 'start', pid: p.pid, ppid: p.pid === procs[0]!.pid ? 1 : 100, comm: 'python3', root: p.pid === procs[0]!.pid }));
+      for (const p of procs)
+        lines.push(
+          JSON.stringify({
+            t,
+            kind: 'start',
+            pid: p.pid,
+            ppid: p.pid === procs[0]!.pid ? 1 : 100,
+            comm: 'python3',
+            root: p.pid === procs[0]!.pid,
+          }),
+        );
     }
     const rows = procs.map((p) => {
       const busy = p.busy(i);
@@ -50,8 +62,28 @@ function treeText(workers: Worker[], single = false): string {
     });
     lines.push(...rows.map((r) => JSON.stringify(r)));
     const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((a, r) => a + f(r), 0);
-    lines.push(JSON.stringify({ t, kind: 'total', processes: rows.length, threads: sum((r) => r.threads), fds: sum((r) => r.fds), cpuPct: sum((r) => r.cpuPct ?? 0), busyPids: rows.filter((r) => r.busy).map((r) => r.pid) }));
-    lines.push(JSON.stringify({ t, kind: 'port', port: 8040, queued: 0, accepted: 2, arrived: i === 0 ? 0 : 4, acceptedNew: i === 0 ? 0 : 1 }));
+    lines.push(
+      JSON.stringify({
+        t,
+        kind: 'total',
+        processes: rows.length,
+        threads: sum((r) => r.threads),
+        fds: sum((r) => r.fds),
+        cpuPct: sum((r) => r.cpuPct ?? 0),
+        busyPids: rows.filter((r) => r.busy).map((r) => r.pid),
+      }),
+    );
+    lines.push(
+      JSON.stringify({
+        t,
+        kind: 'port',
+        port: 8040,
+        queued: 0,
+        accepted: 2,
+        arrived: i === 0 ? 0 : 4,
+        acceptedNew: i === 0 ? 0 : 1,
+      }),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -122,7 +154,9 @@ describe('gunicorn -k gthread: the wait is in each worker’s thread pool, not t
       threads: 5,
       fds: (i) => 12 + (load(i) ? i * 2 : 0),
     });
-    const timeouts = Array.from({ length: 20 }, (_, k) => appLine(20 + k * 4, 'ERROR', 'app', 'upstream call failed: TimeoutError: timed out'));
+    const timeouts = Array.from({ length: 20 }, (_, k) =>
+      appLine(20 + k * 4, 'ERROR', 'app', 'upstream call failed: TimeoutError: timed out'),
+    );
     const verdict = classify(
       await folder({
         'process-tree.jsonl': treeText([worker(101), worker(102)]),
@@ -147,18 +181,31 @@ describe('uvicorn --workers 4: one blocked loop among four', () => {
   ]);
 
   it('from the worker processes alone: event-loop-blocked under 0.7, naming asyncio debug mode to confirm it', async () => {
-    const verdict = classify(await folder({ 'process-tree.jsonl': tree, 'listen-queue.log': listenText(() => 0) }));
+    const verdict = classify(
+      await folder({ 'process-tree.jsonl': tree, 'listen-queue.log': listenText(() => 0) }),
+    );
     expect(verdict.primary).toBe('event-loop-blocked');
     expect(verdict.confidence).toBeLessThan(0.7);
-    expect(verdict.confidenceReasons.join('\n')).toMatch(/one kind of evidence \(worker-processes\).*asyncio debug mode/);
+    expect(verdict.confidenceReasons.join('\n')).toMatch(
+      /one kind of evidence \(worker-processes\).*asyncio debug mode/,
+    );
   });
 
   it('with asyncio debug mode’s warnings as well: two kinds agree, above 0.7', async () => {
     const warnings = Array.from({ length: 12 }, (_, k) =>
-      appLine(15 + k * 7, 'WARNING', 'asyncio', 'Executing <Task pending name=\'Task-3\' coro=<refresh()>> took 1.502 seconds'),
+      appLine(
+        15 + k * 7,
+        'WARNING',
+        'asyncio',
+        "Executing <Task pending name='Task-3' coro=<refresh()>> took 1.502 seconds",
+      ),
     );
     const verdict = classify(
-      await folder({ 'process-tree.jsonl': tree, 'listen-queue.log': listenText(() => 0), 'app.log': `${warnings.join('\n')}\n` }),
+      await folder({
+        'process-tree.jsonl': tree,
+        'listen-queue.log': listenText(() => 0),
+        'app.log': `${warnings.join('\n')}\n`,
+      }),
     );
     expect(verdict.primary).toBe('event-loop-blocked');
     expect(verdict.confidence).toBeGreaterThan(0.7);
@@ -178,6 +225,8 @@ describe('a single-process app', () => {
     expect(verdict.primary).toBe('event-loop-blocked');
     // loop lag alone is one kind of evidence
     expect(verdict.confidence).toBeLessThan(0.7);
-    expect(verdict.confidenceReasons.join('\n')).toMatch(/one kind of evidence \(loop-lag\).*asyncio debug mode/);
+    expect(verdict.confidenceReasons.join('\n')).toMatch(
+      /one kind of evidence \(loop-lag\).*asyncio debug mode/,
+    );
   });
 });
