@@ -11,6 +11,7 @@ import {
   readParents,
   readPortConnections,
   readProcess,
+  readTree,
 } from './tree.ts';
 
 export const PROCESS_TREE_FILE = 'process-tree.jsonl';
@@ -87,8 +88,14 @@ export class TreeSampler {
     private readonly procRoot = '/proc',
   ) {}
 
+  private async treePids(): Promise<number[]> {
+    return (
+      (await readTree(this.rootPid, this.procRoot)) ?? descendants(this.rootPid, await readParents(this.procRoot))
+    );
+  }
+
   async sample(timeMs: number): Promise<string[]> {
-    const pids = this.children ? descendants(this.rootPid, await readParents(this.procRoot)) : [this.rootPid];
+    const pids = this.children ? await this.treePids() : [this.rootPid];
     const read = await Promise.all(
       pids.map(async (pid) => {
         const last = [...this.known.values()].find((k) => k.pid === pid);
