@@ -90,7 +90,8 @@ export class TreeSampler {
 
   private async treePids(): Promise<number[]> {
     return (
-      (await readTree(this.rootPid, this.procRoot)) ?? descendants(this.rootPid, await readParents(this.procRoot))
+      (await readTree(this.rootPid, this.procRoot)) ??
+      descendants(this.rootPid, await readParents(this.procRoot))
     );
   }
 

@@ -197,10 +197,20 @@ export async function readTree(rootPid: number, root = '/proc'): Promise<number[
       continue;
     }
     const lists = await Promise.all(
-      tasks.value.map((tid) => attempt(() => readFile(join(procPaths(pid, root).task, tid, 'children'), 'utf8'))),
+      tasks.value.map((tid) =>
+        attempt(() => readFile(join(procPaths(pid, root).task, tid, 'children'), 'utf8')),
+      ),
     );
     if (i === 0 && lists.length > 0 && lists.every((l) => !l.ok && l.code === 'ENOENT')) return null;
-    const children = lists.flatMap((l) => (l.ok ? l.value.trim().split(/\s+/).filter((x) => /^\d+$/.test(x)).map(Number) : []));
+    const children = lists.flatMap((l) =>
+      l.ok
+        ? l.value
+            .trim()
+            .split(/\s+/)
+            .filter((x) => /^\d+$/.test(x))
+            .map(Number)
+        : [],
+    );
     for (const child of [...new Set(children)].sort((a, b) => a - b)) {
       if (order.length >= MAX_TREE_PROCESSES) break;
       if (!order.includes(child)) order.push(child);

@@ -37,8 +37,11 @@ describe('process-tree.jsonl', () => {
   });
 
   it('a file without one sample is a gap', () => {
-    expect(() => parseProcessTree('{"t":"2026-12-06T00:24:00Z","kind":"start","pid":1,"ppid":0,"comm":"x","root":true}\n', 'f')).toThrow(
-      SampleError,
-    );
+    expect(() =>
+      parseProcessTree(
+        '{"t":"2026-12-06T00:24:00Z","kind":"start","pid":1,"ppid":0,"comm":"x","root":true}\n',
+        'f',
+      ),
+    ).toThrow(SampleError);
   });
 });
