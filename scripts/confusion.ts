@@ -1,5 +1,6 @@
 // `npm run confusion`: diagnose every labelled capture and print the confusion table (rows: the
-// ground truth, columns: what diagnose named) with each capture's verdict and confidence.
+// ground truth, columns: what diagnose named) with each capture's verdict and confidence, and how
+// often the named class was right in each confidence band (a confidence that means something).
 // Reads the labels, so it lives with the tests' helpers, never in the analyzer.
 
 import { DiagnosisClass } from '../reports/json/schema.ts';
@@ -8,6 +9,13 @@ import { runDiagnose } from '../src/run/diagnose.ts';
 import { labelledCaptures } from '../test/helpers/labelled-captures.ts';
 
 const captures = labelledCaptures();
+// 0.7 is where a verdict needs two independent kinds of evidence (src/analysis/onhost/classify.ts)
+const CONFIDENCE_BANDS = [
+  { label: '< 0.5', from: 0, to: 0.5 },
+  { label: '0.5-0.7', from: 0.5, to: 0.7 },
+  { label: '0.7-0.85', from: 0.7, to: 0.85 },
+  { label: '≥ 0.85', from: 0.85, to: Number.POSITIVE_INFINITY },
+];
 const rows: {
   name: string;
   origin: string;
@@ -46,6 +54,15 @@ for (const r of rows) {
   console.log(
     `| ${r.name} | ${r.origin} | ${r.expected} | ${r.got}${r.got === r.expected ? '' : ' ✗'} | ${r.confidence} | ${r.ms} |`,
   );
+}
+console.log('');
+console.log('| confidence | captures | named right | share right |');
+console.log('|---|---:|---:|---:|');
+for (const band of CONFIDENCE_BANDS) {
+  const inBand = rows.filter((r) => r.confidence >= band.from && r.confidence < band.to);
+  const rightInBand = inBand.filter((r) => r.got === r.expected).length;
+  const share = inBand.length === 0 ? '–' : `${Math.round((rightInBand / inBand.length) * 100)} %`;
+  console.log(`| ${band.label} | ${inBand.length} | ${rightInBand} | ${share} |`);
 }
 const right = rows.filter((r) => r.got === r.expected).length;
 console.log(`\n${right} of ${rows.length} right`);

@@ -160,6 +160,7 @@ program
   .option('--port <port>', "its listening port: also log the port's accept queue")
   .option('--duration <duration>', 'how long to sample (at most 1h)', '120s')
   .option('--interval <duration>', 'time between samples, whole seconds', '1s')
+  .option('--no-children', 'sample the PID alone, not its worker processes (process-tree.jsonl)')
   .requiredOption('--out <dir>', 'folder to write (new or empty)')
   .action(async (options) => {
     const { runSampleCommand } = await import('./run/sample.ts');

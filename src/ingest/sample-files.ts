@@ -11,6 +11,7 @@ import { PartialSampleError } from './partial-sample-error.ts';
 import { pidstatReader } from './pidstat.ts';
 import { procLimitsReader } from './proc-limits.ts';
 import { procNetReader } from './proc-net.ts';
+import { processTreeReader } from './process-tree.ts';
 import { prometheusTextReader } from './prometheus-text.ts';
 import { sockstatReader } from './sockstat-log.ts';
 import { ssSummaryReader } from './ss-summary.ts';
@@ -392,6 +393,18 @@ export const knownFiles: readonly KnownFile[] = [
       timesMs: lag.timesMs,
       assign: (bundle) => {
         bundle.lag = lag;
+      },
+    }),
+  }),
+  knownLines({
+    pattern: /^process-tree\.jsonl$/,
+    kind: 'process-tree',
+    reader: processTreeReader,
+    use: (tree) => ({
+      records: tree.totals.timesMs.length,
+      timesMs: tree.totals.timesMs,
+      assign: (bundle) => {
+        bundle.processTree = tree;
       },
     }),
   }),

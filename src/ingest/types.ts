@@ -4,6 +4,7 @@
 
 import type { LagSeries } from './lag-csv.ts';
 import type { PidstatSeries } from './pidstat.ts';
+import type { ProcessTree } from './process-tree.ts';
 import type { PromText } from './prometheus-text.ts';
 import type { SsSummary } from './ss-summary.ts';
 
@@ -24,6 +25,7 @@ export type SampleKind =
   | 'ss-summary'
   | 'app-log'
   | 'lag-csv'
+  | 'process-tree'
   | 'prometheus-range'
   | 'prometheus-text'
   | 'host-info';
@@ -231,6 +233,8 @@ export interface HostSamples {
   ssSummaryEnd?: SsSummary;
   /** The app's own loop-lag ticker (lag.csv). */
   lag?: LagSeries;
+  /** process-tree.jsonl: the sampled PID and its worker processes, per process and summed. */
+  processTree?: ProcessTree;
   /** Prometheus text exposition files (`*.prom`), keyed by file. */
   prometheusText?: Record<string, PromText>;
   /** `CPU(s):` from the lscpu part of host-info.txt. */

@@ -47,6 +47,7 @@ import {
   type Tools,
   toolEnv,
 } from '../sample/tools.ts';
+import { PROCESS_TREE_FILE, TreeSampler } from '../sample/tree-log.ts';
 
 /** The longest capture: a collector left running by mistake must end on its own. */
 export const MAX_DURATION_MS = 3_600_000;
@@ -68,6 +69,8 @@ export interface SampleCommandOptions {
   duration: string;
   interval: string;
   out: string;
+  /** commander's `--no-children`: false samples the PID alone. */
+  children?: boolean;
 }
 
 export interface SampleOptions {
@@ -76,6 +79,8 @@ export interface SampleOptions {
   durationMs: number;
   intervalMs: number;
   out: string;
+  /** Sample the PID's descendants too (process-tree.jsonl); true unless --no-children. */
+  children?: boolean;
   /** The tools' environment and the PATH they are looked up in; process.env by default. */
   env?: NodeJS.ProcessEnv;
   /** Where sadc is looked for besides PATH (it lives outside PATH on most distributions). */
@@ -109,6 +114,10 @@ export interface SampleManifest {
   /** Files of the usual set that this capture does not have, and why. */
   notWritten: NotWritten[];
   notes: string[];
+  /** Whether the descendants were sampled (false with --no-children). */
+  children: boolean;
+  /** Every process sampled (the PID, and its descendants unless --no-children): when each came and went. */
+  processes: { pid: number; comm: string; firstSeen: string; lastSeen: string; exited: string | null }[];
   /** The folder read back by diagnose's own reader at the end. */
   diagnoseCheck: { inputs: number; gaps: SampleGapEntry[] };
 }
@@ -148,6 +157,7 @@ export function parseSampleOptions(raw: SampleCommandOptions): SampleOptions {
     durationMs: durationOf(raw.duration, '--duration'),
     intervalMs: durationOf(raw.interval, '--interval'),
     out: raw.out,
+    children: raw.children !== false,
   };
   checkTiming(options);
   return options;
@@ -183,6 +193,7 @@ interface Run {
   commands: string[];
   /** ss is usable for this process: installed, and the process is in our network namespace. */
   useSs: boolean;
+  tree: TreeSampler;
 }
 
 function warn(run: Run, message: string): void {
@@ -354,11 +365,12 @@ async function listenLines(run: Run, timeMs: number, port: number): Promise<[str
 /** One sample of every per-interval log, read at once and stamped with the same second. */
 async function takeSample(run: Run, timeMs: number): Promise<void> {
   const { target, options, outputs } = run;
-  const [threads, fds, sockstat, listen] = await Promise.all([
+  const [threads, fds, sockstat, listen, tree] = await Promise.all([
     target.readable.threads ? readThreadCounts(target.pid) : null,
     target.readable.fds ? countFds(target.pid) : null,
     readText(join(target.netDir, 'sockstat')),
     options.port === null ? null : listenLines(run, timeMs, options.port),
+    run.tree.sample(timeMs),
   ]);
   const count = (read: Read<number | null> | null | undefined, label: 'Threads' | 'FDs'): string[] =>
     read?.ok && read.value !== null ? [countLine(timeMs, target.pid, label, read.value)] : [];
@@ -368,6 +380,7 @@ async function takeSample(run: Run, timeMs: number): Promise<void> {
     outputs.append('fds.log', count(fds, 'FDs')),
     outputs.append('sockstat.log', sockstat.ok ? sockstatLines(timeMs, sockstat.value) : []),
     listen ? outputs.append(listen[0], listen[1]) : null,
+    outputs.append(PROCESS_TREE_FILE, tree),
   ]);
 }
 
@@ -486,6 +499,7 @@ export async function runSample(options: SampleOptions, log: Logger): Promise<Sa
     notWritten: [...target.denied],
     commands: [],
     useSs: tools.ss !== null && !target.otherNetns,
+    tree: new TreeSampler(target.pid, options.children !== false, target.netDir, options.port),
   };
   for (const reason of new Set(target.denied.map((entry) => entry.reason))) {
     const files = target.denied.filter((entry) => entry.reason === reason).map((entry) => entry.file);
@@ -581,6 +595,8 @@ async function capture(run: Run, workDir: string, stop: AbortSignal, stopReason:
     files: await fileStats(run.outputs.dir, MANIFEST_FILE),
     notWritten: uniqueEntries(run.notWritten),
     notes: run.notes,
+    children: options.children !== false,
+    processes: run.tree.processes(),
     diagnoseCheck,
   };
   await writeFile(run.outputs.path(MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);

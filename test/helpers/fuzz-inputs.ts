@@ -139,6 +139,8 @@ export function seedsFor(kind: string): string[] {
       return fromCaptures('app.log', (text) => firstLines(text, 60));
     case 'lag-csv':
       return fromCaptures('lag.csv', (text) => firstLines(text, 30));
+    case 'process-tree':
+      return fromCaptures('process-tree.jsonl', (text) => firstLines(text, 30));
     case 'prometheus-text':
       return [
         firstLines(read(join(SHARED, 'conformance', 'node_exporter', 'e2e-output.txt')).toString('utf8'), 80),

@@ -18,6 +18,7 @@ import { PartialSampleError } from '../../src/ingest/partial-sample-error.ts';
 import { pidstatReader } from '../../src/ingest/pidstat.ts';
 import { procLimitsReader } from '../../src/ingest/proc-limits.ts';
 import { procNetReader } from '../../src/ingest/proc-net.ts';
+import { processTreeReader } from '../../src/ingest/process-tree.ts';
 import { parsePrometheusRange } from '../../src/ingest/prometheus-range.ts';
 import { prometheusTextReader } from '../../src/ingest/prometheus-text.ts';
 import { hostInfoReader } from '../../src/ingest/sample-files.ts';
@@ -65,13 +66,17 @@ const readers: Record<string, Read> = {
   'prometheus-text': lines(prometheusTextReader),
   'prometheus-range': async (bytes, file) => parsePrometheusRange(await textOf(bytes, file), file),
   'host-info': lines(hostInfoReader),
+  'process-tree': lines(processTreeReader),
 };
 
 /** Every number reachable from `value` that breaks the contract, with its path. */
 function badNumbers(value: unknown, path = '', found: string[] = []): string[] {
   if (found.length > 3) return found;
   if (typeof value === 'number') {
-    const isTime = /(?:^|\.)(?:timesMs|timeMs|firstTimeMs|lastTimeMs|startMs|endMs)(?:\[|$)/.test(path);
+    const isTime =
+      /(?:^|\.)(?:timesMs|timeMs|firstTimeMs|lastTimeMs|startMs|endMs|firstMs|lastMs|exitedMs)(?:\[|$)/.test(
+        path,
+      );
     if (Number.isNaN(value)) return found;
     if (isTime ? !isSampleTime(value) : !inSampleRange(value)) found.push(`${path} = ${value}`);
     return found;

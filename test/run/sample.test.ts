@@ -410,7 +410,12 @@ describe('refusing to start', () => {
       durationMs: 120_000,
       intervalMs: 1_000,
       out: 'o',
+      children: true,
     });
+    // commander's --no-children
+    expect(
+      parseSampleOptions({ pid: '42', duration: '120s', interval: '1s', out: 'o', children: false }).children,
+    ).toBe(false);
   });
 
   it('exits 2 with one line from the CLI', async () => {

@@ -18,17 +18,47 @@ import {
   slopePerSec,
 } from '../stats.ts';
 import { counterDelta, heldTime, type OnHostFacts, promValues, sourceOf, threadLimits } from './signals.ts';
+import { appCpu, blockedWorkerSignal, workerPoolFull, workerPoolSignals } from './worker-signals.ts';
+
+/**
+ * What a signal measures. Signals of one kind are one piece of evidence however many they are
+ * (three readings of one lag ticker are still the ticker); `context` supports a verdict (the CPUs
+ * have room) without being evidence of the class on its own.
+ */
+export type EvidenceKind =
+  | 'cpu-utilisation'
+  | 'cpu-saturation'
+  | 'process-cpu'
+  | 'disk-utilisation'
+  | 'disk-queue'
+  | 'disk-latency'
+  | 'kernel-counters'
+  | 'accept-queue'
+  | 'thread-count'
+  | 'fd-count'
+  | 'connections'
+  | 'tcp-states'
+  | 'client-errors'
+  | 'app-metrics'
+  | 'app-log'
+  | 'loop-lag'
+  | 'worker-processes'
+  | 'context';
 
 export interface Signal {
   signal: string;
   weight: number;
   observed: string;
+  /** Internal: dropped from the verdict's signals (the diagnose contract lists signal, weight, observed). */
+  kind?: EvidenceKind;
 }
 
 export interface ClassScore {
   class: DiagnosisClass;
   score: number;
   signals: Signal[];
+  /** The independent kinds of evidence that voted for the class. */
+  kinds: EvidenceKind[];
 }
 
 export interface Classification {
@@ -59,9 +89,10 @@ export function classify(f: OnHostFacts): Classification {
   const evidence = signalInputs(f);
   const sustained = sustainedSec(f);
   const scores: ClassScore[] = Object.entries(scorers).map(([cls, scorer]) => {
-    const signals = scorer(f, sustained).filter((s) => s.weight !== 0);
-    const total = signals.reduce((sum, s) => sum + s.weight, 0);
-    return { class: cls as DiagnosisClass, score: round(clamp01(total), 3), signals };
+    const tagged = scorer(f, sustained).filter((s) => s.weight !== 0);
+    const total = tagged.reduce((sum, s) => sum + s.weight, 0);
+    const signals = tagged.map(({ kind: _kind, ...signal }) => signal);
+    return { class: cls as DiagnosisClass, score: round(clamp01(total), 3), signals, kinds: kindsOf(tagged) };
   });
   scores.sort((a, b) => b.score - a.score);
   if (evidence.length === 0) return insufficient(f, scores);
@@ -79,6 +110,7 @@ export function classify(f: OnHostFacts): Classification {
           observed: `highest: ${top?.class ?? 'none'} ${worst}`,
         },
       ],
+      kinds: [],
     };
     const reasons = [
       ...coverage.reasons,
@@ -93,16 +125,92 @@ export function classify(f: OnHostFacts): Classification {
   }
   // Two classes both well supported: the verdict is less certain than either score alone says.
   const competition = second && second.score >= PRIMARY_THRESHOLD ? second.score / 2 : 0;
+  const agreement = agreementOf(top, coverage.value, competition);
   const reasons = [
     ...(top.score < 1 ? [`${top.class} scored ${top.score} of 1`] : []),
     ...coverage.reasons,
     ...(competition > 0 ? [`${second!.class} also scored ${second!.score}: the two compete`] : []),
+    agreement.reason,
   ];
   return {
     primary: top.class,
-    confidence: round(clamp01(top.score * coverage.value - competition), 2),
+    confidence: round(agreement.confidence(clamp01(top.score * coverage.value - competition)), 2),
     scores,
     confidenceReasons: reasons,
+  };
+}
+
+/** A class from one kind of evidence stays below this (times the input coverage). */
+export const SINGLE_KIND_CAP = 0.65;
+
+/** Signals that count as evidence: a real vote (≥ 0.05) of a kind other than context. */
+function kindsOf(signals: readonly Signal[]): EvidenceKind[] {
+  const kinds = signals
+    .filter((s) => s.weight >= 0.05 && s.kind !== undefined && s.kind !== 'context')
+    .map((s) => s.kind!);
+  return [...new Set(kinds)];
+}
+
+// The input that would add a second kind of evidence to each class, in the order to suggest them.
+const CONFIRMING: Partial<Record<DiagnosisClass, [EvidenceKind, string][]>> = {
+  'event-loop-blocked': [
+    ['app-log', 'asyncio debug mode (PYTHONASYNCIODEBUG=1: slow-callback warnings in the app log)'],
+    ['loop-lag', "a loop-lag ticker (lag.csv) or the app's /metrics loop lag"],
+    ['worker-processes', 'fleetlens sample on the master (which worker is blocked: process-tree.jsonl)'],
+  ],
+  'gevent-loop-blocked': [
+    ['app-log', 'the gevent monitor thread (GEVENT_MONITOR_THREAD_ENABLE=1)'],
+    ['loop-lag', 'a hub-lag ticker (lag.csv)'],
+  ],
+  'threadpool-starvation': [
+    ['app-metrics', "the app's /metrics (pool queue depth and busy workers)"],
+    ['worker-processes', 'fleetlens sample --pid on the master (which workers are busy)'],
+    ['accept-queue', 'fleetlens sample --port (the accept queue)'],
+    ['thread-count', 'thread counts (threads.log)'],
+  ],
+  'listen-queue-overflow': [
+    ['kernel-counters', '/proc/net/netstat at both ends (ListenOverflows)'],
+    ['accept-queue', 'ss -ltn of the port (listen-queue.log)'],
+  ],
+  'cpu-saturated': [
+    ['cpu-saturation', 'the run queue and PSI (sadc -S XALL)'],
+    ['process-cpu', 'the process CPU (pidstat)'],
+  ],
+  'disk-saturated': [
+    ['disk-queue', 'iostat -x (aqu-sz)'],
+    ['disk-latency', 'iostat -x (await)'],
+  ],
+  'thread-exhaustion': [
+    ['app-log', "the app log (`can't start new thread`)"],
+    ['thread-count', 'threads.log with /proc/PID/limits'],
+  ],
+  'fd-exhaustion': [
+    ['app-log', 'the app log (EMFILE)'],
+    ['fd-count', 'fds.log with /proc/PID/limits'],
+  ],
+};
+
+/**
+ * Confidence that means something: a class named from one kind of evidence stays under 0.7 and
+ * says which input would confirm it; two or more independent kinds that agree lift it above 0.7
+ * (scaled by how complete the inputs are, less what competes).
+ */
+function agreementOf(top: ClassScore, coverage: number, competition: number) {
+  const kinds = top.kinds;
+  if (kinds.length >= 2) {
+    const lifted = (0.7 + 0.05 * Math.min(kinds.length - 1, 4)) * coverage - competition;
+    return {
+      reason: `${kinds.length} independent kinds of evidence agree: ${kinds.join(', ')}`,
+      confidence: (raw: number) => clamp01(Math.max(raw, lifted)),
+    };
+  }
+  const missing = (CONFIRMING[top.class] ?? [])
+    .filter(([kind]) => !kinds.includes(kind))
+    .map(([, input]) => input);
+  const confirm = missing.length > 0 ? `; ${missing.join(', or ')} would confirm it` : '';
+  return {
+    reason: `named from one kind of evidence (${kinds[0] ?? 'context only'})${confirm}`,
+    confidence: (raw: number) => Math.min(raw, SINGLE_KIND_CAP * coverage),
   };
 }
 
@@ -150,6 +258,7 @@ function insufficient(f: OnHostFacts, scores: ClassScore[]): Classification {
     class: 'insufficient-data',
     score: 1,
     signals: [{ signal: 'inputs that carry a signal', weight: 1, observed: 'none' }],
+    kinds: [],
   };
   return {
     primary: 'insufficient-data',
@@ -239,11 +348,13 @@ function scoreCpu(f: OnHostFacts, sustained: number): Signal[] {
   const psiSec = secondsWhere(cpu.psiCpuSome, cpu.intervalSec, (v) => v >= 10);
   const signals: Signal[] = [
     {
+      kind: 'cpu-utilisation',
       signal: 'CPU busy ≥ 90 % (excluding iowait), longest run',
       weight: 0.35 * strength(busyRun, sustained * 2),
       observed: `${busyRun} s`,
     },
     {
+      kind: 'cpu-saturation',
       signal: 'PSI cpu some avg10 ≥ 10 % (tasks waiting for a CPU)',
       weight: 0.15 * strength(psiSec, sustained),
       observed: `${psiSec} s`,
@@ -252,9 +363,20 @@ function scoreCpu(f: OnHostFacts, sustained: number): Signal[] {
   const hotSpot = perCpuHotSpotSec(f);
   if (hotSpot !== null) {
     signals.push({
+      kind: 'process-cpu',
       signal: 'one CPU ≥ 95 % while the others have room (pmie per-CPU saturation), the app at a whole CPU',
       weight: 0.2 * strength(hotSpot, sustained),
       observed: `${hotSpot} s`,
+    });
+  }
+  const app = appCpu(f);
+  if (app?.busyBlocked && app.p95Pct < 25) {
+    signals.push({
+      kind: 'context',
+      signal:
+        "the sampled app's busy workers sleep in calls (not runnable) and use little CPU: the CPU load is other work",
+      weight: -0.4,
+      observed: `app p95 ${round(app.p95Pct)} % of one CPU (process-tree.jsonl)`,
     });
   }
   if (ncpu === null) {
@@ -266,11 +388,13 @@ function scoreCpu(f: OnHostFacts, sustained: number): Signal[] {
   const peakLoadPerCpu = (max(cpu.load1) ?? 0) / ncpu;
   signals.push(
     {
+      kind: 'cpu-saturation',
       signal: `run queue > ${ncpu} CPUs while busy`,
       weight: 0.25 * strength(queuedSec, sustained),
       observed: `${queuedSec} s`,
     },
     {
+      kind: 'cpu-saturation',
       signal: 'peak 1-min load per CPU > 1',
       weight: peakLoadPerCpu > 1 ? 0.1 : 0,
       observed: round(peakLoadPerCpu, 2).toString(),
@@ -334,11 +458,17 @@ function scoreDisk(f: OnHostFacts, sustained: number): Signal[] {
     const iowaitSec = secondsWhere(f.cpu.iowaitPct, f.cpu.intervalSec, (v) => v >= 20);
     signals.push(
       {
+        kind: 'cpu-saturation',
         signal: 'tasks blocked on I/O (D state)',
         weight: 0.1 * strength(blockedSec, sustained),
         observed: `${blockedSec} s with ≥ 1`,
       },
-      { signal: 'iowait ≥ 20 %', weight: 0.1 * strength(iowaitSec, sustained), observed: `${iowaitSec} s` },
+      {
+        kind: 'cpu-saturation',
+        signal: 'iowait ≥ 20 %',
+        weight: 0.1 * strength(iowaitSec, sustained),
+        observed: `${iowaitSec} s`,
+      },
     );
   }
   return signals;
@@ -363,21 +493,25 @@ function scoreOneDisk(device: string, s: DiskSeries, sustained: number): Signal[
     busyAwait !== undefined && idleAwait !== undefined && idleAwait > 0 ? busyAwait / idleAwait : undefined;
   return [
     {
+      kind: 'disk-utilisation',
       signal: `${device} %util ≥ 90 %, longest run`,
       weight: 0.25 * strength(utilRun, sustained),
       observed: `${utilRun} s`,
     },
     {
+      kind: 'disk-queue',
       signal: `${device} queue (aqu-sz) ≥ 1, longest run`,
       weight: 0.15 * strength(queueRun, sustained),
       observed: `${queueRun} s`,
     },
     {
+      kind: 'disk-queue',
       signal: `${device} queue ≥ 10 (node-mixin)`,
       weight: 0.25 * strength(deepQueue, sustained),
       observed: `${deepQueue} s`,
     },
     {
+      kind: 'disk-latency',
       signal: `${device} await when busy vs idle`,
       weight: growth !== undefined && growth >= 2 && utilRun > 0 ? 0.15 : 0,
       observed:
@@ -405,6 +539,7 @@ function scoreListenQueue(f: OnHostFacts): Signal[] {
   const worst = full.sort((a, b) => b.samples - a.samples)[0];
   const signals: Signal[] = [
     {
+      kind: 'kernel-counters',
       signal: 'TcpExt ListenOverflows over the capture',
       weight: overflows === undefined ? 0 : overflows > 0 ? 0.35 + 0.15 * strength(overflows, 100) : -0.1,
       observed: overflows === undefined ? 'no start/end counters' : String(overflows),
@@ -412,6 +547,7 @@ function scoreListenQueue(f: OnHostFacts): Signal[] {
   ];
   if (worst) {
     signals.push({
+      kind: 'accept-queue',
       signal: `accept queue at its backlog (${worst.address})`,
       weight: worst.samples >= 3 ? 0.3 * strength(worst.samples, 10) : 0,
       observed: `${worst.samples} of ${worst.total} samples`,
@@ -433,6 +569,7 @@ function scoreListenQueue(f: OnHostFacts): Signal[] {
   ]);
   if ((overflows ?? 0) > 0 && stalls >= 3) {
     signals.push({
+      kind: 'app-log',
       signal:
         'the accept loop itself fails or stalls (EMFILE, thread creation, a blocked loop): overflow is its symptom',
       weight: -0.25,
@@ -467,7 +604,7 @@ export function lowestThreadLimit(f: OnHostFacts): number | null {
 // while work waits behind it (queue depth, clients giving up, latency) and the held connections
 // keep growing, with the CPU idle. Connections alone are not waiting work: a keep-alive ramp on a
 // healthy pool grows them too, so without a sign of waiting the verdict is held back.
-function scoreThreadpool(f: OnHostFacts): Signal[] {
+function scoreThreadpool(f: OnHostFacts, sustained: number): Signal[] {
   const signals: Signal[] = [];
   const threads = f.threads;
   const limit = lowestThreadLimit(f);
@@ -480,6 +617,7 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
       p.after >= threads.values.length * 0.3 &&
       (limit === null || p.peak < limit * 0.5);
     signals.push({
+      kind: 'thread-count',
       signal: 'threads flat at a plateau far below OS limits',
       weight: bounded ? 0.2 : 0,
       observed: `peak ${p.peak}, flat for ${round(p.flatShare * 100)} % of ${p.after} samples after it${limit ? `, lowest limit ${limit}` : ''}`,
@@ -497,6 +635,7 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
       const grew = (max(during.map(([, v]) => v)) ?? 0) - (during[0]?.[1] ?? 0);
       const growing = slope !== undefined && slope > 0 && grew >= 2 * p.peak;
       signals.push({
+        kind: 'connections',
         signal: `${demand.label} keeps growing while threads stay flat`,
         weight: growing ? 0.2 : 0,
         observed: `+${round(grew)} over the plateau (${slope === undefined ? 'n/a' : round(slope, 2)}/s) vs ${p.peak} threads`,
@@ -504,6 +643,7 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
     }
     if (countEvents(f, ['cant-start-thread']) > 0) {
       signals.push({
+        kind: 'app-log',
         signal: "thread creation failing (`can't start new thread`): the plateau is a limit, not a pool size",
         weight: -0.4,
         observed: String(countEvents(f, ['cant-start-thread'])),
@@ -511,6 +651,7 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
     }
     if (p.flatShare < 0.6 && limit !== null && p.peak >= limit * 0.9) {
       signals.push({
+        kind: 'thread-count',
         signal: 'threads climb to an OS limit (exhaustion, not a bounded pool)',
         weight: -0.3,
         observed: `peak ${p.peak} of ${limit}`,
@@ -522,6 +663,7 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
   const queued = queue.length > 0 && (max(queue) ?? 0) >= 10;
   if (queue.length > 0) {
     signals.push({
+      kind: 'app-metrics',
       signal: 'thread-pool queue depth',
       weight: queued ? 0.25 : 0,
       observed: `peak ${max(queue) ?? 0}`,
@@ -541,37 +683,54 @@ function scoreThreadpool(f: OnHostFacts): Signal[] {
     // A "pool" of one is a single-threaded server, not a pool.
     pinned = cap >= 2 && share >= 0.5;
     signals.push({
+      kind: 'app-metrics',
       signal: 'active workers pinned at the pool size',
       weight: pinned ? 0.1 : 0,
       observed: `${round(share * 100)} % of busy samples at ${cap}`,
     });
   }
+  // A pool of worker processes (gunicorn sync, uvicorn --workers): every worker busy, the accept queue holding.
+  signals.push(...workerPoolSignals(f, sustained));
+  const poolFull = workerPoolFull(f, sustained);
+  const acceptWaiting = signals.some((s) => s.kind === 'accept-queue' && s.weight > 0);
   // Idle CPU and impatient clients support a pool verdict; alone they say nothing about a pool.
-  if (!bounded && !queued && !pinned) return signals;
+  if (!bounded && !queued && !pinned && !poolFull) return signals;
   const clientErrors = countEvents(f, ['connection-reset', 'timeout']);
   const p99 = max(promValues(prom, 'http_request_duration'));
   const slow = p99 !== undefined && p99 >= 1;
   signals.push({
+    kind: 'app-log',
     signal: 'clients giving up (resets, broken pipes, timeouts in the app log)',
     weight: clientErrors >= 10 ? 0.15 : 0,
     observed: String(clientErrors),
   });
   if (p99 !== undefined)
     signals.push({
+      kind: 'app-metrics',
       signal: 'request latency p99 ≥ 1 s',
       weight: slow ? 0.1 : 0,
       observed: `${round(p99, 2)} s`,
     });
-  if (!queued && clientErrors < 10 && !slow) {
+  if (!queued && !acceptWaiting && clientErrors < 10 && !slow) {
     signals.push({
+      kind: 'context',
       signal: 'no sign of work waiting (queue depth, client errors, latency)',
       weight: -0.2,
       observed: 'none',
     });
   }
-  if (f.cpu) {
+  const app = appCpu(f);
+  if (app?.busyBlocked) {
+    signals.push({
+      kind: 'context',
+      signal: 'the busy workers use little CPU (blocked in calls: waiting, not working)',
+      weight: 0.1,
+      observed: `app p95 ${round(app.p95Pct)} % of one CPU (process-tree.jsonl)`,
+    });
+  } else if (f.cpu) {
     const p95 = percentile(f.cpu.busyPct, 95) ?? 0;
     signals.push({
+      kind: 'context',
       signal: 'CPU mostly idle (waiting, not working)',
       weight: p95 < 50 ? 0.1 : -0.3,
       observed: `p95 busy ${round(p95)} %`,
@@ -606,6 +765,7 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
   const signals: Signal[] = [];
   const cantStart = countEvents(f, ['cant-start-thread']);
   signals.push({
+    kind: 'app-log',
     signal: "`can't start new thread` errors",
     weight: cantStart > 0 ? 0.5 : 0,
     observed: String(cantStart),
@@ -617,6 +777,7 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
     const slope = slopePerSec(threads.timesMs, threads.values) ?? 0;
     const nearLimit = limit !== null && peak >= limit * 0.9;
     signals.push({
+      kind: 'thread-count',
       signal: 'threads climbing to an OS limit',
       weight: nearLimit ? 0.3 : peak >= 1000 && slope > 1 ? 0.2 : 0,
       observed: `peak ${peak}${limit ? ` of ${limit}` : ''}, ${round(slope, 2)}/s`,
@@ -628,6 +789,7 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
     const unboundedGrowth =
       tracking.r >= 0.9 && tracking.peak >= 100 && tracking.peak >= 5 * Math.max(1, tracking.base);
     signals.push({
+      kind: 'thread-count',
       signal: 'threads rise and fall with the connections held (a thread per connection, no bound)',
       weight: unboundedGrowth ? (harm.length > 0 ? 0.3 : 0.15) : 0,
       observed: `r = ${round(tracking.r, 2)} against ${tracking.against}; ${tracking.base} → ${tracking.peak} threads${harm.length > 0 ? `; ${harm.join(', ')}` : '; no client harm seen'}`,
@@ -635,6 +797,7 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
     const maxWorkers = promValues(f.samples.prometheus, 'threadpool_max_workers');
     if (unboundedGrowth && maxWorkers.length > 0) {
       signals.push({
+        kind: 'app-metrics',
         signal: 'the app reports no pool bound (threadpool_max_workers = 0)',
         weight: (max(maxWorkers) ?? 1) === 0 ? 0.1 : -0.2,
         observed: `max_workers ${max(maxWorkers)}`,
@@ -645,6 +808,7 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
     const resets = countEvents(f, ['connection-reset']);
     const estabResets = counterDelta(f.samples, 'Tcp.EstabResets');
     signals.push({
+      kind: 'client-errors',
       signal: 'clients refused or reset',
       weight: resets >= 10 || (estabResets ?? 0) >= 10 ? 0.1 : 0,
       observed: `${resets} in the app log${estabResets === undefined ? '' : `, Tcp.EstabResets +${estabResets}`}`,
@@ -655,6 +819,7 @@ function scoreThreadExhaustion(f: OnHostFacts, sustained: number): Signal[] {
     const hot = secondsWhere(f.cpu.cswchPerSec, f.cpu.intervalSec, (v) => v > 4000 * ncpu);
     const manyThreads = cantStart > 0 || (threads !== null && (max(threads.values) ?? 0) >= 500);
     signals.push({
+      kind: 'cpu-saturation',
       signal: 'context switches > 4000/s per CPU',
       weight: manyThreads ? 0.1 * strength(hot, sustained) : 0,
       observed: `${hot} s`,
@@ -721,6 +886,7 @@ function scoreFd(f: OnHostFacts): Signal[] {
   const signals: Signal[] = [];
   const emfile = countEvents(f, ['emfile', 'enfile']);
   signals.push({
+    kind: 'app-log',
     signal: 'EMFILE/ENFILE `Too many open files` errors',
     weight: emfile > 0 ? 0.5 : 0,
     observed: String(emfile),
@@ -730,6 +896,7 @@ function scoreFd(f: OnHostFacts): Signal[] {
     const share = peak.count / f.fdSoftLimit;
     // At the soft limit the next open() or accept() fails with EMFILE: that alone is exhaustion.
     signals.push({
+      kind: 'fd-count',
       signal: 'open fds against the soft limit',
       weight: share >= 1 ? 0.5 : share >= 0.9 ? 0.4 : share >= 0.7 ? 0.2 : 0,
       observed: `${peak.count} of ${f.fdSoftLimit} (${round(share * 100)} %, ${peak.source})`,
@@ -749,6 +916,7 @@ function scoreFd(f: OnHostFacts): Signal[] {
     const steady =
       climb > 0 && firstAtPeak >= fds.values.length * 0.3 && (slopePerSec(fds.timesMs, fds.values) ?? 0) > 0;
     signals.push({
+      kind: 'fd-count',
       signal: 'descriptors climb steadily (a leak, not a burst)',
       weight: steady ? 0.1 : 0,
       observed: `+${climb} from ${first}, peak reached at sample ${firstAtPeak + 1} of ${fds.values.length}`,
@@ -756,6 +924,7 @@ function scoreFd(f: OnHostFacts): Signal[] {
     const closeWait = closeWaitGrowth(f);
     if (closeWait !== null) {
       signals.push({
+        kind: 'tcp-states',
         signal: 'sockets left in CLOSE_WAIT grow (peer closed, the app did not)',
         weight: closeWait.grew >= 20 ? 0.1 : 0,
         observed: `${closeWait.from} → ${closeWait.to} (${closeWait.source})`,
@@ -771,8 +940,10 @@ function scoreFd(f: OnHostFacts): Signal[] {
  */
 export function peakFds(f: OnHostFacts): { count: number; source: string } | undefined {
   const candidates: { count: number; source: string }[] = [];
-  const logPeak = f.fds ? max(f.fds.values) : undefined;
-  if (logPeak !== undefined) candidates.push({ count: logPeak, source: 'fds.log' });
+  // NOTE: with a process tree f.fds is the tree's sum; the limit is per process
+  const logPeak = f.treeFdPeak ? f.treeFdPeak.count : f.fds ? max(f.fds.values) : undefined;
+  const logSource = f.treeFdPeak ? `process-tree.jsonl, PID ${f.treeFdPeak.pid}` : 'fds.log';
+  if (logPeak !== undefined) candidates.push({ count: logPeak, source: logSource });
   const { fdCountStart, fdCountEnd } = f.samples;
   if (fdCountEnd) candidates.push({ count: fdCountEnd.count, source: 'app-fd-count-end.txt' });
   if (fdCountStart) candidates.push({ count: fdCountStart.count, source: 'app-fd-count-start.txt' });
@@ -800,7 +971,7 @@ function closeWaitGrowth(f: OnHostFacts): { from: number; to: number; grew: numb
 // asyncio: "Executing <...> took N seconds" (debug mode only, ≥ slow_callback_duration 0.1 s) and
 // loop lag far above its baseline, from the app's own ticker (lag.csv) or its metrics, on one
 // thread, without a CPU shortage.
-function scoreEventLoop(f: OnHostFacts): Signal[] {
+function scoreEventLoop(f: OnHostFacts, sustained: number): Signal[] {
   if (isGevent(f)) {
     return [
       { signal: 'the app runs gevent, not asyncio', weight: 0, observed: 'gevent worker or monitor reports' },
@@ -810,6 +981,7 @@ function scoreEventLoop(f: OnHostFacts): Signal[] {
   const slowCount = countEvents(f, ['asyncio-slow-callback']);
   const signals: Signal[] = [
     {
+      kind: 'app-log',
       signal: 'asyncio slow-callback warnings (≥ 0.1 s each)',
       weight: slowCount >= 3 ? 0.5 : slowCount > 0 ? 0.2 : 0,
       observed: `${slowCount}, longest ${round(max(slow.map((e) => e.seconds ?? 0)) ?? 0, 3)} s`,
@@ -822,25 +994,44 @@ function scoreEventLoop(f: OnHostFacts): Signal[] {
     const stall = max(lag) ?? 0;
     signals.push(
       {
+        kind: 'loop-lag',
         signal: 'event-loop lag p99 ≥ 100 ms (≥ 250 ms: stronger)',
         weight: lagP99 >= 0.25 ? 0.35 : lagP99 >= 0.1 ? 0.3 : 0,
         observed: `${round(lagP99 * 1000)} ms (${ticker.length > 0 ? sourceOf(f.samples, 'lag', 'lag.csv') : 'event_loop_lag_max_1s_seconds'})`,
       },
-      { signal: 'a single stall ≥ 1 s', weight: stall >= 1 ? 0.1 : 0, observed: `${round(stall, 2)} s` },
+      {
+        kind: 'loop-lag',
+        signal: 'a single stall ≥ 1 s',
+        weight: stall >= 1 ? 0.1 : 0,
+        observed: `${round(stall, 2)} s`,
+      },
     );
     if (ticker.length > 0) signals.push(heldSignal(f.samples.lag!, 'loop'));
   }
+  signals.push(...blockedWorkerSignal(f, sustained));
   signals.push(...loopCpuSignals(f, total(signals) > 0));
   return signals;
 }
 
 /** A loop that lags while the CPUs have room is blocked; lag on saturated CPUs may be the CPU's. */
 function loopCpuSignals(f: OnHostFacts, lagging: boolean): Signal[] {
+  const app = appCpu(f);
+  if (lagging && app?.busyBlocked) {
+    return [
+      {
+        kind: 'context',
+        signal: 'the held worker sleeps in a call with little CPU (the loop waits, it does not compute)',
+        weight: 0.1,
+        observed: `app p95 ${round(app.p95Pct)} % of one CPU (process-tree.jsonl)`,
+      },
+    ];
+  }
   if (!f.cpu || !lagging) return [];
   const p90 = percentile(f.cpu.busyPct, 90) ?? 0;
   if (p90 >= 90) {
     return [
       {
+        kind: 'context',
         signal: 'CPU saturated (lag may be a CPU symptom)',
         weight: -0.3,
         observed: `p90 busy ${round(p90)} %`,
@@ -849,6 +1040,7 @@ function loopCpuSignals(f: OnHostFacts, lagging: boolean): Signal[] {
   }
   return [
     {
+      kind: 'context',
       signal: 'CPU has room (the loop waits, it does not compute)',
       weight: p90 < 70 ? 0.1 : 0,
       observed: `p90 busy ${round(p90)} %`,
@@ -865,6 +1057,7 @@ function heldSignal(lag: { timesMs: number[]; lagSec: number[] }, what: string):
   const { heldSec, spanSec } = heldTime(lag, 0.1);
   const share = spanSec > 0 ? heldSec / spanSec : 0;
   return {
+    kind: 'loop-lag',
     signal: `${what} held ≥ 5 % of the capture (sum of lags ≥ 100 ms)`,
     weight: share >= 0.05 ? 0.1 : 0,
     observed: `${round(heldSec, 1)} s of ${round(spanSec)} s (${round(share * 100, 1)} %)`,
@@ -884,6 +1077,7 @@ function scoreGevent(f: OnHostFacts): Signal[] {
   const workerClass = f.samples.appLog?.workerClass ?? null;
   const signals: Signal[] = [
     {
+      kind: 'app-log',
       signal: 'gevent monitor: greenlet appears to be blocked',
       weight: blocked >= 3 ? 0.5 : blocked > 0 ? 0.25 : 0,
       observed: String(blocked),
@@ -891,6 +1085,7 @@ function scoreGevent(f: OnHostFacts): Signal[] {
   ];
   if (!isGevent(f)) return signals;
   signals.push({
+    kind: 'app-log',
     signal: 'gunicorn WORKER TIMEOUT (a worker stopped answering its arbiter)',
     weight: timeouts > 0 ? 0.15 : 0,
     observed: String(timeouts),
@@ -900,11 +1095,13 @@ function scoreGevent(f: OnHostFacts): Signal[] {
   if (lagP99 !== undefined) {
     signals.push(
       {
+        kind: 'loop-lag',
         signal: `hub lag p99 ≥ 100 ms (${sourceOf(f.samples, 'lag', 'lag.csv')})`,
         weight: lagP99 >= 0.1 ? 0.3 : 0,
         observed: `${round(lagP99 * 1000)} ms`,
       },
       {
+        kind: 'loop-lag',
         signal: 'a single hub stall ≥ 1 s',
         weight: (max(lag) ?? 0) >= 1 ? 0.05 : 0,
         observed: `${round(max(lag) ?? 0, 2)} s`,
@@ -913,6 +1110,7 @@ function scoreGevent(f: OnHostFacts): Signal[] {
     );
   }
   signals.push({
+    kind: 'context',
     signal: 'gunicorn gevent workers',
     weight: /gevent/i.test(workerClass ?? '') && (blocked > 0 || (lagP99 ?? 0) >= 0.1) ? 0.1 : 0,
     observed: workerClass ?? 'not in the log',

@@ -12,6 +12,7 @@ import type {
   PromSeries,
 } from '../../ingest/types.ts';
 import { max, min } from '../stats.ts';
+import { type AcceptQueue, acceptQueue, type WorkerFacts, workerFacts } from './workers.ts';
 
 export interface CpuFacts {
   cpuCount: number | null;
@@ -65,6 +66,12 @@ export interface OnHostFacts {
   fileMax: number | null;
   listen: ListenFacts;
   counters: { start: KernelCounters | null; end: KernelCounters | null };
+  /** The worker processes (process-tree.jsonl); null without the file. */
+  workers: WorkerFacts | null;
+  /** The listener's accept queue, one queue however many workers share it. */
+  acceptQueue: AcceptQueue | null;
+  /** The most fds one process of the tree held (RLIMIT_NOFILE is per process); null without a tree. */
+  treeFdPeak: { count: number; pid: number } | null;
 }
 
 export function deriveOnHost(samples: HostSamples): OnHostFacts {
@@ -75,8 +82,8 @@ export function deriveOnHost(samples: HostSamples): OnHostFacts {
     window: windowOf(samples),
     cpu: cpuFacts(samples),
     disks: diskFacts(samples),
-    threads: samples.threads ? longestSegment(samples.threads) : null,
-    fds: samples.fds ? longestSegment(samples.fds) : null,
+    threads: treeCount(samples, 'threads') ?? (samples.threads ? longestSegment(samples.threads) : null),
+    fds: treeCount(samples, 'fds') ?? (samples.fds ? longestSegment(samples.fds) : null),
     limits,
     fdSoftLimit: limits?.['Max open files']?.soft ?? null,
     nprocSoftLimit: limits?.['Max processes']?.soft ?? null,
@@ -86,7 +93,36 @@ export function deriveOnHost(samples: HostSamples): OnHostFacts {
     fileMax: sysctlNumber(samples, 'fs.file-max'),
     listen: listenFacts(samples),
     counters: { start: samples.netstatStart ?? null, end: samples.netstatEnd ?? null },
+    workers: workerFacts(samples.processTree),
+    acceptQueue: acceptQueue(samples),
+    treeFdPeak: treeFdPeak(samples),
   };
+}
+
+/**
+ * Threads or fds summed over the process tree each second, as a count log of the root PID: a
+ * pre-fork server's threads and held connections are in its workers, not its master. Null for a
+ * tree of one process (threads.log and fds.log say the same) or without the file.
+ */
+function treeCount(samples: HostSamples, field: 'threads' | 'fds'): CountLog | null {
+  const tree = samples.processTree;
+  if (!tree || tree.rootPid === null || tree.processes.length < 2) return null;
+  const { timesMs } = tree.totals;
+  return {
+    pids: [tree.rootPid],
+    segments: [{ pid: tree.rootPid, start: 0, end: timesMs.length }],
+    timesMs,
+    values: tree.totals[field],
+  };
+}
+
+function treeFdPeak(samples: HostSamples): { count: number; pid: number } | null {
+  let best: { count: number; pid: number } | null = null;
+  for (const p of samples.processTree?.processes ?? []) {
+    const peak = max(p.fds.filter(Number.isFinite));
+    if (peak !== undefined && (best === null || peak > best.count)) best = { count: peak, pid: p.pid };
+  }
+  return best;
 }
 
 export function sysctlNumber(samples: HostSamples, key: string): number | null {
