@@ -4,7 +4,6 @@
 import { type DiagnoseResult, type Diagnosis, SCHEMA_VERSION } from '../../reports/json/schema.ts';
 import { runRules } from '../analysis/engine.ts';
 import { type Facts, indexSeries } from '../analysis/facts.ts';
-import { attachWorkerPoolAdvice } from '../analysis/onhost/worker-advice.ts';
 import { rules } from '../analysis/rules/index.ts';
 import { parseDurationMs } from '../config/duration.ts';
 import { SizingConfig } from '../config/schema.ts';
@@ -148,7 +147,7 @@ export function toDiagnosis(result: OnHostResult): Diagnosis {
       catalog: 'diagnose reads on-host files only',
     },
   };
-  const judged = attachWorkerPoolAdvice(runRules(rules, facts), entry);
+  const judged = runRules(rules, facts);
   const { samples } = result.facts;
   const { classification } = result;
   return {

@@ -116,29 +116,3 @@ export function workerPoolAdvice(entry: OnHostEntry, headroom = WORKER_HEADROOM)
     risk: 2,
   };
 }
-
-interface Judged {
-  findings: { id: string; ruleId: string; subject: { id: string }; recommendationIds?: string[] }[];
-  recommendations: { id: string; findingId: string; kind: string; supersededBy: string | null }[];
-}
-
-/**
- * Adds the worker-pool sizing to the threadpool-starvation finding of an entry, and marks the
- * finding's thread-pool recommendation as superseded by it (a pool of processes is sized with
- * the server's flags, not a ThreadPoolExecutor). NOTE: belongs in the threadpool-starvation rule;
- * it runs after the rules until that rule calls workerPoolAdvice itself.
- */
-export function attachWorkerPoolAdvice<T extends Judged>(judged: T, entry: OnHostEntry): T {
-  const draft = workerPoolAdvice(entry);
-  const finding = judged.findings.find(
-    (f) => f.ruleId === 'threadpool-starvation' && f.subject.id === entry.subject.id,
-  );
-  if (!draft || !finding) return judged;
-  const id = `${finding.id}-workers`;
-  for (const rec of judged.recommendations) {
-    if (rec.findingId === finding.id && rec.kind === 'runtime') rec.supersededBy = id;
-  }
-  finding.recommendationIds = [...(finding.recommendationIds ?? []), id];
-  judged.recommendations.push({ ...draft, id, findingId: finding.id, supersededBy: null } as never);
-  return judged;
-}

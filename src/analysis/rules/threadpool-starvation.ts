@@ -21,6 +21,7 @@ import {
 } from '../onhost/advice.ts';
 import { lowestThreadLimit } from '../onhost/classify.ts';
 import { sourceOf } from '../onhost/signals.ts';
+import { workerPoolAdvice } from '../onhost/worker-advice.ts';
 import { hostLabel } from '../rule-helpers.ts';
 import { max, percentile, round, slopePerSec } from '../stats.ts';
 
@@ -206,27 +207,33 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof threadpoolStarvation.
         ]
       : []),
   ];
-  const recommendations: RecommendationDraft[] = [
-    {
-      kind: 'runtime',
-      subject: entry.subject,
-      current: pool ? `thread pool of ${pool.size} workers` : 'a bounded thread pool',
-      recommended:
-        wanted !== undefined
-          ? `thread pool of ${wanted} workers (ThreadPoolExecutor(max_workers=${wanted}), gunicorn --threads), or make the slow call async`
-          : 'size the pool as arrival rate × service time (the capture has no request rate to compute it), or make the slow call async',
-      rationale:
-        wanted !== undefined
-          ? `The pool completed ${round(throughput!, 2)} requests/s with all ${pool!.size} workers busy, so each request held a worker ${round(serviceSec!, 2)} s; ` +
-            `${round(arrivals!, 2)}/s arrived. Little's law needs ${round(needed!, 1)} busy workers on average; ${wanted} leaves ${Math.round((ctx.options.headroom - 1) * 100)} % headroom. ` +
-            'This is a floor: arrivals measured while clients wait are held back by the waiting, and come back sooner once waits shrink, so check the queue again after the change. ' +
-            'If the service time is spent waiting on an upstream, an async client needs no threads at all; either way bound the queue so work whose client has given up is refused early.'
-          : `The pool was full${queuedPeak !== undefined ? ` with up to ${queuedPeak} waiting` : ''} while the CPUs idled. Without a request-rate metric the pool size cannot be computed here: measure completions per second while it is full, then workers ≥ arrivals × (pool ÷ completions).`,
-      evidence: steps.length > 0 ? [{ kind: 'arithmetic', label: "Pool sizing (Little's law)", steps }] : [],
-      monthlyCostDeltaUsd: 0,
-      risk: wanted !== undefined && limit !== null && wanted * 2 >= limit ? 3 : 2,
-    },
-  ];
+  // A pool of worker processes (gunicorn sync, uvicorn --workers) is sized by its own arithmetic:
+  // -w × --threads, not one process's ThreadPoolExecutor.
+  const workerPool = workerPoolAdvice(entry, ctx.options.headroom);
+  const recommendations: RecommendationDraft[] = workerPool
+    ? [workerPool]
+    : [
+        {
+          kind: 'runtime',
+          subject: entry.subject,
+          current: pool ? `thread pool of ${pool.size} workers` : 'a bounded thread pool',
+          recommended:
+            wanted !== undefined
+              ? `thread pool of ${wanted} workers (ThreadPoolExecutor(max_workers=${wanted}), gunicorn --threads), or make the slow call async`
+              : 'size the pool as arrival rate × service time (the capture has no request rate to compute it), or make the slow call async',
+          rationale:
+            wanted !== undefined
+              ? `The pool completed ${round(throughput!, 2)} requests/s with all ${pool!.size} workers busy, so each request held a worker ${round(serviceSec!, 2)} s; ` +
+                `${round(arrivals!, 2)}/s arrived. Little's law needs ${round(needed!, 1)} busy workers on average; ${wanted} leaves ${Math.round((ctx.options.headroom - 1) * 100)} % headroom. ` +
+                'This is a floor: arrivals measured while clients wait are held back by the waiting, and come back sooner once waits shrink, so check the queue again after the change. ' +
+                'If the service time is spent waiting on an upstream, an async client needs no threads at all; either way bound the queue so work whose client has given up is refused early.'
+              : `The pool was full${queuedPeak !== undefined ? ` with up to ${queuedPeak} waiting` : ''} while the CPUs idled. Without a request-rate metric the pool size cannot be computed here: measure completions per second while it is full, then workers ≥ arrivals × (pool ÷ completions).`,
+          evidence:
+            steps.length > 0 ? [{ kind: 'arithmetic', label: "Pool sizing (Little's law)", steps }] : [],
+          monthlyCostDeltaUsd: 0,
+          risk: wanted !== undefined && limit !== null && wanted * 2 >= limit ? 3 : 2,
+        },
+      ];
   ctx.report({
     subject: entry.subject,
     messageId: 'starved',
