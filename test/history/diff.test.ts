@@ -61,7 +61,7 @@ describe('diff of two runs', () => {
     expect(text).toContain('## Worse (2)');
     expect(text).toContain('## Better (0)\n\nNone.');
     expect(text).toContain('high → critical');
-    expect(text).toContain('web\\|6 &lt;b&gt;\\*x\\*&lt;/b&gt;');
+    expect(text).toContain('web\\|6 &lt;b>\\*x\\*&lt;/b>');
     expect(text).not.toContain('<b>');
     const hostile = text.split('\n').find((line) => line.includes('web\\|6'))!;
     // Four columns: five unescaped pipes, whatever the name holds.
