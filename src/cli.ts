@@ -165,7 +165,8 @@ const storeOption = () =>
     '--store <path|url>',
     'history store: a DuckDB file or postgres://… (default: .fleetlens/history.duckdb beside --config)',
   );
-const configOption = () => new Option('--config <file>', 'config whose default store to read (default fleetlens.yaml)');
+const configOption = () =>
+  new Option('--config <file>', 'config whose default store to read (default fleetlens.yaml)');
 const historyFormat = () =>
   new Option('--format <format>', 'md or json').choices(['md', 'json'] as const).default('md' as const);
 

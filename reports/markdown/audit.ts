@@ -7,7 +7,6 @@ import type { AnalysisResult, ProviderCoverage, ReportHost, RuleRun } from '../j
 import { countFitting, fitCount, fitItems, REPORT_MD_MAX_CHARS, within } from './budget.ts';
 import { escapeText, md } from './escape.ts';
 import { findingFilePath } from './file-names.ts';
-import { findingStatusText, historySection, sinceLastRunLine, stabilityText } from './history.ts';
 import {
   CATEGORIES,
   changeText,
@@ -19,6 +18,7 @@ import {
   severityBadge,
   subjectKey,
 } from './finding.ts';
+import { findingStatusText, historySection, sinceLastRunLine, stabilityText } from './history.ts';
 import { mdTable, type TableCell } from './table.ts';
 import {
   formatDurationSec,
@@ -279,9 +279,13 @@ function statusSuffix(action: Action): string {
 }
 
 function topActionsSection(actions: readonly Action[], onlyStable: boolean): string {
-  const open = actions.filter((action) => !action.replaced && !(action.finding.mute && !action.finding.mute.expired));
+  const open = actions.filter(
+    (action) => !action.replaced && !(action.finding.mute && !action.finding.mute.expired),
+  );
   const top = (onlyStable ? open.filter(isStableAction) : open).slice(0, TOP_ACTIONS);
-  const heading = onlyStable ? '### Top actions (stable recommendations only, --only-stable)' : '### Top actions';
+  const heading = onlyStable
+    ? '### Top actions (stable recommendations only, --only-stable)'
+    : '### Top actions';
   if (top.length === 0)
     return `${heading}\n\n${onlyStable ? 'No recommendation is stable yet: see Findings.' : 'No findings in this run: nothing to act on.'}`;
   const lines = top.map(

@@ -3,8 +3,8 @@ import { severityRank } from '../../src/model/index.ts';
 import { countFitting, FINDING_MD_MAX_CHARS, fitItems, within } from './budget.ts';
 import { escapeText, md } from './escape.ts';
 import { renderEvidenceList } from './evidence.ts';
-import { mdTable } from './table.ts';
 import { findingStatusText, stabilityText } from './history.ts';
+import { mdTable } from './table.ts';
 import { formatNumber, formatUsdPerMonth } from './units.ts';
 
 // Compute Optimizer's 0-4 performance-risk scale, in words.

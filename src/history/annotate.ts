@@ -2,11 +2,11 @@
 // run, the resolved list, the "since the last run" summary, each recommendation's stability, and the
 // mutes. Pure: the result in, a new result out; the writers render whatever is there.
 import type { AnalysisResult, MuteReport, ResolvedFinding, RunHistory } from '../../reports/json/schema.ts';
-import type { Finding, Recommendation } from '../model/index.ts';
+import { type Finding, type Recommendation, severityRank } from '../model/index.ts';
 import type { RecordedRun } from '../store/types.ts';
+import { applyMutes, type MuteEntry } from './mutes.ts';
 import type { FindingRecord, RunRecord } from './record.ts';
 import { recommendationStability } from './stable.ts';
-import { applyMutes, type MuteEntry } from './mutes.ts';
 
 export interface HistoryAnnotation {
   /** The store's location as a message may show it (no password). */
@@ -106,7 +106,10 @@ export function withHistory(
     findings,
     recommendations,
     history,
-    resolved: comparison.resolved.map((finding) => resolvedOf(finding, lastSeenMs)),
+    // Most severe first, then by id: the order `diff` prints them in.
+    resolved: [...comparison.resolved]
+      .sort((a, b) => severityRank[b.severity] - severityRank[a.severity] || a.id.localeCompare(b.id))
+      .map((finding) => resolvedOf(finding, lastSeenMs)),
   };
 }
 

@@ -12,12 +12,12 @@ import { configErrorsFromIssues } from '../config/issues.ts';
 import { type ConfigCheck, type LoadedConfig, loadConfigFile } from '../config/load.ts';
 import { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import { ProviderId } from '../model/index.ts';
-import { usd } from '../recommend/money.ts';
 import { type LocatedMute, withMutes } from '../history/annotate.ts';
 import { loadMuteFile, mutesCheck, mutesOf } from '../history/mute-config.ts';
 import { DEFAULT_STABLE_RUNS } from '../history/stable.ts';
+import type { Logger } from '../log.ts';
+import { ProviderId } from '../model/index.ts';
+import { usd } from '../recommend/money.ts';
 import { DEFAULT_KEEP_MS, defaultStorePath } from '../store/index.ts';
 import { ARTIFACTS_FILE, loadArtifacts } from './artifacts.ts';
 import type { AuditOptions } from './audit.ts';
@@ -151,9 +151,13 @@ export function checkAuditUsage(options: AuditCommandOptions): ReportFormat[] {
     if (problem) errors.push(flagError('--keep', `${problem} (found "${options.keep}")`));
   }
   if (options.stableRuns !== undefined && !/^[1-9]\d{0,2}$/.test(options.stableRuns))
-    errors.push(flagError('--stable-runs', `a whole number of runs, 1 to 999 (found "${options.stableRuns}")`));
+    errors.push(
+      flagError('--stable-runs', `a whole number of runs, 1 to 999 (found "${options.stableRuns}")`),
+    );
   if (options.onlyStable && storeSpec(options) === null)
-    errors.push(flagError('--only-stable', 'needs a history store (--store FILE; the demo keeps none by default)'));
+    errors.push(
+      flagError('--only-stable', 'needs a history store (--store FILE; the demo keeps none by default)'),
+    );
   ConfigErrorList.throwIfAny(errors);
   return formats;
 }

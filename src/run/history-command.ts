@@ -6,15 +6,10 @@ import { escapeText } from '../../reports/markdown/escape.ts';
 import { renderFindingSection } from '../../reports/markdown/finding.ts';
 import { mdTable } from '../../reports/markdown/table.ts';
 import { formatUsdPerMonth, formatUtcMinute } from '../../reports/markdown/units.ts';
+import { ConfigError } from '../errors.ts';
 import { diffRuns, renderDiffJson, renderDiffMarkdown, statusText } from '../history/diff.ts';
 import type { FindingRecord, RunRecord } from '../history/record.ts';
-import {
-  findingSeries,
-  hostSeries,
-  renderFindingTrend,
-  renderHostTrend,
-} from '../history/trend.ts';
-import { ConfigError } from '../errors.ts';
+import { findingSeries, hostSeries, renderFindingTrend, renderHostTrend } from '../history/trend.ts';
 import type { Finding } from '../model/index.ts';
 import {
   defaultStorePath,
@@ -201,7 +196,8 @@ function asFinding(record: FindingRecord, run: RunRecord): Finding {
             label: record.headline.label,
             value: record.headline.value,
             unit: record.headline.unit,
-            method: 'headline number kept by the history store; the full evidence is in that run’s report.json',
+            method:
+              'headline number kept by the history store; the full evidence is in that run’s report.json',
           },
         ]
       : [],

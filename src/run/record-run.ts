@@ -72,7 +72,10 @@ export async function recordAuditRun(
   } catch (error) {
     await store?.close().catch(() => undefined);
     if (!(error instanceof StoreError)) throw error;
-    options.log.warn({ store: location, kind: error.kind }, 'history store unusable: report written without history');
+    options.log.warn(
+      { store: location, kind: error.kind },
+      'history store unusable: report written without history',
+    );
     return withStoreGap(result, error, `history store ${location}`);
   }
   try {
