@@ -53,14 +53,20 @@ async function bench(spec: string, sizeOf?: () => number) {
   await store.close();
   // The commands as a user runs them: open the store, read, render, close.
   const historyCommandMs = await timeMs(() => runHistoryCommand({ store: spec, format: 'md' }));
-  const diffCommandMs = await timeMs(() => runDiffCommand(undefined, undefined, { store: spec, format: 'md' }));
+  const diffCommandMs = await timeMs(() =>
+    runDiffCommand(undefined, undefined, { store: spec, format: 'md' }),
+  );
   const median = recordMs.sort((a, b) => a - b)[Math.floor(recordMs.length / 2)]!;
   console.log(`${spec.startsWith('postgres') ? 'postgres' : 'duckdb'}: ${RUNS} runs`);
   console.log(`  record one run (median): ${Math.round(median)} ms`);
   console.log(`  listRuns on ${RUNS} runs (median of 5): ${listMs} ms`);
   console.log(`  two-run diff on ${RUNS} runs, loaded and rendered (median of 5): ${diffMs} ms`);
-  console.log(`  \`fleetlens history\` on ${RUNS} runs, store opened to text (median of 5): ${historyCommandMs} ms`);
-  console.log(`  \`fleetlens diff\` (last two) on ${RUNS} runs, store opened to text (median of 5): ${diffCommandMs} ms`);
+  console.log(
+    `  \`fleetlens history\` on ${RUNS} runs, store opened to text (median of 5): ${historyCommandMs} ms`,
+  );
+  console.log(
+    `  \`fleetlens diff\` (last two) on ${RUNS} runs, store opened to text (median of 5): ${diffCommandMs} ms`,
+  );
   if (sizeOf) {
     for (const [runs, bytes] of Object.entries(sizes))
       console.log(`  file after ${runs} runs: ${bytes} bytes`);

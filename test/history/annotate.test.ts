@@ -97,7 +97,14 @@ describe('mutes', () => {
       file: 'fleetlens.mute.yaml',
       line: 2,
     },
-    { rule: 'idle-instance', subject: 'nothing-*', reason: 'old', until: '2025-02-01', file: 'fleetlens.yaml', line: 7 },
+    {
+      rule: 'idle-instance',
+      subject: 'nothing-*',
+      reason: 'old',
+      until: '2025-02-01',
+      file: 'fleetlens.yaml',
+      line: 7,
+    },
   ];
   const muted = withMutes(result, mutes);
 
@@ -113,11 +120,16 @@ describe('mutes', () => {
     const md = renderAuditMarkdown(muted);
     expect(md).toContain('muted until 2025-01-31 (vendor fix due)');
     expect(md).toContain('**mute expired on 2025-01-05**');
-    expect(renderFindingMarkdown(muted, first!.id)).toContain('Status: muted until 2025-01-31: vendor fix due');
+    expect(renderFindingMarkdown(muted, first!.id)).toContain(
+      'Status: muted until 2025-01-31: vendor fix due',
+    );
   });
 
   it('reports a mute that matched nothing, with its file and line', () => {
-    expect(muted.mutes).toMatchObject({ muted: 1, stale: [{ rule: 'idle-instance', file: 'fleetlens.yaml', line: 7 }] });
+    expect(muted.mutes).toMatchObject({
+      muted: 1,
+      stale: [{ rule: 'idle-instance', file: 'fleetlens.yaml', line: 7 }],
+    });
     expect(renderAuditMarkdown(muted)).toMatch(
       /rule idle-instance on nothing-\\\* \(fleetlens\.yaml:7, until 2025-02-01\) matched nothing/,
     );

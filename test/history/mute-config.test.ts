@@ -26,7 +26,13 @@ describe('mutes: in fleetlens.yaml', () => {
       'mutes:\n  - finding: 0123456789abcdef\n    reason: vendor fix\n    until: 2025-06-30\n  - rule: idle-instance\n    subject: "build-*"\n    reason: between releases\n    until: 2025-07-01\n';
     const loaded = parseConfigText(text, 'fleetlens.yaml', { checks: [mutesCheck(TODAY)] });
     expect(mutesOf(loaded, TODAY)).toEqual([
-      { finding: '0123456789abcdef', reason: 'vendor fix', until: '2025-06-30', file: 'fleetlens.yaml', line: 2 },
+      {
+        finding: '0123456789abcdef',
+        reason: 'vendor fix',
+        until: '2025-06-30',
+        file: 'fleetlens.yaml',
+        line: 2,
+      },
       {
         rule: 'idle-instance',
         subject: 'build-*',
@@ -61,7 +67,9 @@ describe('mutes: in fleetlens.yaml', () => {
   });
 
   it('accepts a date a few days past: the report says "mute expired on DATE" instead', () => {
-    expect(errorsOf('mutes:\n  - finding: 0123456789abcdef\n    reason: x\n    until: 2025-06-01\n')).toEqual([]);
+    expect(errorsOf('mutes:\n  - finding: 0123456789abcdef\n    reason: x\n    until: 2025-06-01\n')).toEqual(
+      [],
+    );
   });
 });
 
@@ -75,7 +83,10 @@ describe(MUTE_FILE, () => {
   it('is read beside the config, and is optional', async () => {
     const config = join(dir, 'fleetlens.yaml');
     expect(await loadMuteFile(config, TODAY)).toEqual([]);
-    await writeFile(join(dir, MUTE_FILE), 'mutes:\n  - rule: fd-limit\n    subject: web-*\n    reason: raising it\n    until: 2025-06-20\n');
+    await writeFile(
+      join(dir, MUTE_FILE),
+      'mutes:\n  - rule: fd-limit\n    subject: web-*\n    reason: raising it\n    until: 2025-06-20\n',
+    );
     expect(await loadMuteFile(config, TODAY)).toEqual([
       expect.objectContaining({ rule: 'fd-limit', file: join(dir, MUTE_FILE), line: 2 }),
     ]);
@@ -83,7 +94,10 @@ describe(MUTE_FILE, () => {
 
   it('holds mutes only, and a bad one names this file', async () => {
     const config = join(dir, 'fleetlens.yaml');
-    await writeFile(join(dir, MUTE_FILE), 'since: 7d\nmutes:\n  - rule: fd-limit\n    reason: no until\n    subject: "*"\n');
+    await writeFile(
+      join(dir, MUTE_FILE),
+      'since: 7d\nmutes:\n  - rule: fd-limit\n    reason: no until\n    subject: "*"\n',
+    );
     const error = await loadMuteFile(config, TODAY).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     const lines = (error as ConfigError).describe().split('\n');

@@ -42,7 +42,9 @@ describe('audit --config with the default store', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fleetlens-audit-history-'));
     config = join(dir, 'fleetlens.yaml');
-    served = await serveScenario(loadScenario(bundledScenarioPath('test-fleet')), { writeConfigFile: config });
+    served = await serveScenario(loadScenario(bundledScenarioPath('test-fleet')), {
+      writeConfigFile: config,
+    });
     Object.assign(process.env, served.env);
   });
   afterAll(async () => {

@@ -43,7 +43,9 @@ describe('audit with a store it cannot use', () => {
     expect(recorded.findings.every((f) => f.status === undefined)).toBe(true);
     const out = join(dir, 'out');
     await writeAuditReports(recorded, ['md', 'json'], out);
-    expect(AnalysisResult.parse(JSON.parse(await readFile(join(out, 'report.json'), 'utf8'))).gaps).toHaveLength(1);
+    expect(
+      AnalysisResult.parse(JSON.parse(await readFile(join(out, 'report.json'), 'utf8'))).gaps,
+    ).toHaveLength(1);
     expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('history store');
   });
 });
@@ -69,7 +71,11 @@ describe('history and diff', () => {
 
   it('diffs the last two runs by default, and one run against the one before it', async () => {
     const last = JSON.parse(await runDiffCommand(undefined, undefined, { store, format: 'json' }));
-    expect(last).toMatchObject({ from: { runId: 'run-1' }, to: { runId: 'run-2' }, counts: { new: 1, resolved: 0 } });
+    expect(last).toMatchObject({
+      from: { runId: 'run-1' },
+      to: { runId: 'run-2' },
+      counts: { new: 1, resolved: 0 },
+    });
     const one = JSON.parse(await runDiffCommand('run-1', undefined, { store, format: 'json' }));
     expect(one).toMatchObject({ from: { runId: 'run-0' }, to: { runId: 'run-1' } });
     const both = JSON.parse(await runDiffCommand('run-2', 'run-0', { store, format: 'json' }));
@@ -102,7 +108,9 @@ describe('history and diff', () => {
     async () => {
       const run = await fleetlens(['diff', '--store', corrupt]);
       expect(run.code).toBe(2);
-      expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^fleetlens: history store .*corrupt/)]);
+      expect(run.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^fleetlens: history store .*corrupt/),
+      ]);
       expect(run.stdout).toBe('');
     },
     CLI_TEST_TIMEOUT_MS,
