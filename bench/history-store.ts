@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diffRuns, renderDiffMarkdown } from '../src/history/diff.ts';
+import { runDiffCommand, runHistoryCommand } from '../src/run/history-command.ts';
 import { openStore } from '../src/store/index.ts';
 import { fleetResult } from '../test/helpers/history-builder.ts';
 
@@ -50,11 +51,22 @@ async function bench(spec: string, sizeOf?: () => number) {
     return renderDiffMarkdown(diffRuns(a!, b!));
   });
   await store.close();
+  // The commands as a user runs them: open the store, read, render, close.
+  const historyCommandMs = await timeMs(() => runHistoryCommand({ store: spec, format: 'md' }));
+  const diffCommandMs = await timeMs(() =>
+    runDiffCommand(undefined, undefined, { store: spec, format: 'md' }),
+  );
   const median = recordMs.sort((a, b) => a - b)[Math.floor(recordMs.length / 2)]!;
   console.log(`${spec.startsWith('postgres') ? 'postgres' : 'duckdb'}: ${RUNS} runs`);
   console.log(`  record one run (median): ${Math.round(median)} ms`);
   console.log(`  listRuns on ${RUNS} runs (median of 5): ${listMs} ms`);
   console.log(`  two-run diff on ${RUNS} runs, loaded and rendered (median of 5): ${diffMs} ms`);
+  console.log(
+    `  \`fleetlens history\` on ${RUNS} runs, store opened to text (median of 5): ${historyCommandMs} ms`,
+  );
+  console.log(
+    `  \`fleetlens diff\` (last two) on ${RUNS} runs, store opened to text (median of 5): ${diffCommandMs} ms`,
+  );
   if (sizeOf) {
     for (const [runs, bytes] of Object.entries(sizes))
       console.log(`  file after ${runs} runs: ${bytes} bytes`);

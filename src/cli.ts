@@ -9,6 +9,7 @@ import { createLogger } from './log.ts';
 import { Severity } from './model/index.ts';
 import { packageVersion } from './paths.ts';
 import type { ExitStatus } from './run/exit-status.ts';
+import { StoreError } from './store/errors.ts';
 
 // The pinned SDK warns that *future* releases need Node 22 (README: "Node version"); not the user's concern per run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -73,6 +74,14 @@ program
     '--from-artifacts <dir>',
     'analyze saved artifacts (with their saved settings) instead of calling the clouds',
   )
+  .option(
+    '--store <path|url>',
+    'history store: a DuckDB file or postgres://… (default: .fleetlens/history.duckdb beside the config; the demo keeps none unless given)',
+  )
+  .option('--no-store', 'record nothing: no history, no statuses')
+  .option('--keep <duration>', 'prune runs older than this at the end of the audit (default 180d)')
+  .option('--stable-runs <n>', 'runs with the same target before a recommendation is stable (default 3)')
+  .option('--only-stable', "limit the report's top actions to stable recommendations")
   .addHelpText('after', exitCodesHelp())
   .action(async (options) => {
     const { auditExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
@@ -151,6 +160,54 @@ program
     finish(diagnoseExitStatus(result, policy));
   });
 
+const storeOption = () =>
+  new Option(
+    '--store <path|url>',
+    'history store: a DuckDB file or postgres://… (default: .fleetlens/history.duckdb beside --config)',
+  );
+const configOption = () =>
+  new Option('--config <file>', 'config whose default store to read (default fleetlens.yaml)');
+const historyFormat = () =>
+  new Option('--format <format>', 'md or json').choices(['md', 'json'] as const).default('md' as const);
+
+program
+  .command('history')
+  .description('Past audits from the store, newest first; with --host or --finding, its numbers over runs')
+  .option('--host <id-or-name>', "one host's headline numbers over runs (cloud id, or any name it had)")
+  .option('--finding <id>', "one finding's severity and headline number over runs")
+  .option('--limit <n>', 'at most this many runs', parsePositive)
+  .addOption(storeOption())
+  .addOption(configOption())
+  .addOption(historyFormat())
+  .action(async (options) => {
+    const { runHistoryCommand } = await import('./run/history-command.ts');
+    process.stdout.write(await runHistoryCommand(options));
+  });
+
+program
+  .command('diff')
+  .description('New / resolved / worse / better between two stored runs (default: the last two)')
+  .argument('[run-a]', 'the older run id (alone: diff it against the run before it)')
+  .argument('[run-b]', 'the newer run id')
+  .addOption(storeOption())
+  .addOption(configOption())
+  .addOption(historyFormat())
+  .action(async (runA, runB, options) => {
+    const { runDiffCommand } = await import('./run/history-command.ts');
+    process.stdout.write(await runDiffCommand(runA, runB, options));
+  });
+
+program
+  .command('show')
+  .description("One finding's standalone markdown from the newest stored run that saw it, for a ticket")
+  .argument('<finding-id>', 'a finding id (report.json findings[].id, findings/ID.md)')
+  .addOption(storeOption())
+  .addOption(configOption())
+  .action(async (findingId, options) => {
+    const { runShowCommand } = await import('./run/history-command.ts');
+    process.stdout.write(await runShowCommand(findingId, options));
+  });
+
 program
   .command('sample')
   .description(
@@ -216,6 +273,12 @@ function finish(status: ExitStatus): void {
   process.exitCode = status.code;
 }
 
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -237,6 +300,11 @@ function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) {
     // Every error of a file at once, one a line.
     for (const line of error.describe().split('\n')) process.stderr.write(`fleetlens: ${line}\n`);
+    return 2;
+  }
+  if (error instanceof StoreError) {
+    // A store that is corrupt, locked, newer or unreachable: one line, exit 2 (history, diff, show).
+    process.stderr.write(`fleetlens: ${error.describe()}\n`);
     return 2;
   }
   if (isKnownError(error)) {

@@ -3,13 +3,16 @@
 import { z } from 'zod';
 import {
   Finding,
+  FindingCategory,
   Gap,
   Group,
+  Headline,
   Host,
   IsoTime,
   ProviderId,
   Recommendation,
   Severity,
+  Subject,
   Unit,
   Volume,
 } from '../../src/model/index.ts';
@@ -147,6 +150,71 @@ export const ReportHost = Host.extend({
 });
 export type ReportHost = z.infer<typeof ReportHost>;
 
+/**
+ * A finding of the previous run that this run looked for and did not find. fleetlens fills every
+ * field; only id, rule, title and subject are promised to a reader.
+ */
+export const ResolvedFinding = z.object({
+  id: z.string(),
+  ruleId: z.string(),
+  title: z.string(),
+  subject: Subject,
+  severity: Severity.optional(),
+  category: FindingCategory.optional(),
+  headline: Headline.nullable().optional(),
+  firstSeen: IsoTime.optional(),
+  /** Start of the last run that saw it. */
+  lastSeen: IsoTime.optional(),
+  runs: z.number().int().positive().optional(),
+});
+export type ResolvedFinding = z.infer<typeof ResolvedFinding>;
+
+/** What the store said about this run (issue 10): present when the run was recorded. */
+export const RunHistory = z.object({
+  /** The store's path, or its URL without a password. */
+  store: z.string(),
+  previousRunId: z.string().nullable(),
+  previousStartedAt: IsoTime.nullable(),
+  counts: z.object({
+    new: z.number().int().nonnegative(),
+    open: z.number().int().nonnegative(),
+    worse: z.number().int().nonnegative(),
+    better: z.number().int().nonnegative(),
+    resolved: z.number().int().nonnegative(),
+    /** Findings of the previous run out of this run's view (a failed scope, a rule that could not judge). */
+    unseen: z.number().int().nonnegative(),
+  }),
+  /** The known monthly cost delta then and now (USD per month); null on a first run. */
+  monthlyCostDeltaUsd: z.object({ previous: z.number(), now: z.number(), change: z.number() }).nullable(),
+  unseen: z.array(
+    z.object({ id: z.string(), ruleId: z.string(), subject: Subject, title: z.string(), reason: z.string() }),
+  ),
+  /** `--stable-runs` and `--only-stable` as the run used them. */
+  stableRuns: z.number().int().positive(),
+  onlyStable: z.boolean(),
+  /** Runs pruned by `--keep` at the end of this audit. */
+  runsPruned: z.number().int().nonnegative(),
+});
+export type RunHistory = z.infer<typeof RunHistory>;
+
+/** `mutes:` of the config (and fleetlens.mute.yaml): what they covered, and the ones that matched nothing. */
+export const MuteReport = z.object({
+  muted: z.number().int().nonnegative(),
+  expired: z.number().int().nonnegative(),
+  stale: z.array(
+    z.object({
+      finding: z.string().optional(),
+      rule: z.string().optional(),
+      subject: z.string().optional(),
+      reason: z.string(),
+      until: z.string(),
+      file: z.string(),
+      line: z.number().int().positive().optional(),
+    }),
+  ),
+});
+export type MuteReport = z.infer<typeof MuteReport>;
+
 export const AnalysisResult = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   run: Run,
@@ -155,6 +223,9 @@ export const AnalysisResult = z.object({
   findings: z.array(Finding),
   recommendations: z.array(Recommendation),
   gaps: z.array(Gap),
+  history: RunHistory.optional(),
+  resolved: z.array(ResolvedFinding).optional(),
+  mutes: MuteReport.optional(),
 });
 export type AnalysisResult = z.infer<typeof AnalysisResult>;
 

@@ -18,6 +18,7 @@ import {
   severityBadge,
   subjectKey,
 } from './finding.ts';
+import { findingStatusText, historySection, sinceLastRunLine, stabilityText } from './history.ts';
 import { mdTable, type TableCell } from './table.ts';
 import {
   formatDurationSec,
@@ -49,6 +50,7 @@ const HOSTS_MAX_CHARS = 12_000;
 const BY_RULE_MAX_CHARS = 4_000;
 const RECOMMENDATIONS_MAX_CHARS = 2_000;
 const GAPS_MAX_CHARS = 6_000;
+const HISTORY_MAX_CHARS = 6_000;
 const FOOTER_MAX_CHARS = 600;
 /** Room the section separators and headings take, kept back before the findings list is fitted. */
 const SLACK_CHARS = 500;
@@ -194,11 +196,12 @@ function gapsLine(result: AnalysisResult): string {
 }
 
 function summarySection(result: AnalysisResult): string {
+  const since = sinceLastRunLine(result);
   const facts = [hostsLine(result), ...costLines(result), gapsLine(result)];
   if (result.run.eventMultiplier !== null) {
     facts.push(`- Pre-event projection: every peak × ${formatNumber(result.run.eventMultiplier)}`);
   }
-  return ['## Summary', severityTable(result), facts.join('\n')].join('\n\n');
+  return ['## Summary', ...(since ? [since] : []), severityTable(result), facts.join('\n')].join('\n\n');
 }
 
 const CATEGORY_ORDER: Readonly<Record<FindingCategory, number>> = { reliability: 0, performance: 1, cost: 2 };
@@ -259,15 +262,38 @@ function changeSummary(action: Action): string {
   return `${first.kind} ${changeText(first, CHANGE_MAX_CHARS)}, ${formatUsdPerMonth(first.monthlyCostDeltaUsd)}, risk ${riskText(first.risk)}${more}`;
 }
 
-function topActionsSection(actions: readonly Action[]): string {
-  const top = actions.filter((action) => !action.replaced).slice(0, TOP_ACTIONS);
-  if (top.length === 0) return '### Top actions\n\nNo findings in this run: nothing to act on.';
+/** With `--only-stable`, an action counts only when one of its changes is stable over the runs asked. */
+function isStableAction(action: Action): boolean {
+  return action.changes.some((rec) => rec.stability?.stable === true);
+}
+
+/** ` · open since 2025-05-07, for 3 runs` (and the mute, and the first change's stability), or nothing. */
+function statusSuffix(action: Action): string {
+  const status = findingStatusText(action.finding);
+  const first = action.changes[0];
+  const stability = first ? stabilityText(first) : null;
+  return [status, stability]
+    .filter((part): part is string => part !== null)
+    .map((part) => ` · ${part}`)
+    .join('');
+}
+
+function topActionsSection(actions: readonly Action[], onlyStable: boolean): string {
+  const open = actions.filter(
+    (action) => !action.replaced && !(action.finding.mute && !action.finding.mute.expired),
+  );
+  const top = (onlyStable ? open.filter(isStableAction) : open).slice(0, TOP_ACTIONS);
+  const heading = onlyStable
+    ? '### Top actions (stable recommendations only, --only-stable)'
+    : '### Top actions';
+  if (top.length === 0)
+    return `${heading}\n\n${onlyStable ? 'No recommendation is stable yet: see Findings.' : 'No findings in this run: nothing to act on.'}`;
   const lines = top.map(
     (action, index) =>
-      `${index + 1}. ${severityBadge(action.finding.severity)} ${action.finding.category} · ${shortSubject(action.finding)}: ${escapeText(action.finding.title, { maxChars: TITLE_MAX_CHARS })} → ${changeSummary(action)} · ${findingLink(action.finding, 'details')}`,
+      `${index + 1}. ${severityBadge(action.finding.severity)} ${action.finding.category} · ${shortSubject(action.finding)}: ${escapeText(action.finding.title, { maxChars: TITLE_MAX_CHARS })} → ${changeSummary(action)} · ${findingLink(action.finding, 'details')}${statusSuffix(action)}`,
   );
   const more = (left: number) => `(and ${formatNumber(left)} more: see Findings)`;
-  return `### Top actions\n\n${fitItems(lines, TOP_ACTIONS_MAX_CHARS - 20, more)}`;
+  return `${heading}\n\n${fitItems(lines, TOP_ACTIONS_MAX_CHARS - 20, more)}`;
 }
 
 function coverageSection(result: AnalysisResult): string {
@@ -559,7 +585,7 @@ function findingLine(action: Action): string {
   return `- ${severityBadge(finding.severity)} ${finding.category} · ${shortSubject(finding)}: ${findingLink(
     finding,
     escapeText(finding.title, { maxChars: TITLE_MAX_CHARS }),
-  )} · ${changeSummary(action)}`;
+  )} · ${changeSummary(action)}${statusSuffix(action)}`;
 }
 
 /** One line per finding, most urgent first, as many as the budget holds; every one has its own file. */
@@ -793,12 +819,21 @@ export function renderAuditMarkdown(result: AnalysisResult, options: AuditMarkdo
       `# fleetlens audit\n\n${omitted('The run description')}`,
     ),
     within(summarySection(result), SUMMARY_MAX_CHARS, `## Summary\n\n${omitted('The summary')}`),
-    within(topActionsSection(actions), TOP_ACTIONS_MAX_CHARS, `### Top actions\n\n${omitted('The list')}`),
+    within(
+      topActionsSection(actions, result.history?.onlyStable === true),
+      TOP_ACTIONS_MAX_CHARS,
+      `### Top actions\n\n${omitted('The list')}`,
+    ),
     within(coverageSection(result), COVERAGE_MAX_CHARS, `### Coverage\n\n${omitted('The coverage table')}`),
     within(acrossCloudsSection(result), ACROSS_MAX_CHARS, `### Across clouds\n\n${omitted('The table')}`),
     within(hostsSection(result), HOSTS_MAX_CHARS, `## Hosts\n\n${omitted('The host table')}`),
   ];
   const after = [
+    within(
+      historySection(result, HISTORY_MAX_CHARS - 200),
+      HISTORY_MAX_CHARS,
+      `## Changes since the last run\n\n${omitted('The list of changes')}`,
+    ),
     within(
       recommendationsSection(result),
       RECOMMENDATIONS_MAX_CHARS,

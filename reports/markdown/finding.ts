@@ -3,6 +3,7 @@ import { severityRank } from '../../src/model/index.ts';
 import { countFitting, FINDING_MD_MAX_CHARS, fitItems, within } from './budget.ts';
 import { escapeText, md } from './escape.ts';
 import { renderEvidenceList } from './evidence.ts';
+import { findingStatusText, stabilityText } from './history.ts';
 import { mdTable } from './table.ts';
 import { formatNumber, formatUsdPerMonth } from './units.ts';
 
@@ -159,6 +160,7 @@ function recommendationHead(
       : [`- Subject: ${subjectText(rec.subject)}`]),
     `- Monthly cost delta: ${formatUsdPerMonth(rec.monthlyCostDeltaUsd)}${superseded ? ' (not counted)' : ''}`,
     `- Risk: ${riskText(rec.risk)}`,
+    ...(stabilityText(rec) ? [`- Over the runs: ${stabilityText(rec)}`] : []),
     `- Recommendation id: ${escapeText(rec.id, { maxChars: ID_MAX_CHARS })}`,
   ].join('\n');
   const title = `Recommendation (${rec.kind}${superseded ? ', superseded' : ''}): ${changeText(rec)}`;
@@ -200,6 +202,7 @@ export function renderFindingSection(
   const changes = linked.filter((rec) => !isNoChange(rec));
   const alreadyRight = linked.filter(isNoChange);
   const missing = finding.recommendationIds.filter((id) => !byId.has(id));
+  const status = findingStatusText(finding);
 
   const head = [
     heading(
@@ -209,6 +212,7 @@ export function renderFindingSection(
     [
       `${severityBadge(finding.severity)} · ${finding.category} · ${subjectText(finding.subject)}`,
       `Rule ${escapeText(finding.ruleId, { maxChars: ID_MAX_CHARS })} · finding ${escapeText(finding.id, { maxChars: ID_MAX_CHARS })}`,
+      ...(status ? [`Status: ${status}`] : []),
     ].join('<br>\n'),
     escapeText(finding.message, { maxChars: MESSAGE_MAX_CHARS }),
   ];

@@ -26,6 +26,11 @@ export type RecommendationDraft = Omit<Recommendation, 'id' | 'findingId' | 'sup
 export interface FindingReport<MessageId extends string> {
   subject: Subject;
   messageId: MessageId;
+  /**
+   * What is wrong, when one rule can find two different problems on one subject (a device, a
+   * listener): part of the finding's fingerprint. Never a number that moves from run to run.
+   */
+  problemKey?: string;
   data: Record<string, string | number>;
   evidence: Evidence[];
   severity?: Severity;

@@ -123,11 +123,21 @@ function runOne(rule: Rule, facts: Facts, options: Map<string, unknown>) {
 
   let insufficient = 0;
   let notApplicable = 0;
+  const issued = new Set<string>();
   try {
     rule.check(facts, {
       options: options.get(meta.id),
       report: (report) => {
         const finding = toFinding(rule, report);
+        // Two findings of one rule on one subject need a problem key each; without one the message
+        // id tells them apart, so ids stay unique (and finding files distinct) whatever a rule does.
+        if (issued.has(finding.id))
+          finding.id = fingerprint(
+            meta.id,
+            report.subject,
+            `${report.problemKey ?? ''}\u0000${report.messageId}`,
+          );
+        issued.add(finding.id);
         const recs = (report.recommendations ?? []).map((draft, index) => ({
           ...draft,
           id: `${finding.id}-${index + 1}`,
@@ -179,7 +189,7 @@ function toFinding(rule: Rule, report: FindingReport<string>): Finding {
   if (template === undefined)
     throw new Error(`rule ${meta.id} reported unknown message id ${report.messageId}`);
   return {
-    id: fingerprint(meta.id, report.messageId, report.subject),
+    id: fingerprint(meta.id, report.subject, report.problemKey),
     ruleId: meta.id,
     messageId: report.messageId,
     severity: report.severity ?? meta.defaultSeverity,
@@ -203,10 +213,14 @@ export function fillTemplate(template: string, data: Record<string, string | num
   });
 }
 
-/** Same rule, message and subject ⇒ same id across runs, so history can say new / still open / resolved. */
-export function fingerprint(ruleId: string, messageId: string, subject: Subject): string {
+/**
+ * Same rule, subject and problem ⇒ same id across runs, so history can say new / open / resolved.
+ * Never the numbers, the message id (gp2 `plain` → `trap` is one problem) or the Name tag: the
+ * subject is keyed by the cloud's id, so a host renamed by tag keeps its findings.
+ */
+export function fingerprint(ruleId: string, subject: Subject, problemKey?: string): string {
   return createHash('sha256')
-    .update([ruleId, messageId, subject.provider, subject.kind, subject.id].join('\u0000'))
+    .update([ruleId, subject.provider, subject.kind, subject.id, problemKey ?? ''].join('\u0000'))
     .digest('hex')
     .slice(0, 16);
 }

@@ -60,6 +60,18 @@ sizing:
 # Per-rule options, or false to switch a rule off (e.g. \`idle-instance: false\`). The defaults:
 rules: {}
 ${ruleDefaultsText()}
+
+# Accepted findings, each with a reason and an end date (also read from fleetlens.mute.yaml beside
+# this file). A muted finding is listed but not counted by --fail-on; after \`until\` it says
+# "mute expired on DATE"; a mute that matches nothing is reported.
+mutes: []
+#  - finding: 0123456789abcdef          # a finding id from report.json or findings/ID.md
+#    reason: vendor fix due in June
+#    until: 2026-06-30
+#  - rule: idle-instance                # or a rule and a subject glob (name or cloud id)
+#    subject: "build-*"
+#    reason: build hosts idle between releases
+#    until: 2026-03-31
 `;
 }
 

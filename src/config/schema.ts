@@ -148,6 +148,12 @@ export const Config = z
       .record(z.string(), z.union([z.literal(false), z.record(z.string(), z.unknown())]))
       .default({})
       .describe('Per-rule options by rule id, or false to switch a rule off.'),
+    mutes: z
+      .array(z.record(z.string(), z.unknown()))
+      .default([])
+      .describe(
+        'Accepted findings, each until a date: { finding: ID } or { rule: RULE, subject: GLOB }, with reason and until (YYYY-MM-DD); checked by src/history/mute-config.ts.',
+      ),
   })
   .strict();
 export type Config = z.infer<typeof Config>;

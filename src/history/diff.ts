@@ -2,6 +2,7 @@
 // worse and better between two runs, and how the known monthly cost delta moved. Pure.
 import { escapeText, md } from '../../reports/markdown/escape.ts';
 import { subjectText } from '../../reports/markdown/finding.ts';
+import { statusWords } from '../../reports/markdown/history.ts';
 import { mdTable } from '../../reports/markdown/table.ts';
 import { formatUsdPerMonth, formatUtcMinute, formatValue } from '../../reports/markdown/units.ts';
 import { severityRank } from '../model/index.ts';
@@ -177,24 +178,15 @@ export function renderDiffJson(diff: RunDiff): string {
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
-/** The words a report puts beside a finding: `new`, `open since 2025-05-07 (3 runs)`, `worse (high → critical)`. */
+/** The words a report puts beside a finding: `new`, `open since 2025-05-07, for 3 runs`, `worse (high → critical), ...`. */
 export function statusText(finding: FindingRecord, previous: FindingRecord | null): string {
-  const since = `since ${iso(finding.firstSeenMs).slice(0, 10)}, ${finding.runCount} runs`;
-  switch (finding.status) {
-    case 'new':
-      return 'new';
-    case 'open':
-      return `open ${since}`;
-    case 'unseen':
-      return 'not seen this run';
-    default: {
-      const moved =
-        previous && previous.severity !== finding.severity
-          ? `${previous.severity} → ${finding.severity}`
-          : previous?.headline && finding.headline
-            ? `${formatValue(previous.headline.value, previous.headline.unit)} → ${formatValue(finding.headline.value, finding.headline.unit)}`
-            : '';
-      return `${finding.status}${moved ? ` (${moved})` : ''}, ${since}`;
-    }
-  }
+  if (finding.status === 'unseen') return 'not seen this run';
+  return statusWords({
+    status: finding.status,
+    firstSeen: iso(finding.firstSeenMs),
+    runs: finding.runCount,
+    severity: finding.severity,
+    headline: finding.headline,
+    previous: previous ? { severity: previous.severity, headline: previous.headline } : undefined,
+  });
 }

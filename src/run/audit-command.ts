@@ -12,12 +12,17 @@ import { configErrorsFromIssues } from '../config/issues.ts';
 import { type ConfigCheck, type LoadedConfig, loadConfigFile } from '../config/load.ts';
 import { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
+import { type LocatedMute, withMutes } from '../history/annotate.ts';
+import { loadMuteFile, mutesCheck, mutesOf } from '../history/mute-config.ts';
+import { DEFAULT_STABLE_RUNS } from '../history/stable.ts';
 import type { Logger } from '../log.ts';
 import { ProviderId } from '../model/index.ts';
 import { usd } from '../recommend/money.ts';
+import { DEFAULT_KEEP_MS, defaultStorePath } from '../store/index.ts';
 import { ARTIFACTS_FILE, loadArtifacts } from './artifacts.ts';
 import type { AuditOptions } from './audit.ts';
 import { parseFormats, writeAuditReports } from './output.ts';
+import { recordAuditRun } from './record-run.ts';
 
 export const DEFAULT_CONFIG_FILE = 'fleetlens.yaml';
 
@@ -30,10 +35,30 @@ export interface AuditCommandOptions {
   out: string;
   saveArtifacts?: string;
   fromArtifacts?: string;
+  /** `--store PATH|URL`; false with `--no-store`; absent: beside the config (none for the demo). */
+  store?: string | false;
+  /** `--keep 180d`: runs older than this are pruned at the end of the audit. */
+  keep?: string;
+  /** `--stable-runs N` (default 3). */
+  stableRuns?: string;
+  onlyStable?: true;
+  /** "Now" for mute dates; the clock's time by default. */
+  nowMs?: number;
+}
+
+/** Where history goes and how it is read, settled before anything is collected. */
+interface HistoryPlan {
+  store: string | null;
+  keepMs: number;
+  stableRuns: number;
+  onlyStable: boolean;
 }
 
 export async function runAuditCommand(options: AuditCommandOptions, log: Logger): Promise<AnalysisResult> {
   const formats = checkAuditUsage(options);
+  const plan = historyPlan(options);
+  const today = new Date(options.nowMs ?? Date.now()).toISOString().slice(0, 10);
+  let mutes: LocatedMute[] = [];
   const common = {
     log,
     ...(options.since ? { since: options.since } : {}),
@@ -52,14 +77,27 @@ export async function runAuditCommand(options: AuditCommandOptions, log: Logger)
     });
   } else if (options.fromArtifacts) {
     const loaded = options.config
-      ? await loadConfig(options.config)
+      ? await loadConfig(options.config, today)
       : await settingsOfArtifacts(options.fromArtifacts, log);
+    if (options.config) mutes = [...mutesOf(loaded, today), ...(await loadMuteFile(options.config, today))];
     result = await runAudit({ ...common, loaded, mode: 'live' });
   } else {
-    const loaded = await loadConfig(options.config ?? DEFAULT_CONFIG_FILE);
+    const file = options.config ?? DEFAULT_CONFIG_FILE;
+    const loaded = await loadConfig(file, today);
+    mutes = [...mutesOf(loaded, today), ...(await loadMuteFile(file, today))];
     ConfigErrorList.throwIfAny(retentionErrors(loaded, options.since));
     result = await runAudit({ ...common, loaded, mode: 'live' });
   }
+  if (plan.store !== null) {
+    result = await recordAuditRun(result, {
+      store: plan.store,
+      keepMs: plan.keepMs,
+      stableRuns: plan.stableRuns,
+      onlyStable: plan.onlyStable,
+      log,
+    });
+  }
+  result = withMutes(result, mutes);
   const written = await writeAuditReports(result, formats, options.out);
   const { summary } = result.run;
   log.info(
@@ -75,6 +113,7 @@ export async function runAuditCommand(options: AuditCommandOptions, log: Logger)
       ),
       seconds: Math.round(result.run.durationMs / 100) / 10,
       written,
+      ...(result.history ? { history: result.history.counts } : {}),
     },
     'audit done',
   );
@@ -107,13 +146,46 @@ export function checkAuditUsage(options: AuditCommandOptions): ReportFormat[] {
     if (options[a] !== undefined && options[b] !== undefined)
       errors.push(flagError(`--${kebab(b)}`, `not with --${kebab(a)}${why}`));
   }
+  if (options.keep !== undefined) {
+    const problem = durationProblem(options.keep);
+    if (problem) errors.push(flagError('--keep', `${problem} (found "${options.keep}")`));
+  }
+  if (options.stableRuns !== undefined && !/^[1-9]\d{0,2}$/.test(options.stableRuns))
+    errors.push(
+      flagError('--stable-runs', `a whole number of runs, 1 to 999 (found "${options.stableRuns}")`),
+    );
+  if (options.onlyStable && storeSpec(options) === null)
+    errors.push(
+      flagError('--only-stable', 'needs a history store (--store FILE; the demo keeps none by default)'),
+    );
   ConfigErrorList.throwIfAny(errors);
   return formats;
 }
 
-/** The config file, with the rules' own options checked in the same pass as the schema. */
-function loadConfig(file: string): Promise<LoadedConfig> {
-  return loadConfigFile(file, { checks: [rulesCheck] });
+/**
+ * The store an audit records to: `--store`, else `.fleetlens/history.duckdb` beside the config. The
+ * demo and a replay without --config keep none unless asked: the demo's fleet is made up, and two
+ * demo runs (or two tests) must not share a history they did not ask for.
+ */
+function storeSpec(options: AuditCommandOptions): string | null {
+  if (options.store === false) return null;
+  if (typeof options.store === 'string') return options.store;
+  if (options.demo || (options.fromArtifacts && !options.config)) return null;
+  return defaultStorePath(options.config ?? DEFAULT_CONFIG_FILE);
+}
+
+function historyPlan(options: AuditCommandOptions): HistoryPlan {
+  return {
+    store: storeSpec(options),
+    keepMs: options.keep === undefined ? DEFAULT_KEEP_MS : (parseDurationMs(options.keep) ?? DEFAULT_KEEP_MS),
+    stableRuns: options.stableRuns === undefined ? DEFAULT_STABLE_RUNS : Number(options.stableRuns),
+    onlyStable: options.onlyStable === true,
+  };
+}
+
+/** The config file, with the rules' own options and the mutes checked in the same pass as the schema. */
+function loadConfig(file: string, today: string): Promise<LoadedConfig> {
+  return loadConfigFile(file, { checks: [rulesCheck, mutesCheck(today)] });
 }
 
 const rulesCheck: ConfigCheck = (raw, where) => {

@@ -49,12 +49,18 @@ export function parseFailOnCategories(text: string | undefined): Set<FindingCate
   return counted;
 }
 
-/** Findings that fail the run: at or above `failOn` and in a counted category. */
+/**
+ * Findings that fail the run: at or above `failOn` and in a counted category, and not under an
+ * active mute (`mutes:`; an expired mute counts again).
+ */
 export function failingFindings(findings: readonly Finding[], policy: FailPolicy): Finding[] {
   const { failOn } = policy;
   if (failOn === undefined) return [];
   return findings.filter(
-    (f) => policy.categories.has(f.category) && severityRank[f.severity] >= severityRank[failOn],
+    (f) =>
+      policy.categories.has(f.category) &&
+      severityRank[f.severity] >= severityRank[failOn] &&
+      (f.mute === undefined || f.mute.expired),
   );
 }
 

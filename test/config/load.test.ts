@@ -83,7 +83,7 @@ describe('parseConfigText', () => {
     const error = configError('rules: {}\nfoo: 1\n', [check]);
     expect(error.describe().split('\n')).toEqual([
       'fleetlens.yaml:1 rules: checked',
-      'fleetlens.yaml:2 foo: unknown key (known: since, periodSec, providers, onHost, sizing, rules)',
+      'fleetlens.yaml:2 foo: unknown key (known: since, periodSec, providers, onHost, sizing, rules, mutes)',
     ]);
   });
 

@@ -94,7 +94,7 @@ export function fleetFinding(
   const host = hosts[spec.host]!;
   const subject = { provider: host.provider, kind: 'host' as const, id: host.id, name: host.name };
   const messageId = spec.messageId ?? rule.messageId;
-  const id = fingerprint(rule.ruleId, messageId, subject);
+  const id = fingerprint(rule.ruleId, subject);
   const cost = rule.category === 'cost';
   const recs = [
     buildRecommendation({

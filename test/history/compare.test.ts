@@ -87,8 +87,9 @@ describe('statuses against the previous run', () => {
     expect(headlineMove(at(80), at(60))).toBe(-1);
   });
 
-  it('keeps a finding whose message id changed with its numbers (gp2 plain → trap) as the same finding', () => {
-    const before = record('a', 0, [{ host: 2, rule: 2 }]);
+  it('keeps a finding stored under an older id (message id in the fingerprint) as the same finding', () => {
+    const stored = record('a', 0, [{ host: 2, rule: 2 }]);
+    const before = { ...stored, findings: [{ ...stored.findings[0]!, id: '0123456789abcdef' }] };
     const after = record('b', 1, [{ host: 2, rule: 2, messageId: 'other-wording' }]);
     const comparison = compareRuns(before, after);
     expect(comparison.changes[0]!.finding).toMatchObject({

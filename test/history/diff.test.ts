@@ -81,11 +81,11 @@ describe('diff of two runs', () => {
   it('words a status for the report: new, open since the first day, worse with what moved', () => {
     const open = to.findings.find((f) => f.status === 'open')!;
     expect(statusText(open, null)).toBe(
-      `open since ${new Date(from.startedAtMs).toISOString().slice(0, 10)}, 2 runs`,
+      `open since ${new Date(from.startedAtMs).toISOString().slice(0, 10)}, for 2 runs`,
     );
     const worse = diff.worse[0]!;
     expect(statusText(worse.finding, worse.previous)).toMatch(
-      /^worse \(high → critical\), since \d{4}-\d{2}-\d{2}, 2 runs$/,
+      /^worse \(high → critical\), since \d{4}-\d{2}-\d{2}, for 2 runs$/,
     );
   });
 });
