@@ -48,12 +48,13 @@ program
     '--since <duration>',
     "how far back to read metrics (e.g. 14d, 36h); default: the config's since (14d)",
   )
-  .option('--format <list>', 'report formats, comma-separated: md,json', 'md,json')
+  .option('--format <list>', 'report formats, comma-separated: md,json,html', 'md,json')
   .option(
     '--out <dir>',
-    'folder for report.md / report.json, or - for stdout (one format)',
+    'folder for report.md / report.json / report.html, or - for stdout (one format)',
     'fleetlens-report',
   )
+  .option('--quiet', 'print nothing on stderr but errors (no progress, no info or warning lines)')
   .addOption(
     new Option(
       '--fail-on <severity>',
@@ -77,7 +78,7 @@ program
   .action(async (options) => {
     const { auditExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
     const policy = failPolicy(options, parseFailOnCategories);
-    const log = createLogger();
+    const log = createLogger(logLevel(options));
     const { runAuditCommand } = await import('./run/audit-command.ts');
     const result = await runAuditCommand(options, log);
     finish(auditExitStatus(result, { ...policy, allowPartial: options.allowPartial === true }));
@@ -91,8 +92,11 @@ program
   )
   .argument('[dir...]', 'folders of on-host files')
   .addOption(
-    new Option('--format <format>', 'md or json').choices(['md', 'json'] as const).default('md' as const),
+    new Option('--format <format>', 'md, json or html')
+      .choices(['md', 'json', 'html'] as const)
+      .default('md' as const),
   )
+  .option('--quiet', 'print nothing on stderr but errors (no progress, no info or warning lines)')
   .option(
     '--prometheus <url>',
     'also read node_exporter and app metrics from this Prometheus (user:pass@ in the URL, or FLEETLENS_PROMETHEUS_TOKEN)',
@@ -133,7 +137,7 @@ program
     for (const dir of dirs) {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError('no such folder', dir);
     }
-    const log = createLogger();
+    const log = createLogger(logLevel(options));
     const { diagnoseWindow, runDiagnoseSources } = await import('./run/diagnose.ts');
     const { renderDiagnose } = await import('./run/output.ts');
     const live =
@@ -147,7 +151,7 @@ program
             ...(options.instance ? { instance: options.instance } : {}),
           };
     const result = await runDiagnoseSources({ dirs, ...(live ? { prometheus: live } : {}) }, log);
-    process.stdout.write(renderDiagnose(result, options.format));
+    process.stdout.write(await renderDiagnose(result, options.format));
     finish(diagnoseExitStatus(result, policy));
   });
 
@@ -207,6 +211,11 @@ function failPolicy<Category>(
     ...(options.failOn ? { failOn: options.failOn } : {}),
     categories: parseCategories(options.failOnCategory),
   };
+}
+
+/** `--quiet` leaves errors only; otherwise FLEETLENS_LOG_LEVEL, else info. */
+function logLevel(options: { quiet?: true }): string | undefined {
+  return options.quiet ? 'error' : undefined;
 }
 
 /** Sets the exit code and says why on stderr, one line each. */

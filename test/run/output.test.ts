@@ -17,13 +17,13 @@ const CHILD_MS = 240_000;
 
 type Snapshot = Record<string, string>;
 
-function expected(run: 'a' | 'b'): Snapshot {
-  const files = renderAuditFiles(run === 'a' ? runA() : runB(), ['md', 'json']);
+async function expected(run: 'a' | 'b'): Promise<Snapshot> {
+  const files = await renderAuditFiles(run === 'a' ? runA() : runB(), ['md', 'json']);
   return Object.fromEntries(files.map((file) => [file.path, file.content]));
 }
 
-const A = expected('a');
-const B = expected('b');
+const A = await expected('a');
+const B = await expected('b');
 
 /** Every file under `dir` (relative paths), hidden fleetlens files apart; null when `dir` is absent. */
 async function snapshot(
