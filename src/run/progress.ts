@@ -249,6 +249,8 @@ export interface ProgressOptions {
 export interface ProgressReporter {
   readonly mode: 'tty' | 'lines' | 'quiet';
   update(event: ProgressEvent): void;
+  /** Resolves once the view is drawing (the task list holds stderr from then on). */
+  started(): Promise<void>;
   /** Ends the list or the lines; tasks never reported finish as skipped. */
   finish(): Promise<void>;
 }
@@ -265,6 +267,7 @@ class QuietReporter implements ProgressReporter {
   update(event: ProgressEvent): void {
     if (event.type === 'error') logError(this.log, event);
   }
+  async started(): Promise<void> {}
   async finish(): Promise<void> {}
 }
 
@@ -294,6 +297,8 @@ class LinesReporter implements ProgressReporter {
     if (event.type === 'error') logError(this.options.log, event);
   }
 
+  async started(): Promise<void> {}
+
   async finish(): Promise<void> {
     this.stop();
     this.line('audit progress: finished');
@@ -312,6 +317,7 @@ class ListrReporter implements ProgressReporter {
   private readonly deferred = new Map<string, Deferred>();
   private readonly wrappers = new Map<string, { title: string; skip(message?: string): void }>();
   private readonly run: Promise<unknown>;
+  private readonly drawing = deferred();
 
   constructor(options: ProgressOptions) {
     this.state = new ProgressState(options.plan);
@@ -360,6 +366,8 @@ class ListrReporter implements ProgressReporter {
     return {
       title: id,
       task: async (_: unknown, wrapper: { title: string; skip(message?: string): void }) => {
+        // NOTE: listr2 runs a task only once its renderer draws (and holds stderr).
+        this.drawing.settle('done');
         this.wrappers.set(id, wrapper);
         this.refresh(id);
         await this.deferred.get(id)!.promise;
@@ -384,6 +392,10 @@ class ListrReporter implements ProgressReporter {
 
   update(event: ProgressEvent): void {
     for (const task of this.state.apply(event)) this.refresh(task.id);
+  }
+
+  started(): Promise<void> {
+    return Promise.race([this.drawing.promise, this.run.then(() => undefined)]);
   }
 
   async finish(): Promise<void> {
