@@ -138,7 +138,7 @@ program
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError('no such folder', dir);
     }
     const log = createLogger(logLevel(options));
-    const { diagnoseWindow, runDiagnoseSources } = await import('./run/diagnose.ts');
+    const { diagnoseProgressPlan, diagnoseWindow, runDiagnoseSources } = await import('./run/diagnose.ts');
     const { renderDiagnose } = await import('./run/output.ts');
     const live =
       prometheus === undefined
@@ -150,8 +150,29 @@ program
             ...(options.appJob ? { appJob: options.appJob } : {}),
             ...(options.instance ? { instance: options.instance } : {}),
           };
-    const result = await runDiagnoseSources({ dirs, ...(live ? { prometheus: live } : {}) }, log);
-    process.stdout.write(await renderDiagnose(result, options.format));
+    const sources = { dirs, ...(live ? { prometheus: live } : {}) };
+    const { createProgress } = await import('./run/progress.ts');
+    const progress = createProgress({
+      plan: diagnoseProgressPlan(sources, options.format),
+      stream: process.stderr,
+      log,
+      command: 'diagnose',
+      ...(options.quiet ? { quiet: true } : {}),
+    });
+    const writer = `${options.format} on stdout`;
+    let result: Awaited<ReturnType<typeof runDiagnoseSources>>;
+    let page: string;
+    try {
+      await progress.started();
+      result = await runDiagnoseSources(sources, log, (event) => progress.update(event));
+      progress.update({ type: 'writer', file: writer, state: 'running' });
+      page = await renderDiagnose(result, options.format);
+      progress.update({ type: 'writer', file: writer, state: 'done' });
+    } finally {
+      // NOTE: the list lets go of stderr before anything else is said there.
+      await progress.finish();
+    }
+    process.stdout.write(page);
     finish(diagnoseExitStatus(result, policy));
   });
 

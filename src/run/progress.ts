@@ -244,6 +244,8 @@ export interface ProgressOptions {
   intervalMs?: number;
   /** Spinner frames on a terminal (a real timer); off makes the list redraw only on events. */
   animate?: boolean;
+  /** The command the JSON lines name: `audit progress`, `diagnose progress`. */
+  command?: 'audit' | 'diagnose';
 }
 
 export interface ProgressReporter {
@@ -273,15 +275,19 @@ class QuietReporter implements ProgressReporter {
 
 class LinesReporter implements ProgressReporter {
   readonly mode = 'lines';
+  private readonly command: string;
   private readonly state: ProgressState;
   private readonly startedMs: number;
   private readonly stop: () => void;
 
   constructor(private readonly options: ProgressOptions) {
     const clock = options.clock ?? systemClock;
+    this.command = options.command ?? 'audit';
     this.state = new ProgressState(options.plan);
     this.startedMs = clock.nowMs();
-    this.stop = clock.every(options.intervalMs ?? PROGRESS_INTERVAL_MS, () => this.line('audit progress'));
+    this.stop = clock.every(options.intervalMs ?? PROGRESS_INTERVAL_MS, () =>
+      this.line(`${this.command} progress`),
+    );
   }
 
   private line(message: string): void {
@@ -301,7 +307,7 @@ class LinesReporter implements ProgressReporter {
 
   async finish(): Promise<void> {
     this.stop();
-    this.line('audit progress: finished');
+    this.line(`${this.command} progress: finished`);
   }
 }
 
@@ -416,7 +422,21 @@ function deferred(): Deferred {
 
 /** The reporter for this stream: quiet, a task list on a terminal, JSON lines elsewhere. */
 export function createProgress(options: ProgressOptions): ProgressReporter {
-  if (options.quiet) return new QuietReporter(options.log);
-  if (options.stream.isTTY === true) return new ListrReporter(options);
-  return new LinesReporter(options);
+  if (options.quiet) return finishOnce(new QuietReporter(options.log));
+  if (options.stream.isTTY === true) return finishOnce(new ListrReporter(options));
+  return finishOnce(new LinesReporter(options));
+}
+
+/** `finish` may be called from a `finally` and again on the way out: it ends the view once. */
+function finishOnce(reporter: ProgressReporter): ProgressReporter {
+  let finished: Promise<void> | undefined;
+  return {
+    mode: reporter.mode,
+    update: (event) => reporter.update(event),
+    started: () => reporter.started(),
+    finish: () => {
+      finished ??= reporter.finish();
+      return finished;
+    },
+  };
 }
