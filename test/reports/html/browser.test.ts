@@ -9,10 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAuditHtml } from '../../../reports/html/index.ts';
-import type { AnalysisResult } from '../../../reports/json/schema.ts';
-import { silentLogger } from '../../../src/log.ts';
-import { runAudit } from '../../../src/run/audit.ts';
-import { withDemo } from '../../../src/run/demo.ts';
+import { AnalysisResult } from '../../../reports/json/schema.ts';
+import { fleetlens } from '../../helpers/cli.ts';
 import { fullResult } from './fixtures.ts';
 import { hostileResult } from './hostile.ts';
 
@@ -171,15 +169,19 @@ afterAll(async () => {
 // NOTE: a bound, not a speed assertion: axe over a 700 KB page takes a while on a shared 2-core machine.
 const BROWSER_TEST_MS = 180_000;
 
+interface Built {
+  result: AnalysisResult;
+  html: string;
+}
+
 /** The checks every report must pass in the browser, for the builder's full result and the demo's. */
-function checksFor(name: string, build: () => Promise<AnalysisResult>, timeoutMs: number) {
+function checksFor(name: string, build: () => Promise<Built>, timeoutMs: number) {
   describe(`report.html of ${name} in Chromium`, { timeout: BROWSER_TEST_MS }, () => {
     let result: AnalysisResult;
     let html: string;
     let opened: Opened;
     beforeAll(async () => {
-      result = await build();
-      html = await renderAuditHtml(result);
+      ({ result, html } = await build());
       opened = await open(name, html);
     }, timeoutMs);
 
@@ -310,13 +312,67 @@ function checksFor(name: string, build: () => Promise<AnalysisResult>, timeoutMs
   });
 }
 
-checksFor('builder', async () => fullResult(), 60_000);
 checksFor(
-  'demo',
-  () => withDemo(silentLogger, (demo) => runAudit({ ...demo, mode: 'demo', log: silentLogger })),
-  // NOTE: a bound, not a speed assertion: the demo collects from four mock clouds on a shared machine.
-  300_000,
+  'builder',
+  async () => {
+    const result = fullResult();
+    return { result, html: await renderAuditHtml(result) };
+  },
+  60_000,
 );
+
+/** The NUL-free text of a pipe may still carry a terminal's escapes; none may reach a CI log. */
+function controlCharacters(text: string): string[] {
+  return [...text].filter((char) => {
+    const codePoint = char.codePointAt(0) ?? 0;
+    return (codePoint < 0x20 && char !== '\n') || (codePoint >= 0x7f && codePoint <= 0x9f);
+  });
+}
+
+/** `fleetlens audit --demo --format md,json,html` as a user runs it: the page the browser opens is the one it wrote. */
+async function demoThroughCli(): Promise<Built> {
+  const out = join(workDir, 'demo-cli');
+  const run = await fleetlens(['audit', '--demo', '--format', 'md,json,html', '--out', out], {
+    env: { ...process.env, FLEETLENS_LOG_LEVEL: 'info' },
+  });
+  if (run.code !== 0) throw new Error(`audit --demo exited ${run.code}: ${run.stderr.slice(-2000)}`);
+  demoStderr = run.stderr;
+  const result = AnalysisResult.parse(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')));
+  expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/^# fleetlens audit/);
+  return { result, html: await readFile(join(out, 'report.html'), 'utf8') };
+}
+let demoStderr = '';
+
+// NOTE: a bound, not a speed assertion: the demo collects from four mock clouds on a shared machine.
+checksFor('demo', demoThroughCli, 400_000);
+
+describe('audit --demo progress on stderr (a pipe)', () => {
+  it('is JSON lines with no control character; the last one counts the calls report.json counts', async () => {
+    expect(demoStderr).not.toBe('');
+    expect(controlCharacters(demoStderr)).toEqual([]);
+    const lines = demoStderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; progress?: { clouds: Record<string, unknown> } });
+    const last = lines.filter((line) => line.msg.startsWith('audit progress')).at(-1)!;
+    expect(last.msg).toBe('audit progress: finished');
+    const report = AnalysisResult.parse(
+      JSON.parse(await readFile(join(workDir, 'demo-cli', 'report.json'), 'utf8')),
+    );
+    const expected = Object.fromEntries(
+      Object.entries(report.run.apiCalls).map(([cloud, calls]) => [
+        cloud,
+        {
+          inventory: 'done',
+          catalog: 'done',
+          metrics: 'done',
+          calls: { done: calls.made, minimum: calls.minimum },
+        },
+      ]),
+    );
+    expect(last.progress?.clouds).toEqual(expected);
+  });
+});
 
 describe('hostile text in Chromium', () => {
   it('runs nothing from the input: no dialog, no extra script, no handler, no load', async () => {
