@@ -257,6 +257,24 @@ describe('writeAuditReports', () => {
     await expect(writeAuditReports(runA(), ['md', 'json'], '-')).rejects.toThrow(ConfigError);
   });
 
+  it('tells progress when each main file renders and when the whole set is in place, or failed', async () => {
+    const events: string[] = [];
+    const onWriter = (file: string, state: string) => events.push(`${file}:${state}`);
+    await writeAuditReports(runA(), ['md', 'json'], await freshDir(), { onWriter });
+    // Done only once every file of the set is in place: they appear together.
+    expect(events).toEqual([
+      'report.md:running',
+      'report.json:running',
+      'report.md:done',
+      'report.json:done',
+    ]);
+    events.length = 0;
+    const file = await freshDir();
+    await writeFile(file, 'not a folder');
+    await expect(writeAuditReports(runA(), ['md'], file, { onWriter })).rejects.toThrow(ConfigError);
+    expect(events).toEqual(['report.md:running', 'report.md:failed']);
+  });
+
   it('refuses an --out that is a file, before writing anything', async () => {
     const out = await freshDir();
     await writeFile(out, 'not a folder');

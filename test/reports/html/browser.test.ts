@@ -31,6 +31,8 @@ const ARTIFACTS =
 /** `FLEETLENS_UPDATE_DOCS=1 npx vitest run test/reports/html/browser.test.ts` refreshes the README's picture. */
 const DOCS_PNG = join(import.meta.dirname, '../../../docs/report-html.png');
 const DOCS_PNG_MAX_BYTES = 300 * 1024;
+/** A blank (all-white) 1100×1000 shot compresses to a few KB; the page's text and tables do not. */
+const DOCS_PNG_MIN_BYTES = 40 * 1024;
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 // NOTE: the callbacks below run inside the page. tsconfig has no DOM lib, so the few browser globals they
@@ -167,7 +169,9 @@ afterAll(async () => {
 });
 
 // NOTE: a bound, not a speed assertion: axe over a 700 KB page takes a while on a shared 2-core machine.
-const BROWSER_TEST_MS = 180_000;
+const BROWSER_TEST_MS = 240_000;
+/** A full-page shot of the demo's long page; playwright's 30 s default is too tight on a loaded machine. */
+const SCREENSHOT_MS = 120_000;
 
 interface Built {
   result: AnalysisResult;
@@ -268,7 +272,11 @@ function checksFor(name: string, build: () => Promise<Built>, timeoutMs: number)
       const light = await themeColors(page);
       expect(light.background).toBe('rgb(255, 255, 255)');
       expect(await seriousAccessibilityViolations(page)).toEqual([]);
-      await page.screenshot({ path: join(ARTIFACTS, `${name}-light.png`), fullPage: true });
+      await page.screenshot({
+        path: join(ARTIFACTS, `${name}-light.png`),
+        fullPage: true,
+        timeout: SCREENSHOT_MS,
+      });
       await page.emulateMedia({ colorScheme: 'dark' });
       const dark = await themeColors(page);
       expect(dark.background).toBe('rgb(17, 19, 21)');
@@ -278,7 +286,11 @@ function checksFor(name: string, build: () => Promise<Built>, timeoutMs: number)
       expect(dark.blackChartText).toBe(0);
       expect(light.chartLabel).toBe(light.text);
       expect(await seriousAccessibilityViolations(page)).toEqual([]);
-      await page.screenshot({ path: join(ARTIFACTS, `${name}-dark.png`), fullPage: true });
+      await page.screenshot({
+        path: join(ARTIFACTS, `${name}-dark.png`),
+        fullPage: true,
+        timeout: SCREENSHOT_MS,
+      });
       await page.emulateMedia({ colorScheme: 'light' });
       expect(opened.consoleErrors).toEqual([]);
     });
@@ -301,11 +313,13 @@ function checksFor(name: string, build: () => Promise<Built>, timeoutMs: number)
       expect(Number.isFinite(opened.loadMs)).toBe(true);
       if (name === 'demo') {
         const { page } = opened;
+        await page.emulateMedia({ colorScheme: 'light' });
         await page.setViewportSize({ width: 1100, height: 1000 });
         await page.evaluate(() => window.scrollTo(0, 0));
         const png = join(ARTIFACTS, 'report-html.png');
-        await page.screenshot({ path: png });
+        await page.screenshot({ path: png, timeout: SCREENSHOT_MS });
         expect((await stat(png)).size).toBeLessThan(DOCS_PNG_MAX_BYTES);
+        expect((await stat(png)).size).toBeGreaterThan(DOCS_PNG_MIN_BYTES);
         if (process.env.FLEETLENS_UPDATE_DOCS === '1') await writeFile(DOCS_PNG, await readFile(png));
       }
     });
