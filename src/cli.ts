@@ -49,12 +49,13 @@ program
     '--since <duration>',
     "how far back to read metrics (e.g. 14d, 36h); default: the config's since (14d)",
   )
-  .option('--format <list>', 'report formats, comma-separated: md,json', 'md,json')
+  .option('--format <list>', 'report formats, comma-separated: md,json,html', 'md,json')
   .option(
     '--out <dir>',
-    'folder for report.md / report.json, or - for stdout (one format)',
+    'folder for report.md / report.json / report.html, or - for stdout (one format)',
     'fleetlens-report',
   )
+  .option('--quiet', 'print nothing on stderr but errors (no progress, no info or warning lines)')
   .addOption(
     new Option(
       '--fail-on <severity>',
@@ -86,7 +87,7 @@ program
   .action(async (options) => {
     const { auditExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
     const policy = failPolicy(options, parseFailOnCategories);
-    const log = createLogger();
+    const log = createLogger(logLevel(options));
     const { runAuditCommand } = await import('./run/audit-command.ts');
     const result = await runAuditCommand(options, log);
     finish(auditExitStatus(result, { ...policy, allowPartial: options.allowPartial === true }));
@@ -100,8 +101,11 @@ program
   )
   .argument('[dir...]', 'folders of on-host files')
   .addOption(
-    new Option('--format <format>', 'md or json').choices(['md', 'json'] as const).default('md' as const),
+    new Option('--format <format>', 'md, json or html')
+      .choices(['md', 'json', 'html'] as const)
+      .default('md' as const),
   )
+  .option('--quiet', 'print nothing on stderr but errors (no progress, no info or warning lines)')
   .option(
     '--prometheus <url>',
     'also read node_exporter and app metrics from this Prometheus (user:pass@ in the URL, or FLEETLENS_PROMETHEUS_TOKEN)',
@@ -142,8 +146,8 @@ program
     for (const dir of dirs) {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError('no such folder', dir);
     }
-    const log = createLogger();
-    const { diagnoseWindow, runDiagnoseSources } = await import('./run/diagnose.ts');
+    const log = createLogger(logLevel(options));
+    const { diagnoseProgressPlan, diagnoseWindow, runDiagnoseSources } = await import('./run/diagnose.ts');
     const { renderDiagnose } = await import('./run/output.ts');
     const live =
       prometheus === undefined
@@ -155,8 +159,29 @@ program
             ...(options.appJob ? { appJob: options.appJob } : {}),
             ...(options.instance ? { instance: options.instance } : {}),
           };
-    const result = await runDiagnoseSources({ dirs, ...(live ? { prometheus: live } : {}) }, log);
-    process.stdout.write(renderDiagnose(result, options.format));
+    const sources = { dirs, ...(live ? { prometheus: live } : {}) };
+    const { createProgress } = await import('./run/progress.ts');
+    const progress = createProgress({
+      plan: diagnoseProgressPlan(sources, options.format),
+      stream: process.stderr,
+      log,
+      command: 'diagnose',
+      ...(options.quiet ? { quiet: true } : {}),
+    });
+    const writer = `${options.format} on stdout`;
+    let result: Awaited<ReturnType<typeof runDiagnoseSources>>;
+    let page: string;
+    try {
+      await progress.started();
+      result = await runDiagnoseSources(sources, log, (event) => progress.update(event));
+      progress.update({ type: 'writer', file: writer, state: 'running' });
+      page = await renderDiagnose(result, options.format);
+      progress.update({ type: 'writer', file: writer, state: 'done' });
+    } finally {
+      // NOTE: the list lets go of stderr before anything else is said there.
+      await progress.finish();
+    }
+    process.stdout.write(page);
     finish(diagnoseExitStatus(result, policy));
   });
 
@@ -265,6 +290,11 @@ function failPolicy<Category>(
     ...(options.failOn ? { failOn: options.failOn } : {}),
     categories: parseCategories(options.failOnCategory),
   };
+}
+
+/** `--quiet` leaves errors only; otherwise FLEETLENS_LOG_LEVEL, else info. */
+function logLevel(options: { quiet?: true }): string | undefined {
+  return options.quiet ? 'error' : undefined;
 }
 
 /** Sets the exit code and says why on stderr, one line each. */

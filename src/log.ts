@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 
 export type Logger = pino.Logger;
 
@@ -36,20 +36,32 @@ export function stderrColour(
   return env.FORCE_COLOR !== '0' && env.TERM !== 'dumb';
 }
 
+/** Where a logger writes: anything with a synchronous `write` of one whole line. */
+export interface LogStream {
+  write(line: string): unknown;
+}
+
+/**
+ * The terminal's log lines, formatted in this process and written through `process.stderr.write`
+ * looked up at each line (not a file descriptor of its own): while the progress task list (listr2)
+ * draws on stderr it holds what others write there and prints it below the list when it ends, so a
+ * log line never tears the list apart. Off a terminal nothing redraws and lines go straight to fd 2.
+ */
+export function prettyStderr(
+  colorize = stderrColour(),
+  target: () => LogStream = () => process.stderr,
+): LogStream {
+  const format = prettyFactory({ ignore: 'pid,hostname', translateTime: 'HH:MM:ss', colorize });
+  return { write: (line: string) => target().write(format(line)) };
+}
+
 /** Logs go to stderr only, so reports on stdout stay clean (`--format json | jq`). */
-export function createLogger(level = process.env.FLEETLENS_LOG_LEVEL ?? 'info'): Logger {
-  if (process.stderr.isTTY) {
-    return pino(
-      { level, redact },
-      pretty({
-        destination: 2,
-        sync: true,
-        ignore: 'pid,hostname',
-        translateTime: 'HH:MM:ss',
-        colorize: stderrColour(),
-      }),
-    );
-  }
+export function createLogger(
+  level = process.env.FLEETLENS_LOG_LEVEL ?? 'info',
+  stream: LogStream | undefined = undefined,
+): Logger {
+  if (stream) return pino({ level, redact, base: undefined }, stream);
+  if (process.stderr.isTTY) return pino({ level, redact }, prettyStderr());
   return pino({ level, redact, base: undefined }, pino.destination({ dest: 2, sync: true }));
 }
 

@@ -89,6 +89,17 @@ export interface Caller {
   stats(): Record<string, OperationStats>;
 }
 
+/**
+ * Watches call() without changing it (progress on stderr): told synchronously, before the fact, so a
+ * wait can be shown while it lasts. Counts and timing are the same with or without an observer.
+ */
+export interface CallObserver {
+  /** An attempt is being sent: `attempt` 1 is a new call (counted as made), later ones are retries. */
+  onSend?(request: CallRequest, attempt: number): void;
+  /** The call waits `waitMs` on the clock: for its rate slot, or before a retry (backoff, Retry-After). */
+  onWait?(request: CallRequest, waitMs: number, reason: 'rate-limit' | 'retry'): void;
+}
+
 export interface CallerOptions {
   provider: RemoteSource;
   limits: Record<string, RateLimit>;
@@ -99,6 +110,7 @@ export interface CallerOptions {
   signal?: AbortSignal;
   /** Waits and timeouts run on it (default: the real clock). */
   clock?: Clock;
+  observer?: CallObserver;
 }
 
 /** `ec2.DescribeInstances (eu-west-1)`: the call and its scope, as every message names them. */
@@ -107,9 +119,12 @@ export function operationLabel(request: Pick<CallRequest, 'operation' | 'region'
   return scope ? `${request.operation} (${scope})` : request.operation;
 }
 
+/** Told how long the rate limit holds a call, before it waits. */
+type OnThrottle = (waitMs: number) => void;
+
 interface Slot {
   limit: LimitFunction;
-  throttle: (units: number, signal: AbortSignal | undefined) => Promise<void>;
+  throttle: (units: number, signal: AbortSignal | undefined, onWait?: OnThrottle) => Promise<void>;
 }
 
 export function createCaller(options: CallerOptions): Caller {
@@ -117,6 +132,7 @@ export function createCaller(options: CallerOptions): Caller {
   const clock = options.clock ?? realClock;
   const slots = new Map<string, Slot>();
   const stats: Record<string, OperationStats> = {};
+  const observer = options.observer;
 
   function slotFor(request: CallRequest): Slot {
     const key = `${request.bucket}@${request.region ?? '*'}`;
@@ -133,13 +149,17 @@ export function createCaller(options: CallerOptions): Caller {
 
   const call = async <T>(request: CallRequest, fn: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     const slot = slotFor(request);
+    const onThrottle: OnThrottle | undefined = observer?.onWait
+      ? (waitMs) => observer.onWait?.(request, waitMs, 'rate-limit')
+      : undefined;
     const entry = stats[request.operation] ?? { made: 0, retries: 0, failed: 0 };
     stats[request.operation] = entry;
     return slot.limit(async () => {
       for (let attempt = 1; ; attempt += 1) {
-        await slot.throttle(request.units ?? 1, options.signal);
+        await slot.throttle(request.units ?? 1, options.signal, onThrottle);
         if (attempt === 1) entry.made += 1;
         else entry.retries += 1;
+        observer?.onSend?.(request, attempt);
         let failure: Failure;
         try {
           return await runAttempt(fn, policy, clock, options.signal);
@@ -160,7 +180,9 @@ export function createCaller(options: CallerOptions): Caller {
           },
           'provider call failed, retrying',
         );
-        await clock.sleep(waitBeforeRetryMs(failure.error, attempt, policy), options.signal);
+        const retryWaitMs = waitBeforeRetryMs(failure.error, attempt, policy);
+        observer?.onWait?.(request, retryWaitMs, 'retry');
+        await clock.sleep(retryWaitMs, options.signal);
       }
     });
   };
@@ -181,7 +203,7 @@ function waitBeforeRetryMs(error: ProviderError, attempt: number, policy: RetryP
 function windowThrottle(limit: number, intervalMs: number, clock: Clock) {
   const spent: { atMs: number; units: number }[] = [];
   let turn: Promise<void> = Promise.resolve();
-  const take = async (units: number, signal: AbortSignal | undefined) => {
+  const take = async (units: number, signal: AbortSignal | undefined, onWait: OnThrottle | undefined) => {
     const cost = Math.min(units, limit);
     for (;;) {
       const nowMs = clock.now();
@@ -191,11 +213,13 @@ function windowThrottle(limit: number, intervalMs: number, clock: Clock) {
         spent.push({ atMs: nowMs, units: cost });
         return;
       }
-      await clock.sleep(spent[0]!.atMs + intervalMs - nowMs, signal);
+      const waitMs = spent[0]!.atMs + intervalMs - nowMs;
+      onWait?.(waitMs);
+      await clock.sleep(waitMs, signal);
     }
   };
-  return (units: number, signal: AbortSignal | undefined): Promise<void> => {
-    const mine = turn.then(() => take(units, signal));
+  return (units: number, signal: AbortSignal | undefined, onWait?: OnThrottle): Promise<void> => {
+    const mine = turn.then(() => take(units, signal, onWait));
     turn = mine.catch(() => {});
     return mine;
   };
@@ -210,9 +234,9 @@ function makeThrottle(limit: RateLimit, clock: Clock): Slot['throttle'] {
     ? windowThrottle(limit.unitsPerInterval, intervalMs, clock)
     : undefined;
   // Units are paid first, then a request slot.
-  return async (count, signal) => {
-    await units?.(count, signal);
-    await requests?.(1, signal);
+  return async (count, signal, onWait) => {
+    await units?.(count, signal, onWait);
+    await requests?.(1, signal, onWait);
   };
 }
 

@@ -2,7 +2,7 @@
 // the audit, the report files. Every usage and config error is raised before any cloud is called.
 import { join } from 'node:path';
 import { metricRetention, retentionProblem } from '../../providers/retention.ts';
-import type { ReportFormat } from '../../reports/index.ts';
+import { type ReportFormat, reportWriters } from '../../reports/index.ts';
 import type { AnalysisResult } from '../../reports/json/schema.ts';
 import { ruleSettingsErrors } from '../analysis/engine.ts';
 import { rules } from '../analysis/rules/index.ts';
@@ -23,6 +23,7 @@ import { ARTIFACTS_FILE, loadArtifacts } from './artifacts.ts';
 import type { AuditOptions } from './audit.ts';
 import { parseFormats, writeAuditReports } from './output.ts';
 import { recordAuditRun } from './record-run.ts';
+import { createProgress, type ProgressReporter } from './progress.ts';
 
 export const DEFAULT_CONFIG_FILE = 'fleetlens.yaml';
 
@@ -44,6 +45,8 @@ export interface AuditCommandOptions {
   onlyStable?: true;
   /** "Now" for mute dates; the clock's time by default. */
   nowMs?: number;
+  /** Nothing on stderr but errors: no progress (the logger's level is the CLI's business). */
+  quiet?: true;
 }
 
 /** Where history goes and how it is read, settled before anything is collected. */
@@ -54,8 +57,47 @@ interface HistoryPlan {
   onlyStable: boolean;
 }
 
+/** The progress view for this run, once its config says which clouds and folders there are. */
+function progressFor(options: AuditCommandOptions, formats: readonly ReportFormat[], log: Logger) {
+  return (loaded: LoadedConfig): ProgressReporter =>
+    createProgress({
+      plan: {
+        // NOTE: a replay calls no cloud, so it has no cloud tasks.
+        clouds: options.fromArtifacts
+          ? []
+          : ProviderId.options.filter((id) => loaded.config.providers[id] !== undefined),
+        onHostFolders: loaded.config.onHost.length,
+        writers: formats.map((format) => reportWriters[format].fileName),
+      },
+      stream: process.stderr,
+      log,
+      ...(options.quiet ? { quiet: true } : {}),
+    });
+}
+
 export async function runAuditCommand(options: AuditCommandOptions, log: Logger): Promise<AnalysisResult> {
   const formats = checkAuditUsage(options);
+  const startProgress = progressFor(options, formats, log);
+  let progress: ProgressReporter | undefined;
+  try {
+    return await runAndWrite(options, formats, log, async (loaded) => {
+      progress = startProgress(loaded);
+      // NOTE: from here the task list holds stderr; log lines print below it when it ends.
+      await progress.started();
+      return progress;
+    });
+  } finally {
+    await progress?.finish();
+  }
+}
+
+async function runAndWrite(
+  options: AuditCommandOptions,
+  formats: readonly ReportFormat[],
+  log: Logger,
+  start: (loaded: LoadedConfig) => Promise<ProgressReporter>,
+): Promise<AnalysisResult> {
+  let progress: ProgressReporter | undefined;
   const plan = historyPlan(options);
   const today = new Date(options.nowMs ?? Date.now()).toISOString().slice(0, 10);
   let mutes: LocatedMute[] = [];
@@ -66,7 +108,12 @@ export async function runAuditCommand(options: AuditCommandOptions, log: Logger)
     ...(options.fromArtifacts ? { fromArtifactsDir: options.fromArtifacts } : {}),
   };
   // NOTE: the audit pulls in every cloud SDK; a usage or config error is told before that load.
-  const runAudit = async (audit: AuditOptions) => (await import('./audit.ts')).runAudit(audit);
+  const runAudit = async (audit: AuditOptions) => {
+    const { runAudit: run } = await import('./audit.ts');
+    progress = await start(audit.loaded);
+    const reporter = progress;
+    return run({ ...audit, onProgress: (event) => reporter.update(event) });
+  };
   let result: AnalysisResult;
   if (options.demo) {
     const { withDemo } = await import('./demo.ts');
@@ -98,7 +145,10 @@ export async function runAuditCommand(options: AuditCommandOptions, log: Logger)
     });
   }
   result = withMutes(result, mutes);
-  const written = await writeAuditReports(result, formats, options.out);
+  const reporter = progress;
+  const written = await writeAuditReports(result, formats, options.out, {
+    ...(reporter ? { onWriter: (file, state) => reporter.update({ type: 'writer', file, state }) } : {}),
+  });
   const { summary } = result.run;
   log.info(
     {
@@ -125,7 +175,7 @@ export function checkAuditUsage(options: AuditCommandOptions): ReportFormat[] {
   const errors: ConfigError[] = [];
   let formats: ReportFormat[] = [];
   try {
-    formats = parseFormats(options.format, ['md', 'json']);
+    formats = parseFormats(options.format, ['md', 'json', 'html']);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     errors.push(error);

@@ -25,6 +25,7 @@ import { monthlyCostTotal } from '../recommend/one-action.ts';
 import { type Artifacts, loadArtifacts, type ProviderArtifacts, saveArtifacts } from './artifacts.ts';
 import { collectProvider } from './collect.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
+import type { ProgressEvent } from './progress.ts';
 
 export interface AuditOptions {
   loaded: LoadedConfig;
@@ -38,6 +39,8 @@ export interface AuditOptions {
   fromArtifactsDir?: string;
   adapterOptions?: AdapterOptions;
   signal?: AbortSignal;
+  /** Told what the audit is doing, for progress on stderr (src/run/progress.ts). */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
@@ -59,7 +62,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const series = artifacts.providers.flatMap((p) => p.series);
   const gaps: Gap[] = artifacts.providers.flatMap((p) => p.gaps);
 
-  const onHost = await readOnHost(artifacts.onHost, hosts, gaps, options.log);
+  const onHost = await readOnHost(artifacts.onHost, hosts, gaps, options.log, options.onProgress);
   const unavailable: Facts['unavailable'] = {};
   if (artifacts.providers.length > 0 && hosts.length === 0)
     unavailable.inventory = describeGaps(gaps, 'no instances listed');
@@ -76,7 +79,9 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
     sizing: config.sizing,
     unavailable: unavailable satisfies Partial<Record<FactKey, string>>,
   };
+  options.onProgress?.({ type: 'rules', done: 0, total: rules.length });
   const judged = runRules(rules, facts, { byId: config.rules, file, locate });
+  options.onProgress?.({ type: 'rules', done: rules.length, total: rules.length });
 
   const reportHosts = hosts.map((host) => reportHost(host, facts, artifacts, onHost));
   const coverage = Object.fromEntries(
@@ -145,7 +150,8 @@ async function collect(options: AuditOptions, window: MetricWindow): Promise<Art
     if (!providerConfig) return [];
     // NOTE: the registry pairs each adapter with its own config type; the loop cannot say so.
     const adapter = entry.create(options.adapterOptions ?? {}) as ProviderAdapter<unknown>;
-    return [collectProvider(adapter, providerConfig, window, options.log, options.signal)];
+    const collectOptions = options.onProgress ? { onProgress: options.onProgress } : {};
+    return [collectProvider(adapter, providerConfig, window, options.log, options.signal, collectOptions)];
   });
   const providers: ProviderArtifacts[] = await Promise.all(configured);
   return {
@@ -170,9 +176,11 @@ async function readOnHost(
   hosts: readonly Host[],
   gaps: Gap[],
   log: Logger,
+  onProgress?: (event: ProgressEvent) => void,
 ): Promise<MappedOnHost[]> {
   const results: MappedOnHost[] = [];
-  for (const mapping of mappings) {
+  for (const [index, mapping] of mappings.entries()) {
+    onProgress?.({ type: 'onhost', done: index, total: mappings.length });
     const byName = hosts.filter((h) => h.name === mapping.host);
     // Group members often share a Name tag: an ambiguous name must not pick one of them at random.
     const host = hosts.find((h) => h.id === mapping.host) ?? (byName.length === 1 ? byName[0]! : null);
@@ -217,6 +225,7 @@ async function readOnHost(
     );
     results.push({ mapping, result, entry: onHostEntry(result, host) });
   }
+  onProgress?.({ type: 'onhost', done: mappings.length, total: mappings.length });
   return results;
 }
 

@@ -15,10 +15,14 @@ import type { Logger } from '../log.ts';
 import { createCaller } from '../net/call.ts';
 import { type Clock, realClock } from '../net/clock.ts';
 import type { ProviderArtifacts } from './artifacts.ts';
+import { CollectProgress } from './collect-progress.ts';
+import type { ProgressEvent } from './progress.ts';
 
 export interface CollectOptions {
   /** Waits and timeouts run on it (default: the adapter's, else the real clock). */
   clock?: Clock;
+  /** Told each step of this cloud, its calls against the minimum and the rate limit's waits (stderr progress). */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 export async function collectProvider<Config>(
@@ -31,6 +35,10 @@ export async function collectProvider<Config>(
 ): Promise<ProviderArtifacts> {
   const clock = options.clock ?? adapter.net?.clock ?? realClock;
   const retry = { ...adapter.retry, ...adapter.net?.retry };
+  const observed: ObservedCounts = {};
+  const progress = new CollectProgress(adapter.id, options.onProgress, () =>
+    Object.values(adapter.minimumCalls(window, observed)).reduce((a, b) => a + b, 0),
+  );
   const call = createCaller({
     provider: adapter.id,
     limits: adapter.limits,
@@ -39,8 +47,8 @@ export async function collectProvider<Config>(
     retry,
     clock,
     ...(signal ? { signal } : {}),
+    ...(options.onProgress ? { observer: progress.observer } : {}),
   });
-  const observed: ObservedCounts = {};
   const scopes: string[] = [];
   const failedScopes: { scope: string; reason: string }[] = [];
   let seriesExpected = 0;
@@ -53,6 +61,7 @@ export async function collectProvider<Config>(
     observe: (what: string, region: string, count: number) => {
       observed[what] ??= {};
       observed[what][region] = (observed[what][region] ?? 0) + count;
+      progress.minimumChanged();
     },
     scope: (name, failure) => {
       if (!scopes.includes(name)) scopes.push(name);
@@ -66,7 +75,14 @@ export async function collectProvider<Config>(
   };
   try {
     const startedMs = clock.now();
+    progress.step('inventory', 'running');
     const inventory = await adapter.inventory(ctx);
+    progress.stepDone(
+      'inventory',
+      `${inventory.value.hosts.length} hosts`,
+      inventory.gaps.length,
+      failedScopes,
+    );
     log.info(
       {
         provider: adapter.id,
@@ -76,9 +92,13 @@ export async function collectProvider<Config>(
       },
       'inventory listed',
     );
+    progress.step('catalog', 'running');
     const catalog = await adapter.catalog(ctx, inventory.value);
+    progress.stepDone('catalog', `${catalog.value.length} types`, catalog.gaps.length);
     fillSpecs(inventory.value, catalog.value);
+    progress.step('metrics', 'running');
     const metrics = await adapter.metrics(ctx, inventory.value, catalog.value);
+    progress.stepDone('metrics', `${metrics.value.length} series`, metrics.gaps.length);
     log.info(
       { provider: adapter.id, series: metrics.value.length, ms: Math.round(clock.now() - startedMs) },
       'metrics fetched',

@@ -20,6 +20,7 @@ import {
   type OnHostResult,
   onHostEntry,
 } from './onhost.ts';
+import type { ProgressEvent } from './progress.ts';
 
 export interface DiagnoseSources {
   dirs: readonly string[];
@@ -29,10 +30,20 @@ export interface DiagnoseSources {
 }
 
 /** The folders' diagnoses, in argument order, then the live Prometheus's (source: its URL without credentials). */
-export async function runDiagnoseSources(sources: DiagnoseSources, log: Logger): Promise<DiagnoseResult> {
-  const result = await runDiagnose(sources.dirs, log);
+export async function runDiagnoseSources(
+  sources: DiagnoseSources,
+  log: Logger,
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<DiagnoseResult> {
+  const total = sources.dirs.length + (sources.prometheus ? 1 : 0);
+  const result = await runDiagnose(sources.dirs, log, (done) => {
+    onProgress?.({ type: 'onhost', done, total });
+    onProgress?.({ type: 'rules', done, total });
+  });
   if (sources.prometheus) {
     result.diagnoses.push(await diagnosePrometheus(sources.prometheus, log, sources.retry));
+    onProgress?.({ type: 'onhost', done: total, total });
+    onProgress?.({ type: 'rules', done: total, total });
   }
   return result;
 }
@@ -110,8 +121,14 @@ export function diagnoseWindow(options: WindowOptions, nowMs = Date.now()): { fr
   return { fromMs, toMs };
 }
 
-export async function runDiagnose(dirs: readonly string[], log: Logger): Promise<DiagnoseResult> {
+/** `onFolder(done)` after each folder is read and judged (0 before the first). */
+export async function runDiagnose(
+  dirs: readonly string[],
+  log: Logger,
+  onFolder?: (done: number) => void,
+): Promise<DiagnoseResult> {
   const diagnoses: Diagnosis[] = [];
+  onFolder?.(0);
   for (const dir of dirs) {
     const started = performance.now();
     const result = await analyzeOnHostDir(dir);
@@ -126,8 +143,18 @@ export async function runDiagnose(dirs: readonly string[], log: Logger): Promise
       },
       'diagnosed',
     );
+    onFolder?.(diagnoses.length);
   }
   return { schemaVersion: SCHEMA_VERSION, diagnoses };
+}
+
+/** The progress view of a diagnose run: the folders (and the live Prometheus), their rules, the page printed. */
+export function diagnoseProgressPlan(sources: DiagnoseSources, format: string) {
+  return {
+    clouds: [],
+    onHostFolders: sources.dirs.length + (sources.prometheus ? 1 : 0),
+    writers: [`${format} on stdout`],
+  };
 }
 
 export function toDiagnosis(result: OnHostResult): Diagnosis {

@@ -61,6 +61,11 @@ export interface WriteReportsOptions {
   onStep?: (step: string) => void | Promise<void>;
   /** Files written (and fsynced) at once. */
   concurrency?: number;
+  /**
+   * Progress of each main file (report.md, report.json, report.html): running while it renders,
+   * done once the whole set is in place, failed when the set could not be written.
+   */
+  onWriter?: (file: string, state: 'running' | 'done' | 'failed') => void;
 }
 
 export function parseFormats(text: string, allowed: readonly ReportFormat[]): ReportFormat[] {
@@ -93,20 +98,36 @@ export async function writeAuditReports(
   out: string,
   options: WriteReportsOptions = {},
 ): Promise<string[]> {
+  const mainFile = (format: ReportFormat) => reportWriters[format].fileName;
+  const report = (state: 'running' | 'done' | 'failed') => {
+    for (const format of formats) options.onWriter?.(mainFile(format), state);
+  };
   if (out === '-') {
     if (formats.length !== 1)
       throw new ConfigError('--out - (stdout) takes exactly one --format', undefined, undefined, '--out');
-    process.stdout.write(reportWriters[formats[0]!].renderAudit(result));
+    const writer = reportWriters[formats[0]!];
+    options.onWriter?.(writer.fileName, 'running');
+    process.stdout.write(await writer.renderAudit(result));
+    options.onWriter?.(writer.fileName, 'done');
     return [];
   }
   const dir = resolve(out);
-  const files = renderAuditFiles(result, formats);
-  await writeReportSet(dir, files, result.run.id, options);
-  const tops = [...new Set(files.map((file) => file.path.split('/')[0] ?? file.path))];
-  return tops.map((top) => join(dir, top));
+  try {
+    const files = await renderAuditFiles(result, formats, (format, state) => {
+      if (state === 'running') options.onWriter?.(mainFile(format), 'running');
+    });
+    await writeReportSet(dir, files, result.run.id, options);
+    // NOTE: every file is done at once: the set appears whole or not at all.
+    report('done');
+    const tops = [...new Set(files.map((file) => file.path.split('/')[0] ?? file.path))];
+    return tops.map((top) => join(dir, top));
+  } catch (error) {
+    report('failed');
+    throw error;
+  }
 }
 
-export function renderDiagnose(result: DiagnoseResult, format: ReportFormat): string {
+export async function renderDiagnose(result: DiagnoseResult, format: ReportFormat): Promise<string> {
   return reportWriters[format].renderDiagnose(result);
 }
 

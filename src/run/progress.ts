@@ -244,11 +244,15 @@ export interface ProgressOptions {
   intervalMs?: number;
   /** Spinner frames on a terminal (a real timer); off makes the list redraw only on events. */
   animate?: boolean;
+  /** The command the JSON lines name: `audit progress`, `diagnose progress`. */
+  command?: 'audit' | 'diagnose';
 }
 
 export interface ProgressReporter {
   readonly mode: 'tty' | 'lines' | 'quiet';
   update(event: ProgressEvent): void;
+  /** Resolves once the view is drawing (the task list holds stderr from then on). */
+  started(): Promise<void>;
   /** Ends the list or the lines; tasks never reported finish as skipped. */
   finish(): Promise<void>;
 }
@@ -265,20 +269,25 @@ class QuietReporter implements ProgressReporter {
   update(event: ProgressEvent): void {
     if (event.type === 'error') logError(this.log, event);
   }
+  async started(): Promise<void> {}
   async finish(): Promise<void> {}
 }
 
 class LinesReporter implements ProgressReporter {
   readonly mode = 'lines';
+  private readonly command: string;
   private readonly state: ProgressState;
   private readonly startedMs: number;
   private readonly stop: () => void;
 
   constructor(private readonly options: ProgressOptions) {
     const clock = options.clock ?? systemClock;
+    this.command = options.command ?? 'audit';
     this.state = new ProgressState(options.plan);
     this.startedMs = clock.nowMs();
-    this.stop = clock.every(options.intervalMs ?? PROGRESS_INTERVAL_MS, () => this.line('audit progress'));
+    this.stop = clock.every(options.intervalMs ?? PROGRESS_INTERVAL_MS, () =>
+      this.line(`${this.command} progress`),
+    );
   }
 
   private line(message: string): void {
@@ -294,9 +303,11 @@ class LinesReporter implements ProgressReporter {
     if (event.type === 'error') logError(this.options.log, event);
   }
 
+  async started(): Promise<void> {}
+
   async finish(): Promise<void> {
     this.stop();
-    this.line('audit progress: finished');
+    this.line(`${this.command} progress: finished`);
   }
 }
 
@@ -312,6 +323,7 @@ class ListrReporter implements ProgressReporter {
   private readonly deferred = new Map<string, Deferred>();
   private readonly wrappers = new Map<string, { title: string; skip(message?: string): void }>();
   private readonly run: Promise<unknown>;
+  private readonly drawing = deferred();
 
   constructor(options: ProgressOptions) {
     this.state = new ProgressState(options.plan);
@@ -360,6 +372,8 @@ class ListrReporter implements ProgressReporter {
     return {
       title: id,
       task: async (_: unknown, wrapper: { title: string; skip(message?: string): void }) => {
+        // NOTE: listr2 runs a task only once its renderer draws (and holds stderr).
+        this.drawing.settle('done');
         this.wrappers.set(id, wrapper);
         this.refresh(id);
         await this.deferred.get(id)!.promise;
@@ -386,6 +400,10 @@ class ListrReporter implements ProgressReporter {
     for (const task of this.state.apply(event)) this.refresh(task.id);
   }
 
+  started(): Promise<void> {
+    return Promise.race([this.drawing.promise, this.run.then(() => undefined)]);
+  }
+
   async finish(): Promise<void> {
     for (const task of this.state.skipUnfinished()) this.refresh(task.id);
     await this.run;
@@ -404,7 +422,21 @@ function deferred(): Deferred {
 
 /** The reporter for this stream: quiet, a task list on a terminal, JSON lines elsewhere. */
 export function createProgress(options: ProgressOptions): ProgressReporter {
-  if (options.quiet) return new QuietReporter(options.log);
-  if (options.stream.isTTY === true) return new ListrReporter(options);
-  return new LinesReporter(options);
+  if (options.quiet) return finishOnce(new QuietReporter(options.log));
+  if (options.stream.isTTY === true) return finishOnce(new ListrReporter(options));
+  return finishOnce(new LinesReporter(options));
+}
+
+/** `finish` may be called from a `finally` and again on the way out: it ends the view once. */
+function finishOnce(reporter: ProgressReporter): ProgressReporter {
+  let finished: Promise<void> | undefined;
+  return {
+    mode: reporter.mode,
+    update: (event) => reporter.update(event),
+    started: () => reporter.started(),
+    finish: () => {
+      finished ??= reporter.finish();
+      return finished;
+    },
+  };
 }

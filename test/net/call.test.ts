@@ -362,3 +362,62 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined)).toBeUndefined();
   });
 });
+
+describe('call() observer', () => {
+  function observedCaller(clock: Clock, events: string[]) {
+    return createCaller({
+      provider: 'aws',
+      limits,
+      log: silentLogger,
+      retry: fast,
+      clock,
+      toProviderError: () => undefined,
+      observer: {
+        onSend: (request, attempt) => events.push(`send ${request.operation} #${attempt} @${clock.now()}`),
+        onWait: (request, waitMs, reason) =>
+          events.push(`wait ${request.operation} ${reason} ${waitMs} ms @${clock.now()}`),
+      },
+    });
+  }
+
+  it('is told each send and each rate-limit wait before it happens, and changes no start or count', async () => {
+    const run = async (observed: boolean) => {
+      const clock = virtualClock(0);
+      const events: string[] = [];
+      const call = observed ? observedCaller(clock, events) : caller({}, clock);
+      const starts: number[] = [];
+      await Promise.all(
+        Array.from({ length: 7 }, () =>
+          call({ bucket: 'rated', operation: 'svc.Rated' }, async () => {
+            starts.push(clock.now());
+          }),
+        ),
+      );
+      return { starts, events, stats: call.stats() };
+    };
+    const plain = await run(false);
+    const watched = await run(true);
+    expect(watched.starts).toEqual(plain.starts);
+    expect(watched.stats).toEqual(plain.stats);
+    // 3 per 200 ms: the fourth waits out the first window, the seventh the second; each wait is told at its start.
+    expect(watched.events.filter((e) => e.startsWith('wait'))).toEqual([
+      'wait svc.Rated rate-limit 200 ms @0',
+      'wait svc.Rated rate-limit 200 ms @200',
+    ]);
+    expect(watched.events.filter((e) => e.startsWith('send'))).toHaveLength(7);
+  });
+
+  it('is told the wait before a retry, and the retry as attempt 2', async () => {
+    const clock = virtualClock(0);
+    const events: string[] = [];
+    const call = observedCaller(clock, events);
+    let attempts = 0;
+    await call(op, async () => {
+      attempts += 1;
+      if (attempts === 1)
+        throw new ProviderError('aws', 'throttled', 'svc.Op', 'slow down', { retryAfterMs: 3_000 });
+      return 1;
+    });
+    expect(events).toEqual(['send svc.Op #1 @0', 'wait svc.Op retry 3000 ms @0', 'send svc.Op #2 @3000']);
+  });
+});

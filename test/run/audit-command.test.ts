@@ -19,6 +19,8 @@ describe('checkAuditUsage', () => {
     expect(
       checkAuditUsage({ format: 'md,json,md', out: 'dir', fromArtifacts: 'saved', config: 'x.yaml' }),
     ).toEqual(['md', 'json']);
+    expect(checkAuditUsage({ format: 'md,json,html', out: 'dir' })).toEqual(['md', 'json', 'html']);
+    expect(checkAuditUsage({ format: 'html', out: '-' })).toEqual(['html']);
   });
 
   it('rejects every bad flag at once', () => {

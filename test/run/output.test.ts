@@ -17,13 +17,13 @@ const CHILD_MS = 240_000;
 
 type Snapshot = Record<string, string>;
 
-function expected(run: 'a' | 'b'): Snapshot {
-  const files = renderAuditFiles(run === 'a' ? runA() : runB(), ['md', 'json']);
+async function expected(run: 'a' | 'b'): Promise<Snapshot> {
+  const files = await renderAuditFiles(run === 'a' ? runA() : runB(), ['md', 'json']);
   return Object.fromEntries(files.map((file) => [file.path, file.content]));
 }
 
-const A = expected('a');
-const B = expected('b');
+const A = await expected('a');
+const B = await expected('b');
 
 /** Every file under `dir` (relative paths), hidden fleetlens files apart; null when `dir` is absent. */
 async function snapshot(
@@ -255,6 +255,24 @@ describe('writeAuditReports', () => {
     }
     expect(chunks.join('')).toBe(A['report.md']);
     await expect(writeAuditReports(runA(), ['md', 'json'], '-')).rejects.toThrow(ConfigError);
+  });
+
+  it('tells progress when each main file renders and when the whole set is in place, or failed', async () => {
+    const events: string[] = [];
+    const onWriter = (file: string, state: string) => events.push(`${file}:${state}`);
+    await writeAuditReports(runA(), ['md', 'json'], await freshDir(), { onWriter });
+    // Done only once every file of the set is in place: they appear together.
+    expect(events).toEqual([
+      'report.md:running',
+      'report.json:running',
+      'report.md:done',
+      'report.json:done',
+    ]);
+    events.length = 0;
+    const file = await freshDir();
+    await writeFile(file, 'not a folder');
+    await expect(writeAuditReports(runA(), ['md'], file, { onWriter })).rejects.toThrow(ConfigError);
+    expect(events).toEqual(['report.md:running', 'report.md:failed']);
   });
 
   it('refuses an --out that is a file, before writing anything', async () => {

@@ -252,7 +252,32 @@ function onHostEvidence(entry: OnHostEntry, verdict: OnHostVerdict, threshold: n
       `${sourceOf(entry.facts.samples, 'sysstat', 'sysstat queue runq-sz')} (${entry.facts.dir})`,
       { label: 'CPUs', value: verdict.ncpu },
     ),
+    ...perCpuEvidence(entry, threshold),
   ];
+}
+
+/** More CPUs than this are not charted one by one (their busy average is above). */
+const MAX_PER_CPU_SERIES = 64;
+
+/**
+ * Each CPU's busy share, last in the evidence (writers short of room drop it first): one hot CPU
+ * under a calm average is a single-threaded bottleneck, not a host short of CPUs. The HTML report
+ * draws these neighbouring `CPU N busy` series as one heat strip.
+ */
+function perCpuEvidence(entry: OnHostEntry, threshold: number): Evidence[] {
+  const sysstat = entry.facts.samples.sysstat;
+  if (!sysstat) return [];
+  const cpus = Object.keys(sysstat.perCpuBusy)
+    .filter((cpu) => /^\d+$/.test(cpu))
+    .sort((a, b) => Number(a) - Number(b));
+  if (cpus.length < 2 || cpus.length > MAX_PER_CPU_SERIES) return [];
+  const source = `${sourceOf(entry.facts.samples, 'sysstat', 'sysstat cpu-load per CPU')}, busy = 100 - idle - iowait (${entry.facts.dir})`;
+  return cpus.map((cpu) =>
+    sampleSeriesEvidence(`CPU ${cpu} busy`, sysstat.timesMs, sysstat.perCpuBusy[cpu]!, 'percent', source, {
+      label: 'saturation threshold',
+      value: threshold,
+    }),
+  );
 }
 
 function upsize(facts: Facts, host: Host): RecommendationDraft | undefined {

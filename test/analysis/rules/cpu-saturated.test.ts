@@ -94,3 +94,16 @@ it('advises the vCPUs the saturated capture needs when there is no cloud host to
   expect(wanted).toBeGreaterThanOrEqual(3);
   expect(rec.evidence[0]).toMatchObject({ kind: 'arithmetic', label: 'CPUs the peak needs' });
 });
+
+it('ends its on-host evidence with each CPU busy share, for the per-CPU heat strip', () => {
+  const { findings } = runRules([cpuSaturated], fleet().withOnHost(cpuCapture).facts());
+  const evidence = findings[0]!.evidence;
+  const perCpu = evidence.filter((e) => /^CPU \d+ busy$/.test(e.label));
+  // The capture is of a 2-vCPU VM: one series per CPU, last, on one source, per second.
+  expect(perCpu.map((e) => e.label)).toEqual(['CPU 0 busy', 'CPU 1 busy']);
+  expect(evidence.slice(-2)).toEqual(perCpu);
+  for (const series of perCpu) {
+    expect(series).toMatchObject({ kind: 'series', unit: 'percent', stepSec: 1 });
+    expect(series.kind === 'series' && Math.max(...series.points.map(([, v]) => v ?? 0))).toBeGreaterThan(90);
+  }
+});

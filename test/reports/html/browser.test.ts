@@ -9,10 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAuditHtml } from '../../../reports/html/index.ts';
-import type { AnalysisResult } from '../../../reports/json/schema.ts';
-import { silentLogger } from '../../../src/log.ts';
-import { runAudit } from '../../../src/run/audit.ts';
-import { withDemo } from '../../../src/run/demo.ts';
+import { AnalysisResult } from '../../../reports/json/schema.ts';
+import { fleetlens } from '../../helpers/cli.ts';
 import { fullResult } from './fixtures.ts';
 import { hostileResult } from './hostile.ts';
 
@@ -33,6 +31,8 @@ const ARTIFACTS =
 /** `FLEETLENS_UPDATE_DOCS=1 npx vitest run test/reports/html/browser.test.ts` refreshes the README's picture. */
 const DOCS_PNG = join(import.meta.dirname, '../../../docs/report-html.png');
 const DOCS_PNG_MAX_BYTES = 300 * 1024;
+/** A blank (all-white) 1100×1000 shot compresses to a few KB; the page's text and tables do not. */
+const DOCS_PNG_MIN_BYTES = 40 * 1024;
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 // NOTE: the callbacks below run inside the page. tsconfig has no DOM lib, so the few browser globals they
@@ -169,17 +169,23 @@ afterAll(async () => {
 });
 
 // NOTE: a bound, not a speed assertion: axe over a 700 KB page takes a while on a shared 2-core machine.
-const BROWSER_TEST_MS = 180_000;
+const BROWSER_TEST_MS = 240_000;
+/** A full-page shot of the demo's long page; playwright's 30 s default is too tight on a loaded machine. */
+const SCREENSHOT_MS = 120_000;
+
+interface Built {
+  result: AnalysisResult;
+  html: string;
+}
 
 /** The checks every report must pass in the browser, for the builder's full result and the demo's. */
-function checksFor(name: string, build: () => Promise<AnalysisResult>, timeoutMs: number) {
+function checksFor(name: string, build: () => Promise<Built>, timeoutMs: number) {
   describe(`report.html of ${name} in Chromium`, { timeout: BROWSER_TEST_MS }, () => {
     let result: AnalysisResult;
     let html: string;
     let opened: Opened;
     beforeAll(async () => {
-      result = await build();
-      html = await renderAuditHtml(result);
+      ({ result, html } = await build());
       opened = await open(name, html);
     }, timeoutMs);
 
@@ -266,7 +272,11 @@ function checksFor(name: string, build: () => Promise<AnalysisResult>, timeoutMs
       const light = await themeColors(page);
       expect(light.background).toBe('rgb(255, 255, 255)');
       expect(await seriousAccessibilityViolations(page)).toEqual([]);
-      await page.screenshot({ path: join(ARTIFACTS, `${name}-light.png`), fullPage: true });
+      await page.screenshot({
+        path: join(ARTIFACTS, `${name}-light.png`),
+        fullPage: true,
+        timeout: SCREENSHOT_MS,
+      });
       await page.emulateMedia({ colorScheme: 'dark' });
       const dark = await themeColors(page);
       expect(dark.background).toBe('rgb(17, 19, 21)');
@@ -276,7 +286,11 @@ function checksFor(name: string, build: () => Promise<AnalysisResult>, timeoutMs
       expect(dark.blackChartText).toBe(0);
       expect(light.chartLabel).toBe(light.text);
       expect(await seriousAccessibilityViolations(page)).toEqual([]);
-      await page.screenshot({ path: join(ARTIFACTS, `${name}-dark.png`), fullPage: true });
+      await page.screenshot({
+        path: join(ARTIFACTS, `${name}-dark.png`),
+        fullPage: true,
+        timeout: SCREENSHOT_MS,
+      });
       await page.emulateMedia({ colorScheme: 'light' });
       expect(opened.consoleErrors).toEqual([]);
     });
@@ -299,24 +313,80 @@ function checksFor(name: string, build: () => Promise<AnalysisResult>, timeoutMs
       expect(Number.isFinite(opened.loadMs)).toBe(true);
       if (name === 'demo') {
         const { page } = opened;
+        await page.emulateMedia({ colorScheme: 'light' });
         await page.setViewportSize({ width: 1100, height: 1000 });
         await page.evaluate(() => window.scrollTo(0, 0));
         const png = join(ARTIFACTS, 'report-html.png');
-        await page.screenshot({ path: png });
+        await page.screenshot({ path: png, timeout: SCREENSHOT_MS });
         expect((await stat(png)).size).toBeLessThan(DOCS_PNG_MAX_BYTES);
+        expect((await stat(png)).size).toBeGreaterThan(DOCS_PNG_MIN_BYTES);
         if (process.env.FLEETLENS_UPDATE_DOCS === '1') await writeFile(DOCS_PNG, await readFile(png));
       }
     });
   });
 }
 
-checksFor('builder', async () => fullResult(), 60_000);
 checksFor(
-  'demo',
-  () => withDemo(silentLogger, (demo) => runAudit({ ...demo, mode: 'demo', log: silentLogger })),
-  // NOTE: a bound, not a speed assertion: the demo collects from four mock clouds on a shared machine.
-  300_000,
+  'builder',
+  async () => {
+    const result = fullResult();
+    return { result, html: await renderAuditHtml(result) };
+  },
+  60_000,
 );
+
+/** The NUL-free text of a pipe may still carry a terminal's escapes; none may reach a CI log. */
+function controlCharacters(text: string): string[] {
+  return [...text].filter((char) => {
+    const codePoint = char.codePointAt(0) ?? 0;
+    return (codePoint < 0x20 && char !== '\n') || (codePoint >= 0x7f && codePoint <= 0x9f);
+  });
+}
+
+/** `fleetlens audit --demo --format md,json,html` as a user runs it: the page the browser opens is the one it wrote. */
+async function demoThroughCli(): Promise<Built> {
+  const out = join(workDir, 'demo-cli');
+  const run = await fleetlens(['audit', '--demo', '--format', 'md,json,html', '--out', out], {
+    env: { ...process.env, FLEETLENS_LOG_LEVEL: 'info' },
+  });
+  if (run.code !== 0) throw new Error(`audit --demo exited ${run.code}: ${run.stderr.slice(-2000)}`);
+  demoStderr = run.stderr;
+  const result = AnalysisResult.parse(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')));
+  expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/^# fleetlens audit/);
+  return { result, html: await readFile(join(out, 'report.html'), 'utf8') };
+}
+let demoStderr = '';
+
+// NOTE: a bound, not a speed assertion: the demo collects from four mock clouds on a shared machine.
+checksFor('demo', demoThroughCli, 400_000);
+
+describe('audit --demo progress on stderr (a pipe)', () => {
+  it('is JSON lines with no control character; the last one counts the calls report.json counts', async () => {
+    expect(demoStderr).not.toBe('');
+    expect(controlCharacters(demoStderr)).toEqual([]);
+    const lines = demoStderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; progress?: { clouds: Record<string, unknown> } });
+    const last = lines.filter((line) => line.msg.startsWith('audit progress')).at(-1)!;
+    expect(last.msg).toBe('audit progress: finished');
+    const report = AnalysisResult.parse(
+      JSON.parse(await readFile(join(workDir, 'demo-cli', 'report.json'), 'utf8')),
+    );
+    const expected = Object.fromEntries(
+      Object.entries(report.run.apiCalls).map(([cloud, calls]) => [
+        cloud,
+        {
+          inventory: 'done',
+          catalog: 'done',
+          metrics: 'done',
+          calls: { done: calls.made, minimum: calls.minimum },
+        },
+      ]),
+    );
+    expect(last.progress?.clouds).toEqual(expected);
+  });
+});
 
 describe('hostile text in Chromium', () => {
   it('runs nothing from the input: no dialog, no extra script, no handler, no load', async () => {

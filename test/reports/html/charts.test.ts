@@ -198,8 +198,13 @@ describe('per-CPU heat strips', () => {
         'family' in group ? `family of ${group.family.members.length}` : group.item.label,
       ),
     ).toEqual(['Run queue', 'family of 4', 'Run queue']);
-    // Two series are two charts, not a strip.
-    expect(groupSeriesFamilies(cpuFamily(2), (item) => item).every((group) => 'item' in group)).toBe(true);
+    // Two CPUs (a 2-vCPU capture) are one strip already; a lone series is its own chart.
+    expect(groupSeriesFamilies(cpuFamily(2), (item) => item).map((group) => 'family' in group)).toEqual([
+      true,
+    ]);
+    expect(groupSeriesFamilies(cpuFamily(1), (item) => item).map((group) => 'family' in group)).toEqual([
+      false,
+    ]);
   });
 
   it('draws one row per CPU and one cell per bucket, coloured by its max', async () => {

@@ -78,8 +78,10 @@ describe('diagnose --format html on real sample folders', () => {
       expect(series.length, diagnosis.source).toBeGreaterThan(0);
       expect(series.every((s) => s.stepSec === 1)).toBe(true);
       const labels = byTag(section, 'svg').map((svg) => attr(svg, 'aria-label') ?? '');
-      expect(labels).toHaveLength(series.length);
-      for (const s of series)
+      // Each per-CPU series is a row of the one heat strip; every other series is its own chart.
+      const perCpu = series.filter((s) => /^CPU \d+ busy$/.test(s.label));
+      expect(labels).toHaveLength(series.length - perCpu.length + (perCpu.length > 0 ? 1 : 0));
+      for (const s of series.filter((s) => !perCpu.includes(s)))
         expect(
           labels.some((label) => label.startsWith(`${s.label}:`)),
           s.label,
@@ -89,6 +91,21 @@ describe('diagnose --format html on real sample folders', () => {
     expect(cpu.find((label) => label?.startsWith('On-host CPU busy'))).toMatch(
       /saturation threshold at 90 %; \d+ shaded/,
     );
+  });
+
+  it('draws the per-CPU busy share of a saturated capture as one heat strip, a row per CPU', () => {
+    const section = byId(root, 'diagnosis-1')!;
+    const strips = byTag(section, 'svg')
+      .map((svg) => attr(svg, 'aria-label') ?? '')
+      .filter((label) => label.startsWith('CPU N busy:'));
+    expect(strips).toHaveLength(1);
+    expect(strips[0]).toMatch(
+      /^CPU N busy: 2 rows \(CPU 0 busy, CPU 1 busy\), darker is higher; max 100 %\.$/,
+    );
+    const svg = byTag(section, 'svg').find((s) => attr(s, 'aria-label') === strips[0])!;
+    // One cell per bucket per CPU, each a rect: 2 rows of the capture's seconds.
+    expect(byTag(svg, 'path').length + byTag(svg, 'rect').length).toBeGreaterThan(0);
+    expect(textOf(svg)).toContain('CPU 1 busy');
   });
 
   it('renders the same page without charts through the sync core', () => {
