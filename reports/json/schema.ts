@@ -2,6 +2,7 @@
 // schemaVersion bump. `report.schema.json` beside this file is written from it by a test.
 import { z } from 'zod';
 import {
+  EventReview,
   Finding,
   Gap,
   Group,
@@ -155,6 +156,8 @@ export const AnalysisResult = z.object({
   findings: z.array(Finding),
   recommendations: z.array(Recommendation),
   gaps: z.array(Gap),
+  /** The pre-event review (issue 11): every unit's breaksAt always; verdicts against `multiplier` when one is given. */
+  event: EventReview.optional(),
 });
 export type AnalysisResult = z.infer<typeof AnalysisResult>;
 
