@@ -68,6 +68,10 @@ program
     '--allow-partial',
     'exit 0/3 instead of 4 when a configured scope listed nothing because of an error',
   )
+  .option(
+    '--event-multiplier <n>',
+    "pre-event review: every group and host at N × today's peak, go / no-go per unit (overrides the config's event.multiplier)",
+  )
   .option('--save-artifacts <dir>', 'also write everything collected, for --from-artifacts')
   .option(
     '--from-artifacts <dir>',

@@ -30,6 +30,8 @@ export interface AuditCommandOptions {
   out: string;
   saveArtifacts?: string;
   fromArtifacts?: string;
+  /** `--event-multiplier` as typed; checked in checkAuditUsage. */
+  eventMultiplier?: string;
 }
 
 export async function runAuditCommand(options: AuditCommandOptions, log: Logger): Promise<AnalysisResult> {
@@ -39,6 +41,7 @@ export async function runAuditCommand(options: AuditCommandOptions, log: Logger)
     ...(options.since ? { since: options.since } : {}),
     ...(options.saveArtifacts ? { saveArtifactsDir: options.saveArtifacts } : {}),
     ...(options.fromArtifacts ? { fromArtifactsDir: options.fromArtifacts } : {}),
+    ...(options.eventMultiplier !== undefined ? { eventMultiplier: Number(options.eventMultiplier) } : {}),
   };
   // NOTE: the audit pulls in every cloud SDK; a usage or config error is told before that load.
   const runAudit = async (audit: AuditOptions) => (await import('./audit.ts')).runAudit(audit);
@@ -96,6 +99,16 @@ export function checkAuditUsage(options: AuditCommandOptions): ReportFormat[] {
   if (options.since !== undefined) {
     const problem = durationProblem(options.since);
     if (problem) errors.push(flagError('--since', `${problem} (found "${options.since}")`));
+  }
+  if (options.eventMultiplier !== undefined) {
+    const n = Number(options.eventMultiplier);
+    if (!Number.isFinite(n) || n <= 0)
+      errors.push(
+        flagError(
+          '--event-multiplier',
+          `expected a number above 0 such as 3 (found "${options.eventMultiplier}")`,
+        ),
+      );
   }
   const excludes: [keyof AuditCommandOptions, keyof AuditCommandOptions, string][] = [
     ['demo', 'fromArtifacts', ''],

@@ -18,6 +18,7 @@ import { rules } from '../analysis/rules/index.ts';
 import { summarize } from '../analysis/stats.ts';
 import { parseDurationMs } from '../config/duration.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { projectEvent } from '../event/project.ts';
 import type { Logger } from '../log.ts';
 import type { Gap, Host, InstanceType, MetricName, Severity } from '../model/index.ts';
 import { packageVersion } from '../paths.ts';
@@ -77,6 +78,13 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
     unavailable: unavailable satisfies Partial<Record<FactKey, string>>,
   };
   const judged = runRules(rules, facts, { byId: config.rules, file, locate });
+  const eventMultiplier = options.eventMultiplier ?? config.event?.multiplier ?? null;
+  const event = projectEvent(facts, {
+    multiplier: eventMultiplier,
+    ...(config.event?.name ? { name: config.event.name } : {}),
+    ...(config.event?.date ? { date: config.event.date } : {}),
+    units: config.event?.groups ?? {},
+  });
 
   const reportHosts = hosts.map((host) => reportHost(host, facts, artifacts, onHost));
   const coverage = Object.fromEntries(
@@ -106,7 +114,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
       apiCalls: Object.fromEntries(
         artifacts.providers.map((p) => [p.provider, replay ? replayedCalls(p.apiCalls) : p.apiCalls]),
       ),
-      eventMultiplier: options.eventMultiplier ?? null,
+      eventMultiplier,
       complete: Object.values(coverage).every((c) => c.complete),
       coverage,
       settings: artifacts.settings ?? runSettings(options.loaded, options.since),
@@ -125,6 +133,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
     findings: judged.findings,
     recommendations: judged.recommendations,
     gaps,
+    event,
   };
 }
 
