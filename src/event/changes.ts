@@ -23,7 +23,7 @@ export interface ChangeContext {
 
 /** What the projected peak needs with the at-risk margin on top, in the check's unit. */
 function needed(ctx: ChangeContext): number {
-  return (ctx.check.today ?? 0) * ctx.multiplier * AT_RISK_MARGIN;
+  return (ctx.check.demand ?? 0) * AT_RISK_MARGIN;
 }
 
 const CHANGES: Record<CeilingKind, (ctx: ChangeContext) => Change | null> = {
@@ -76,7 +76,7 @@ function biggerType(ctx: ChangeContext, dimension: Dimension): Change | null {
   const headroomPct =
     ctx.check.kind === 'cpu' ? ctx.facts.sizing.cpuHeadroomPct : ctx.facts.sizing.memoryHeadroomPct;
   const want = SHARE_OF_CAPACITY.has(ctx.check.kind)
-    ? (have * (ctx.check.today ?? 0) * ctx.multiplier * (1 + headroomPct / 100)) / 100
+    ? (have * (ctx.check.demand ?? 0) * (1 + headroomPct / 100)) / 100
     : needed(ctx);
   const pool = allowedTypes(current, [...ctx.facts.catalog.values()], {
     ...ctx.facts.sizing,
@@ -120,7 +120,8 @@ function volumeChange(ctx: ChangeContext): Change | null {
 function groupChange(ctx: ChangeContext): Change | null {
   const group = ctx.group;
   if (!group) return null;
-  const members = Math.ceil(needed(ctx));
+  // The group's limit already carries the sizing headroom (members are counted against 100 % ÷ 1.2).
+  const members = Math.ceil(ctx.check.demand ?? 0);
   const type = ctx.facts.catalog.get(group.instanceTypes[0] ?? '');
   const extra = Math.max(0, members - group.desiredCapacity);
   return {

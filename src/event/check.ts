@@ -13,16 +13,31 @@ export interface Measured {
   unit: Unit;
   source: string;
   note?: string;
+  /** The part of today's peak that does not grow with traffic (memory's resident floor); 0 by default. */
+  floor?: number;
 }
 
-/** The multiplier at which `today` reaches `limit`, floored to 2 decimals so headroom is never overstated. */
-export function breaksAtOf(today: number, limit: number): number | null {
+/**
+ * The multiplier at which `today` reaches `limit`, floored to 2 decimals so headroom is never
+ * overstated. Only the part above `floor` grows with the multiplier; a floor already past the
+ * limit leaves the plain ratio.
+ */
+export function breaksAtOf(today: number, limit: number, floor = 0): number | null {
   if (!(today > 0) || !Number.isFinite(limit)) return null;
-  return Math.floor((limit / today) * 100) / 100;
+  const growing = today - floor;
+  const ratio = floor > 0 && floor < limit && growing > 0 ? (limit - floor) / growing : limit / today;
+  return Math.floor(ratio * 100) / 100;
+}
+
+function projected(measured: Measured, multiplier: number): number {
+  const floor = measured.floor ?? 0;
+  return floor > 0 && floor < measured.today
+    ? floor + (measured.today - floor) * multiplier
+    : measured.today * multiplier;
 }
 
 export function judged(measured: Measured, multiplier: number): EventCheck {
-  const breaksAt = breaksAtOf(measured.today, measured.limit);
+  const breaksAt = breaksAtOf(measured.today, measured.limit, measured.floor);
   const status =
     breaksAt === null
       ? 'ok'
@@ -36,7 +51,7 @@ export function judged(measured: Measured, multiplier: number): EventCheck {
     label: measured.label,
     status,
     today: roundTo(measured.today),
-    demand: roundTo(measured.today * multiplier),
+    demand: roundTo(projected(measured, multiplier)),
     limit: roundTo(measured.limit),
     unit: measured.unit,
     breaksAt,

@@ -2,7 +2,7 @@
 // credit hours), memory, network (baseline and burst), EBS bandwidth and IOPS per instance type,
 // and each volume's IOPS and throughput (gp2 burst balance hours). Pure: facts in, checks out.
 import type { Facts } from '../analysis/facts.ts';
-import { max, percentile } from '../analysis/stats.ts';
+import { max, min, percentile } from '../analysis/stats.ts';
 import type { EventCheck, Host, InstanceType, MetricName, Volume } from '../model/index.ts';
 import { volumeCapacity } from '../recommend/ebs.ts';
 import { judged, roundTo, unknownCeiling } from './check.ts';
@@ -81,30 +81,29 @@ function creditNote(facts: Facts, host: Host, type: InstanceType, demandPct: num
   return `credits last ${roundTo(balance / burnPerHour)} h at the projected peak (balance ${Math.round(balance)} credits, net burn ${roundTo(burnPerHour)} credits/h), then the CPU is held at the ${baseline} % baseline`;
 }
 
-export function memoryCheck(
-  facts: Facts,
-  host: Host,
-  onHostMemPct: readonly number[],
-  n: number,
-): EventCheck {
+export function memoryCheck(facts: Facts, host: Host, n: number): EventCheck {
   const cloud = facts.series.get(host.id, 'mem.used');
-  const today = cloud ? max(cloud.points.map(([, v]) => v)) : max(onHostMemPct.filter(Number.isFinite));
-  if (today === undefined)
+  const values = cloud?.points.map(([, v]) => v) ?? [];
+  const today = max(values);
+  if (!cloud || today === undefined)
     return unknownCeiling(
       'memory',
       'memory',
       'percent',
-      'no memory metric: the cloud cannot see guest memory without an agent, and no on-host sample has it',
+      'no memory metric: the cloud sees guest memory only through an agent (CloudWatch agent, Ops Agent)',
     );
+  // The quietest reading is memory held whatever the traffic (the OS, caches, a heap at rest): only the rest grows.
+  const floor = min(values) ?? 0;
   const limit = 100 / (1 + facts.sizing.memoryHeadroomPct / 100);
   return judged(
     {
       kind: 'memory',
       label: 'memory',
       today,
+      floor,
       limit,
       unit: 'percent',
-      source: `max of ${cloud ? `mem.used (${cloud.source})` : 'memused-percent (sysstat, on-host)'}; limit 100 % ÷ (1 + ${facts.sizing.memoryHeadroomPct} % headroom); memory is projected × N, an upper bound for caches`,
+      source: `max ${roundTo(today)} % of mem.used (${cloud.source}), of which the window's minimum ${roundTo(floor)} % is held as is and the rest grows × N; limit 100 % ÷ (1 + ${facts.sizing.memoryHeadroomPct} % headroom)`,
     },
     n,
   );

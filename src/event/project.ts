@@ -62,7 +62,7 @@ export function hostChecks(
   const type = facts.catalog.get(host.instanceType);
   return [
     cpuCheck(facts, host, type, n),
-    memoryCheck(facts, host, entry?.facts.cpu?.memUsedPct ?? [], n),
+    memoryCheck(facts, host, n),
     networkCheck(facts, host, type, n),
     ...ebsChecks(facts, host, type, n),
     ...volumeChecks(facts, host, n),
