@@ -163,11 +163,11 @@ export const Config = z
       .default([])
       .describe('On-host sample folders and the host each belongs to.'),
     sizing: SizingConfig.default(SizingConfig.parse({})),
-    event: EventConfig.optional().describe('A pre-event capacity review: every peak × the multiplier.'),
     rules: z
       .record(z.string(), z.union([z.literal(false), z.record(z.string(), z.unknown())]))
       .default({})
       .describe('Per-rule options by rule id, or false to switch a rule off.'),
+    event: EventConfig.optional().describe('A pre-event capacity review: every peak × the multiplier.'),
   })
   .strict();
 export type Config = z.infer<typeof Config>;
