@@ -10,6 +10,7 @@ import {
   renderDiagnoseMarkdown,
   renderFindingMarkdown,
 } from './markdown/index.ts';
+import { renderAuditPrometheusRules, renderDiagnosePrometheusRules } from './prometheus-rules/index.ts';
 
 /** One file of a report: where it goes under `--out DIR` (forward slashes) and how it renders. */
 export interface AuditFile {
@@ -26,7 +27,7 @@ export interface ReportWriter {
   renderDiagnose: (result: DiagnoseResult) => string;
 }
 
-export type ReportFormat = 'md' | 'json';
+export type ReportFormat = 'md' | 'json' | 'prometheus-rules';
 
 const markdownFiles = (result: AnalysisResult): AuditFile[] => [
   { path: 'report.md', render: (run) => renderAuditMarkdown(run) },
@@ -48,6 +49,14 @@ export const reportWriters = {
     renderAudit: renderAuditJson,
     auditFiles: (_result: AnalysisResult) => [{ path: 'report.json', render: renderAuditJson }],
     renderDiagnose: renderDiagnoseJson,
+  },
+  'prometheus-rules': {
+    fileName: 'alerts.rules.yml',
+    renderAudit: renderAuditPrometheusRules,
+    auditFiles: (_result: AnalysisResult) => [
+      { path: 'alerts.rules.yml', render: renderAuditPrometheusRules },
+    ],
+    renderDiagnose: renderDiagnosePrometheusRules,
   },
 } as const satisfies Record<ReportFormat, ReportWriter>;
 

@@ -48,7 +48,7 @@ program
     '--since <duration>',
     "how far back to read metrics (e.g. 14d, 36h); default: the config's since (14d)",
   )
-  .option('--format <list>', 'report formats, comma-separated: md,json', 'md,json')
+  .option('--format <list>', 'report formats, comma-separated: md,json,prometheus-rules', 'md,json')
   .option(
     '--out <dir>',
     'folder for report.md / report.json, or - for stdout (one format)',

@@ -89,7 +89,7 @@ export function checkAuditUsage(options: AuditCommandOptions): ReportFormat[] {
   const errors: ConfigError[] = [];
   let formats: ReportFormat[] = [];
   try {
-    formats = parseFormats(options.format, ['md', 'json']);
+    formats = parseFormats(options.format, ['md', 'json', 'prometheus-rules']);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     errors.push(error);
