@@ -126,7 +126,7 @@ describe('alerts.rules.yml in a real Prometheus', () => {
     const loaded = (await (await fetch(`${prometheus!.url}/api/v1/rules?type=alert`)).json()) as {
       data: { groups: { rules: unknown[] }[] };
     };
-    const rules = loaded.data.groups[0].rules as {
+    const rules = loaded.data.groups[0]!.rules as {
       name: string;
       health: string;
       labels: Record<string, string>;
