@@ -14,6 +14,7 @@ import { idleInstance } from './idle-instance.ts';
 import { instanceEbsBandwidthCap } from './instance-ebs-bandwidth-cap.ts';
 import { listenQueueOverflow } from './listen-queue-overflow.ts';
 import { provisionedIopsToGp3 } from './provisioned-iops-to-gp3.ts';
+import { stealOrThrottled } from './steal-or-throttled.ts';
 import { stoppedInstanceBilled } from './stopped-instance-billed.ts';
 import { threadExhaustion } from './thread-exhaustion.ts';
 import { threadpoolStarvation } from './threadpool-starvation.ts';
@@ -38,4 +39,5 @@ export const rules: readonly Rule[] = [
   cloudIdleHostStarved,
   instanceEbsBandwidthCap,
   deviceMappingDisagrees,
+  stealOrThrottled,
 ] as unknown as readonly Rule[];
