@@ -81,6 +81,13 @@ describe('audit --demo', () => {
     expect(finding('disk-saturated', 'blob-store-2')).toBeDefined();
     expect(finding('listen-queue-overflow', 'edge-proxy')).toBeDefined();
     expect(finding('cpu-over-provisioned', 'ledger-worker')).toBeUndefined();
+    // The join verdicts (issue 11 point 3): only the cloud and the host together give these.
+    expect(finding('cloud-idle-host-starved', 'shop-api-3')).toBeDefined();
+    expect(finding('instance-ebs-bandwidth-cap', 'reports-db')).toBeDefined();
+    expect(finding('device-mapping-disagrees', 'blob-store-2')?.message).toMatch(
+      /vda did 140,\d{3} IOPS .* 1,017 IOPS/,
+    );
+    expect(finding('steal-or-throttled', 'session-cache')).toMatchObject({ messageId: 'throttled' });
   });
 
   it('joins each mapped on-host capture to its host', () => {
