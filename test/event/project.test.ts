@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { projectEvent } from '../../src/event/project.ts';
 import type { EventCheck, EventReview, EventUnit } from '../../src/model/index.ts';
-import { diurnal, fleet, flat } from '../helpers/fleet-builder.ts';
+import { diurnal, flat, fleet } from '../helpers/fleet-builder.ts';
 import { onHostSample } from '../helpers/onhost.ts';
 
 const MIB = 1_048_576;

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { defineRule } from '../define-rule.ts';
 import { stat, table } from '../evidence.ts';
 import type { Facts } from '../facts.ts';
-import { max, round } from '../stats.ts';
 import { hostLabel } from '../rule-helpers.ts';
+import { max, round } from '../stats.ts';
 
 export const deviceMappingDisagrees = defineRule({
   meta: {

@@ -3,8 +3,8 @@
 // the instance is the limit, and only a type with more EBS bandwidth moves it.
 import { z } from 'zod';
 import type { InstanceType } from '../../model/index.ts';
-import { allowedTypes } from '../../recommend/sizing.ts';
 import { HOURS_PER_MONTH, roundUsd } from '../../recommend/money.ts';
+import { allowedTypes } from '../../recommend/sizing.ts';
 import { defineRule, type RecommendationDraft } from '../define-rule.ts';
 import { seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, hostSubject, isRunning } from '../facts.ts';

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { renderAuditPrometheusRules } from '../../../reports/prometheus-rules/index.ts';
 import type { AnalysisResult } from '../../../reports/json/schema.ts';
+import { renderAuditPrometheusRules } from '../../../reports/prometheus-rules/index.ts';
 import type { Finding } from '../../../src/model/index.ts';
 import {
-  requirePrometheus,
   type RunningPrometheus,
+  requirePrometheus,
   startPrometheus,
   threadsLogWindow,
 } from '../../helpers/prometheus.ts';
