@@ -225,7 +225,7 @@ describe('audit --demo', () => {
     for (const f of result.findings) expect(md).toContain(f.title);
     expect(md).toContain('## Data gaps');
     // Across clouds: provider, hosts, findings, critical + high, recommendations, delta, made, minimum
-    expect(md).toMatch(/\| aws +\| +17 \|(?: +[^|]+\|){4} +23 \| +23 \|/);
+    expect(md).toMatch(/\| aws +\| +18 \|(?: +[^|]+\|){4} +23 \| +23 \|/);
   });
 });
 
