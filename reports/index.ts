@@ -13,6 +13,7 @@ import {
   renderDiagnoseMarkdown,
   renderFindingMarkdown,
 } from './markdown/index.ts';
+import { renderAuditPrometheusRules, renderDiagnosePrometheusRules } from './prometheus-rules/index.ts';
 
 /** One file of a report: where it goes under `--out DIR` (forward slashes) and how it renders. */
 export interface AuditFile<Content extends string | Promise<string> = string | Promise<string>> {
@@ -29,7 +30,7 @@ export interface ReportWriter {
   renderDiagnose: (result: DiagnoseResult) => string | Promise<string>;
 }
 
-export type ReportFormat = 'md' | 'json' | 'html';
+export type ReportFormat = 'md' | 'json' | 'html' | 'prometheus-rules';
 
 const markdownFiles = (result: AnalysisResult): AuditFile<string>[] => [
   { path: 'report.md', render: (run) => renderAuditMarkdown(run) },
@@ -61,6 +62,14 @@ export const reportWriters = {
       { path: 'report.html', render: (run: AnalysisResult) => renderAuditHtml(run) },
     ],
     renderDiagnose: renderDiagnoseHtml,
+  },
+  'prometheus-rules': {
+    fileName: 'alerts.rules.yml',
+    renderAudit: renderAuditPrometheusRules,
+    auditFiles: (_result: AnalysisResult) => [
+      { path: 'alerts.rules.yml', render: renderAuditPrometheusRules },
+    ],
+    renderDiagnose: renderDiagnosePrometheusRules,
   },
 } as const satisfies Record<ReportFormat, ReportWriter>;
 

@@ -49,7 +49,7 @@ program
     '--since <duration>',
     "how far back to read metrics (e.g. 14d, 36h); default: the config's since (14d)",
   )
-  .option('--format <list>', 'report formats, comma-separated: md,json,html', 'md,json')
+  .option('--format <list>', 'report formats, comma-separated: md,json,html,prometheus-rules', 'md,json')
   .option(
     '--out <dir>',
     'folder for report.md / report.json / report.html, or - for stdout (one format)',
@@ -69,6 +69,10 @@ program
   .option(
     '--allow-partial',
     'exit 0/3 instead of 4 when a configured scope listed nothing because of an error',
+  )
+  .option(
+    '--event-multiplier <n>',
+    "pre-event review: every group and host at N × today's peak, go / no-go per unit (overrides the config's event.multiplier)",
   )
   .option('--save-artifacts <dir>', 'also write everything collected, for --from-artifacts')
   .option(

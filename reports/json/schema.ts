@@ -2,6 +2,7 @@
 // schemaVersion bump. `report.schema.json` beside this file is written from it by a test.
 import { z } from 'zod';
 import {
+  EventReview,
   Finding,
   FindingCategory,
   Gap,
@@ -226,6 +227,8 @@ export const AnalysisResult = z.object({
   history: RunHistory.optional(),
   resolved: z.array(ResolvedFinding).optional(),
   mutes: MuteReport.optional(),
+  /** The pre-event review (issue 11): every unit's breaksAt always; verdicts against `multiplier` when one is given. */
+  event: EventReview.optional(),
 });
 export type AnalysisResult = z.infer<typeof AnalysisResult>;
 

@@ -6,6 +6,7 @@ import { severityRank } from '../../src/model/index.ts';
 import type { AnalysisResult, ProviderCoverage, ReportHost, RuleRun } from '../json/schema.ts';
 import { countFitting, fitCount, fitItems, REPORT_MD_MAX_CHARS, within } from './budget.ts';
 import { escapeText, md } from './escape.ts';
+import { eventSection } from './event.ts';
 import { findingFilePath } from './file-names.ts';
 import {
   CATEGORIES,
@@ -47,6 +48,7 @@ const TOP_ACTIONS_MAX_CHARS = 5_000;
 const COVERAGE_MAX_CHARS = 3_500;
 const ACROSS_MAX_CHARS = 3_500;
 const HOSTS_MAX_CHARS = 12_000;
+const EVENT_MAX_CHARS = 14_000;
 const BY_RULE_MAX_CHARS = 4_000;
 const RECOMMENDATIONS_MAX_CHARS = 2_000;
 const GAPS_MAX_CHARS = 6_000;
@@ -826,6 +828,7 @@ export function renderAuditMarkdown(result: AnalysisResult, options: AuditMarkdo
     ),
     within(coverageSection(result), COVERAGE_MAX_CHARS, `### Coverage\n\n${omitted('The coverage table')}`),
     within(acrossCloudsSection(result), ACROSS_MAX_CHARS, `### Across clouds\n\n${omitted('The table')}`),
+    eventSection(result, EVENT_MAX_CHARS),
     within(hostsSection(result), HOSTS_MAX_CHARS, `## Hosts\n\n${omitted('The host table')}`),
   ];
   const after = [

@@ -120,6 +120,25 @@ export const SizingConfig = z
   .strict();
 export type SizingConfig = z.infer<typeof SizingConfig>;
 
+export const EventConfig = z
+  .object({
+    multiplier: z
+      .number()
+      .positive()
+      .optional()
+      .describe("The event's peak as a multiple of today's (--event-multiplier overrides it)."),
+    name: z.string().min(1).optional().describe('What the event is called in the report (a sale, a launch).'),
+    date: z.iso.date().optional().describe('When it is (YYYY-MM-DD).'),
+    groups: z
+      .record(z.string(), z.number().positive())
+      .default({})
+      .describe(
+        'Multipliers for the groups (or ungrouped hosts), by id or name, that take more of the surge.',
+      ),
+  })
+  .strict();
+export type EventConfig = z.infer<typeof EventConfig>;
+
 export const Config = z
   .object({
     since: Duration.default('14d').describe(
@@ -154,6 +173,7 @@ export const Config = z
       .describe(
         'Accepted findings, each until a date: { finding: ID } or { rule: RULE, subject: GLOB }, with reason and until (YYYY-MM-DD); checked by src/history/mute-config.ts.',
       ),
+    event: EventConfig.optional().describe('A pre-event capacity review: every peak × the multiplier.'),
   })
   .strict();
 export type Config = z.infer<typeof Config>;

@@ -1,4 +1,5 @@
 export * from './common.ts';
+export * from './event.ts';
 export * from './evidence.ts';
 export * from './finding.ts';
 export * from './inventory.ts';

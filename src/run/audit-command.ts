@@ -45,6 +45,8 @@ export interface AuditCommandOptions {
   onlyStable?: true;
   /** "Now" for mute dates; the clock's time by default. */
   nowMs?: number;
+  /** `--event-multiplier` as typed; checked in checkAuditUsage. */
+  eventMultiplier?: string;
   /** Nothing on stderr but errors: no progress (the logger's level is the CLI's business). */
   quiet?: true;
 }
@@ -106,6 +108,7 @@ async function runAndWrite(
     ...(options.since ? { since: options.since } : {}),
     ...(options.saveArtifacts ? { saveArtifactsDir: options.saveArtifacts } : {}),
     ...(options.fromArtifacts ? { fromArtifactsDir: options.fromArtifacts } : {}),
+    ...(options.eventMultiplier !== undefined ? { eventMultiplier: Number(options.eventMultiplier) } : {}),
   };
   // NOTE: the audit pulls in every cloud SDK; a usage or config error is told before that load.
   const runAudit = async (audit: AuditOptions) => {
@@ -175,7 +178,7 @@ export function checkAuditUsage(options: AuditCommandOptions): ReportFormat[] {
   const errors: ConfigError[] = [];
   let formats: ReportFormat[] = [];
   try {
-    formats = parseFormats(options.format, ['md', 'json', 'html']);
+    formats = parseFormats(options.format, ['md', 'json', 'html', 'prometheus-rules']);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     errors.push(error);
@@ -185,6 +188,16 @@ export function checkAuditUsage(options: AuditCommandOptions): ReportFormat[] {
   if (options.since !== undefined) {
     const problem = durationProblem(options.since);
     if (problem) errors.push(flagError('--since', `${problem} (found "${options.since}")`));
+  }
+  if (options.eventMultiplier !== undefined) {
+    const n = Number(options.eventMultiplier);
+    if (!Number.isFinite(n) || n <= 0)
+      errors.push(
+        flagError(
+          '--event-multiplier',
+          `expected a number above 0 such as 3 (found "${options.eventMultiplier}")`,
+        ),
+      );
   }
   const excludes: [keyof AuditCommandOptions, keyof AuditCommandOptions, string][] = [
     ['demo', 'fromArtifacts', ''],

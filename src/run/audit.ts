@@ -18,6 +18,7 @@ import { rules } from '../analysis/rules/index.ts';
 import { summarize } from '../analysis/stats.ts';
 import { parseDurationMs } from '../config/duration.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { projectEvent } from '../event/project.ts';
 import type { Logger } from '../log.ts';
 import type { Gap, Host, InstanceType, MetricName, Severity } from '../model/index.ts';
 import { packageVersion } from '../paths.ts';
@@ -81,6 +82,13 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   };
   options.onProgress?.({ type: 'rules', done: 0, total: rules.length });
   const judged = runRules(rules, facts, { byId: config.rules, file, locate });
+  const eventMultiplier = options.eventMultiplier ?? config.event?.multiplier ?? null;
+  const event = projectEvent(facts, {
+    multiplier: eventMultiplier,
+    ...(config.event?.name ? { name: config.event.name } : {}),
+    ...(config.event?.date ? { date: config.event.date } : {}),
+    units: config.event?.groups ?? {},
+  });
   options.onProgress?.({ type: 'rules', done: rules.length, total: rules.length });
 
   const reportHosts = hosts.map((host) => reportHost(host, facts, artifacts, onHost));
@@ -111,7 +119,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
       apiCalls: Object.fromEntries(
         artifacts.providers.map((p) => [p.provider, replay ? replayedCalls(p.apiCalls) : p.apiCalls]),
       ),
-      eventMultiplier: options.eventMultiplier ?? null,
+      eventMultiplier,
       complete: Object.values(coverage).every((c) => c.complete),
       coverage,
       settings: artifacts.settings ?? runSettings(options.loaded, options.since),
@@ -130,6 +138,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
     findings: judged.findings,
     recommendations: judged.recommendations,
     gaps,
+    event,
   };
 }
 

@@ -40,6 +40,32 @@ describe('parseConfigText', () => {
     );
   });
 
+  it('reads an event block: multiplier, name, date and per-group multipliers', () => {
+    const { config } = parseConfigText(
+      'event:\n  multiplier: 3\n  name: Winter sale\n  date: 2026-12-12\n  groups: { shop-web: 4 }\n',
+      'fleetlens.yaml',
+    );
+    expect(config.event).toEqual({
+      multiplier: 3,
+      name: 'Winter sale',
+      date: '2026-12-12',
+      groups: { 'shop-web': 4 },
+    });
+    expect(parseConfigText('since: 14d\n', 'fleetlens.yaml').config.event).toBeUndefined();
+  });
+
+  it('is strict about the event block: unknown keys and non-positive multipliers name their line', () => {
+    expect(configError('event:\n  multiplier: 3\n  multipler: 4\n').describe()).toBe(
+      'fleetlens.yaml:3 event.multipler: unknown key (did you mean "multiplier"?)',
+    );
+    expect(configError('event:\n  multiplier: 0\n').describe()).toMatch(
+      /^fleetlens\.yaml:2 event\.multiplier: /,
+    );
+    expect(configError('event:\n  groups: { shop-web: -1 }\n').describe()).toMatch(
+      /^fleetlens\.yaml:2 event\.groups\.shop-web: /,
+    );
+  });
+
   it('lists the known keys when no key is close', () => {
     expect(configError('providers:\n  azure: {}\n').describe()).toBe(
       'fleetlens.yaml:2 providers.azure: unknown key (known: aws, gcp, linode, ovh)',
@@ -83,7 +109,7 @@ describe('parseConfigText', () => {
     const error = configError('rules: {}\nfoo: 1\n', [check]);
     expect(error.describe().split('\n')).toEqual([
       'fleetlens.yaml:1 rules: checked',
-      'fleetlens.yaml:2 foo: unknown key (known: since, periodSec, providers, onHost, sizing, rules, mutes)',
+      'fleetlens.yaml:2 foo: unknown key (known: since, periodSec, providers, onHost, sizing, rules, mutes, event)',
     ]);
   });
 

@@ -124,7 +124,7 @@ describe('fleetlens CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     ]);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual([
-      'fleetlens: --format: unknown format "pdf" (this version writes: md, json, html)',
+      'fleetlens: --format: unknown format "pdf" (this version writes: md, json, html, prometheus-rules)',
       'fleetlens: --since: expected a duration such as 14d, 36h or 90m (found "fortnight")',
       'fleetlens: --from-artifacts: not with --demo',
       'fleetlens: --since: not with --from-artifacts (a replay keeps the window it was collected with)',

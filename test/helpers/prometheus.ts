@@ -55,11 +55,20 @@ async function stopChild(child: ChildProcess): Promise<void> {
  * Starts Prometheus on a copy of `<sample>/prometheus-data` (2.42 rewrites the WAL on start) with an
  * empty scrape config, and waits until /-/ready answers (at most `readyMs`).
  */
-export async function startPrometheus(sample: string, readyMs = 20_000): Promise<RunningPrometheus> {
+export async function startPrometheus(
+  sample: string,
+  readyMs = 20_000,
+  ruleFiles: readonly string[] = [],
+): Promise<RunningPrometheus> {
   requirePrometheus();
   const dir = await mkdtemp(join(tmpdir(), `fleetlens-prom-${sample}-`));
   await cp(join(SHARED_SAMPLES, sample, 'prometheus-data'), join(dir, 'data'), { recursive: true });
-  await writeFile(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
+  const rules =
+    ruleFiles.length > 0 ? `rule_files:\n${ruleFiles.map((f) => `  - ${JSON.stringify(f)}\n`).join('')}` : '';
+  await writeFile(
+    join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: 1m\n${rules}scrape_configs: []\n`,
+  );
   const port = await freePort();
   const logFile = join(dir, 'prometheus.log');
   const output: Buffer[] = [];

@@ -4,8 +4,9 @@ import { findingFilePath } from '../../reports/markdown/index.ts';
 import { buildAnalysisResult, buildDiagnoseResult } from '../helpers/result-builder.ts';
 
 describe('reportWriters', () => {
-  it('offers md, json and html for --format, each with the main file audit --out writes', () => {
-    expect(Object.keys(reportWriters)).toEqual(['md', 'json', 'html']);
+  it('offers md, json, html and prometheus-rules for --format, each with the main file audit --out writes', () => {
+    expect(Object.keys(reportWriters)).toEqual(['md', 'json', 'html', 'prometheus-rules']);
+    expect(reportWriters['prometheus-rules'].fileName).toBe('alerts.rules.yml');
     expect(reportWriters.md.fileName).toBe('report.md');
     expect(reportWriters.json.fileName).toBe('report.json');
     expect(reportWriters.html.fileName).toBe('report.html');

@@ -23,6 +23,16 @@ describe('checkAuditUsage', () => {
     expect(checkAuditUsage({ format: 'html', out: '-' })).toEqual(['html']);
   });
 
+  it('takes --event-multiplier as a number above 0, and names the flag otherwise', () => {
+    expect(checkAuditUsage({ format: 'md', out: 'dir', eventMultiplier: '2.5' })).toEqual(['md']);
+    expect(usageError({ eventMultiplier: 'three' })).toEqual([
+      '--event-multiplier: expected a number above 0 such as 3 (found "three")',
+    ]);
+    expect(usageError({ eventMultiplier: '0' })).toEqual([
+      '--event-multiplier: expected a number above 0 such as 3 (found "0")',
+    ]);
+  });
+
   it('rejects every bad flag at once', () => {
     expect(usageError({ out: '-', since: '0d', demo: true, config: 'fleetlens.yaml' })).toEqual([
       '--out: - (stdout) takes exactly one --format',

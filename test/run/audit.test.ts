@@ -24,7 +24,14 @@ describe('audit --demo', () => {
     artifactsDir = await mkdtemp(join(tmpdir(), 'fleetlens-artifacts-'));
     result = await withDemo(
       silentLogger,
-      (demo) => runAudit({ ...demo, mode: 'demo', log: silentLogger, saveArtifactsDir: artifactsDir }),
+      (demo) =>
+        runAudit({
+          ...demo,
+          mode: 'demo',
+          log: silentLogger,
+          saveArtifactsDir: artifactsDir,
+          eventMultiplier: 3,
+        }),
       // Waits (rate limits, retry backoff) on a virtual clock: no count or wait depends on the machine.
       { net: { clock: virtualClock(Date.now()) } },
     );
@@ -41,7 +48,7 @@ describe('audit --demo', () => {
     expect(() => AnalysisResult.parse(result)).not.toThrow();
     // The other clouds' demo hosts are checked in their own tests.
     const awsHosts = result.hosts.filter((h) => h.provider === 'aws');
-    expect(awsHosts).toHaveLength(16); // 15 running, 1 stopped but still billed
+    expect(awsHosts).toHaveLength(18); // 17 running, 1 stopped but still billed
     expect(new Set(awsHosts.map((h) => h.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
   });
 
@@ -78,6 +85,13 @@ describe('audit --demo', () => {
     expect(finding('disk-saturated', 'blob-store-2')).toBeDefined();
     expect(finding('listen-queue-overflow', 'edge-proxy')).toBeDefined();
     expect(finding('cpu-over-provisioned', 'ledger-worker')).toBeUndefined();
+    // The join verdicts (issue 11 point 3): only the cloud and the host together give these.
+    expect(finding('cloud-idle-host-starved', 'shop-api-3')).toBeDefined();
+    expect(finding('instance-ebs-bandwidth-cap', 'reports-db')).toBeDefined();
+    expect(finding('device-mapping-disagrees', 'blob-store-2')?.message).toMatch(
+      /vda did 140,\d{3} IOPS .* 1,017 IOPS/,
+    );
+    expect(finding('steal-or-throttled', 'session-cache')).toMatchObject({ messageId: 'throttled' });
   });
 
   it('joins each mapped on-host capture to its host', () => {
@@ -92,11 +106,71 @@ describe('audit --demo', () => {
       'edge-proxy': 'listen-queue-overflow',
       'ledger-web-2': 'event-loop-blocked',
       'ledger-worker': 'fd-exhaustion',
+      'payments-worker': 'thread-exhaustion',
     });
     const mapped = result.hosts.find((h) => h.name === 'batch-7')!;
     expect(mapped.blindSpots).toContainEqual({ dimension: 'memory', filledByOnHost: true });
     const agent = result.hosts.find((h) => h.name === 'analytics-1')!;
     expect(agent.blindSpots).toEqual([]);
+  });
+
+  // The demo event (issue 11 point 5): at ×3, the ceiling each unit hits first and the multiplier it
+  // hits it at, worked out by hand from demo.yaml, the catalogs and the captures.
+  const DEMO_EVENT: [name: string, kind: string, breaksAt: number, verdict: string][] = [
+    // CPU P99.5 64.7 % against 100 % ÷ 1.2 = 83.3 %.
+    ['ledger-web-1', 'cpu', 1.28, 'no-go'],
+    // P99.5 of a diurnal 8..45 MiB/s out (47.6 MB/s) against the m6i.large's 0.781 Gbit/s (97.6 MB/s).
+    ['assets-origin', 'network', 2.05, 'no-go'],
+    // gp2 reads of 180 + 20 MiB/s = 213 MB/s through an r6i.xlarge's 156.25 MB/s EBS baseline.
+    ['reports-db', 'ebs-bandwidth', 0.73, 'no-go'],
+    // Three members at ~21 % of 83.3 % carry 0.69 members of work; the ASG max is 8.
+    ['shop-web', 'group-max', 11.58, 'go'],
+    // Recv-Q 9 on a backlog of 8 (ListenOverflows rising): already past it.
+    ['edge-proxy', 'accept-queue', 0.88, 'no-go'],
+    // Little's law: 8 completions/s + 4.68/s queue growth at W = 2 s need 25.4 of 16 workers.
+    ['shop-api-3', 'pool', 0.63, 'no-go'],
+    // 500 threads at RLIMIT_NPROC 500; 256 fds at nofile 256.
+    ['payments-worker', 'threads', 1, 'no-go'],
+    ['ledger-worker', 'fds', 1, 'no-go'],
+  ];
+
+  it('answers the demo event at ×3 in report.json: the first ceiling of every unit', () => {
+    const event = result.event!;
+    expect(event.multiplier).toBe(3);
+    expect(result.run.eventMultiplier).toBe(3);
+    for (const [name, kind, breaksAt, verdict] of DEMO_EVENT) {
+      const unit = event.units.find((u) => u.subject.name === name);
+      expect(unit, name).toBeDefined();
+      expect({
+        name,
+        kind: unit!.firstCeiling?.kind,
+        breaksAt: unit!.breaksAt,
+        verdict: unit!.verdict,
+      }).toEqual({
+        name,
+        kind,
+        breaksAt: expect.closeTo(breaksAt, 1),
+        verdict,
+      });
+      if (verdict === 'no-go') expect(unit!.change, name).not.toBeNull();
+    }
+    // Every running host is judged once: alone, or through its group.
+    const running = result.hosts.filter((h) => h.state === 'running');
+    const grouped = running.filter((h) => h.groupId !== null).length;
+    expect(event.units.length).toBe(running.length - grouped + result.groups.length);
+  });
+
+  it('prints the go / no-go table before the findings in report.md, with ceiling, multiplier, change and cost', () => {
+    const md = renderAuditMarkdown(result);
+    expect(md.indexOf('## Go / no-go at ×3')).toBeGreaterThan(0);
+    expect(md.indexOf('## Go / no-go at ×3')).toBeLessThan(md.indexOf('## Findings'));
+    for (const [name, kind, , verdict] of DEMO_EVENT) {
+      const row = md.split('\n').find((line) => line.startsWith(`| ${name} (`));
+      expect(row, name).toBeDefined();
+      expect(row, name).toMatch(new RegExp(`\\*\\*${verdict}\\*\\*.*×[\\d.]+: ${kind} `));
+    }
+    expect(md).toMatch(/\| reports-db \(host\) .*\| r6i\.xlarge → \S+ +\| +\+\$[\d,.]+\/mo \|/);
+    expect(md).toContain('Ceilings not judged (listed as unknown, never as passed)');
   });
 
   it('shows the arithmetic and a cost delta on every recommendation', () => {
@@ -155,7 +229,7 @@ describe('audit --demo', () => {
     for (const f of result.findings) expect(md).toContain(f.title);
     expect(md).toContain('## Data gaps');
     // Across clouds: provider, hosts, findings, critical + high, recommendations, delta, made, minimum
-    expect(md).toMatch(/\| aws +\| +16 \|(?: +[^|]+\|){4} +22 \| +22 \|/);
+    expect(md).toMatch(/\| aws +\| +18 \|(?: +[^|]+\|){4} +23 \| +23 \|/);
   });
 });
 

@@ -253,7 +253,7 @@ function report(entry: OnHostEntry, ctx: Parameters<typeof threadpoolStarvation.
  * The pool's size: its own max-workers metric, what the app printed at start-up, or the level
  * the busy-worker gauge is pinned at.
  */
-function poolSize(entry: OnHostEntry, active: Series | null): { size: number; source: string } | null {
+export function poolSize(entry: OnHostEntry, active: Series | null): { size: number; source: string } | null {
   const configured = max(gaugeByTime(entry.facts.samples.prometheus, 'threadpool_max_workers')?.values ?? []);
   if (configured !== undefined && configured > 0)
     return { size: configured, source: 'threadpool_max_workers' };

@@ -148,7 +148,7 @@ export function hostileResult(): AnalysisResult {
         },
       ],
     },
-  } as AnalysisResult;
+  } as unknown as AnalysisResult;
 }
 
 // Everything the writer itself emits; an element outside this list can only have come from the input.
