@@ -18,6 +18,7 @@ import { rules } from '../analysis/rules/index.ts';
 import { summarize } from '../analysis/stats.ts';
 import { parseDurationMs } from '../config/duration.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { onHostFolders } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Gap, Host, InstanceType, MetricName, Severity } from '../model/index.ts';
 import { packageVersion } from '../paths.ts';
@@ -155,7 +156,7 @@ async function collect(options: AuditOptions, window: MetricWindow): Promise<Art
     window,
     providers,
     settings: runSettings(options.loaded, options.since),
-    onHost: config.onHost.map((m) => ({ dir: m.dir, host: m.host })),
+    onHost: onHostFolders(config).map((m) => ({ dir: m.dir, host: m.host })),
   };
 }
 
@@ -311,7 +312,7 @@ export function runSettings(loaded: LoadedConfig, since: string | undefined): Ru
     since: since ?? config.since,
     periodSec: config.periodSec,
     providers,
-    onHost: config.onHost.map((m) => ({ dir: m.dir, host: m.host })),
+    onHost: onHostFolders(config).map((m) => ({ dir: m.dir, host: m.host })),
     sizing: { ...config.sizing },
     rules: { ...config.rules },
   };
