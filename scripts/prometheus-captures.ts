@@ -13,7 +13,12 @@ import { CAPTURE_NAMES, type CaptureSeries } from '../mocks/servers/prometheus/c
 
 const Matrix = z.object({
   data: z.object({
-    result: z.array(z.object({ metric: z.record(z.string(), z.string()), values: z.array(z.tuple([z.number(), z.string()])) })),
+    result: z.array(
+      z.object({
+        metric: z.record(z.string(), z.string()),
+        values: z.array(z.tuple([z.number(), z.string()])),
+      }),
+    ),
   }),
 });
 
@@ -40,7 +45,9 @@ for (const name of CAPTURE_NAMES) {
     const capture: CaptureSeries = { capture: name, scrapeSec: 1, durationMs: toMs - fromMs, series };
     const file = packagePath('mocks', 'prometheus', `${name}.json.gz`);
     await writeFile(file, gzipSync(JSON.stringify(capture)));
-    process.stdout.write(`${file}: ${series.length} series, ${series.reduce((n, s) => n + s.values.length, 0)} samples\n`);
+    process.stdout.write(
+      `${file}: ${series.length} series, ${series.reduce((n, s) => n + s.values.length, 0)} samples\n`,
+    );
   } finally {
     await prom.stop();
   }

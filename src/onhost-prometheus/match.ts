@@ -93,7 +93,10 @@ export function matchMachines(
       }
     }
     if (found && taken.has(found.host.id)) {
-      unmatchedSeries.push({ machine, reason: `host ${found.host.id} already has series from another target` });
+      unmatchedSeries.push({
+        machine,
+        reason: `host ${found.host.id} already has series from another target`,
+      });
     } else if (found) {
       taken.add(found.host.id);
       matched.push(found);

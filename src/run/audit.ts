@@ -18,7 +18,7 @@ import { rules } from '../analysis/rules/index.ts';
 import { summarize } from '../analysis/stats.ts';
 import { parseDurationMs } from '../config/duration.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import { onHostFolders } from '../config/schema.ts';
+import { onHostFolders, onHostPrometheus } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Gap, Host, InstanceType, MetricName, Severity } from '../model/index.ts';
 import { packageVersion } from '../paths.ts';
@@ -26,6 +26,7 @@ import { monthlyCostTotal } from '../recommend/one-action.ts';
 import { type Artifacts, loadArtifacts, type ProviderArtifacts, saveArtifacts } from './artifacts.ts';
 import { collectProvider } from './collect.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
+import { readOnHostPrometheus } from './onhost-prometheus.ts';
 
 export interface AuditOptions {
   loaded: LoadedConfig;
@@ -61,6 +62,19 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const gaps: Gap[] = artifacts.providers.flatMap((p) => p.gaps);
 
   const onHost = await readOnHost(artifacts.onHost, hosts, gaps, options.log);
+  const fromPrometheus = options.fromArtifactsDir
+    ? { judged: [], reads: [] }
+    : await readOnHostPrometheus(
+        onHostPrometheus(config),
+        hosts,
+        artifacts.window,
+        new Set(onHost.flatMap((m) => (m.entry.host ? [m.entry.host.id] : []))),
+        gaps,
+        { log: options.log, ...(options.signal ? { signal: options.signal } : {}) },
+      );
+  for (const j of fromPrometheus.judged) {
+    onHost.push({ mapping: { dir: j.url, host: j.host.id }, result: j.result, entry: j.entry, missing: j.missing });
+  }
   const unavailable: Facts['unavailable'] = {};
   if (artifacts.providers.length > 0 && hosts.length === 0)
     unavailable.inventory = describeGaps(gaps, 'no instances listed');
@@ -107,6 +121,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
       apiCalls: Object.fromEntries(
         artifacts.providers.map((p) => [p.provider, replay ? replayedCalls(p.apiCalls) : p.apiCalls]),
       ),
+      ...(fromPrometheus.reads.length > 0 ? { prometheus: fromPrometheus.reads } : {}),
       eventMultiplier: options.eventMultiplier ?? null,
       complete: Object.values(coverage).every((c) => c.complete),
       coverage,
@@ -164,6 +179,8 @@ interface MappedOnHost {
   mapping: { dir: string; host: string };
   result: OnHostResult;
   entry: OnHostEntry;
+  /** Set for a verdict from a Prometheus: what it lacked. */
+  missing?: string[];
 }
 
 async function readOnHost(
@@ -255,6 +272,8 @@ function reportHost(
             from: isoOrNull(mapped.result.facts.window?.fromMs),
             to: isoOrNull(mapped.result.facts.window?.toMs),
           },
+          source: mapped.missing ? ('prometheus' as const) : ('folder' as const),
+          ...(mapped.missing && mapped.missing.length > 0 ? { missing: mapped.missing } : {}),
         }
       : null,
     blindSpots: spots.map((dimension) => ({ dimension, filledByOnHost: fills[dimension] ?? false })),

@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { packagePath } from '../../../src/paths.ts';
 
-export const CAPTURE_NAMES = ['cpu-saturation', 'disk-saturation', 'healthy', 'threadpool-starvation'] as const;
+export const CAPTURE_NAMES = [
+  'cpu-saturation',
+  'disk-saturation',
+  'healthy',
+  'threadpool-starvation',
+] as const;
 export type CaptureName = (typeof CAPTURE_NAMES)[number];
 
 export interface CaptureSeries {
@@ -79,7 +84,10 @@ export function* openMetricsLines(series: readonly RawSeries[]): Generator<strin
     for (const s of all) {
       const labels = Object.entries(s.labels)
         .filter(([key]) => key !== '__name__')
-        .map(([key, value]) => `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+        .map(
+          ([key, value]) =>
+            `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+        )
         .join(',');
       const lines = s.timesMs.map((t, i) => `${name}{${labels}} ${s.values[i]} ${t / 1000}\n`);
       yield lines.join('');
