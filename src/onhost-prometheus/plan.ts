@@ -27,8 +27,9 @@ export interface SignalSeries {
 }
 
 /**
- * The `hours` consecutive hours with the most activity: each hour scores, per signal, its peak over
- * the signal's peak in the whole window (so CPU, load, connection rate and loop lag weigh alike),
+ * The `hours` consecutive hours with the most activity: each hour scores, per signal, where its peak
+ * sits between the signal's low and high in the whole window (so CPU, load, connection rate and
+ * loop lag weigh alike; a flat signal marks every hour alike),
  * keeping the best signal; the window with the highest total wins, the earliest on a tie. Null
  * when no signal has a point above zero.
  */
@@ -43,14 +44,19 @@ export function busiestWindow(
   let any = false;
   for (const signal of signals) {
     const finite = signal.values.filter(Number.isFinite);
-    const peak = finite.length > 0 ? Math.max(...finite) : 0;
+    const peak = finite.reduce((a, b) => Math.max(a, b), 0);
+    // Against its own range: a signal flat all window long says nothing about when the host is busy.
+    const floor = finite.reduce((a, b) => Math.min(a, b), peak);
     if (!(peak > 0)) continue;
     any = true;
+    const range = peak - floor;
+    if (range === 0) continue;
     const hourPeak = new Array<number>(buckets).fill(0);
     signal.timesMs.forEach((t, i) => {
       const v = signal.values[i]!;
       const b = Math.floor((t - fromMs) / HOUR_MS);
-      if (b >= 0 && b < buckets && Number.isFinite(v)) hourPeak[b] = Math.max(hourPeak[b]!, v / peak);
+      const share = (v - floor) / range;
+      if (b >= 0 && b < buckets && Number.isFinite(v)) hourPeak[b] = Math.max(hourPeak[b]!, share);
     });
     hourPeak.forEach((v, b) => {
       score[b] = Math.max(score[b]!, v);
