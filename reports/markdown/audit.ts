@@ -7,6 +7,7 @@ import type { AnalysisResult, ProviderCoverage, ReportHost, RuleRun } from '../j
 import { countFitting, fitCount, fitItems, REPORT_MD_MAX_CHARS, within } from './budget.ts';
 import { escapeText, md } from './escape.ts';
 import { findingFilePath } from './file-names.ts';
+import { PROMETHEUS_MAX_CHARS, prometheusSection } from './prometheus.ts';
 import {
   CATEGORIES,
   changeText,
@@ -795,6 +796,11 @@ export function renderAuditMarkdown(result: AnalysisResult, options: AuditMarkdo
     within(summarySection(result), SUMMARY_MAX_CHARS, `## Summary\n\n${omitted('The summary')}`),
     within(topActionsSection(actions), TOP_ACTIONS_MAX_CHARS, `### Top actions\n\n${omitted('The list')}`),
     within(coverageSection(result), COVERAGE_MAX_CHARS, `### Coverage\n\n${omitted('The coverage table')}`),
+    within(
+      prometheusSection(result),
+      PROMETHEUS_MAX_CHARS,
+      `### On-host evidence from Prometheus\n\n${omitted('It')}`,
+    ),
     within(acrossCloudsSection(result), ACROSS_MAX_CHARS, `### Across clouds\n\n${omitted('The table')}`),
     within(hostsSection(result), HOSTS_MAX_CHARS, `## Hosts\n\n${omitted('The host table')}`),
   ];
