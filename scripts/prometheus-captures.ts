@@ -6,10 +6,10 @@
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { CAPTURE_NAMES, type CaptureSeries } from '../mocks/servers/prometheus/captures.ts';
 import { FLEET_METRICS } from '../src/onhost-prometheus/queries.ts';
 import { packagePath } from '../src/paths.ts';
 import { startPrometheus, threadsLogWindow } from '../test/helpers/prometheus.ts';
-import { CAPTURE_NAMES, type CaptureSeries } from '../mocks/servers/prometheus/captures.ts';
 
 const Matrix = z.object({
   data: z.object({

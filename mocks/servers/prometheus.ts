@@ -3,9 +3,9 @@
 // /api/v1/label/__name__/values, with the real server's envelope, error types and its 11,000
 // points per series limit. It evaluates the PromQL the fleet reader sends (./prometheus/promql.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { RawSeries } from './prometheus/captures.ts';
-import { evaluate, parsePromql, PromqlError, select, selectorsOf, window } from './prometheus/promql.ts';
 import { listenOnLoopback } from './listen.ts';
+import type { RawSeries } from './prometheus/captures.ts';
+import { evaluate, PromqlError, parsePromql, select, selectorsOf, window } from './prometheus/promql.ts';
 
 /** Prometheus refuses a range query of more than 11,000 points per series (web/api/v1/api.go). */
 const MAX_POINTS = 11_000;

@@ -7,7 +7,6 @@ import type { AnalysisResult, ProviderCoverage, ReportHost, RuleRun } from '../j
 import { countFitting, fitCount, fitItems, REPORT_MD_MAX_CHARS, within } from './budget.ts';
 import { escapeText, md } from './escape.ts';
 import { findingFilePath } from './file-names.ts';
-import { PROMETHEUS_MAX_CHARS, prometheusSection } from './prometheus.ts';
 import {
   CATEGORIES,
   changeText,
@@ -19,6 +18,7 @@ import {
   severityBadge,
   subjectKey,
 } from './finding.ts';
+import { PROMETHEUS_MAX_CHARS, prometheusSection } from './prometheus.ts';
 import { mdTable, type TableCell } from './table.ts';
 import {
   formatDurationSec,

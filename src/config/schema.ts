@@ -122,7 +122,9 @@ export const PrometheusOnHost = z
       .string()
       .min(1)
       .default('nodename')
-      .describe('Label carrying the hostname (node_uname_info has `nodename`), matched against the Name tag.'),
+      .describe(
+        'Label carrying the hostname (node_uname_info has `nodename`), matched against the Name tag.',
+      ),
     concurrency: z
       .number()
       .int()

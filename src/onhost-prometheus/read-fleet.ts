@@ -23,7 +23,7 @@ import type { Logger } from '../log.ts';
 import type { Gap, Host } from '../model/index.ts';
 import { createCaller, type OperationStats } from '../net/call.ts';
 import type { Clock } from '../net/clock.ts';
-import { machinesOf, type MatchedHost, type MatchResult, matchMachines, type Target } from './match.ts';
+import { type MatchedHost, type MatchResult, machinesOf, matchMachines, type Target } from './match.ts';
 import {
   busiestWindow,
   coarseStepSec,
@@ -215,22 +215,24 @@ export async function readPrometheusFleet(
 
   // 3. Busiest windows; hosts sharing one share its fine queries.
   const skip = options.skipHostIds ?? new Set<string>();
-  const fleetHosts: FleetHost[] = match.matched.filter((m) => !skip.has(m.host.id)).map((m) => {
-    const series = Object.values(m.machine.instances).flatMap((i) => byInstance.get(i) ?? []);
-    const busiest = busiestWindow(series, window.fromMs, window.toMs, config.busiestHours);
-    const missing =
-      m.machine.instances[jobs.app] && names.app.size > 0
-        ? []
-        : [`no ${jobs.app} job: no pool or loop signal`];
-    return {
-      host: m.host,
-      by: m.by,
-      instances: m.machine.instances,
-      window: busiest,
-      missing,
-      samples: { dir: target.publicUrl, inputs: [], gaps: [], ignored: [], prometheus: {} },
-    };
-  });
+  const fleetHosts: FleetHost[] = match.matched
+    .filter((m) => !skip.has(m.host.id))
+    .map((m) => {
+      const series = Object.values(m.machine.instances).flatMap((i) => byInstance.get(i) ?? []);
+      const busiest = busiestWindow(series, window.fromMs, window.toMs, config.busiestHours);
+      const missing =
+        m.machine.instances[jobs.app] && names.app.size > 0
+          ? []
+          : [`no ${jobs.app} job: no pool or loop signal`];
+      return {
+        host: m.host,
+        by: m.by,
+        instances: m.machine.instances,
+        window: busiest,
+        missing,
+        samples: { dir: target.publicUrl, inputs: [], gaps: [], ignored: [], prometheus: {} },
+      };
+    });
   const groups = new Map<string, FleetHost[]>();
   for (const host of fleetHosts) {
     if (!host.window) {

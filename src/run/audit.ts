@@ -73,7 +73,12 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
         { log: options.log, ...(options.signal ? { signal: options.signal } : {}) },
       );
   for (const j of fromPrometheus.judged) {
-    onHost.push({ mapping: { dir: j.url, host: j.host.id }, result: j.result, entry: j.entry, missing: j.missing });
+    onHost.push({
+      mapping: { dir: j.url, host: j.host.id },
+      result: j.result,
+      entry: j.entry,
+      missing: j.missing,
+    });
   }
   const unavailable: Facts['unavailable'] = {};
   if (artifacts.providers.length > 0 && hosts.length === 0)

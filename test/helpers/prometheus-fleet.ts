@@ -2,11 +2,11 @@
 // instances of a fleet, built by `promtool tsdb create-blocks-from openmetrics` and served by the
 // real Prometheus; stopped by its PID.
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openMetricsLines, type Placement, placedSeries } from '../../mocks/servers/prometheus/captures.ts';
 import { freePort, type RunningPrometheus, requirePrometheus } from './prometheus.ts';

@@ -1,17 +1,17 @@
 // The demo's Prometheus mock answers the fleet reader as the REAL Prometheus does: the same
 // placements served by both (promtool-built TSDB vs the mock), the same plan, series and verdicts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrometheusMock } from '../../mocks/servers/prometheus.ts';
 import { type Placement, placedSeries } from '../../mocks/servers/prometheus/captures.ts';
 import { loadScenarioPlacements } from '../../mocks/servers/prometheus/targets.ts';
+import { startPrometheusMock } from '../../mocks/servers/prometheus.ts';
 import { PrometheusOnHost } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { Host } from '../../src/model/index.ts';
 import { virtualClock } from '../../src/net/clock.ts';
 import { readPrometheusFleet } from '../../src/onhost-prometheus/read-fleet.ts';
 import { readOnHostPrometheus } from '../../src/run/onhost-prometheus.ts';
-import { startFleetPrometheus } from '../helpers/prometheus-fleet.ts';
 import type { RunningPrometheus } from '../helpers/prometheus.ts';
+import { startFleetPrometheus } from '../helpers/prometheus-fleet.ts';
 
 const DAY_MS = 86_400_000;
 const TO_MS = Date.UTC(2026, 10, 30);
@@ -79,7 +79,7 @@ describe('the Prometheus mock against the real Prometheus', () => {
         expect(theirs.series.map((s) => s.labels)).toEqual(entry.series.map((s) => s.labels));
         entry.series.forEach((s, j) => {
           expect(theirs.series[j]!.timesMs).toEqual(s.timesMs);
-          theirs.series[j]!.values.forEach((v, k) => expect(v).toBeCloseTo(s.values[k]!, 6));
+          for (const [k, v] of theirs.series[j]!.values.entries()) expect(v).toBeCloseTo(s.values[k]!, 6);
         });
       }
     }

@@ -12,8 +12,8 @@ import { FINE_QUERIES } from '../../src/onhost-prometheus/queries.ts';
 import { readPrometheusFleet } from '../../src/onhost-prometheus/read-fleet.ts';
 import { analyzeOnHostDir } from '../../src/run/onhost.ts';
 import { readOnHostPrometheus } from '../../src/run/onhost-prometheus.ts';
-import { startFleetPrometheus } from '../helpers/prometheus-fleet.ts';
 import { fakePrometheus, labelOf, type RunningPrometheus, SHARED_SAMPLES } from '../helpers/prometheus.ts';
+import { startFleetPrometheus } from '../helpers/prometheus-fleet.ts';
 
 const DAY_MS = 86_400_000;
 const TO_MS = Date.UTC(2026, 10, 30, 0, 0, 0);
