@@ -27,7 +27,15 @@ export async function startFleetPrometheus(
   await mkdir(join(dir, 'data'));
   const created = spawnSync(
     'promtool',
-    ['tsdb', 'create-blocks-from', 'openmetrics', input, join(dir, 'data')],
+    [
+      'tsdb',
+      'create-blocks-from',
+      'openmetrics',
+      // NOTE: promtool reads the whole file once per block; one block for the 14 days reads it once.
+      '--max-block-duration=720h',
+      input,
+      join(dir, 'data'),
+    ],
     {
       encoding: 'utf8',
     },

@@ -144,31 +144,20 @@ describe('readPrometheusFleet against a real Prometheus', () => {
     }
   }, 60_000);
 
-  it('keeps to the queries-per-second cap on its clock', async () => {
+  it('splits the whole-window queries by time only where a series would pass 11,000 points, under the qps cap', async () => {
     const clock = virtualClock(TO_MS);
     const read = await readPrometheusFleet(
-      config(urlOf(prom), { queriesPerSec: 2, concurrency: 1 }),
+      config(urlOf(prom), { coarseStepSec: 60, queriesPerSec: 2, concurrency: 1 }),
       HOSTS,
       WINDOW,
-      {
-        log: silentLogger,
-        clock,
-      },
+      { log: silentLogger, clock },
     );
-    // At 2 a second, n queries take at least (n - 2) / 2 s of the clock: the first second holds 2.
-    expect(clock.now() - TO_MS).toBeGreaterThanOrEqual(((read.calls.made - 2) / 2) * 1000);
-    expect(read.calls.made).toBe(read.calls.minimum);
-  }, 60_000);
-
-  it('splits the whole-window queries by time only where a series would pass 11,000 points', async () => {
-    const read = await readPrometheusFleet(config(urlOf(prom), { coarseStepSec: 60 }), HOSTS, WINDOW, {
-      log: silentLogger,
-      clock: virtualClock(TO_MS),
-    });
     // 14 days at 60 s is 20,161 points: two pieces per signal.
     expect(read.plan).toMatchObject({ coarseStepSec: 60, splits: 2, coarse: 8 });
     expect(read.calls.made).toBe(read.calls.minimum);
     expect(read.match.matched).toHaveLength(24);
+    // At 2 a second, n queries take at least (n - 2) / 2 s of the clock: the first second holds 2.
+    expect(clock.now() - TO_MS).toBeGreaterThanOrEqual(((read.calls.made - 2) / 2) * 1000);
   }, 60_000);
 
   it('a Prometheus that refuses queries (too many samples) gives prometheus gaps and the run goes on', async () => {
@@ -211,19 +200,19 @@ describe('readPrometheusFleet against a real Prometheus', () => {
   }, 30_000);
 });
 
+let judgedShared: ReturnType<typeof readOnHostPrometheus> | undefined;
+/** The default verdicts, once: two tests look at them. */
+function defaultVerdicts() {
+  judgedShared ??= readOnHostPrometheus([config(urlOf(prom))], HOSTS, WINDOW, new Set(), [], {
+    log: silentLogger,
+    clock: virtualClock(TO_MS),
+  });
+  return judgedShared;
+}
+
 describe('the same verdicts from Prometheus as from the folders', () => {
   it('gives each host the primary class its capture folder gives, and says it came from Prometheus', async () => {
-    const { judged, reads } = await readOnHostPrometheus(
-      [config(urlOf(prom))],
-      HOSTS,
-      WINDOW,
-      new Set(),
-      [],
-      {
-        log: silentLogger,
-        clock: virtualClock(TO_MS),
-      },
-    );
+    const { judged, reads } = await defaultVerdicts();
     expect(judged).toHaveLength(24);
     const folderClass = new Map<string, string>();
     for (const capture of CAPTURES) {
@@ -242,10 +231,7 @@ describe('the same verdicts from Prometheus as from the folders', () => {
 
   it('without the app job the verdict says so and its confidence drops; folder hosts are not fetched', async () => {
     const url = urlOf(prom);
-    const withApp = await readOnHostPrometheus([config(url)], HOSTS, WINDOW, new Set(), [], {
-      log: silentLogger,
-      clock: virtualClock(TO_MS),
-    });
+    const withApp = await defaultVerdicts();
     const skip = new Set([FLEET[0]!.host.id]);
     const noApp = await readOnHostPrometheus([config(url, { appJob: 'absent' })], HOSTS, WINDOW, skip, [], {
       log: silentLogger,

@@ -24,7 +24,7 @@ describe('audit --demo', () => {
     result = await withDemo(silentLogger, (demo) =>
       runAudit({ ...demo, mode: 'demo', log: silentLogger, saveArtifactsDir: artifactsDir }),
     );
-  }, 120_000);
+  }, 180_000);
   afterAll(() => rm(artifactsDir, { recursive: true, force: true }));
 
   const finding = (ruleId: string, name: string) =>
