@@ -3,6 +3,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
 import { ConfigErrorList } from '../config/config-errors.ts';
 import { configErrorsFromIssues } from '../config/issues.ts';
@@ -45,6 +46,8 @@ export const Artifacts = z.object({
   settings: RunSettings.optional(),
   /** On-host folders are re-read from these paths on replay. */
   onHost: z.array(z.object({ dir: z.string(), host: z.string() })),
+  /** onHost.prometheus reads (src/run/onhost-prometheus.ts), judged again on replay. */
+  prometheus: z.array(z.custom<PrometheusArtifacts>((v) => typeof v === 'object' && v !== null)).optional(),
 });
 export type Artifacts = z.infer<typeof Artifacts>;
 

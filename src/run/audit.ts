@@ -26,7 +26,7 @@ import { monthlyCostTotal } from '../recommend/one-action.ts';
 import { type Artifacts, loadArtifacts, type ProviderArtifacts, saveArtifacts } from './artifacts.ts';
 import { collectProvider } from './collect.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
-import { readOnHostPrometheus } from './onhost-prometheus.ts';
+import { fetchOnHostPrometheus, judgeOnHostPrometheus } from './onhost-prometheus.ts';
 
 export interface AuditOptions {
   loaded: LoadedConfig;
@@ -61,17 +61,10 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const series = artifacts.providers.flatMap((p) => p.series);
   const gaps: Gap[] = artifacts.providers.flatMap((p) => p.gaps);
 
+  const replay = options.fromArtifactsDir !== undefined;
   const onHost = await readOnHost(artifacts.onHost, hosts, gaps, options.log);
-  const fromPrometheus = options.fromArtifactsDir
-    ? { judged: [], reads: [] }
-    : await readOnHostPrometheus(
-        onHostPrometheus(config),
-        hosts,
-        artifacts.window,
-        new Set(onHost.flatMap((m) => (m.entry.host ? [m.entry.host.id] : []))),
-        gaps,
-        { log: options.log, ...(options.signal ? { signal: options.signal } : {}) },
-      );
+  const fromPrometheus = judgeOnHostPrometheus(artifacts.prometheus ?? [], onHostPrometheus(config), hosts, gaps);
+  if (replay) for (const read of fromPrometheus.reads) read.apiCalls = replayedCalls(read.apiCalls);
   for (const j of fromPrometheus.judged) {
     onHost.push({
       mapping: { dir: j.url, host: j.host.id },
@@ -107,7 +100,6 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   for (const f of judged.findings) findingsBySeverity[f.severity] += 1;
   // A superseded recommendation (resize under a terminate) is never counted: one action per subject.
   const cost = monthlyCostTotal(judged.recommendations);
-  const replay = options.fromArtifactsDir !== undefined;
   return {
     schemaVersion: SCHEMA_VERSION,
     run: {
@@ -169,7 +161,16 @@ async function collect(options: AuditOptions, window: MetricWindow): Promise<Art
     return [collectProvider(adapter, providerConfig, window, options.log, options.signal)];
   });
   const providers: ProviderArtifacts[] = await Promise.all(configured);
+  const hosts = providers.flatMap((p) => p.hosts);
+  const prometheus = await fetchOnHostPrometheus(
+    onHostPrometheus(config),
+    hosts,
+    window,
+    folderHostIds(onHostFolders(config), hosts),
+    { log: options.log, ...(options.signal ? { signal: options.signal } : {}) },
+  );
   return {
+    ...(prometheus.length > 0 ? { prometheus } : {}),
     artifactsVersion: 1,
     mode: options.mode,
     collectedAt: new Date().toISOString(),
@@ -178,6 +179,17 @@ async function collect(options: AuditOptions, window: MetricWindow): Promise<Art
     settings: runSettings(options.loaded, options.since),
     onHost: onHostFolders(config).map((m) => ({ dir: m.dir, host: m.host })),
   };
+}
+
+/** Hosts a folder is mapped to (by id, or by a Name only one host has): Prometheus leaves them be. */
+function folderHostIds(mappings: readonly { host: string }[], hosts: readonly Host[]): Set<string> {
+  const ids = new Set<string>();
+  for (const m of mappings) {
+    const byName = hosts.filter((h) => h.name === m.host);
+    const host = hosts.find((h) => h.id === m.host) ?? (byName.length === 1 ? byName[0] : undefined);
+    if (host) ids.add(host.id);
+  }
+  return ids;
 }
 
 interface MappedOnHost {

@@ -52,7 +52,7 @@ describe('audit --demo', () => {
   });
 
   it('holds the downsize and gives the runtime verdict for folderless hosts judged from Prometheus', () => {
-    for (const name of ['analytics-1', 'eu-report-1']) {
+    for (const name of ['eu-report-1']) {
       expect(result.hosts.find((h) => h.name === name)!.onHost).toMatchObject({
         primary: 'threadpool-starvation',
         source: 'prometheus',
@@ -61,7 +61,8 @@ describe('audit --demo', () => {
       const recs = result.recommendations.filter((r) => r.subject.name === name);
       expect(recs.map((r) => r.kind)).toEqual(['runtime']);
     }
-    expect(finding('cpu-over-provisioned', 'analytics-1')!.message).toMatch(/threadpool-starvation/);
+    expect(finding('cpu-over-provisioned', 'eu-report-1')).toMatchObject({ messageId: 'held' });
+    expect(finding('cpu-over-provisioned', 'eu-report-1')!.message).toMatch(/threadpool-starvation/);
   });
 
   it('produces a report.json that satisfies the contract', () => {
@@ -109,7 +110,7 @@ describe('audit --demo', () => {
 
   it('joins each mapped on-host capture to its host', () => {
     const verdicts = Object.fromEntries(
-      result.hosts.filter((h) => h.onHost).map((h) => [h.name, h.onHost!.primary]),
+      result.hosts.filter((h) => h.onHost?.source === 'folder').map((h) => [h.name, h.onHost!.primary]),
     );
     expect(verdicts).toEqual({
       'shop-api-3': 'threadpool-starvation',
