@@ -3,12 +3,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
 import { ConfigErrorList } from '../config/config-errors.ts';
 import { configErrorsFromIssues } from '../config/issues.ts';
 import { ConfigError } from '../errors.ts';
 import { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../model/index.ts';
+import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 
 export const ARTIFACTS_FILE = 'artifacts.json';
 export const ARTIFACTS_VERSION = 1;

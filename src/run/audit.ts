@@ -63,7 +63,12 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
 
   const replay = options.fromArtifactsDir !== undefined;
   const onHost = await readOnHost(artifacts.onHost, hosts, gaps, options.log);
-  const fromPrometheus = judgeOnHostPrometheus(artifacts.prometheus ?? [], onHostPrometheus(config), hosts, gaps);
+  const fromPrometheus = judgeOnHostPrometheus(
+    artifacts.prometheus ?? [],
+    onHostPrometheus(config),
+    hosts,
+    gaps,
+  );
   if (replay) for (const read of fromPrometheus.reads) read.apiCalls = replayedCalls(read.apiCalls);
   for (const j of fromPrometheus.judged) {
     onHost.push({

@@ -4,8 +4,8 @@
 import type { PrometheusRead } from '../../reports/json/schema.ts';
 import type { PrometheusOnHost } from '../config/schema.ts';
 import { fillFromPrometheus } from '../ingest/prometheus-node.ts';
-import type { Logger } from '../log.ts';
 import type { HostSamples } from '../ingest/types.ts';
+import type { Logger } from '../log.ts';
 import type { Gap, Host } from '../model/index.ts';
 import type { Clock } from '../net/clock.ts';
 import { type FleetHost, readPrometheusFleet } from '../onhost-prometheus/read-fleet.ts';
@@ -54,7 +54,11 @@ export async function fetchOnHostPrometheus(
         url: read.url,
         apiCalls: read.calls,
         samples: read.samples,
-        plan: { coarseStepSec: read.plan.coarseStepSec, splits: read.plan.splits, windows: read.plan.windows },
+        plan: {
+          coarseStepSec: read.plan.coarseStepSec,
+          splits: read.plan.splits,
+          windows: read.plan.windows,
+        },
         hostsJudged: 0,
         matched: read.match.matched.map((m) => ({
           hostId: m.host.id,
@@ -98,7 +102,12 @@ export function judgeOnHostPrometheus(
       if (!host) continue;
       // A fresh copy: filling derives fields into the bundle, and a replay must start from the read.
       const samples = structuredClone(h.samples);
-      const j = judge({ host, by: 'instance-id', instances: h.instances, window: null, missing: h.missing, samples }, one.read.url, jobs, gaps);
+      const j = judge(
+        { host, by: 'instance-id', instances: h.instances, window: null, missing: h.missing, samples },
+        one.read.url,
+        jobs,
+        gaps,
+      );
       if (j.result.classification.primary !== 'insufficient-data') hostsJudged += 1;
       judged.push(j);
     }

@@ -64,7 +64,10 @@ describe('busiestWindow', () => {
             toMs,
             hours,
           );
-          if (points.every(([, v]) => v === 0)) return expect(found).toBeNull();
+          if (points.every(([, v]) => v === 0)) {
+            expect(found).toBeNull();
+            return;
+          }
           expect(found!.fromMs).toBeGreaterThanOrEqual(T0);
           expect(found!.toMs).toBeLessThanOrEqual(toMs);
           expect(found!.toMs - found!.fromMs).toBe(hours * HOUR_MS);
