@@ -93,6 +93,26 @@ export const RunSettings = z.object({
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
+/** One Prometheus read for the fleet's on-host evidence: its calls against the plan's minimum, and what matched. */
+export const PrometheusRead = z.object({
+  url: z.string(),
+  apiCalls: ApiCalls,
+  /** Points received in range-query answers. */
+  samples: z.number().int().nonnegative(),
+  plan: z.object({
+    coarseStepSec: z.number().positive(),
+    /** Time splits of each whole-window query (1 unless a series would pass 11,000 points). */
+    splits: z.number().int().nonnegative(),
+    /** Distinct busiest windows fetched at the scrape interval. */
+    windows: z.number().int().nonnegative(),
+  }),
+  hostsJudged: z.number().int().nonnegative(),
+  matched: z.array(z.object({ hostId: z.string(), by: z.string(), instances: z.array(z.string()) })),
+  unmatchedHosts: z.array(z.string()),
+  unmatchedSeries: z.array(z.object({ instances: z.array(z.string()), reason: z.string() })),
+});
+export type PrometheusRead = z.infer<typeof PrometheusRead>;
+
 export const Run = z.object({
   id: z.string(),
   tool: z.object({ name: z.literal('fleetlens'), version: z.string() }),
@@ -103,6 +123,8 @@ export const Run = z.object({
   window: z.object({ from: IsoTime, to: IsoTime, stepSec: z.number().positive() }),
   providers: z.array(ProviderId),
   apiCalls: z.partialRecord(ProviderId, ApiCalls),
+  /** onHost.prometheus reads, in config order (absent without any). */
+  prometheus: z.array(PrometheusRead).optional(),
   eventMultiplier: z.number().positive().nullable(),
   /** False when a configured scope listed nothing because of an error: the CLI exits 4 (unless --allow-partial). */
   complete: z.boolean(),
@@ -134,10 +156,15 @@ export const HostStat = z.object({
 export type HostStat = z.infer<typeof HostStat>;
 
 export const OnHostVerdict = z.object({
+  /** The folder read, or for a Prometheus its URL without credentials. */
   sampleDir: z.string(),
   primary: z.string(),
   confidence: z.number().min(0).max(1),
   window: z.object({ from: IsoTime.nullable(), to: IsoTime.nullable() }),
+  /** Where the verdict's evidence came from (absent in reports written before Prometheus fleets). */
+  source: z.enum(['folder', 'prometheus']).optional(),
+  /** What the source lacked for some classes (`no app job: no pool or loop signal`); lowers confidence. */
+  missing: z.array(z.string()).optional(),
 });
 export type OnHostVerdict = z.infer<typeof OnHostVerdict>;
 

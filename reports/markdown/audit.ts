@@ -20,6 +20,7 @@ import {
   subjectKey,
 } from './finding.ts';
 import { findingStatusText, historySection, sinceLastRunLine, stabilityText } from './history.ts';
+import { PROMETHEUS_MAX_CHARS, prometheusSection } from './prometheus.ts';
 import { mdTable, type TableCell } from './table.ts';
 import {
   formatDurationSec,
@@ -827,6 +828,11 @@ export function renderAuditMarkdown(result: AnalysisResult, options: AuditMarkdo
       `### Top actions\n\n${omitted('The list')}`,
     ),
     within(coverageSection(result), COVERAGE_MAX_CHARS, `### Coverage\n\n${omitted('The coverage table')}`),
+    within(
+      prometheusSection(result),
+      PROMETHEUS_MAX_CHARS,
+      `### On-host evidence from Prometheus\n\n${omitted('It')}`,
+    ),
     within(acrossCloudsSection(result), ACROSS_MAX_CHARS, `### Across clouds\n\n${omitted('The table')}`),
     eventSection(result, EVENT_MAX_CHARS),
     within(hostsSection(result), HOSTS_MAX_CHARS, `## Hosts\n\n${omitted('The host table')}`),

@@ -22,7 +22,7 @@ export function configErrorsFromIssues(
   context: IssueContext,
 ): ConfigError[] {
   const prefix = context.prefix ?? [];
-  return issues.flatMap((issue) => {
+  return issues.flatMap(shapeMatchedBranch).flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(context.schema, issue.path);
       // An unknown key is reported at the key itself, so the line points at the typo.
@@ -34,6 +34,19 @@ export function configErrorsFromIssues(
       errorAt(context, [...prefix, ...issue.path], messageOf(issue, valueAt(context.input, issue.path))),
     ];
   });
+}
+
+/**
+ * A union of a list and a map (`onHost`) fails in both branches; the branch whose shape the value
+ * has (no type error at its root) says what is wrong inside it, with its own paths.
+ */
+function shapeMatchedBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const shaped = issue.errors.filter(
+    (branch) => !branch.some((i) => i.path.length === 0 && i.code === 'invalid_type'),
+  );
+  if (shaped.length !== 1) return [issue];
+  return shaped[0]!.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
 }
 
 function errorAt(context: IssueContext, path: readonly PropertyKey[], message: string): ConfigError {

@@ -6,7 +6,7 @@ import { type Document, isMap, isNode, LineCounter, Parser, parseDocument, type 
 import { ConfigError } from '../errors.ts';
 import { ConfigErrorList } from './config-errors.ts';
 import { configErrorsFromIssues, type Locate } from './issues.ts';
-import { Config } from './schema.ts';
+import { Config, onHostFolders } from './schema.ts';
 
 export interface LoadedConfig {
   config: Config;
@@ -40,7 +40,7 @@ export async function loadConfigFile(file: string, options: ParseOptions = {}): 
   const loaded = parseConfigText(text, file, options);
   // Sample folders are relative to the config file, not to wherever the command ran.
   const base = dirname(resolve(file));
-  for (const mapping of loaded.config.onHost) mapping.dir = resolve(base, mapping.dir);
+  for (const mapping of onHostFolders(loaded.config)) mapping.dir = resolve(base, mapping.dir);
   return loaded;
 }
 

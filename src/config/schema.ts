@@ -90,6 +90,85 @@ export const OnHostMapping = z
   .strict();
 export type OnHostMapping = z.infer<typeof OnHostMapping>;
 
+export const PrometheusMatch = z.enum(['instance-id', 'ip', 'name']);
+export type PrometheusMatch = z.infer<typeof PrometheusMatch>;
+
+export const PrometheusOnHost = z
+  .object({
+    url: z
+      .url({ protocol: /^https?$/ })
+      .describe(
+        'Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL; user:password@ in it is sent as Basic auth, FLEETLENS_PROMETHEUS_TOKEN as a Bearer token. Never printed.',
+      ),
+    nodeJob: z.string().min(1).default('node').describe("node_exporter's job label."),
+    appJob: z
+      .string()
+      .min(1)
+      .default('app')
+      .describe("The application's job label (its /metrics: pools, loop lag, threads, fds)."),
+    match: z
+      .array(PrometheusMatch)
+      .min(1)
+      .default(['instance-id', 'ip', 'name'])
+      .describe(
+        'How a series belongs to a cloud host, tried in this order: instance-id (the label `instanceIdLabel`), ip (private IP in `instance`), name (hostname label against the Name tag).',
+      ),
+    instanceIdLabel: z
+      .string()
+      .min(1)
+      .default('instance_id')
+      .describe('Target label carrying the cloud instance id (EC2 or GCE service discovery relabelled).'),
+    hostnameLabel: z
+      .string()
+      .min(1)
+      .default('nodename')
+      .describe(
+        'Label carrying the hostname (node_uname_info has `nodename`), matched against the Name tag.',
+      ),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(2)
+      .describe("Queries in flight at once (Prometheus' --query.max-concurrency defaults to 20)."),
+    queriesPerSec: z.number().positive().max(100).default(5).describe('Queries sent per second at most.'),
+    queryTimeoutSec: z
+      .number()
+      .positive()
+      .default(120)
+      .describe("One query's ceiling (Prometheus' own --query.timeout defaults to 2 min)."),
+    busiestHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24)
+      .default(3)
+      .describe("Length of each host's busiest window, fetched at the scrape interval."),
+    coarseStepSec: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'Step of the whole-window queries; default: the smallest multiple of 60 s within 11,000 points. A smaller one splits them by time.',
+      ),
+  })
+  .strict();
+export type PrometheusOnHost = z.infer<typeof PrometheusOnHost>;
+
+/** `onHost` as a map: folders, and Prometheus servers that hold on-host series for the fleet. */
+export const OnHostSources = z
+  .object({
+    folders: z.array(OnHostMapping).default([]).describe('On-host sample folders and their hosts.'),
+    prometheus: z
+      .array(PrometheusOnHost)
+      .default([])
+      .describe('Prometheus servers to read on-host series from, for every host they match.'),
+  })
+  .strict();
+export type OnHostSources = z.infer<typeof OnHostSources>;
+
 export const SizingConfig = z
   .object({
     cpuPercentile: z
@@ -159,9 +238,11 @@ export const Config = z
       .default({})
       .describe('Clouds to audit; each block configures one.'),
     onHost: z
-      .array(OnHostMapping)
+      .union([z.array(OnHostMapping), OnHostSources])
       .default([])
-      .describe('On-host sample folders and the host each belongs to.'),
+      .describe(
+        'On-host sample folders and the host each belongs to (a list), or a map of `folders` and `prometheus`.',
+      ),
     sizing: SizingConfig.default(SizingConfig.parse({})),
     rules: z
       .record(z.string(), z.union([z.literal(false), z.record(z.string(), z.unknown())]))
@@ -177,3 +258,13 @@ export const Config = z
   })
   .strict();
 export type Config = z.infer<typeof Config>;
+
+/** The folders of `onHost`, whichever form it was given in. */
+export function onHostFolders(config: Pick<Config, 'onHost'>): OnHostMapping[] {
+  return Array.isArray(config.onHost) ? config.onHost : config.onHost.folders;
+}
+
+/** The Prometheus servers of `onHost` (none in the list form). */
+export function onHostPrometheus(config: Pick<Config, 'onHost'>): PrometheusOnHost[] {
+  return Array.isArray(config.onHost) ? [] : config.onHost.prometheus;
+}

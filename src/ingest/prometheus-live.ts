@@ -160,7 +160,7 @@ const LabelValues = z.discriminatedUnion('status', [
 ]);
 const ErrorBody = z.object({ error: z.string(), errorType: z.string().optional() });
 
-interface Target {
+export interface Target {
   /** Base URL without credentials, without a trailing slash: what users see. */
   publicUrl: string;
   headers: Record<string, string>;
@@ -179,7 +179,7 @@ export function publicPrometheusUrl(url: string): string | null {
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
-function targetOf(url: string, token: string | undefined): Target {
+export function targetOf(url: string, token: string | undefined): Target {
   const publicUrl = publicPrometheusUrl(url);
   if (publicUrl === null)
     throw new ConfigError('expected an http:// or https:// URL', undefined, undefined, '--prometheus');
@@ -197,7 +197,7 @@ function targetOf(url: string, token: string | undefined): Target {
   return { publicUrl, headers, secrets };
 }
 
-function redact(text: string, secrets: readonly string[]): string {
+export function redact(text: string, secrets: readonly string[]): string {
   return secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
 
@@ -248,7 +248,7 @@ function httpError(
 }
 
 /** Network failures (refused, reset, DNS) are `unavailable`; anything else thrown by fetch is a bug. */
-function toProviderError(error: unknown, request: { operation: string }): ProviderError | undefined {
+export function toProviderError(error: unknown, request: { operation: string }): ProviderError | undefined {
   if (!(error instanceof TypeError)) return undefined;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
@@ -256,12 +256,12 @@ function toProviderError(error: unknown, request: { operation: string }): Provid
   return new ProviderError('prometheus', 'unavailable', request.operation, detail, code ? { code } : {});
 }
 
-interface Api {
+export interface Api {
   get(path: string, params: URLSearchParams, operation: string): Promise<string>;
   target: Target;
 }
 
-function apiOf(target: Target, call: Caller): Api {
+export function apiOf(target: Target, call: Caller): Api {
   return {
     target,
     get: (path, params, operation) =>
@@ -278,7 +278,7 @@ function apiOf(target: Target, call: Caller): Api {
   };
 }
 
-function describeFailure(error: unknown, secrets: readonly string[]): string | null {
+export function describeFailure(error: unknown, secrets: readonly string[]): string | null {
   if (error instanceof ProviderError) return redact(`${error.kind}: ${error.message}`, secrets);
   if (error instanceof SampleError) return redact(error.message, secrets);
   return null;

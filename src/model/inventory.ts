@@ -32,6 +32,8 @@ export const Host = z.object({
   groupId: z.string().nullable(),
   volumeIds: z.array(z.string()),
   tags: z.record(z.string(), z.string()),
+  /** The primary private IPv4 address, where the provider lists it (on-host series match on it). */
+  privateIp: z.string().nullable().optional(),
 });
 export type Host = z.infer<typeof Host>;
 

@@ -8,6 +8,7 @@ import { ConfigErrorList } from '../config/config-errors.ts';
 import { configErrorsFromIssues } from '../config/issues.ts';
 import { ConfigError } from '../errors.ts';
 import { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../model/index.ts';
+import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 
 export const ARTIFACTS_FILE = 'artifacts.json';
 export const ARTIFACTS_VERSION = 1;
@@ -45,6 +46,8 @@ export const Artifacts = z.object({
   settings: RunSettings.optional(),
   /** On-host folders are re-read from these paths on replay. */
   onHost: z.array(z.object({ dir: z.string(), host: z.string() })),
+  /** onHost.prometheus reads (src/run/onhost-prometheus.ts), judged again on replay. */
+  prometheus: z.array(z.custom<PrometheusArtifacts>((v) => typeof v === 'object' && v !== null)).optional(),
 });
 export type Artifacts = z.infer<typeof Artifacts>;
 

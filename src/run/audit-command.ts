@@ -10,7 +10,7 @@ import { ConfigErrorList } from '../config/config-errors.ts';
 import { durationProblem, parseDurationMs } from '../config/duration.ts';
 import { configErrorsFromIssues } from '../config/issues.ts';
 import { type ConfigCheck, type LoadedConfig, loadConfigFile } from '../config/load.ts';
-import { Config } from '../config/schema.ts';
+import { Config, onHostFolders } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { type LocatedMute, withMutes } from '../history/annotate.ts';
 import { loadMuteFile, mutesCheck, mutesOf } from '../history/mute-config.ts';
@@ -68,7 +68,7 @@ function progressFor(options: AuditCommandOptions, formats: readonly ReportForma
         clouds: options.fromArtifacts
           ? []
           : ProviderId.options.filter((id) => loaded.config.providers[id] !== undefined),
-        onHostFolders: loaded.config.onHost.length,
+        onHostFolders: onHostFolders(loaded.config).length,
         writers: formats.map((format) => reportWriters[format].fileName),
       },
       stream: process.stderr,

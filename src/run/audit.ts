@@ -19,6 +19,7 @@ import { summarize } from '../analysis/stats.ts';
 import { parseDurationMs } from '../config/duration.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { projectEvent } from '../event/project.ts';
+import { onHostFolders, onHostPrometheus } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Gap, Host, InstanceType, MetricName, Severity } from '../model/index.ts';
 import { packageVersion } from '../paths.ts';
@@ -27,6 +28,7 @@ import { type Artifacts, loadArtifacts, type ProviderArtifacts, saveArtifacts } 
 import { collectProvider } from './collect.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
 import type { ProgressEvent } from './progress.ts';
+import { fetchOnHostPrometheus, judgeOnHostPrometheus } from './onhost-prometheus.ts';
 
 export interface AuditOptions {
   loaded: LoadedConfig;
@@ -63,7 +65,23 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const series = artifacts.providers.flatMap((p) => p.series);
   const gaps: Gap[] = artifacts.providers.flatMap((p) => p.gaps);
 
+  const replay = options.fromArtifactsDir !== undefined;
   const onHost = await readOnHost(artifacts.onHost, hosts, gaps, options.log, options.onProgress);
+  const fromPrometheus = judgeOnHostPrometheus(
+    artifacts.prometheus ?? [],
+    onHostPrometheus(config),
+    hosts,
+    gaps,
+  );
+  if (replay) for (const read of fromPrometheus.reads) read.apiCalls = replayedCalls(read.apiCalls);
+  for (const j of fromPrometheus.judged) {
+    onHost.push({
+      mapping: { dir: j.url, host: j.host.id },
+      result: j.result,
+      entry: j.entry,
+      missing: j.missing,
+    });
+  }
   const unavailable: Facts['unavailable'] = {};
   if (artifacts.providers.length > 0 && hosts.length === 0)
     unavailable.inventory = describeGaps(gaps, 'no instances listed');
@@ -100,7 +118,6 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   for (const f of judged.findings) findingsBySeverity[f.severity] += 1;
   // A superseded recommendation (resize under a terminate) is never counted: one action per subject.
   const cost = monthlyCostTotal(judged.recommendations);
-  const replay = options.fromArtifactsDir !== undefined;
   return {
     schemaVersion: SCHEMA_VERSION,
     run: {
@@ -119,6 +136,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
       apiCalls: Object.fromEntries(
         artifacts.providers.map((p) => [p.provider, replay ? replayedCalls(p.apiCalls) : p.apiCalls]),
       ),
+      ...(fromPrometheus.reads.length > 0 ? { prometheus: fromPrometheus.reads } : {}),
       eventMultiplier,
       complete: Object.values(coverage).every((c) => c.complete),
       coverage,
@@ -163,21 +181,43 @@ async function collect(options: AuditOptions, window: MetricWindow): Promise<Art
     return [collectProvider(adapter, providerConfig, window, options.log, options.signal, collectOptions)];
   });
   const providers: ProviderArtifacts[] = await Promise.all(configured);
+  const hosts = providers.flatMap((p) => p.hosts);
+  const prometheus = await fetchOnHostPrometheus(
+    onHostPrometheus(config),
+    hosts,
+    window,
+    folderHostIds(onHostFolders(config), hosts),
+    { log: options.log, ...(options.signal ? { signal: options.signal } : {}) },
+  );
   return {
+    ...(prometheus.length > 0 ? { prometheus } : {}),
     artifactsVersion: 1,
     mode: options.mode,
     collectedAt: new Date().toISOString(),
     window,
     providers,
     settings: runSettings(options.loaded, options.since),
-    onHost: config.onHost.map((m) => ({ dir: m.dir, host: m.host })),
+    onHost: onHostFolders(config).map((m) => ({ dir: m.dir, host: m.host })),
   };
+}
+
+/** Hosts a folder is mapped to (by id, or by a Name only one host has): Prometheus leaves them be. */
+function folderHostIds(mappings: readonly { host: string }[], hosts: readonly Host[]): Set<string> {
+  const ids = new Set<string>();
+  for (const m of mappings) {
+    const byName = hosts.filter((h) => h.name === m.host);
+    const host = hosts.find((h) => h.id === m.host) ?? (byName.length === 1 ? byName[0] : undefined);
+    if (host) ids.add(host.id);
+  }
+  return ids;
 }
 
 interface MappedOnHost {
   mapping: { dir: string; host: string };
   result: OnHostResult;
   entry: OnHostEntry;
+  /** Set for a verdict from a Prometheus: what it lacked. */
+  missing?: string[];
 }
 
 async function readOnHost(
@@ -272,6 +312,8 @@ function reportHost(
             from: isoOrNull(mapped.result.facts.window?.fromMs),
             to: isoOrNull(mapped.result.facts.window?.toMs),
           },
+          source: mapped.missing ? ('prometheus' as const) : ('folder' as const),
+          ...(mapped.missing && mapped.missing.length > 0 ? { missing: mapped.missing } : {}),
         }
       : null,
     blindSpots: spots.map((dimension) => ({ dimension, filledByOnHost: fills[dimension] ?? false })),
@@ -329,7 +371,7 @@ export function runSettings(loaded: LoadedConfig, since: string | undefined): Ru
     since: since ?? config.since,
     periodSec: config.periodSec,
     providers,
-    onHost: config.onHost.map((m) => ({ dir: m.dir, host: m.host })),
+    onHost: onHostFolders(config).map((m) => ({ dir: m.dir, host: m.host })),
     sizing: { ...config.sizing },
     rules: { ...config.rules },
   };

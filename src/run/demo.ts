@@ -10,10 +10,14 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { bundledScenarioPath, loadScenario, type Scenario } from '../../mocks/scenarios/schema.ts';
 import { mockServers, type StartedMock } from '../../mocks/servers/index.ts';
+import { placedSeries } from '../../mocks/servers/prometheus/captures.ts';
+import { loadScenarioPlacements } from '../../mocks/servers/prometheus/targets.ts';
+import { type PrometheusMock, startPrometheusMock } from '../../mocks/servers/prometheus.ts';
 import { ACCESS_TOKEN_VARIABLE } from '../../providers/gcp/clients.ts';
 import { type AdapterOptions, providers } from '../../providers/index.ts';
 import type { NetOptions } from '../../providers/types.ts';
 import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
+import { onHostPrometheus } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ProviderId } from '../model/index.ts';
@@ -81,7 +85,15 @@ export async function withMocks<T>(
   options: MockRunOptions = {},
 ): Promise<T> {
   const mocks = await startMocks(scenario, undefined, options.net?.clock?.now);
+  let prometheus: PrometheusMock | null = null;
   try {
+    prometheus = await startScenarioPrometheus(
+      scenario.name,
+      loaded,
+      options.net?.clock?.now() ?? Date.now(),
+    );
+    if (prometheus)
+      log.info({ provider: 'prometheus', endpoint: prometheus.endpoint }, 'demo: mock listening');
     const net = { ...options.net, retry: { idleTimeoutMs: IN_PROCESS_IDLE_MS, ...options.net?.retry } };
     const adapterOptions: AdapterOptions = { net };
     for (const [id, mock] of mocks) {
@@ -93,8 +105,27 @@ export async function withMocks<T>(
     }
     return await run({ loaded, adapterOptions });
   } finally {
-    await closeAll(mocks);
+    await Promise.all([closeAll(mocks), prometheus?.close()]);
   }
+}
+
+/**
+ * The scenario's Prometheus (mocks/scenarios/<name>.prometheus.yaml), when the config reads one:
+ * the captures' series relabelled as its hosts, served on 127.0.0.1; every onHost.prometheus entry
+ * is pointed at it.
+ */
+async function startScenarioPrometheus(
+  name: string,
+  loaded: LoadedConfig,
+  nowMs: number,
+): Promise<PrometheusMock | null> {
+  const entries = onHostPrometheus(loaded.config);
+  if (entries.length === 0) return null;
+  const placements = loadScenarioPlacements(name, nowMs);
+  if (!placements) return null;
+  const mock = await startPrometheusMock(placedSeries(placements));
+  for (const entry of entries) entry.url = mock.endpoint;
+  return mock;
 }
 
 /** Mocks being served, and what a separate `fleetlens audit` needs to reach them. */

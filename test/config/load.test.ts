@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigErrorList } from '../../src/config/config-errors.ts';
 import { durationProblem, parseDurationMs } from '../../src/config/duration.ts';
 import { type ConfigCheck, loadConfigFile, parseConfigText } from '../../src/config/load.ts';
+import { onHostFolders } from '../../src/config/schema.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 function configError(text: string, checks: ConfigCheck[] = []): ConfigError {
@@ -162,7 +163,7 @@ describe('loadConfigFile', () => {
     const file = join(dir, 'fleetlens.yaml');
     await writeFile(file, 'onHost:\n  - dir: samples/web-1\n    host: web-1\n');
     const { config } = await loadConfigFile(file);
-    expect(config.onHost[0]!.dir).toBe(join(dir, 'samples', 'web-1'));
+    expect(onHostFolders(config)[0]!.dir).toBe(join(dir, 'samples', 'web-1'));
   });
 
   it('says clearly when the file is missing', async () => {

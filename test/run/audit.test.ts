@@ -44,6 +44,38 @@ describe('audit --demo', () => {
         f.ruleId === ruleId && (f.subject.name === name || f.subject.id === name || f.message.includes(name)),
     );
 
+  it('judges every demo host with node_exporter series through Prometheus; folders win (issue 14)', () => {
+    const read = result.run.prometheus![0]!;
+    // 24 targets: 23 demo hosts (2 of them with folders) and a stale one of another fleet.
+    expect(read.matched).toHaveLength(23);
+    expect(read.unmatchedSeries).toEqual([
+      { instances: ['10.99.0.5:8000', '10.99.0.5:9100'], reason: 'no host has its instance-id, ip, name' },
+    ]);
+    const fromPrometheus = result.hosts.filter((h) => h.onHost?.source === 'prometheus');
+    expect(fromPrometheus).toHaveLength(21);
+    expect(fromPrometheus.every((h) => h.onHost!.primary !== 'insufficient-data')).toBe(true);
+    expect(result.hosts.find((h) => h.name === 'batch-7')!.onHost!.source).toBe('folder');
+    expect(read.apiCalls.made).toBe(read.apiCalls.minimum);
+    expect(read.apiCalls.failed).toBe(0);
+    const pg = result.hosts.find((h) => h.name === 'eu-pg-1')!.onHost!;
+    expect(pg.missing).toEqual(['no app job: no pool or loop signal']);
+    expect(pg.confidence).toBeLessThan(result.hosts.find((h) => h.name === 'eu-web-1')!.onHost!.confidence);
+  });
+
+  it('holds the downsize and gives the runtime verdict for folderless hosts judged from Prometheus', () => {
+    for (const name of ['eu-report-1']) {
+      expect(result.hosts.find((h) => h.name === name)!.onHost).toMatchObject({
+        primary: 'threadpool-starvation',
+        source: 'prometheus',
+      });
+      expect(finding('threadpool-starvation', name)).toBeDefined();
+      const recs = result.recommendations.filter((r) => r.subject.name === name);
+      expect(recs.map((r) => r.kind)).toEqual(['runtime']);
+    }
+    expect(finding('cpu-over-provisioned', 'eu-report-1')).toMatchObject({ messageId: 'held' });
+    expect(finding('cpu-over-provisioned', 'eu-report-1')!.message).toMatch(/threadpool-starvation/);
+  });
+
   it('produces a report.json that satisfies the contract', () => {
     expect(() => AnalysisResult.parse(result)).not.toThrow();
     // The other clouds' demo hosts are checked in their own tests.
@@ -96,7 +128,7 @@ describe('audit --demo', () => {
 
   it('joins each mapped on-host capture to its host', () => {
     const verdicts = Object.fromEntries(
-      result.hosts.filter((h) => h.onHost).map((h) => [h.name, h.onHost!.primary]),
+      result.hosts.filter((h) => h.onHost?.source === 'folder').map((h) => [h.name, h.onHost!.primary]),
     );
     expect(verdicts).toEqual({
       'shop-api-3': 'threadpool-starvation',
