@@ -22,8 +22,8 @@ import { DEFAULT_KEEP_MS, defaultStorePath } from '../store/index.ts';
 import { ARTIFACTS_FILE, loadArtifacts } from './artifacts.ts';
 import type { AuditOptions } from './audit.ts';
 import { parseFormats, writeAuditReports } from './output.ts';
-import { recordAuditRun } from './record-run.ts';
 import { createProgress, type ProgressReporter } from './progress.ts';
+import { recordAuditRun } from './record-run.ts';
 
 export const DEFAULT_CONFIG_FILE = 'fleetlens.yaml';
 

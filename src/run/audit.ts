@@ -18,8 +18,8 @@ import { rules } from '../analysis/rules/index.ts';
 import { summarize } from '../analysis/stats.ts';
 import { parseDurationMs } from '../config/duration.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import { projectEvent } from '../event/project.ts';
 import { onHostFolders, onHostPrometheus } from '../config/schema.ts';
+import { projectEvent } from '../event/project.ts';
 import type { Logger } from '../log.ts';
 import type { Gap, Host, InstanceType, MetricName, Severity } from '../model/index.ts';
 import { packageVersion } from '../paths.ts';
@@ -27,8 +27,8 @@ import { monthlyCostTotal } from '../recommend/one-action.ts';
 import { type Artifacts, loadArtifacts, type ProviderArtifacts, saveArtifacts } from './artifacts.ts';
 import { collectProvider } from './collect.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
-import type { ProgressEvent } from './progress.ts';
 import { fetchOnHostPrometheus, judgeOnHostPrometheus } from './onhost-prometheus.ts';
+import type { ProgressEvent } from './progress.ts';
 
 export interface AuditOptions {
   loaded: LoadedConfig;
