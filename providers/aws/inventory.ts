@@ -184,6 +184,7 @@ export function toHost(instance: Ec2Instance, region: string): Host {
     groupId: instance.Tags[GROUP_TAG] ? `${region}/${instance.Tags[GROUP_TAG]}` : null,
     volumeIds: instance.BlockDeviceMappings.flatMap((m) => (m.Ebs ? [m.Ebs.VolumeId] : [])),
     tags: instance.Tags,
+    privateIp: instance.PrivateIpAddress ?? null,
   };
 }
 

@@ -15,6 +15,7 @@ const DateLike = z.union([z.date(), z.string(), z.number()]).transform((value) =
 export const Ec2Instance = z.object({
   InstanceId: z.string(),
   InstanceType: z.string(),
+  PrivateIpAddress: z.string().optional().catch(undefined),
   Placement: z.object({ AvailabilityZone: z.string().optional() }).catch({}),
   State: z.object({ Name: z.string().optional() }).catch({}),
   LaunchTime: DateLike.optional().catch(undefined),

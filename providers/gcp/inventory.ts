@@ -286,6 +286,7 @@ export function toHost(instance: GceInstance, project: string): Host {
     groupId: null,
     volumeIds: instance.disks.flatMap((disk) => (disk.source ? [diskId(project, disk.source)] : [])),
     tags: { ...instance.labels, 'gcp:project': project, 'gcp:status': instance.status },
+    privateIp: instance.networkInterfaces.find((nic) => nic.networkIP)?.networkIP ?? null,
   };
 }
 

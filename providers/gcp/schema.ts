@@ -16,6 +16,7 @@ export const GceInstance = z.object({
   status: z.string().catch('UNKNOWN'),
   creationTimestamp: z.string().optional().catch(undefined),
   labels: Labels,
+  networkInterfaces: z.array(z.object({ networkIP: z.string().optional().catch(undefined) })).catch([]),
   metadata: z
     .object({
       items: z.array(z.object({ key: z.string(), value: z.string().nullish() })).catch([]),

@@ -160,6 +160,8 @@ export function toHost(linode: LinodeInstance): Host {
     volumeIds: [],
     // NOTE: Linode tags are plain strings, not key/value pairs.
     tags: { ...Object.fromEntries(linode.tags.map((tag) => [tag, ''])), 'linode:status': linode.status },
+    // Linode's private addresses are in 192.168.128.0/17; the rest of ipv4 is public.
+    privateIp: linode.ipv4.find((ip) => /^192\.168\.(1(2[89]|[3-9]\d)|2\d\d)\./.test(ip)) ?? null,
   };
 }
 

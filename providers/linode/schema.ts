@@ -16,6 +16,7 @@ export const LinodeInstance = z.object({
   status: z.string().catch('unknown'),
   created: DateLike.optional().catch(undefined),
   tags: z.array(z.string()).catch([]),
+  ipv4: z.array(z.string()).catch([]),
   // NOTE: `group` is the deprecated display group of the old Manager, not a scaling group.
   specs: z
     .object({

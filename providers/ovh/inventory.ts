@@ -220,6 +220,7 @@ export function toHost(instance: OvhInstance, project: string, flavor: OvhFlavor
       ...(instance.planCode ? { 'ovh:planCode': instance.planCode } : {}),
       ...(instance.monthlyBilling?.status ? { 'ovh:monthlyBilling': instance.monthlyBilling.status } : {}),
     },
+    privateIp: instance.ipAddresses.find((address) => address.type === 'private' && address.ip)?.ip ?? null,
   };
 }
 

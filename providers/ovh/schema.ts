@@ -18,6 +18,11 @@ export const OvhInstance = z.object({
     .catch(undefined)
     .transform((value) => (value && Number.isFinite(Date.parse(value)) ? Date.parse(value) : null)),
   monthlyBilling: z.object({ status: z.string().optional() }).nullable().optional().catch(null),
+  ipAddresses: z
+    .array(
+      z.object({ ip: z.string().optional().catch(undefined), type: z.string().optional().catch(undefined) }),
+    )
+    .catch([]),
 });
 export type OvhInstance = z.infer<typeof OvhInstance>;
 
