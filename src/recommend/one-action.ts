@@ -42,8 +42,13 @@ export function actionOf(recommendation: Pick<Recommendation, 'kind'>, ruleId: s
 // Between two actions of the same strength on one subject, fixing a problem comes before saving.
 const CATEGORY_RANK: Record<FindingCategory, number> = { reliability: 2, performance: 1, cost: 0 };
 
+// Rules whose advice restates an on-host rule's fix beside the cloud's view; that rule's own
+// recommendation, with its arithmetic, is the one to act on when both are there.
+const RESTATING_RULES = new Set(['cloud-idle-host-starved']);
+
 interface Candidate {
   rec: Recommendation;
+  ruleId: string;
   index: number;
   action: Action;
   category: FindingCategory;
@@ -55,7 +60,8 @@ interface Candidate {
  * a removal replaces everything else on its subject and on the volumes attached only to the
  * removed hosts (their cost is part of the removal's saving); of two resizes or two volume
  * changes of one subject, the one for the more serious finding wins (category, then severity,
- * then rule order). Tunings never replace each other. Returns new objects, in the same order.
+ * then rule order). Tunings never replace each other, except that a restated fix
+ * (cloud-idle-host-starved) gives way to the on-host rule's own. Returns new objects, in the same order.
  */
 export function resolveOneActionPerSubject(
   findings: readonly Finding[],
@@ -67,6 +73,7 @@ export function resolveOneActionPerSubject(
     const finding = findingById.get(rec.findingId);
     return {
       rec,
+      ruleId: finding?.ruleId ?? '',
       index,
       action: actionOf(rec, finding?.ruleId ?? ''),
       category: finding?.category ?? 'cost',
@@ -88,6 +95,10 @@ export function resolveOneActionPerSubject(
       const same = group.filter((c) => c.action === action);
       const winner = best(same);
       for (const c of same) if (winner && c !== winner) winnerOf.set(c.index, winner.rec.id);
+    }
+    for (const restated of group.filter((c) => RESTATING_RULES.has(c.ruleId))) {
+      const own = group.find((c) => !RESTATING_RULES.has(c.ruleId) && c.rec.kind === restated.rec.kind);
+      if (own && !winnerOf.has(restated.index)) winnerOf.set(restated.index, own.rec.id);
     }
   }
 

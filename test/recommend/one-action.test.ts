@@ -174,6 +174,16 @@ describe('one action per subject', () => {
     expect(resolve(removed)).toEqual({ terminate: null, ulimit: 'terminate' });
   });
 
+  it("the join verdict's restated runtime fix gives way to the on-host rule's own, and only to that kind", () => {
+    const items = [
+      item('joined', 'cloud-idle-host-starved', host('i-1'), 'runtime', 0, { category: 'reliability' }),
+      item('pool', 'threadpool-starvation', host('i-1'), 'runtime', 0, { category: 'reliability' }),
+      item('alone', 'cloud-idle-host-starved', host('i-2'), 'runtime', 0, { category: 'reliability' }),
+      item('backlog', 'listen-queue-overflow', host('i-2'), 'sysctl', 0, { category: 'reliability' }),
+    ];
+    expect(resolve(items)).toEqual({ joined: 'pool', pool: null, alone: null, backlog: null });
+  });
+
   it('an unattached volume deleted is not also moved to gp3', () => {
     const items = [
       item('gp3', 'gp2-to-gp3', vol('vol-9'), 'volume', -4),

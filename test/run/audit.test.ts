@@ -69,8 +69,10 @@ describe('audit --demo', () => {
         source: 'prometheus',
       });
       expect(finding('threadpool-starvation', name)).toBeDefined();
-      const recs = result.recommendations.filter((r) => r.subject.name === name);
+      // One action: the pool's own sizing; the join verdict's restatement of it is superseded.
+      const recs = result.recommendations.filter((r) => r.subject.name === name && r.supersededBy === null);
       expect(recs.map((r) => r.kind)).toEqual(['runtime']);
+      expect(finding('cloud-idle-host-starved', name)).toBeDefined();
     }
     expect(finding('cpu-over-provisioned', 'eu-report-1')).toMatchObject({ messageId: 'held' });
     expect(finding('cpu-over-provisioned', 'eu-report-1')!.message).toMatch(/threadpool-starvation/);
