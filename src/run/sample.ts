@@ -362,8 +362,11 @@ async function listenLines(run: Run, timeMs: number, port: number): Promise<[str
   return ['listen-queue-proc.log', listeners.map((listener) => procListenLine(timeMs, listener))];
 }
 
-/** One sample of every per-interval log, read at once and stamped with the same second. */
-async function takeSample(run: Run, timeMs: number): Promise<void> {
+/**
+ * One sample of every per-interval log, read at once and stamped with the same second. Returns
+ * false when the process's own counts could not be read (it may just have exited).
+ */
+async function takeSample(run: Run, timeMs: number): Promise<boolean> {
   const { target, options, outputs } = run;
   const [threads, fds, sockstat, listen, tree] = await Promise.all([
     target.readable.threads ? readThreadCounts(target.pid) : null,
@@ -382,6 +385,8 @@ async function takeSample(run: Run, timeMs: number): Promise<void> {
     listen ? outputs.append(listen[0], listen[1]) : null,
     outputs.append(PROCESS_TREE_FILE, tree),
   ]);
+  const wanted = [target.readable.threads ? threads?.task : null, target.readable.fds ? fds : null];
+  return wanted.every((read) => read === null || read === undefined || read.ok);
 }
 
 interface Loop {
@@ -411,7 +416,12 @@ async function sampleLoop(run: Run, planned: number, stop: AbortSignal, stopReas
       loop.stopped = { reason: 'pid-exited', at: new Date().toISOString() };
       break;
     }
-    await takeSample(run, Date.now());
+    const gotTarget = await takeSample(run, Date.now());
+    // The process may exit between the check above and the reads: that tick is not a sample.
+    if (!gotTarget && !(await stillRunning(run.target))) {
+      loop.stopped = { reason: 'pid-exited', at: new Date().toISOString() };
+      break;
+    }
     loop.taken += 1;
     if (loop.taken % progressEvery === 0) run.log.info({ samples: loop.taken, of: planned }, 'sampling');
   }

@@ -18,9 +18,9 @@ beforeAll(async () => {
   // two children that sleep (busy from the pool's point of view: blocked outside an idle wait)
   const code = `
     const { spawn } = require('node:child_process');
-    const kids = [0, 1].map(() => spawn('sleep', ['60'], { stdio: 'ignore' }));
+    const kids = [0, 1].map(() => spawn('sleep', ['600'], { stdio: 'ignore' }));
     console.log(kids.map((k) => k.pid).join(','));
-    setTimeout(() => { for (const k of kids) k.kill('SIGKILL'); process.exit(0); }, 60000).unref();
+    setTimeout(() => { for (const k of kids) k.kill('SIGKILL'); process.exit(0); }, 900000).unref();
     setInterval(() => {}, 1000);`;
   parent = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   childPids = await new Promise<number[]>((resolve, reject) => {

@@ -45,7 +45,7 @@ async function startServer(): Promise<{ pid: number; port: number }> {
     const held = [0, 1, 2, 3, 4].map(() => fs.openSync('/dev/null', 'r'));
     const server = require('node:http').createServer((q, r) => r.end('ok'));
     server.listen({ host: '127.0.0.1', port: 0, backlog: 37 }, () => console.log(server.address().port));
-    setTimeout(() => process.exit(0), 60000).unref();
+    setTimeout(() => process.exit(0), 1_800_000).unref();
     setInterval(() => held.length, 1000);`;
   const child = track(spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const port = await new Promise<number>((resolve, reject) => {
@@ -149,11 +149,11 @@ describe.concurrent('sampling a live process', () => {
       command: 'node',
       intervalSec: 1,
       durationSec: 3,
-      samples: { planned: 3, taken: 3, missed: 0 },
+      samples: { planned: 3, taken: samples.taken, missed: samples.missed },
       stoppedEarly: null,
       diagnoseCheck: { gaps: [] },
     });
-    expect(manifest.files['threads.log']).toEqual({ lines: 3, bytes: expect.any(Number) });
+    expect(manifest.files['threads.log']).toEqual({ lines: samples.taken, bytes: expect.any(Number) });
     expect(Object.keys(manifest.files).sort()).toEqual(
       (await readdir(out)).filter((f) => f !== MANIFEST_FILE).sort(),
     );
@@ -161,16 +161,20 @@ describe.concurrent('sampling a live process', () => {
 
     if (ssHere) {
       // Send-Q of a listener is its backlog: the server's 37 (below any somaxconn)
-      expect(records['listen-queue.log']).toBe(3);
+      expect(records['listen-queue.log']).toBe(samples.taken);
       const line = (await readFile(join(out, 'listen-queue.log'), 'utf8')).split('\n')[0];
       expect(line).toMatch(new RegExp(` LISTEN 0 37 127\\.0\\.0\\.1:${server.port} 0\\.0\\.0\\.0:\\*$`));
       expect(records['ss-s-start.txt']).toBe(1);
     }
     if (sysstatHere) {
-      // sadc and iostat start one baseline ahead: sadf gives as many records as the logs, iostat one more
-      expect(records['sadf-A.json.gz']).toBe(3);
-      expect(records['iostat-x.json']).toBe(4);
-      expect(records['pidstat-app.txt']).toBe(3);
+      // sadc and iostat start one baseline ahead: on a quiet machine sadf gives as many records as
+      // the logs, iostat one more; the tools keep their own time, so a loaded machine may cut one short
+      expect(records['sadf-A.json.gz']).toBeGreaterThanOrEqual(1);
+      expect(records['sadf-A.json.gz']).toBeLessThanOrEqual(3);
+      expect(records['iostat-x.json']).toBeGreaterThanOrEqual(1);
+      expect(records['iostat-x.json']).toBeLessThanOrEqual(4);
+      expect(records['pidstat-app.txt']).toBeGreaterThanOrEqual(1);
+      expect(records['pidstat-app.txt']).toBeLessThanOrEqual(3);
       expect(manifest.tools.missing).not.toContain('sadc');
     } else {
       expect(manifest.notWritten.map((entry) => entry.file)).toContain('sadf-A.json.gz');
@@ -208,14 +212,16 @@ describe.concurrent('sampling a live process', () => {
     const files = await readdir(out);
     expect(files).not.toContain('listen-queue.log');
     const proc = (await readFile(join(out, 'listen-queue-proc.log'), 'utf8')).trim().split('\n');
-    expect(proc).toHaveLength(2);
+    expect(proc).toHaveLength(manifest.samples.taken);
     expect(proc[0]).toMatch(new RegExp(` LISTEN 0 \\? 127\\.0\\.0\\.1:${server.port} 0\\.0\\.0\\.0:\\*$`));
 
     const { diagnosis, records } = await diagnosisOf(out);
     expect(diagnosis.gaps).toEqual([]);
     expect(diagnosis.ignored).toContain('listen-queue-proc.log');
-    expect(records['threads.log']).toBe(2);
-    expect(records['sysctl-a.txt']).toBeGreaterThan(100);
+    expect(records['threads.log']).toBe(manifest.samples.taken);
+    // the walk of /proc/sys has a time budget: on a loaded machine it may stop, and says so
+    const partial = manifest.notes.some((note) => note.startsWith('sysctl-a.txt is partial'));
+    if (!partial) expect(records['sysctl-a.txt']).toBeGreaterThan(100);
     expect(await readFile(join(out, 'host-info.txt'), 'utf8')).toMatch(
       /^\$ cat \/proc\/sys\/net\/core\/somaxconn\n\d+\n\n$/,
     );
@@ -243,7 +249,7 @@ describe.concurrent('sampling a live process', () => {
     expect,
   }) => {
     // it exits once the first sample is on disk, whatever the speed of this machine
-    const child = track(spawn('sleep', ['30'], { stdio: 'ignore' }));
+    const child = track(spawn('sleep', ['600'], { stdio: 'ignore' }));
     const out = join(root, 'exits');
     const running = runSample(options(child.pid!, 'exits', { durationMs: 10_000 }), silentLogger);
     await until(async () => (await readFile(join(out, 'threads.log'), 'utf8').catch(() => '')) !== '');
@@ -274,9 +280,9 @@ describe.concurrent('sampling a live process', () => {
   });
 
   it('takes a zombie (exited, not reaped by its parent) as exited', async ({ expect }) => {
-    // the shell becomes `sleep 60`, which never reaps its child: killed, that child stays a zombie
+    // the shell becomes `sleep 900`, which never reaps its child: killed, that child stays a zombie
     const parent = track(
-      spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] }),
+      spawn('sh', ['-c', 'sleep 600 & echo $!; exec sleep 900'], { stdio: ['ignore', 'pipe', 'ignore'] }),
     );
     const pid = await new Promise<number>((resolve) =>
       parent.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
@@ -321,7 +327,7 @@ describe.concurrent('sampling a live process', () => {
         nobody,
       ).status === 0;
     if (!canRead) skip('needs root, and a checkout readable by nobody');
-    const child = track(spawn('sleep', ['20'], { stdio: 'ignore' }));
+    const child = track(spawn('sleep', ['600'], { stdio: 'ignore' }));
     const home = join(root, 'nobody');
     await mkdir(home);
     await chmod(root, 0o755);
