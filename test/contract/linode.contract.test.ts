@@ -130,7 +130,7 @@ beforeAll(async () => {
   await get('/v4/linode/instances?page=9');
   await get('/v4/linode/instances/71000001/stats/2031/1');
   await get('/v4/linode/instances/99/stats/2025/3');
-}, 300_000);
+});
 
 afterAll(async () => {
   await mock?.close();

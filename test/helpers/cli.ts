@@ -11,7 +11,7 @@ export interface CliRun {
 }
 
 /** A spawned CLI can take a while on a busy machine; this only stops a hang. */
-export const CLI_TEST_TIMEOUT_MS = 600_000;
+export const CLI_TEST_TIMEOUT_MS = 900_000;
 
 /** The caller's environment without any cloud credential, so nothing can reach a real account. */
 export function envWithoutCredentials(home: string): NodeJS.ProcessEnv {

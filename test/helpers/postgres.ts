@@ -72,7 +72,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
  * initdb (password auth on TCP, trust on the socket), start, and wait until it answers: at most
  * `readyMs` and `attempts` tries, whichever comes first.
  */
-export async function startPostgres(readyMs = 60_000, attempts = 600): Promise<RunningPostgres> {
+export async function startPostgres(readyMs = 300_000, attempts = 3000): Promise<RunningPostgres> {
   const bin = requirePostgres();
   const owner = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'fleetlens-pg-'));

@@ -65,7 +65,7 @@ export async function startFleetPrometheus(
     await rm(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyMs ?? 30_000);
+  const deadline = Date.now() + (options.readyMs ?? 300_000);
   while (Date.now() < deadline && child.exitCode === null) {
     const ready = await fetch(`${url}/-/ready`).then(
       (r) => r.ok,

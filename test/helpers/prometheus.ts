@@ -57,7 +57,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
  */
 export async function startPrometheus(
   sample: string,
-  readyMs = 20_000,
+  readyMs = 300_000,
   ruleFiles: readonly string[] = [],
 ): Promise<RunningPrometheus> {
   requirePrometheus();

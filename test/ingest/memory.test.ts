@@ -67,7 +67,7 @@ chain = [];
 describe(`reading a ${FILE_MIB} MiB file of one repeated line`, () => {
   it.each(kinds.map((spec) => [spec.kind, spec.file] as const))(
     `%s (%s) grows the reader's RSS by under ${MAX_GROWTH_MIB} MiB`,
-    { timeout: 600_000 },
+    { timeout: 900_000 },
     async (kind, file) => {
       const measured = await results.get(`${kind}:${file}`)!;
       expect(Math.round(measured.growthKiB / 1024)).toBeLessThan(MAX_GROWTH_MIB);

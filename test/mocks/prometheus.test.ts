@@ -47,7 +47,7 @@ let mock: Awaited<ReturnType<typeof startPrometheusMock>> | undefined;
 beforeAll(async () => {
   mock = await startPrometheusMock(placedSeries(PLACEMENTS));
   real = await startFleetPrometheus(PLACEMENTS);
-}, 60_000);
+});
 afterAll(async () => {
   await real?.stop();
   await mock?.close();
@@ -83,7 +83,7 @@ describe('the Prometheus mock against the real Prometheus', () => {
         });
       }
     }
-  }, 60_000);
+  });
 
   it('gives the same verdicts', async () => {
     const judge = (url: string) =>
@@ -95,7 +95,7 @@ describe('the Prometheus mock against the real Prometheus', () => {
     const verdicts = (r: typeof fromReal) =>
       r.judged.map((j) => [j.host.id, j.result.classification.primary, j.result.classification.confidence]);
     expect(verdicts(fromMock)).toEqual(verdicts(fromReal));
-  }, 60_000);
+  });
 
   it("answers as the real one does where the reader asks too much: Prometheus' 11,000 points", async () => {
     const params = new URLSearchParams({ query: 'node_load1', start: '0', end: '11001', step: '1s' });

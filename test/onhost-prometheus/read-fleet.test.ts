@@ -95,7 +95,7 @@ beforeAll(async () => {
   } catch (error) {
     startError = error;
   }
-}, 120_000);
+});
 afterAll(async () => {
   await prom?.stop();
   await refusing?.stop();
@@ -123,7 +123,7 @@ describe('readPrometheusFleet against a real Prometheus', () => {
     expect(read.match.unmatchedHosts.map((h) => h.id)).toEqual(SILENT_HOSTS.map((h) => h.id));
     expect(read.match.unmatchedSeries.map((u) => u.machine.address)).toEqual(['10.9.9.9']);
     expect(read.gaps).toEqual([]);
-  }, 60_000);
+  });
 
   it('reads coarse then fine: one query per signal, one set per busiest window, and makes exactly the minimum', async () => {
     const read = await defaultRead();
@@ -142,7 +142,7 @@ describe('readPrometheusFleet against a real Prometheus', () => {
       expect(h.window!.fromMs).toBeLessThanOrEqual(start);
       expect(h.window!.toMs).toBeGreaterThan(start + 120_000);
     }
-  }, 60_000);
+  });
 
   it('splits the whole-window queries by time only where a series would pass 11,000 points, under the qps cap', async () => {
     const clock = virtualClock(TO_MS);
@@ -158,7 +158,7 @@ describe('readPrometheusFleet against a real Prometheus', () => {
     expect(read.match.matched).toHaveLength(24);
     // At 2 a second, n queries take at least (n - 2) / 2 s of the clock: the first second holds 2.
     expect(clock.now() - TO_MS).toBeGreaterThanOrEqual(((read.calls.made - 2) / 2) * 1000);
-  }, 60_000);
+  });
 
   it('a Prometheus that refuses queries (too many samples) gives prometheus gaps and the run goes on', async () => {
     const read = await readPrometheusFleet(config(urlOf(refusing)), HOSTS, WINDOW, {
@@ -170,7 +170,7 @@ describe('readPrometheusFleet against a real Prometheus', () => {
     expect(read.gaps.some((g) => /too many samples/.test(g.message))).toBe(true);
     expect(read.match.matched).toHaveLength(24);
     expect(read.calls.made).toBe(read.calls.minimum);
-  }, 60_000);
+  });
 
   it('a Prometheus answering 503 gives unavailable gaps after its retries, on the injected clock', async () => {
     const fake = await fakePrometheus((path) =>
@@ -197,7 +197,7 @@ describe('readPrometheusFleet against a real Prometheus', () => {
     } finally {
       await fake.close();
     }
-  }, 30_000);
+  });
 });
 
 let judgedShared: ReturnType<typeof readOnHostPrometheus> | undefined;
@@ -227,7 +227,7 @@ describe('the same verdicts from Prometheus as from the folders', () => {
     }
     expect(reads[0]!.hostsJudged).toBe(24);
     expect(reads[0]!.apiCalls.made).toBe(reads[0]!.apiCalls.minimum);
-  }, 90_000);
+  });
 
   it('without the app job the verdict says so and its confidence drops; folder hosts are not fetched', async () => {
     const url = urlOf(prom);
@@ -246,5 +246,5 @@ describe('the same verdicts from Prometheus as from the folders', () => {
     expect(after.missing).toEqual(['no absent job: no pool or loop signal']);
     expect(after.result.classification.confidenceReasons).toContain('no absent job: no pool or loop signal');
     expect(after.result.classification.confidence).toBeLessThan(before.result.classification.confidence);
-  }, 90_000);
+  });
 });

@@ -85,5 +85,5 @@ describe('audit --config with the default store', () => {
     } finally {
       await history.close();
     }
-  }, 240_000);
+  });
 });

@@ -35,7 +35,7 @@ describe('audit --demo', () => {
       // Waits (rate limits, retry backoff) on a virtual clock: no count or wait depends on the machine.
       { net: { clock: virtualClock(Date.now()) } },
     );
-  }, 300_000);
+  });
   afterAll(() => rm(artifactsDir, { recursive: true, force: true }));
 
   const finding = (ruleId: string, name: string) =>

@@ -40,7 +40,7 @@ function audit(args: string[]): Promise<{ code: number; stderr: string }> {
       [packagePath('src', 'cli.ts'), 'audit', ...args],
       {
         cwd: dir,
-        timeout: 240_000,
+        timeout: 900_000,
         maxBuffer: 64 * 1024 * 1024,
         env: { ...inherited, ...served.env, FLEETLENS_LOG_LEVEL: 'warn' },
       },
@@ -102,5 +102,5 @@ describe('fleetlens mock --write-config', () => {
       expect(coverage?.hostsListed, provider).toBeGreaterThan(0);
     }
     expect(result.gaps.filter((g) => g.kind === 'auth')).toEqual([]);
-  }, 300_000);
+  });
 });

@@ -47,7 +47,7 @@ function fleetlens(args: string[]): Promise<{ code: number; stdout: string; stde
     execFile(
       packagePath('node_modules', '.bin', 'tsx'),
       [packagePath('src', 'cli.ts'), ...args],
-      { timeout: 300_000, env: { ...process.env, FLEETLENS_LOG_LEVEL: 'warn' } },
+      { timeout: 900_000, env: { ...process.env, FLEETLENS_LOG_LEVEL: 'warn' } },
       (error, stdout, stderr) =>
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );

@@ -245,7 +245,7 @@ beforeAll(async () => {
     }),
   );
   outcomes.push(...(await inBatches(jobs, 4)));
-}, 600_000);
+});
 
 afterAll(() => {
   if (outcomes.length === 0) return;

@@ -13,7 +13,7 @@ import { MANIFEST_FILE, recoverReportDir, writeAuditReports } from '../../src/ru
 import { runA, runB } from './output-fixtures.ts';
 
 // NOTE: a child starts tsx and renders a report; on a busy machine that takes seconds, never a verdict.
-const CHILD_MS = 240_000;
+const CHILD_MS = 900_000;
 
 type Snapshot = Record<string, string>;
 

@@ -89,7 +89,7 @@ beforeAll(async () => {
   if (process.env.FLEETLENS_KEEP_TEST_RUNS) await writeAuditReports(first, ['json'], join(dir, 'out1'));
   reportMd = await readFile(join(dir, 'out', 'report.md'), 'utf8');
   reportJson = AnalysisResult.parse(JSON.parse(await readFile(join(dir, 'out', 'report.json'), 'utf8')));
-}, 240_000);
+});
 
 afterAll(() =>
   process.env.FLEETLENS_KEEP_TEST_RUNS ? undefined : rm(dir, { recursive: true, force: true }),

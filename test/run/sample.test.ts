@@ -352,7 +352,7 @@ describe.concurrent('sampling a live process', () => {
           ...nobody,
           cwd: packagePath(),
           env: { ...process.env, HOME: home, FLEETLENS_LOG_LEVEL: 'warn' },
-          timeout: 300_000,
+          timeout: 900_000,
         },
         (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
       );
@@ -434,7 +434,7 @@ describe('refusing to start', () => {
       execFile(
         packagePath('node_modules', '.bin', 'tsx'),
         [packagePath('src', 'cli.ts'), 'sample', '--pid', String(pid), '--out', join(root, 'cli')],
-        { env: { ...process.env, FLEETLENS_LOG_LEVEL: 'warn' }, timeout: 300_000 },
+        { env: { ...process.env, FLEETLENS_LOG_LEVEL: 'warn' }, timeout: 900_000 },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
     });

@@ -79,7 +79,7 @@ describe('the DuckDB history file', () => {
       holder.child.stdin!.end('release\n');
       await exited(holder.child);
     }
-  }, 300_000);
+  });
 
   it('gets the file as soon as the other process lets go within the wait', async () => {
     const path = join(dir, 'released.duckdb');
@@ -96,7 +96,7 @@ describe('the DuckDB history file', () => {
     await store.close();
     expect(clock.sleeps).toBe(3);
     expect(await exited(holder.child)).toBe(0);
-  }, 300_000);
+  });
 
   it('loses no run when two audit processes write to one file at once', async () => {
     const path = join(dir, 'two-writers.duckdb');
@@ -114,7 +114,7 @@ describe('the DuckDB history file', () => {
     } finally {
       await store.close();
     }
-  }, 300_000);
+  });
 
   it('says a damaged file is corrupt, in one line, and leaves it alone', async () => {
     const path = join(dir, 'garbage.duckdb');

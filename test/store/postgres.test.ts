@@ -14,7 +14,7 @@ import { freePort } from '../helpers/prometheus.ts';
 let server: RunningPostgres;
 beforeAll(async () => {
   server = await startPostgres();
-}, 300_000);
+});
 afterAll(() => server?.stop());
 
 const failure = (promise: Promise<unknown>) =>
@@ -64,7 +64,7 @@ describe('the PostgreSQL history store', () => {
     } finally {
       await store.close();
     }
-  }, 300_000);
+  });
 
   it("reads credentials from libpq's PG* variables when the URL leaves them out", async () => {
     const url = await server.createDatabase('from_env');

@@ -55,7 +55,7 @@ const engines: Engine[] = [
 
 beforeAll(async () => {
   postgres = await startPostgres();
-}, 300_000);
+});
 afterAll(async () => {
   await postgres?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -78,7 +78,7 @@ describe.each(engines)('history store on $name', (engine) => {
     await store.recordRun(
       fleetResult({ runId: 'run-1', week: 1, findings: week1, hostNames: { 1: 'web-1-renamed' } }),
     );
-  }, 300_000);
+  });
   afterAll(() => store?.close());
 
   it('lists runs newest first, with clouds, hosts, findings by severity, cost delta and coverage', async () => {

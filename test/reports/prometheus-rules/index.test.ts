@@ -109,8 +109,8 @@ describe('alerts.rules.yml in a real Prometheus', () => {
     dir = await mkdtemp(join(tmpdir(), 'fleetlens-alerts-'));
     file = join(dir, 'alerts.rules.yml');
     await writeFile(file, renderAuditPrometheusRules(resultWith(FINDINGS)));
-    prometheus = await startPrometheus('disk-saturation', 60_000, [file]);
-  }, 90_000);
+    prometheus = await startPrometheus('disk-saturation', 300_000, [file]);
+  });
   afterAll(async () => {
     await prometheus?.stop();
     await rm(dir, { recursive: true, force: true });
@@ -154,7 +154,7 @@ describe('alerts.rules.yml in a real Prometheus', () => {
   });
 
   it('the same expression stays silent on the healthy capture', async () => {
-    const healthy = await startPrometheus('healthy', 60_000);
+    const healthy = await startPrometheus('healthy', 300_000);
     try {
       const disk = parse(renderAuditPrometheusRules(resultWith(FINDINGS))).groups[0].rules[0];
       const { fromMs, toMs } = await threadsLogWindow('healthy');
@@ -170,5 +170,5 @@ describe('alerts.rules.yml in a real Prometheus', () => {
     } finally {
       await healthy.stop();
     }
-  }, 90_000);
+  });
 });
