@@ -6,6 +6,7 @@ import { planGp3, volumeMonthlyCost } from '../recommend/ebs.ts';
 import { HOURS_PER_MONTH, roundUsd } from '../recommend/money.ts';
 import { allowedTypes, capacity, type Dimension } from '../recommend/sizing.ts';
 import { AT_RISK_MARGIN } from './check.ts';
+import { workerConcurrencyChange } from './worker-concurrency.ts';
 
 export interface Change {
   change: string;
@@ -40,7 +41,9 @@ const CHANGES: Record<CeilingKind, (ctx: ChangeContext) => Change | null> = {
     return { change: `listen backlog and net.core.somaxconn to ${backlog}`, monthlyCostDeltaUsd: 0 };
   },
   pool: (ctx) => ({
-    change: `pool size to ${Math.ceil(needed(ctx))} workers (or make the slow call async)`,
+    change:
+      workerConcurrencyChange(ctx.check, needed(ctx)) ??
+      `pool size to ${Math.ceil(needed(ctx))} workers (or make the slow call async)`,
     monthlyCostDeltaUsd: 0,
   }),
   threads: (ctx) => ({

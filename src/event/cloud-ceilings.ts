@@ -150,24 +150,45 @@ export function networkCheck(
   );
 }
 
+/** How each cloud names its catalog and the disks that share an instance's storage bandwidth. */
+const INSTANCE_DISKS: Readonly<Record<Host['provider'], { catalog: string; disks: string }>> = {
+  aws: { catalog: 'AWS', disks: 'EBS' },
+  gcp: { catalog: 'GCP', disks: 'persistent-disk' },
+  linode: { catalog: 'Linode', disks: 'block-storage' },
+  ovh: { catalog: 'OVHcloud', disks: 'block-storage' },
+};
+
+/**
+ * The instance's own disk ceilings (throughput and IOPS) when the catalog has no number for them:
+ * both listed as unknown with the reason, so a cloud without per-instance limits is never passed.
+ */
+function noInstanceDiskLimit(host: Host, hasMetrics: boolean): EventCheck[] {
+  const { catalog, disks } = INSTANCE_DISKS[host.provider];
+  const why = `the ${catalog} catalog has no per-instance ${disks} limit for ${host.instanceType}${hasMetrics ? '' : ' (and no disk metrics for this host)'}`;
+  return [
+    unknownCeiling('ebs-bandwidth', `${disks} throughput per instance`, 'bytes-per-second', why),
+    unknownCeiling('ebs-bandwidth', `${disks} IOPS per instance`, 'ops-per-second', why),
+  ];
+}
+
 /** EBS bandwidth and IOPS of the instance type: every attached volume's I/O shares them. */
 export function ebsChecks(facts: Facts, host: Host, type: InstanceType | undefined, n: number): EventCheck[] {
-  if (host.provider !== 'aws') return [];
   const ids = [host.id];
   const bytes = summedPeak(facts, ids, ['disk.read.bytes', 'disk.write.bytes']);
   const ops = summedPeak(facts, ids, ['disk.read.ops', 'disk.write.ops']);
-  if (bytes === undefined && ops === undefined)
+  const hasMetrics = bytes !== undefined || ops !== undefined;
+  // NOTE: only the AWS catalog carries per-instance disk limits (gcp-disk-types.json lists per-VM
+  // persistent-disk limits among its gaps; the Linode and OVHcloud catalogs have none).
+  if (
+    host.provider !== 'aws' ||
+    !type ||
+    type.ebsBaselineThroughputMBps === null ||
+    type.ebsBaselineIops === null
+  )
+    return noInstanceDiskLimit(host, hasMetrics);
+  if (!hasMetrics)
     return [
       unknownCeiling('ebs-bandwidth', 'EBS bandwidth', 'bytes-per-second', 'no EBS metrics for this host'),
-    ];
-  if (!type || type.ebsBaselineThroughputMBps === null || type.ebsBaselineIops === null)
-    return [
-      unknownCeiling(
-        'ebs-bandwidth',
-        'EBS bandwidth',
-        'bytes-per-second',
-        `no EBS limits for ${host.instanceType} in the catalog`,
-      ),
     ];
   const burstNote = (maxValue: number | null, unit: string) =>
     maxValue !== null &&
@@ -222,7 +243,10 @@ function oneVolume(facts: Facts, volume: Volume, n: number): EventCheck[] {
   const ops = summedPeak(facts, [volume.id], ['disk.read.ops', 'disk.write.ops']);
   const bytes = summedPeak(facts, [volume.id], ['disk.read.bytes', 'disk.write.bytes']);
   const label = `${volume.id} (${volume.type} ${volume.sizeGiB} GiB)`;
-  if (ops === undefined && bytes === undefined) return [];
+  if (ops === undefined && bytes === undefined)
+    return [
+      unknownCeiling('volume', label, 'ops-per-second', 'no IOPS or throughput metrics for this volume'),
+    ];
   const cap = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
   const checks: EventCheck[] = [];
   const pct = `P${facts.sizing.cpuPercentile}`;

@@ -1,6 +1,7 @@
 // Kernel and runtime ceilings from a host's own samples: threads against RLIMIT_NPROC, threads-max
 // and address space ÷ stack; open fds against nofile; the accept queue against the backlog and
-// somaxconn; a bounded pool by Little's law; an event loop's held share against 100 %.
+// somaxconn; a bounded pool by Little's law; workers × threads against concurrency
+// (worker-concurrency.ts); an event loop's held share against 100 %.
 // A capture is minutes long: its peak stands for today's peak, and the source says which capture.
 import type { OnHostEntry } from '../analysis/facts.ts';
 import { established, gaugeByTime, ratePerSec } from '../analysis/onhost/advice.ts';
@@ -9,6 +10,7 @@ import { poolSize } from '../analysis/rules/threadpool-starvation.ts';
 import { max, percentile, slopePerSec } from '../analysis/stats.ts';
 import type { CeilingKind, EventCheck, Unit } from '../model/index.ts';
 import { judged, unknownCeiling } from './check.ts';
+import { WORKERS_LABEL, workerConcurrencyCheck } from './worker-concurrency.ts';
 
 /** asyncio's slow_callback_duration: a step held at least this long blocked everything else. */
 const SLOW_STEP_SEC = 0.1;
@@ -18,6 +20,7 @@ export const ONHOST_KINDS: readonly { kind: CeilingKind; label: string; unit: Un
   { kind: 'fds', label: 'open files', unit: 'file-descriptors' },
   { kind: 'accept-queue', label: 'accept queue', unit: 'connections' },
   { kind: 'pool', label: 'worker pool', unit: 'threads' },
+  { kind: 'pool', label: WORKERS_LABEL, unit: 'connections' },
   { kind: 'event-loop', label: 'event loop', unit: 'percent' },
 ];
 
@@ -33,6 +36,7 @@ export function onHostChecks(
     fdsCheck(entry, n),
     acceptQueueCheck(entry, n),
     poolCheck(entry, n),
+    workerConcurrencyCheck(entry, n),
     loopCheck(entry, n),
   ];
 }

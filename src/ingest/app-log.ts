@@ -3,6 +3,7 @@ import { inSampleRange } from './columns.ts';
 import type { SampleSource } from './gz.ts';
 import { type LineReader, quoteLine, readStreamLines } from './lines.ts';
 import { PartialSampleError } from './partial-sample-error.ts';
+import { noteServerConfig, serverConfigState } from './server-config.ts';
 import { isoMs, isSampleTime, utcMs } from './time.ts';
 import type { AppLog, AppLogEvent, AppLogEventKind } from './types.ts';
 
@@ -130,6 +131,7 @@ export function appLogReader(file: string): LineReader<AppLog> {
   };
   const facts: StartupFacts = { backlog: null, workers: null, bootedPids: new Set(), bootDone: false };
   const stack = new StackTracker();
+  const server = serverConfigState();
   let lastTimeMs: number | null = null;
   let counted = 0;
   return {
@@ -142,6 +144,7 @@ export function appLogReader(file: string): LineReader<AppLog> {
         log.lastTimeMs = Math.max(log.lastTimeMs ?? ownTimeMs, ownTimeMs);
       }
       noteStartup(line, facts);
+      noteServerConfig(line, lineNo, server);
       log.workerClass ??= usingWorker.exec(line)?.[1]?.slice(0, 100) ?? null;
       const event = eventOf(line, lineNo, lastTimeMs);
       stack.next(line, ownTimeMs !== null, event);
@@ -155,6 +158,7 @@ export function appLogReader(file: string): LineReader<AppLog> {
     end() {
       log.declaredBacklog = facts.backlog;
       log.declaredWorkers = facts.workers ?? (facts.bootedPids.size || null);
+      if (Object.keys(server.config.lines).length > 0) log.serverConfig = server.config;
       if (counted > log.events.length) {
         const kept = log.events.length.toLocaleString('en-US');
         throw new PartialSampleError(

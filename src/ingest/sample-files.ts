@@ -213,6 +213,9 @@ function mergeAppLogs(first: AppLog | undefined, next: AppLog): AppLog {
     declaredBacklog: first.declaredBacklog ?? next.declaredBacklog,
     declaredWorkers: first.declaredWorkers ?? next.declaredWorkers,
     workerClass: first.workerClass ?? next.workerClass,
+    ...((first.serverConfig ?? next.serverConfig)
+      ? { serverConfig: first.serverConfig ?? next.serverConfig }
+      : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type { LagSeries } from './lag-csv.ts';
 import type { PidstatSeries } from './pidstat.ts';
 import type { ProcessTree } from './process-tree.ts';
 import type { PromText } from './prometheus-text.ts';
+import type { ServerConfig } from './server-config.ts';
 import type { SsSummary } from './ss-summary.ts';
 
 export type SampleKind =
@@ -173,6 +174,8 @@ export interface AppLog {
   declaredWorkers: number | null;
   /** gunicorn's `Using worker: gevent` (or `sync`, `gthread`, ...), when printed. */
   workerClass: string | null;
+  /** The server's own printed settings (gunicorn's configuration dump, puma's banner), when it printed any. */
+  serverConfig?: ServerConfig;
 }
 
 /** One Prometheus range-query result series. */

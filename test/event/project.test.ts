@@ -97,6 +97,61 @@ describe('instance ceilings', () => {
   });
 });
 
+describe('per-instance disk limits the catalogs lack', () => {
+  const CASES = [
+    ['gcp', 'n2-standard-4', 'the GCP catalog has no per-instance persistent-disk limit for n2-standard-4'],
+    [
+      'linode',
+      'g6-standard-2',
+      'the Linode catalog has no per-instance block-storage limit for g6-standard-2',
+    ],
+    ['ovh', 'b2-7', 'the OVHcloud catalog has no per-instance block-storage limit for b2-7'],
+  ] as const;
+
+  it.each(CASES)(
+    'lists %s throughput and IOPS per instance as unknown, with the reason',
+    (provider, type, why) => {
+      const facts = fleet({ days: 2 })
+        .host('vm-1', { provider, type })
+        .cpu('vm-1', flat(5))
+        .metric('vm-1', 'disk.read.bytes', flat(400e6))
+        .metric('vm-1', 'disk.read.ops', flat(50_000))
+        .facts();
+      const unit = unitOf(projectEvent(facts, { multiplier: 3 }), 'vm-1');
+      const disk = unit.checks.filter((c) => c.kind === 'ebs-bandwidth');
+      expect(disk.map((c) => [c.label.replace(/^\S+ /, ''), c.status, c.source])).toEqual([
+        ['throughput per instance', 'unknown', why],
+        ['IOPS per instance', 'unknown', why],
+      ]);
+      // Never passed: the heavy disk load does not make the unit's first ceiling a disk one either.
+      expect(unit.firstCeiling?.kind).not.toBe('ebs-bandwidth');
+    },
+  );
+
+  it('says so when the host has no disk metrics either', () => {
+    const facts = fleet({ days: 2 })
+      .host('vm-2', { provider: 'gcp', type: 'n2-standard-4' })
+      .cpu('vm-2', flat(5))
+      .facts();
+    const disk = unitOf(projectEvent(facts, { multiplier: 3 }), 'vm-2').checks.filter(
+      (c) => c.kind === 'ebs-bandwidth',
+    );
+    expect(disk).toHaveLength(2);
+    expect(disk[0]!.source).toMatch(/persistent-disk limit for n2-standard-4 \(and no disk metrics/);
+  });
+
+  it('lists an attached volume without metrics as unknown instead of dropping it', () => {
+    const facts = fleet({ days: 2 })
+      .host('i-quiet')
+      .cpu('i-quiet', flat(5))
+      .volume('vol-quiet', 'i-quiet', { type: 'gp3', sizeGiB: 100 })
+      .facts();
+    const volume = checkOf(unitOf(projectEvent(facts, { multiplier: 2 }), 'i-quiet'), 'volume');
+    expect(volume).toMatchObject({ status: 'unknown', label: 'vol-quiet (gp3 100 GiB)' });
+    expect(volume.source).toMatch(/no IOPS or throughput metrics/);
+  });
+});
+
 describe('volume ceilings', () => {
   it("holds gp2 to its baseline and gives the burst bucket's hours at the projected rate", () => {
     const facts = fleet({ days: 2 })

@@ -194,6 +194,45 @@ describe('audit --demo', () => {
     expect(event.units.length).toBe(running.length - grouped + result.groups.length);
   });
 
+  // Only the AWS catalog has per-instance disk limits (the GCP one lists per-VM persistent-disk
+  // limits among its gaps): elsewhere the ceiling is listed as unknown with the reason, never passed.
+  const NO_INSTANCE_DISK_LIMIT: [name: string, why: string][] = [
+    ['store-legacy-cron', 'the GCP catalog has no per-instance persistent-disk limit for n2-standard-4'],
+    ['warehouse-db-1', 'the GCP catalog has no per-instance persistent-disk limit for n2-highmem-8'],
+    ['media-db-1', 'the Linode catalog has no per-instance block-storage limit for g6-dedicated-8'],
+    ['eu-web-1', 'the OVHcloud catalog has no per-instance block-storage limit for b3-16'],
+  ];
+
+  it('lists the per-instance disk limits of GCP, Linode and OVHcloud hosts as unknown, with the reason', () => {
+    for (const [name, why] of NO_INSTANCE_DISK_LIMIT) {
+      const unit = result.event!.units.find((u) => u.subject.name === name);
+      expect(unit, name).toBeDefined();
+      const disk = unit!.checks.filter((c) => c.kind === 'ebs-bandwidth');
+      expect(
+        disk.map((c) => [c.status, c.source.replace(/ \(and no disk metrics for this host\)$/, '')]),
+        name,
+      ).toEqual([
+        ['unknown', why],
+        ['unknown', why],
+      ]);
+    }
+    // Every non-AWS unit says so; every AWS host outside a group is judged or says why not.
+    const others = result.event!.units.filter(
+      (u) => u.subject.kind === 'host' && u.subject.provider !== 'aws',
+    );
+    expect(others.length).toBeGreaterThan(8);
+    for (const unit of others)
+      expect(
+        unit.checks.filter((c) => c.kind === 'ebs-bandwidth' && c.status === 'unknown'),
+        unit.subject.name,
+      ).toHaveLength(2);
+    // report.md's "Not judged" column names the ceiling on the unit's row.
+    const row = renderAuditMarkdown(result)
+      .split('\n')
+      .find((line) => line.startsWith('| store-legacy-cron ('));
+    expect(row).toMatch(/\|[^|]*ebs-bandwidth[^|]*\|$/);
+  });
+
   it('prints the go / no-go table before the findings in report.md, with ceiling, multiplier, change and cost', () => {
     const md = renderAuditMarkdown(result);
     expect(md.indexOf('## Go / no-go at ×3')).toBeGreaterThan(0);
