@@ -18,7 +18,10 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-async function roundTrip(batches: readonly HostSeriesBatch[], name = 'r.parquet'): Promise<HostSeriesBatch[]> {
+async function roundTrip(
+  batches: readonly HostSeriesBatch[],
+  name = 'r.parquet',
+): Promise<HostSeriesBatch[]> {
   const file = join(dir, name);
   const writer = await SeriesFileWriter.create(file, join(dir, 'spill'));
   for (const b of batches) writer.append(b.hostId, b.series);
@@ -46,7 +49,11 @@ const series: fc.Arbitrary<ArtifactSeries> = fc.record({
 const batches = fc
   .uniqueArray(fc.option(fc.string({ minLength: 1, maxLength: 12 }), { nil: null }), { maxLength: 6 })
   .chain((owners) =>
-    fc.tuple(...owners.map((hostId) => fc.array(series, { minLength: 1, maxLength: 4 }).map((s) => ({ hostId, series: s })))),
+    fc.tuple(
+      ...owners.map((hostId) =>
+        fc.array(series, { minLength: 1, maxLength: 4 }).map((s) => ({ hostId, series: s })),
+      ),
+    ),
   );
 
 describe('series Parquet files', () => {
