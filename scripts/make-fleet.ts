@@ -5,12 +5,12 @@
 // give byte-identical files. A share of the hosts carries a story the audit must find (idle,
 // over-provisioned, saturated); the rest are healthy diurnal web hosts in groups.
 import { parseArgs } from 'node:util';
+import { Load } from '../mocks/scenarios/schema.ts';
+import { hashKey, shapeValue, unitRandom } from '../mocks/scenarios/shapes.ts';
 import { bundledCatalog as awsCatalog } from '../providers/aws/catalog.ts';
 import { bundledCatalog as gcpCatalog } from '../providers/gcp/catalog.ts';
 import { bundledCatalog as linodeCatalog } from '../providers/linode/catalog.ts';
 import { bundledCatalog as ovhCatalog } from '../providers/ovh/catalog.ts';
-import { Load } from '../mocks/scenarios/schema.ts';
-import { hashKey, shapeValue, unitRandom } from '../mocks/scenarios/shapes.ts';
 import type { Group, Host, InstanceType, MetricName, ProviderId, Unit, Volume } from '../src/model/index.ts';
 import type { ArtifactSeries, HostSeriesBatch } from '../src/run/artifacts-series.ts';
 import { ArtifactsWriter } from '../src/run/artifacts-writer.ts';

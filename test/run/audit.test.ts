@@ -443,7 +443,9 @@ describe('audit against failing or hostile clouds', () => {
     const files = await readdir(artifacts, { recursive: true, withFileTypes: true });
     expect(files.map((f) => f.name)).toContain('manifest.json');
     const text = (
-      await Promise.all(files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name), 'latin1')))
+      await Promise.all(
+        files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name), 'latin1')),
+      )
     ).join('\n');
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(KEY_ID);

@@ -1,13 +1,12 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FleetSummary, fleetOptionsOf, makeFleet } from '../../scripts/make-fleet.ts';
 import { Config } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/log.ts';
 import { openArtifacts } from '../../src/run/artifacts-reader.ts';
 import { runAudit } from '../../src/run/audit.ts';
-import { type FleetSummary, fleetOptionsOf, makeFleet } from '../../scripts/make-fleet.ts';
 
 const options = fleetOptionsOf(['--hosts', '48', '--days', '2', '--out', 'unused', '--seed', '7']).options;
 let dir: string;
