@@ -147,12 +147,15 @@ async function fleetScale() {
       const size = folderBytes(out);
       const audit = child(['--import', 'tsx', packagePath('bench', 'cases.ts'), 'audit-artifacts', out]);
       const result = audit.ok ? (JSON.parse(audit.stdout.trim().split('\n').at(-1)!) as AuditRun) : undefined;
+      const fleet = made.ok ? (JSON.parse(made.stdout.trim().split('\n').at(-1)!) as MadeFleet) : undefined;
+      if (!fleet) throw new Error(`make-fleet failed: ${made.reason}`);
       rows.push([
         hosts.toLocaleString('en-US'),
-        `${made.seconds.toFixed(1)} s`,
+        fleet.points.toLocaleString('en-US'),
+        `${fleet.seconds.toFixed(0)} s (${fleet.cpuSeconds.toFixed(0)} CPU-s), ${mib(fleet.maxRssBytes)}`,
         mib(size),
         result
-          ? `${result.seconds.toFixed(1)} s`
+          ? `${result.seconds.toFixed(1)} s (${result.cpuSeconds.toFixed(1)} CPU-s)`
           : `failed after ${audit.seconds.toFixed(0)} s: ${audit.reason}`,
         result ? mib(result.maxRssBytes) : '-',
         result ? `${result.findings}` : '-',
@@ -164,10 +167,11 @@ async function fleetScale() {
   }
   const header = [
     'hosts',
-    'make-fleet',
+    'points',
+    'make-fleet (wall, CPU, peak RSS)',
     'artifacts on disk',
-    'audit --from-artifacts',
-    'peak RSS',
+    'audit --from-artifacts (wall, CPU)',
+    'audit peak RSS',
     'findings',
   ];
   console.log(
@@ -180,8 +184,16 @@ async function fleetScale() {
   );
 }
 
+interface MadeFleet {
+  points: number;
+  seconds: number;
+  cpuSeconds: number;
+  maxRssBytes: number;
+}
+
 interface AuditRun {
   seconds: number;
+  cpuSeconds: number;
   maxRssBytes: number;
   findings: number;
   hosts: number;
@@ -191,14 +203,17 @@ interface AuditRun {
 async function auditArtifacts() {
   const dir = process.argv[3]!;
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const result = await runAudit({
     loaded: { config: Config.parse({}), file: join(dir, 'manifest.json'), locate: () => undefined },
     mode: 'live',
     log: silentLogger,
     fromArtifactsDir: dir,
   });
+  const cpu = process.cpuUsage(cpuAtStart);
   const run: AuditRun = {
     seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     // NOTE: maxRSS is in KiB.
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     findings: result.findings.length,

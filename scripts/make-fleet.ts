@@ -429,11 +429,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const { options, out } = fleetOptionsOf(process.argv.slice(2));
     const startedMs = performance.now();
+    const cpuAtStart = process.cpuUsage();
     const summary = await makeFleet(options, out);
     const counts = Object.fromEntries(Object.entries(summary.byStory).map(([k, v]) => [k, v.length]));
-    process.stdout.write(
-      `${JSON.stringify({ manifest: summary.manifest, hosts: summary.hosts, series: summary.series, points: summary.points, stories: counts, seconds: Math.round(performance.now() - startedMs) / 1000 })}\n`,
-    );
+    const cpu = process.cpuUsage(cpuAtStart);
+    const line = {
+      manifest: summary.manifest,
+      hosts: summary.hosts,
+      series: summary.series,
+      points: summary.points,
+      stories: counts,
+      seconds: (performance.now() - startedMs) / 1000,
+      // On a shared machine wall time waits for the CPU; CPU time and maxRSS (KiB) do not.
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
   } catch (error) {
     process.stderr.write(`make-fleet: ${(error as Error).message}\n`);
     process.exitCode = 2;

@@ -73,7 +73,6 @@ export class ArtifactsWriter {
       }
     } finally {
       await writer.close();
-      await rm(spill, { recursive: true, force: true });
     }
     const entry = { region, file, series: writer.seriesCount, points: writer.pointCount, hosts };
     this.seriesFiles.set(provider, [...(this.seriesFiles.get(provider) ?? []), entry]);
