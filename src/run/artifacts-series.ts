@@ -54,10 +54,20 @@ const COLUMNS: readonly [string, DuckDBType][] = [
   ['values', LIST(DOUBLE)],
 ];
 const COLUMN_SQL: Record<string, string> = { VARCHAR: 'VARCHAR', DOUBLE: 'DOUBLE', 'DOUBLE[]': 'DOUBLE[]' };
+/**
+ * Series per Parquet row group (~8 MB of values at 14 days): DuckDB buffers a whole row group when
+ * it writes, and its default (122,880 rows) would be a region's every series at once.
+ */
+const ROWS_PER_GROUP = 256;
 /** Rows a data chunk carries to the appender: a few hosts' series, a few MB of values. */
 const ROWS_PER_CHUNK = 64;
-/** DuckDB spills to the temp folder past this, so a region of any size writes in bounded memory. */
-const DUCKDB_MEMORY_LIMIT = '256MB';
+/**
+ * DuckDB spills to the writer's folder past this, so a region of any size writes in bounded
+ * memory. NOTE: 256 MB ran out of memory in COPY at 2,000 hosts (a region's sort and row groups).
+ */
+const WRITE_MEMORY_LIMIT = '1GB';
+/** A reader holds one row group and the host being gathered. */
+const READ_MEMORY_LIMIT = '256MB';
 
 /** `host_id` of series no host owns: Parquet keeps it as an empty string. */
 const NO_HOST = '';
@@ -87,7 +97,7 @@ export class SeriesFileWriter {
     // NOTE: a database file, not :memory:, so DuckDB can evict the table's blocks to disk: RSS
     // stayed near 1.5 GB at 5,000 hosts with an in-memory table whatever the memory limit.
     const instance = await DuckDBInstance.create(join(spillDir, 'series.duckdb'), {
-      memory_limit: DUCKDB_MEMORY_LIMIT,
+      memory_limit: WRITE_MEMORY_LIMIT,
       temp_directory: spillDir,
       threads: '1',
     });
@@ -119,7 +129,7 @@ export class SeriesFileWriter {
       this.flushChunk();
       this.appender.closeSync();
       const target = this.file.replaceAll("'", "''");
-      await this.connection.run(`COPY series TO '${target}' (FORMAT parquet, COMPRESSION zstd)`);
+      await this.connection.run(`COPY series TO '${target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROWS_PER_GROUP})`);
     } finally {
       this.connection.closeSync();
       this.instance.closeSync();
@@ -190,7 +200,8 @@ export async function* readSeriesFile(file: string): AsyncGenerator<HostSeriesBa
   let instance: DuckDBInstance | undefined;
   let connection: DuckDBConnection | undefined;
   try {
-    instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    // NOTE: without a limit DuckDB's buffer pool keeps what it read, up to 80 % of the machine.
+    instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: READ_MEMORY_LIMIT });
     connection = await instance.connect();
     const names = COLUMNS.map(([name]) => `"${name}"`).join(', ');
     let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
