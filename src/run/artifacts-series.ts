@@ -129,7 +129,9 @@ export class SeriesFileWriter {
       this.flushChunk();
       this.appender.closeSync();
       const target = this.file.replaceAll("'", "''");
-      await this.connection.run(`COPY series TO '${target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROWS_PER_GROUP})`);
+      await this.connection.run(
+        `COPY series TO '${target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROWS_PER_GROUP})`,
+      );
     } finally {
       this.connection.closeSync();
       this.instance.closeSync();
