@@ -1,9 +1,12 @@
 // One benchmark case per process (see index.ts). Peak memory is sampled every 20 ms.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
+import { Config } from '../src/config/schema.ts';
 import { parseSysstatJson } from '../src/ingest/sysstat-json.ts';
 import { silentLogger } from '../src/log.ts';
 import { packagePath } from '../src/paths.ts';
@@ -118,10 +121,142 @@ async function auditDemo() {
   );
 }
 
+/**
+ * How cost grows: for each fleet size, make-fleet's artifacts (14 days of 5-minute points), then
+ * `audit --from-artifacts` on them, each in a child process so its peak RSS (the kernel's maxRSS)
+ * is its own. Sizes from FLEETLENS_BENCH_HOSTS (default 1000,5000,10000).
+ */
+async function fleetScale() {
+  const sizes = (process.env.FLEETLENS_BENCH_HOSTS ?? '1000,5000,10000').split(',').map(Number);
+  const root = mkdtempSync(join(tmpdir(), 'fleetlens-bench-fleet-'));
+  const rows: string[][] = [];
+  try {
+    for (const hosts of sizes) {
+      const out = join(root, `fleet-${hosts}`);
+      const made = child([
+        '--import',
+        'tsx',
+        packagePath('scripts', 'make-fleet.ts'),
+        '--hosts',
+        `${hosts}`,
+        '--days',
+        '14',
+        '--out',
+        out,
+      ]);
+      const size = folderBytes(out);
+      const audit = child(['--import', 'tsx', packagePath('bench', 'cases.ts'), 'audit-artifacts', out]);
+      const result = audit.ok ? (JSON.parse(audit.stdout.trim().split('\n').at(-1)!) as AuditRun) : undefined;
+      const fleet = made.ok ? (JSON.parse(made.stdout.trim().split('\n').at(-1)!) as MadeFleet) : undefined;
+      if (!fleet) throw new Error(`make-fleet failed: ${made.reason}`);
+      rows.push([
+        hosts.toLocaleString('en-US'),
+        fleet.points.toLocaleString('en-US'),
+        `${fleet.seconds.toFixed(0)} s (${fleet.cpuSeconds.toFixed(0)} CPU-s), ${mib(fleet.maxRssBytes)}`,
+        mib(size),
+        result
+          ? `${result.seconds.toFixed(1)} s (${result.cpuSeconds.toFixed(1)} CPU-s)`
+          : `failed after ${audit.seconds.toFixed(0)} s: ${audit.reason}`,
+        result ? mib(result.maxRssBytes) : '-',
+        result ? `${result.findings}` : '-',
+      ]);
+      rmSync(out, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  const header = [
+    'hosts',
+    'points',
+    'make-fleet (wall, CPU, peak RSS)',
+    'artifacts on disk',
+    'audit --from-artifacts (wall, CPU)',
+    'audit peak RSS',
+    'findings',
+  ];
+  console.log(
+    [
+      'fleet-scale: make-fleet artifacts (14 days, 5-minute points), then audit --from-artifacts',
+      `| ${header.join(' | ')} |`,
+      `|${header.map(() => '---').join('|')}|`,
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ].join('\n'),
+  );
+}
+
+interface MadeFleet {
+  points: number;
+  seconds: number;
+  cpuSeconds: number;
+  maxRssBytes: number;
+}
+
+interface AuditRun {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssBytes: number;
+  findings: number;
+  hosts: number;
+}
+
+/** One replay of saved artifacts, as `audit --from-artifacts` runs it, printed as one JSON line. */
+async function auditArtifacts() {
+  const dir = process.argv[3]!;
+  const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  const result = await runAudit({
+    loaded: { config: Config.parse({}), file: join(dir, 'manifest.json'), locate: () => undefined },
+    mode: 'live',
+    log: silentLogger,
+    fromArtifactsDir: dir,
+  });
+  const cpu = process.cpuUsage(cpuAtStart);
+  const run: AuditRun = {
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    // NOTE: maxRSS is in KiB.
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    findings: result.findings.length,
+    hosts: result.hosts.length,
+  };
+  console.log(JSON.stringify(run));
+}
+
+function child(args: string[]): { ok: boolean; seconds: number; stdout: string; reason: string } {
+  const started = performance.now();
+  const done = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      FLEETLENS_LOG_LEVEL: 'silent',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const lastError =
+    done.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => /Error|heap/i.test(l))
+      .at(-1) ?? `exit ${done.status}`;
+  return { ok: done.status === 0, seconds, stdout: done.stdout, reason: lastError.slice(0, 120) };
+}
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0);
+}
+
 const which = process.argv[2];
-const run = { 'sysstat-day': sysstatDay, 'diagnose-folder': diagnoseFolder, 'audit-demo': auditDemo }[
-  which ?? ''
-];
+const run = {
+  'sysstat-day': sysstatDay,
+  'diagnose-folder': diagnoseFolder,
+  'audit-demo': auditDemo,
+  'fleet-scale': fleetScale,
+  'audit-artifacts': auditArtifacts,
+}[which ?? ''];
 if (!run) throw new Error(`unknown bench case ${which}`);
 await run();
 clearInterval(sampler);

@@ -4,7 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { packagePath } from '../src/paths.ts';
 
 const cases =
-  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['sysstat-day', 'diagnose-folder', 'audit-demo'];
+  process.argv.slice(2).length > 0
+    ? process.argv.slice(2)
+    : ['sysstat-day', 'diagnose-folder', 'audit-demo', 'fleet-scale'];
 
 for (const name of cases) {
   const out = execFileSync(process.execPath, ['--import', 'tsx', packagePath('bench', 'cases.ts'), name], {

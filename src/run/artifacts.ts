@@ -1,6 +1,9 @@
-// Everything a run collected, as plain JSON: `--save-artifacts DIR` writes it, `--from-artifacts DIR`
-// analyzes it again offline (Lighthouse's -G/-A). Saved artifacts make the best regression fixtures.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+// Everything a run collected: `--save-artifacts DIR` writes it, `--from-artifacts DIR` analyzes it
+// again offline (Lighthouse's -G/-A). Saved artifacts make the best regression fixtures.
+// Version 2 is a folder (artifacts-writer.ts): manifest.json, inventory/<cloud>.json and
+// series/<cloud>-<region>.parquet. Version 1, one artifacts.json, still loads.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
@@ -8,11 +11,19 @@ import { ConfigErrorList } from '../config/config-errors.ts';
 import { configErrorsFromIssues } from '../config/issues.ts';
 import { ConfigError } from '../errors.ts';
 import { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../model/index.ts';
+import { columnsFromPoints, pointsFromColumns } from '../model/series-columns.ts';
+import { MANIFEST_FILE } from './artifacts-manifest.ts';
+import { openArtifacts } from './artifacts-reader.ts';
+import type { ArtifactSeries, HostSeriesBatch } from './artifacts-series.ts';
+import { ArtifactsWriter } from './artifacts-writer.ts';
 import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 
 export const ARTIFACTS_FILE = 'artifacts.json';
+/** The in-memory form (and v1's file); saved folders are version 2 (artifacts-manifest.ts). */
 export const ARTIFACTS_VERSION = 1;
 const MAX_ERRORS_SHOWN = 5;
+/** Series of a subject whose region the inventory does not give. */
+const UNKNOWN_REGION = 'unknown-region';
 
 export const ProviderArtifacts = z.object({
   provider: ProviderId,
@@ -51,20 +62,159 @@ export const Artifacts = z.object({
 });
 export type Artifacts = z.infer<typeof Artifacts>;
 
+/**
+ * Saves what a run collected as a v2 folder (manifest, inventory per cloud, series per cloud and
+ * region in Parquet) and returns the manifest's path.
+ */
 export async function saveArtifacts(dir: string, artifacts: Artifacts): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, ARTIFACTS_FILE);
-  await writeFile(file, `${JSON.stringify(artifacts)}\n`);
-  return file;
+  const writer = await ArtifactsWriter.open(dir);
+  try {
+    for (const p of artifacts.providers) {
+      const { provider, hosts, volumes, groups, instanceTypes } = p;
+      await writer.writeInventory({ provider, hosts, volumes, groups, instanceTypes });
+      for (const [region, batches] of seriesByRegionAndHost(p))
+        await writer.writeRegion(provider, region, batches);
+    }
+    const { mode, collectedAt, window, settings, onHost, prometheus } = artifacts;
+    return await writer.commit(
+      {
+        mode,
+        collectedAt,
+        window,
+        onHost,
+        ...(settings ? { settings } : {}),
+        ...(prometheus ? { prometheus } : {}),
+      },
+      artifacts.providers.map(({ provider, gaps, apiCalls, blindSpots, coverage }) => ({
+        provider,
+        gaps,
+        apiCalls,
+        blindSpots,
+        ...(coverage ? { coverage } : {}),
+      })),
+    );
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
 }
 
+/** A cloud's series grouped by region, then by the host that owns them (a volume's: its host's). */
+function seriesByRegionAndHost(p: ProviderArtifacts): Map<string, HostSeriesBatch[]> {
+  const hostRegion = new Map(p.hosts.map((h) => [h.id, h.region]));
+  const volumes = new Map(p.volumes.map((v) => [v.id, v]));
+  const groupRegion = new Map(p.groups.map((g) => [g.id, g.region]));
+  const byRegion = new Map<string, Map<string | null, HostSeriesBatch>>();
+  for (const s of p.series) {
+    let owner: string | null = null;
+    let region: string | undefined;
+    if (s.subjectKind === 'host') {
+      owner = s.subjectId;
+      region = hostRegion.get(s.subjectId);
+    } else if (s.subjectKind === 'volume') {
+      const volume = volumes.get(s.subjectId);
+      const attached = volume?.attachedTo.find((a) => hostRegion.has(a.hostId))?.hostId;
+      owner = attached ?? null;
+      region = volume?.region;
+    } else {
+      region = groupRegion.get(s.subjectId);
+    }
+    const key = region ?? UNKNOWN_REGION;
+    const hosts = byRegion.get(key) ?? new Map<string | null, HostSeriesBatch>();
+    byRegion.set(key, hosts);
+    const batch = hosts.get(owner) ?? { hostId: owner, series: [] };
+    hosts.set(owner, batch);
+    const { subjectKind, subjectId, metric, unit, source, stepSec, points } = s;
+    batch.series.push({
+      subjectKind,
+      subjectId,
+      metric,
+      unit,
+      source,
+      columns: columnsFromPoints(points, stepSec),
+    });
+  }
+  return new Map([...byRegion].map(([region, hosts]) => [region, [...hosts.values()]]));
+}
+
+/**
+ * Loads saved artifacts of either version: a v2 folder (manifest.json) or a v1 artifacts.json.
+ * The analysis still takes whole series as pairs (until the columnar model lands), so this
+ * gathers every host's series; `openArtifacts(dir).seriesByHost()` is the streaming door.
+ */
 export async function loadArtifacts(dir: string): Promise<Artifacts> {
+  if (existsSync(join(dir, MANIFEST_FILE))) return loadArtifactsV2(dir);
+  if (existsSync(join(dir, ARTIFACTS_FILE))) return loadArtifactsV1(dir);
+  throw new ConfigError(
+    'no saved artifacts here (write them with --save-artifacts)',
+    join(dir, MANIFEST_FILE),
+  );
+}
+
+/** The saved settings alone: a v2 replay reads them from the manifest without the series. */
+export async function loadArtifactsSettings(dir: string): Promise<Artifacts['settings']> {
+  if (existsSync(join(dir, MANIFEST_FILE))) return (await openArtifacts(dir)).manifest.settings;
+  return (await loadArtifacts(dir)).settings;
+}
+
+async function loadArtifactsV2(dir: string): Promise<Artifacts> {
+  const opened = await openArtifacts(dir);
+  const { manifest } = opened;
+  const providers = new Map<ProviderId, ProviderArtifacts>();
+  manifest.providers.forEach((p, index) => {
+    const { hosts, volumes, groups, instanceTypes } = opened.inventories[index]!;
+    const { provider, gaps, apiCalls, blindSpots, coverage } = p;
+    providers.set(provider, {
+      provider,
+      hosts,
+      volumes,
+      groups,
+      instanceTypes,
+      series: [],
+      gaps,
+      apiCalls,
+      blindSpots,
+      ...(coverage ? { coverage } : {}),
+    });
+  });
+  for await (const batch of opened.seriesByHost()) {
+    const target = providers.get(batch.provider)!.series;
+    for (const s of batch.series) target.push(seriesOfColumns(s));
+  }
+  const { mode, collectedAt, window, settings, onHost, prometheus } = manifest;
+  return {
+    artifactsVersion: ARTIFACTS_VERSION,
+    mode,
+    collectedAt,
+    window,
+    providers: [...providers.values()],
+    ...(settings ? { settings } : {}),
+    onHost,
+    ...(prometheus ? { prometheus } : {}),
+  };
+}
+
+/** NOTE: the one boundary to today's [t, v] model; it goes when the columnar model lands. */
+function seriesOfColumns(s: ArtifactSeries): MetricSeries {
+  const { subjectKind, subjectId, metric, unit, source, columns } = s;
+  return {
+    subjectKind,
+    subjectId,
+    metric,
+    unit,
+    stepSec: columns.stepSec,
+    points: pointsFromColumns(columns),
+    source,
+  };
+}
+
+async function loadArtifactsV1(dir: string): Promise<Artifacts> {
   const file = join(dir, ARTIFACTS_FILE);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
-    throw new ConfigError('no artifacts.json here (write one with --save-artifacts)', file);
+  } catch (error) {
+    throw new ConfigError(`cannot be read: ${(error as Error).message}`, file);
   }
   let raw: unknown;
   try {
@@ -88,4 +238,9 @@ export async function loadArtifacts(dir: string): Promise<Artifacts> {
     ConfigErrorList.throwIfAny(shown);
   }
   return parsed.data!;
+}
+
+/** v1 → v2: reads an artifacts.json folder and writes it again as a v2 folder. */
+export async function convertArtifacts(fromDir: string, toDir: string): Promise<string> {
+  return saveArtifacts(toDir, await loadArtifacts(fromDir));
 }

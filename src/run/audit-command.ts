@@ -1,5 +1,6 @@
 // The audit command end to end: usage checks, config (or the demo, or saved artifacts' settings),
 // the audit, the report files. Every usage and config error is raised before any cloud is called.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { metricRetention, retentionProblem } from '../../providers/retention.ts';
 import { type ReportFormat, reportWriters } from '../../reports/index.ts';
@@ -19,7 +20,8 @@ import type { Logger } from '../log.ts';
 import { ProviderId } from '../model/index.ts';
 import { usd } from '../recommend/money.ts';
 import { DEFAULT_KEEP_MS, defaultStorePath } from '../store/index.ts';
-import { ARTIFACTS_FILE, loadArtifacts } from './artifacts.ts';
+import { ARTIFACTS_FILE, loadArtifactsSettings } from './artifacts.ts';
+import { MANIFEST_FILE } from './artifacts-manifest.ts';
 import type { AuditOptions } from './audit.ts';
 import { parseFormats, writeAuditReports } from './output.ts';
 import { createProgress, type ProgressReporter } from './progress.ts';
@@ -291,17 +293,17 @@ export function retentionErrors(loaded: LoadedConfig, sinceFlag: string | undefi
 
 /** A replay's config: the settings saved with the artifacts (never a secret), so it needs no file. */
 async function settingsOfArtifacts(dir: string, log: Logger): Promise<LoadedConfig> {
-  const artifacts = await loadArtifacts(dir);
-  const file = join(dir, ARTIFACTS_FILE);
+  const settings = await loadArtifactsSettings(dir);
+  const file = join(dir, existsSync(join(dir, MANIFEST_FILE)) ? MANIFEST_FILE : ARTIFACTS_FILE);
   const locate = () => undefined;
-  if (!artifacts.settings) {
+  if (!settings) {
     log.warn(
       { dir },
       'artifacts carry no settings (saved by an older fleetlens): replaying with the defaults; give --config to use yours',
     );
     return { config: Config.parse({}), file, locate };
   }
-  const { since, periodSec, providers, onHost, sizing, rules: byId } = artifacts.settings;
+  const { since, periodSec, providers, onHost, sizing, rules: byId } = settings;
   const input = { since, periodSec, providers, onHost, sizing, rules: byId };
   const parsed = Config.safeParse(input);
   if (!parsed.success) {

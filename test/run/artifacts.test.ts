@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
-import { loadArtifacts } from '../../src/run/artifacts.ts';
-import { artifactsOf, idleFleet, writeArtifacts } from '../helpers/artifacts-builder.ts';
+import { type Artifacts, convertArtifacts, loadArtifacts, saveArtifacts } from '../../src/run/artifacts.ts';
+import { openArtifacts } from '../../src/run/artifacts-reader.ts';
+import { artifactsOf, idleFleet, saturatedFleet, writeArtifacts } from '../helpers/artifacts-builder.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -12,9 +13,9 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-async function loadError(): Promise<string[]> {
+async function loadError(from = dir): Promise<string[]> {
   try {
-    await loadArtifacts(dir);
+    await loadArtifacts(from);
   } catch (error) {
     if (error instanceof ConfigError) return error.describe().split('\n');
     throw error;
@@ -47,7 +48,164 @@ describe('loadArtifacts', () => {
 
   it('says how to make one when there is none', async () => {
     expect(await loadError()).toEqual([
-      `${join(dir, 'artifacts.json')}: no artifacts.json here (write one with --save-artifacts)`,
+      `${join(dir, 'manifest.json')}: no saved artifacts here (write them with --save-artifacts)`,
+    ]);
+  });
+});
+
+/** A fleet of two AWS hosts in two regions, an attached volume with its own series, and a group. */
+function twoRegionArtifacts(): Artifacts {
+  const idle = artifactsOf(idleFleet());
+  const hot = artifactsOf(saturatedFleet());
+  const aws = idle.providers[0]!;
+  const hotHost = { ...hot.providers[0]!.hosts[0]!, region: 'eu-west-1', volumeIds: ['vol-1'] };
+  const volumeSeries = {
+    ...aws.series[0]!,
+    subjectKind: 'volume' as const,
+    subjectId: 'vol-1',
+    metric: 'disk.read.ops' as const,
+    unit: 'ops-per-second' as const,
+  };
+  return {
+    ...idle,
+    providers: [
+      {
+        ...aws,
+        hosts: [...aws.hosts, hotHost],
+        volumes: [
+          {
+            provider: 'aws',
+            id: 'vol-1',
+            region: 'eu-west-1',
+            zone: null,
+            type: 'gp3',
+            sizeGiB: 100,
+            iops: 3000,
+            throughputMiBps: 125,
+            attachedTo: [{ hostId: hotHost.id, device: '/dev/xvda' }],
+            tags: { note: '<script>"quoted"</script>' },
+          },
+        ],
+        series: [...aws.series, ...hot.providers[0]!.series, volumeSeries],
+      },
+    ],
+  };
+}
+
+function sortedSeries(a: Artifacts) {
+  return a.providers
+    .flatMap((p) => p.series)
+    .sort((x, y) => `${x.subjectId}/${x.metric}`.localeCompare(`${y.subjectId}/${y.metric}`));
+}
+
+describe('saved artifacts, version 2', () => {
+  it('load back equal to what was saved: inventory, series, gaps, calls, settings', async () => {
+    const saved = twoRegionArtifacts();
+    const manifest = await saveArtifacts(join(dir, 'a'), saved);
+    expect(manifest).toBe(join(dir, 'a', 'manifest.json'));
+    expect((await readdir(join(dir, 'a', 'series'))).sort()).toEqual([
+      'aws-eu-west-1.parquet',
+      'aws-us-east-1.parquet',
+    ]);
+    const loaded = await loadArtifacts(join(dir, 'a'));
+    const { series: _s, ...savedRest } = saved.providers[0]!;
+    const { series: _l, ...loadedRest } = loaded.providers[0]!;
+    expect(loadedRest).toEqual(savedRest);
+    expect(sortedSeries(loaded)).toEqual(sortedSeries(saved));
+    expect(loaded.settings).toEqual(saved.settings);
+    expect(loaded.window).toEqual(saved.window);
+  });
+
+  it('stream one host at a time, a volume with the host it is attached to', async () => {
+    const saved = twoRegionArtifacts();
+    await saveArtifacts(join(dir, 'a'), saved);
+    const opened = await openArtifacts(join(dir, 'a'));
+    const batches = [];
+    for await (const b of opened.seriesByHost()) {
+      batches.push({ host: b.hostId, region: b.region, subjects: b.series.map((s) => s.subjectId) });
+    }
+    const hot = saved.providers[0]!.hosts[1]!.id;
+    expect(batches).toContainEqual({
+      host: hot,
+      region: 'eu-west-1',
+      subjects: [hot, hot, hot, hot, 'vol-1'],
+    });
+    expect(new Set(batches.map((b) => b.host)).size).toBe(batches.length);
+  });
+
+  it('v1 artifacts convert to v2 and load the same', async () => {
+    const v1 = artifactsOf(idleFleet());
+    await writeArtifacts(join(dir, 'v1'), v1);
+    await convertArtifacts(join(dir, 'v1'), join(dir, 'v2'));
+    const fromV1 = await loadArtifacts(join(dir, 'v1'));
+    const fromV2 = await loadArtifacts(join(dir, 'v2'));
+    expect(fromV2).toEqual(fromV1);
+  });
+
+  it('never write a secret, whatever the settings carry', async () => {
+    const saved = twoRegionArtifacts();
+    saved.settings = {
+      ...saved.settings!,
+      providers: {
+        aws: {
+          regions: ['us-east-1'],
+          endpoint: 'https://AKIAEXAMPLEKEY:hunter2secret@ec2.local/?token=tok-zzz',
+        },
+        linode: { token: 'linode-token-value', tokenName: 'prod' },
+        ovh: { applicationSecret: 'ovh-app-secret', consumerKey: 'ovh-consumer', project: 'p1' },
+      },
+    };
+    await saveArtifacts(join(dir, 'a'), saved);
+    const files = await readdir(join(dir, 'a'), { recursive: true, withFileTypes: true });
+    const text = (
+      await Promise.all(
+        files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name), 'latin1')),
+      )
+    ).join('\n');
+    for (const secret of [
+      'hunter2secret',
+      'AKIAEXAMPLEKEY',
+      'tok-zzz',
+      'linode-token-value',
+      'ovh-app-secret',
+      'ovh-consumer',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    const loaded = await loadArtifacts(join(dir, 'a'));
+    expect(loaded.settings!.providers.aws).toEqual({
+      regions: ['us-east-1'],
+      endpoint: 'https://ec2.local/?token=redacted',
+    });
+    expect(loaded.settings!.providers.ovh).toEqual({ project: 'p1' });
+  });
+
+  it('replace an earlier save whole, and refuse a folder of other files', async () => {
+    await saveArtifacts(join(dir, 'a'), twoRegionArtifacts());
+    await saveArtifacts(join(dir, 'a'), artifactsOf(idleFleet()));
+    expect(await readdir(join(dir, 'a', 'series'))).toEqual(['aws-us-east-1.parquet']);
+    expect((await readdir(dir)).sort()).toEqual(['a']);
+    await mkdir(join(dir, 'mine'));
+    await writeFile(join(dir, 'mine', 'notes.txt'), 'keep me');
+    const error = await saveArtifacts(join(dir, 'mine'), twoRegionArtifacts()).catch((e: unknown) => e);
+    expect((error as ConfigError).describe()).toBe(
+      `${join(dir, 'mine')} --save-artifacts: holds files that are not saved artifacts: give an empty or new folder`,
+    );
+    expect(await readFile(join(dir, 'mine', 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('name a damaged manifest or a missing inventory in one line', async () => {
+    await saveArtifacts(join(dir, 'a'), twoRegionArtifacts());
+    const manifest = join(dir, 'a', 'manifest.json');
+    const good = await readFile(manifest, 'utf8');
+    await writeFile(manifest, good.slice(0, 40));
+    expect(await loadError(join(dir, 'a'))).toEqual([
+      expect.stringMatching(new RegExp(`^${manifest}: not JSON: `)),
+    ]);
+    await writeFile(manifest, good);
+    await rm(join(dir, 'a', 'inventory', 'aws.json'));
+    expect(await loadError(join(dir, 'a'))).toEqual([
+      `${join(dir, 'a', 'inventory', 'aws.json')}: missing from the artifacts folder (save them again with --save-artifacts)`,
     ]);
   });
 });

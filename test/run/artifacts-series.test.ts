@@ -1,0 +1,123 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.ts';
+import { MetricName, SubjectKind, Unit } from '../../src/model/index.ts';
+import {
+  type ArtifactSeries,
+  type HostSeriesBatch,
+  readSeriesFile,
+  SeriesFileWriter,
+} from '../../src/run/artifacts-series.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fleetlens-series-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+async function roundTrip(
+  batches: readonly HostSeriesBatch[],
+  name = 'r.parquet',
+): Promise<HostSeriesBatch[]> {
+  const file = join(dir, name);
+  const writer = await SeriesFileWriter.create(file, join(dir, 'spill'));
+  for (const b of batches) writer.append(b.hostId, b.series);
+  await writer.close();
+  const read: HostSeriesBatch[] = [];
+  for await (const b of readSeriesFile(file)) read.push(b);
+  return read;
+}
+
+// Values a cloud can answer: any finite double, and NaN for a missing step.
+const value = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(Number.NaN));
+const series: fc.Arbitrary<ArtifactSeries> = fc.record({
+  subjectKind: fc.constantFrom(...SubjectKind.options),
+  subjectId: fc.string({ maxLength: 20 }),
+  metric: fc.constantFrom(...MetricName.options),
+  unit: fc.constantFrom(...Unit.options),
+  // Untrusted text from a cloud: quotes, newlines, any unicode.
+  source: fc.string({ maxLength: 40, unit: 'grapheme' }),
+  columns: fc.record({
+    startMs: fc.integer({ min: 0, max: 4_102_444_800_000 }),
+    stepSec: fc.constantFrom(60, 300, 3600, 0.5),
+    values: fc.array(value, { maxLength: 300 }).map((v) => Float64Array.from(v)),
+  }),
+});
+const batches = fc
+  .uniqueArray(fc.option(fc.string({ minLength: 1, maxLength: 12 }), { nil: null }), { maxLength: 6 })
+  .chain((owners) =>
+    fc.tuple(
+      ...owners.map((hostId) =>
+        fc.array(series, { minLength: 1, maxLength: 4 }).map((s) => ({ hostId, series: s })),
+      ),
+    ),
+  );
+
+describe('series Parquet files', () => {
+  it('give back every series, host by host, exactly as written (NaN holes included)', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(batches, async (written) => {
+        run += 1;
+        const read = await roundTrip(written, `p${run}.parquet`);
+        expect(read.map((b) => b.hostId)).toEqual(written.map((b) => b.hostId));
+        expect(read).toEqual(written);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('keep one host series together: a host appended apart is refused', async () => {
+    const writer = await SeriesFileWriter.create(join(dir, 'x.parquet'), join(dir, 'spill'));
+    const one: ArtifactSeries = {
+      subjectKind: 'host',
+      subjectId: 'a',
+      metric: 'cpu.util',
+      unit: 'percent',
+      source: 's',
+      columns: { startMs: 0, stepSec: 300, values: Float64Array.of(1) },
+    };
+    writer.append('a', [one]);
+    writer.append('b', [one]);
+    expect(() => writer.append('a', [one])).toThrow(/appended apart/);
+    await writer.close();
+  });
+
+  it('name a damaged file in one line', async () => {
+    const file = join(dir, 'bad.parquet');
+    await roundTrip(
+      [
+        {
+          hostId: 'h',
+          series: [
+            {
+              subjectKind: 'host',
+              subjectId: 'h',
+              metric: 'cpu.util',
+              unit: 'percent',
+              source: 's',
+              columns: { startMs: 0, stepSec: 300, values: new Float64Array(4000).fill(3) },
+            },
+          ],
+        },
+      ],
+      'bad.parquet',
+    );
+    const bytes = await readFile(file);
+    await writeFile(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const error = await consume(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const line = (error as ConfigError).describe();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toMatch(new RegExp(`^${file}: not a readable series file of saved artifacts \\(.+\\)$`));
+  });
+});
+
+async function consume(file: string): Promise<number> {
+  let n = 0;
+  for await (const _ of readSeriesFile(file)) n += 1;
+  return n;
+}
