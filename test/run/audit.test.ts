@@ -293,8 +293,10 @@ describe('audit --demo', () => {
     const md = renderAuditMarkdown(result);
     for (const f of result.findings) expect(md).toContain(f.title);
     expect(md).toContain('## Data gaps');
-    // Across clouds: provider, hosts, findings, critical + high, recommendations, delta, made, minimum
-    expect(md).toMatch(/\| aws +\| +18 \|(?: +[^|]+\|){4} +23 \| +23 \|/);
+    // Across clouds: provider, hosts, findings, critical + high, recommendations, delta, made, minimum.
+    // 26 calls: DescribePolicies and DescribeAlarms for shop-checkout's step policy, and one more
+    // GetMetricData for its two members' series.
+    expect(md).toMatch(/\| aws +\| +20 \|(?: +[^|]+\|){4} +26 \| +26 \|/);
   });
 });
 
