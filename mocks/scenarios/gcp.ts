@@ -118,7 +118,18 @@ export function gcpScenario(Load: typeof LoadSchema) {
         .object({
           min: z.number().int().min(0),
           max: z.number().int().min(1),
-          cpuTarget: z.number().gt(0).lte(1).default(0.6),
+          cpuTarget: z
+            .number()
+            .gt(0)
+            .lte(1)
+            .nullable()
+            .default(0.6)
+            .describe('cpuUtilization target; null: none'),
+          loadBalancingTarget: z.number().gt(0).lte(1).optional().describe('loadBalancingUtilization target'),
+          customMetrics: z
+            .array(z.object({ metric: z.string(), target: z.number().positive() }).strict())
+            .default([])
+            .describe('customMetricUtilizations (GAUGE targets)'),
           mode: z.enum(['ON', 'OFF', 'ONLY_SCALE_OUT']).default('ON'),
         })
         .strict()

@@ -279,6 +279,57 @@ export const groupMetricNames = [
 ] as const;
 export type GroupMetricName = (typeof groupMetricNames)[number];
 
+/**
+ * A scaling policy as DescribePolicies lists it: target tracking on a predefined or customized
+ * metric, or step/simple scaling driven by a CloudWatch alarm (whose metric DescribeAlarms gives).
+ */
+const ScalingPolicySpec = z
+  .object({
+    name: z.string().min(1).max(255),
+    type: z.enum(['TargetTrackingScaling', 'StepScaling', 'SimpleScaling']),
+    predefined: z
+      .enum([
+        'ASGAverageCPUUtilization',
+        'ASGAverageNetworkIn',
+        'ASGAverageNetworkOut',
+        'ALBRequestCountPerTarget',
+      ])
+      .optional()
+      .describe('TargetTrackingScaling: the predefined metric'),
+    customized: z
+      .object({ namespace: z.string(), metricName: z.string(), statistic: z.string().default('Average') })
+      .strict()
+      .optional()
+      .describe('TargetTrackingScaling: a customized metric'),
+    target: z.number().positive().optional().describe('TargetTrackingScaling: TargetValue'),
+    alarm: z
+      .object({
+        name: z.string().min(1).max(255),
+        namespace: z.string().default('AWS/EC2'),
+        metricName: z.string(),
+        statistic: z.string().default('Average'),
+        threshold: z.number(),
+      })
+      .strict()
+      .optional()
+      .describe('StepScaling / SimpleScaling: the alarm that triggers the policy (scale-out side)'),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    const tracking = policy.type === 'TargetTrackingScaling';
+    if (
+      tracking &&
+      (policy.target === undefined || (policy.predefined === undefined) === (policy.customized === undefined))
+    )
+      ctx.addIssue({
+        code: 'custom',
+        message: 'target tracking needs a target and one of predefined or customized',
+      });
+    if (!tracking && policy.alarm === undefined)
+      ctx.addIssue({ code: 'custom', message: `${policy.type} needs the alarm that triggers it` });
+  });
+export type ScenarioScalingPolicy = z.output<typeof ScalingPolicySpec>;
+
 const AutoScalingGroup = z
   .object({
     name: z.string().min(1).max(255),
@@ -299,6 +350,10 @@ const AutoScalingGroup = z
     healthCheckType: z.enum(['EC2', 'ELB']).default('EC2'),
     createdTime: TimeRef.default('now-90d'),
     tags: z.record(z.string(), z.string()).default({}),
+    policies: z
+      .array(ScalingPolicySpec)
+      .default([])
+      .describe("DescribePolicies: the group's scaling policies"),
   })
   .strict()
   .superRefine((group, ctx) => {

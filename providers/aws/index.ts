@@ -9,6 +9,7 @@ import { type AwsClientFactory, type AwsClientOptions, createClientFactory } fro
 import { toProviderError } from './errors.ts';
 import { listInventory, PAGE_SIZE } from './inventory.ts';
 import { fetchMetrics, LIST_METRICS_PAGE, minimumMetricCalls } from './metrics.ts';
+import { minimumPolicyCalls } from './policies.ts';
 
 const AGENT_DIMENSIONS: Record<string, BlindSpot> = {
   'mem.used': 'memory',
@@ -50,6 +51,13 @@ export function createAwsAdapter(
       cloudwatch: {
         concurrency: 5,
         requestsPerInterval: 25,
+        intervalMs: 1_000,
+        source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html',
+      },
+      // DescribeAlarms: 9 transactions per second per account and region (same quotas page).
+      'cloudwatch.DescribeAlarms': {
+        concurrency: 2,
+        requestsPerInterval: 9,
         intervalMs: 1_000,
         source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html',
       },
@@ -95,6 +103,7 @@ export function minimumAwsCalls(
     ),
     'cloudwatch.ListMetrics': sum((r) => pages(count('agent-metrics', r), LIST_METRICS_PAGE), metricRegions),
     'cloudwatch.GetMetricData': sum((r) => minimumMetricCalls(count('series', r), window), metricRegions),
+    ...minimumPolicyCalls(observed),
   };
 }
 

@@ -1,4 +1,5 @@
-// Inventory per region: DescribeInstances, DescribeVolumes, DescribeAutoScalingGroups, each paged
+// Inventory per region: DescribeInstances, DescribeVolumes, DescribeAutoScalingGroups (and the kept
+// groups' scaling policies, policies.ts), each paged
 // at its largest page size (../shared/reference/providers.md §1.2), each page through call().
 // Stopped instances and volumes attached to nothing are listed too: they are still billed.
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
@@ -14,6 +15,7 @@ import { mergeInventories } from '../collected.ts';
 import { gapOf } from '../gaps.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import type { AwsClientFactory } from './clients.ts';
+import { withScalingPolicies } from './policies.ts';
 import { AutoScalingGroup, Ec2Instance, Ec2Volume } from './schema.ts';
 
 // DescribeInstances MaxResults 5-1000; DescribeVolumes 5-500 (API reference); MaxRecords ≤ 100.
@@ -45,7 +47,7 @@ async function listRegion(
 ): Promise<Collected<Inventory>> {
   const gaps: Gap[] = [];
   const empty = { hosts: [], volumes: [], groups: [] };
-  const { ec2, autoscaling } = clients.forRegion(region);
+  const { ec2, autoscaling, cloudwatch } = clients.forRegion(region);
 
   let instances: Ec2Instance[];
   try {
@@ -110,6 +112,9 @@ async function listRegion(
   for (const group of keptGroups) {
     for (const host of hosts) if (group.memberIds.includes(host.id)) host.groupId = group.id;
   }
+  // What the kept groups scale on (DescribePolicies, and DescribeAlarms for step policies).
+  const scaled = await withScalingPolicies(ctx, { autoscaling, cloudwatch }, region, keptGroups);
+  gaps.push(...scaled.gaps);
   const keptVolumes = (volumes ?? [])
     .map((volume) => toVolume(volume, region))
     .filter((volume) =>
@@ -117,7 +122,7 @@ async function listRegion(
         ? carriesTags(volume.tags, ctx.config.tags)
         : volume.attachedTo.some((a) => hostIds.has(a.hostId)),
     );
-  return { value: { hosts, volumes: keptVolumes, groups: keptGroups }, gaps };
+  return { value: { hosts, volumes: keptVolumes, groups: scaled.groups }, gaps };
 }
 
 function instanceFilters(config: AwsConfig): Filter[] {

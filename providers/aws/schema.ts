@@ -120,3 +120,36 @@ export const CatalogInstanceType = z.object({
   ebsMaxThroughputMBps: z.number().nullable().catch(null),
   priceUsdPerHour: z.number().nullable().catch(null),
 });
+
+/** DescribePolicies: only what says which signal a policy scales on. */
+export const ScalingPolicy = z.object({
+  AutoScalingGroupName: z.string(),
+  PolicyName: z.string().catch(''),
+  PolicyType: z.string().catch('SimpleScaling'),
+  Enabled: z.boolean().optional().catch(undefined),
+  Alarms: z.array(z.object({ AlarmName: z.string().optional() })).catch([]),
+  TargetTrackingConfiguration: z
+    .object({
+      TargetValue: z.number().optional().catch(undefined),
+      PredefinedMetricSpecification: z
+        .object({ PredefinedMetricType: z.string() })
+        .optional()
+        .catch(undefined),
+      CustomizedMetricSpecification: z
+        .object({ Namespace: z.string().optional(), MetricName: z.string().optional() })
+        .optional()
+        .catch(undefined),
+    })
+    .optional()
+    .catch(undefined),
+});
+export type ScalingPolicy = z.infer<typeof ScalingPolicy>;
+
+/** DescribeAlarms: the metric and threshold behind a step or simple policy. */
+export const MetricAlarm = z.object({
+  AlarmName: z.string(),
+  Namespace: z.string().optional().catch(undefined),
+  MetricName: z.string().optional().catch(undefined),
+  Threshold: z.number().optional().catch(undefined),
+});
+export type MetricAlarm = z.infer<typeof MetricAlarm>;

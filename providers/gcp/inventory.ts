@@ -12,6 +12,7 @@ import { followPages, maxPagesOf } from '../../src/net/pages.ts';
 import { mergeInventories } from '../collected.ts';
 import { gapOf } from '../gaps.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
+import { scalingOf } from './autoscaling.ts';
 import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
 import { Autoscaler, GceDisk, GceInstance, InstanceGroupManager } from './schema.ts';
 
@@ -199,7 +200,7 @@ async function listProject(
     InstanceGroupManager,
     (managers?.items ?? []).map((e) => ({ ...(e.item as object), ...scopeFields(e.scope) })),
     'instance group managers',
-  ).map((manager) => toGroup(manager, project, scalers, instances));
+  ).map((manager) => toGroup(manager, project, scalers, instances, autoscalers !== undefined));
   for (const group of groups) {
     for (const host of hosts) if (group.memberIds.includes(host.id)) host.groupId = group.id;
   }
@@ -353,6 +354,8 @@ export function toGroup(
   project: string,
   autoscalers: readonly Autoscaler[],
   instances: readonly GceInstance[],
+  /** Whether the autoscalers were listed: without them, what the group scales on is unknown. */
+  scalersListed = true,
 ): Group {
   const location = manager.zone
     ? lastSegment(manager.zone)
@@ -370,18 +373,26 @@ export function toGroup(
   // Without an autoscaler the group holds targetSize: min = max = target.
   const policy = scaler?.autoscalingPolicy;
   const target = manager.targetSize;
+  const minSize = policy?.minNumReplicas ?? target;
+  const maxSize = policy?.maxNumReplicas ?? Math.max(target, policy?.minNumReplicas ?? 0);
+  const scaling = scaler
+    ? scalingOf(scaler, { min: minSize, max: maxSize })
+    : scalersListed
+      ? { signals: [], min: minSize, max: maxSize }
+      : undefined;
   return {
     provider: 'gcp',
     id: `${project}/${location}/${manager.name}`,
     name: manager.name,
     region: manager.zone ? regionOfZone(location) : location,
-    minSize: policy?.minNumReplicas ?? target,
-    maxSize: policy?.maxNumReplicas ?? Math.max(target, policy?.minNumReplicas ?? 0),
+    minSize,
+    maxSize,
     desiredCapacity: target,
     memberIds: members.map((m) => m.id),
     instanceTypes: [...new Set(members.map((m) => lastSegment(m.machineType)))],
     // Group-level series (instance_group/size) are not fetched: the model's group metrics are AWS's.
     enabledMetrics: [],
+    ...(scaling ? { scaling } : {}),
   };
 }
 

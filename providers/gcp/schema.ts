@@ -8,6 +8,19 @@ const Int64 = z.union([z.string(), z.number()]).transform((value) => Number(valu
 
 const Labels = z.record(z.string(), z.string()).catch({});
 
+/** A list whose entries that do not parse are dropped (a policy's other signals still count). */
+function LooseList<T extends z.ZodType>(item: T) {
+  return z
+    .array(z.unknown())
+    .catch([])
+    .transform((entries) =>
+      entries.flatMap((entry) => {
+        const parsed = item.safeParse(entry);
+        return parsed.success ? [parsed.data as z.output<T>] : [];
+      }),
+    );
+}
+
 export const GceInstance = z.object({
   id: z.union([z.string(), z.number()]).transform(String),
   name: z.string(),
@@ -74,8 +87,18 @@ export const Autoscaler = z.object({
         .object({ utilizationTarget: z.number().optional().catch(undefined) })
         .optional()
         .catch(undefined),
+      loadBalancingUtilization: z
+        .object({ utilizationTarget: z.number().optional().catch(undefined) })
+        .optional()
+        .catch(undefined),
+      customMetricUtilizations: LooseList(
+        z.object({
+          metric: z.string(),
+          utilizationTarget: z.number().optional().catch(undefined),
+        }),
+      ),
     })
-    .catch({}),
+    .catch({ customMetricUtilizations: [] }),
   recommendedSize: z.number().int().nonnegative().optional().catch(undefined),
 });
 export type Autoscaler = z.infer<typeof Autoscaler>;

@@ -37,6 +37,31 @@ export const Host = z.object({
 });
 export type Host = z.infer<typeof Host>;
 
+/** The kind of signal a scaling policy follows: CPU, network bytes, requests per member, a queue, or another metric. */
+export const ScalingSignalKind = z.enum(['cpu', 'network', 'requests', 'custom', 'queue']);
+export type ScalingSignalKind = z.infer<typeof ScalingSignalKind>;
+
+export const ScalingSignal = z.object({
+  kind: ScalingSignalKind,
+  /**
+   * The value the policy holds or the alarm threshold that scales out, in the metric's own unit
+   * (CPU and utilization in percent; requests per member; bytes); null where the policy gives none.
+   */
+  target: z.number().nullable(),
+  /** The metric as the provider names it (ASGAverageCPUUtilization, AWS/EC2 CPUUtilization, a custom metric). Untrusted text. */
+  metric: z.string(),
+  /** The policy's name and type (TargetTrackingScaling, StepScaling, autoscaler). Untrusted text. */
+  policy: z.string(),
+});
+export type ScalingSignal = z.infer<typeof ScalingSignal>;
+
+export const GroupScaling = z.object({
+  signals: z.array(ScalingSignal),
+  min: z.number().int().nonnegative(),
+  max: z.number().int().nonnegative(),
+});
+export type GroupScaling = z.infer<typeof GroupScaling>;
+
 export const Group = z.object({
   provider: ProviderId,
   id: z.string(),
@@ -49,6 +74,8 @@ export const Group = z.object({
   instanceTypes: z.array(z.string()),
   /** Group metrics the provider collects (AWS EnabledMetrics); empty when none. */
   enabledMetrics: z.array(z.string()),
+  /** What the group scales on (AWS scaling policies, the MIG autoscaler's policy); absent when unknown or none. */
+  scaling: GroupScaling.optional(),
 });
 export type Group = z.infer<typeof Group>;
 

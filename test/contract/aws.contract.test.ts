@@ -137,6 +137,20 @@ describe.skipIf(!haveSpecs)('Auto Scaling responses match the botocore model', (
     });
     expect(checkXmlResponse(autoscaling, 'DescribeAutoScalingGroups', none, 'query')).toEqual([]);
   });
+
+  it('DescribePolicies: target tracking (predefined and customized), step scaling, paged and empty', async () => {
+    const xml = await formCall('autoscaling', { Action: 'DescribePolicies', MaxRecords: '100' });
+    for (const type of ['ASGAverageCPUUtilization', 'ALBRequestCountPerTarget'])
+      expect(xml).toContain(`<PredefinedMetricType>${type}</PredefinedMetricType>`);
+    expect(xml).toContain('<CustomizedMetricSpecification>');
+    expect(xml).toContain('<PolicyType>StepScaling</PolicyType>');
+    expect(checkXmlResponse(autoscaling, 'DescribePolicies', xml, 'query')).toEqual([]);
+    const paged = await formCall('autoscaling', { Action: 'DescribePolicies', MaxRecords: '1' });
+    expect(paged).toContain('<NextToken>');
+    expect(checkXmlResponse(autoscaling, 'DescribePolicies', paged, 'query')).toEqual([]);
+    const none = await formCall('autoscaling', { Action: 'DescribePolicies', AutoScalingGroupName: 'nope' });
+    expect(checkXmlResponse(autoscaling, 'DescribePolicies', none, 'query')).toEqual([]);
+  });
 });
 
 describe.skipIf(!haveSpecs)('CloudWatch responses match the botocore model', () => {
@@ -154,6 +168,14 @@ describe.skipIf(!haveSpecs)('CloudWatch responses match the botocore model', () 
     });
     expect(body).toHaveProperty('NextToken');
     expect(checkJsonResponse(cloudwatch, 'GetMetricData', body)).toEqual([]);
+  });
+
+  it('DescribeAlarms: the alarm behind a step policy, with its metric and threshold', async () => {
+    const body = await jsonCall('DescribeAlarms', { AlarmNames: ['web-asg-cpu-high'], MaxRecords: 100 });
+    expect(body).toMatchObject({
+      MetricAlarms: [{ AlarmName: 'web-asg-cpu-high', MetricName: 'CPUUtilization', Threshold: 70 }],
+    });
+    expect(checkJsonResponse(cloudwatch, 'DescribeAlarms', body)).toEqual([]);
   });
 
   it('ListMetrics, every namespace', async () => {

@@ -193,7 +193,11 @@ export class FleetBuilder {
     return this.metric(volumeId, 'disk.write.bytes', (i) => (mibps(i) / 2) * 1_048_576);
   }
 
-  group(id: string, memberIds: string[], options: { min?: number; max?: number; desired?: number } = {}) {
+  group(
+    id: string,
+    memberIds: string[],
+    options: { min?: number; max?: number; desired?: number; scaling?: Group['scaling'] } = {},
+  ) {
     this.groups.push({
       provider: 'aws',
       id,
@@ -207,6 +211,7 @@ export class FleetBuilder {
         ...new Set(this.hosts.filter((h) => memberIds.includes(h.id)).map((h) => h.instanceType)),
       ],
       enabledMetrics: [],
+      ...(options.scaling ? { scaling: options.scaling } : {}),
     });
     for (const host of this.hosts) if (memberIds.includes(host.id)) host.groupId = id;
     return this;

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import {
   CloudWatchClient,
-  DescribeAlarmsCommand,
+  DescribeAlarmHistoryCommand,
   GetMetricDataCommand,
   type GetMetricDataCommandOutput,
   ListMetricsCommand,
@@ -748,7 +748,8 @@ describe('refusals', () => {
     const images = await failure(eu.ec2.send(new DescribeImagesCommand({})));
     expect(images.name).toBe('NotImplemented');
     expect(images.message).toContain('DescribeImages is not implemented');
-    const alarms = await failure(eu.cw.send(new DescribeAlarmsCommand({})));
+    // DescribeAlarms is implemented (step scaling policies name their alarms); its history is not.
+    const alarms = await failure(eu.cw.send(new DescribeAlarmHistoryCommand({})));
     expect(alarms.name).toBe('NotImplemented');
   });
 

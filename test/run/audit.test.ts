@@ -82,7 +82,7 @@ describe('audit --demo', () => {
     expect(() => AnalysisResult.parse(result)).not.toThrow();
     // The other clouds' demo hosts are checked in their own tests.
     const awsHosts = result.hosts.filter((h) => h.provider === 'aws');
-    expect(awsHosts).toHaveLength(18); // 17 running, 1 stopped but still billed
+    expect(awsHosts).toHaveLength(20); // 19 running, 1 stopped but still billed (shop-checkout's two members added with its policy)
     expect(new Set(awsHosts.map((h) => h.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
   });
 
@@ -126,6 +126,36 @@ describe('audit --demo', () => {
       /vda did 140,\d{3} IOPS .* 1,017 IOPS/,
     );
     expect(finding('steal-or-throttled', 'session-cache')).toMatchObject({ messageId: 'throttled' });
+    // shop-checkout steps out on a CPU alarm while shop-checkout-1's loop blocks; shop-web tracks
+    // requests per target and store-web's members are not bound on the host: no finding for either.
+    expect(finding('scales-on-wrong-signal', 'shop-checkout')?.message).toMatch(
+      /shop-checkout scales on AWS\/EC2 CPUUtilization \(target 60 %\) while its members are bound by a blocked event loop \(shop-checkout-1/,
+    );
+    expect(finding('scales-on-wrong-signal', 'shop-web')).toBeUndefined();
+    expect(finding('scales-on-wrong-signal', 'store-web')).toBeUndefined();
+  });
+
+  it('reads what each group scales on, in the minimum calls (DescribePolicies, DescribeAlarms, the MIG autoscaler)', () => {
+    const signals = Object.fromEntries(
+      result.groups.map((g) => [g.name, g.scaling?.signals.map((s) => `${s.kind} ${s.target}`)]),
+    );
+    expect(signals).toEqual({
+      'shop-web': ['requests 1000'],
+      'shop-checkout': ['cpu 60'],
+      'store-web': ['cpu 60'],
+    });
+    const aws = result.run.apiCalls.aws!.byOperation;
+    // Only us-east-1 has groups: one page of policies, one call for the step policy's alarm.
+    expect(aws['autoscaling.DescribePolicies']).toMatchObject({ made: 1, minimum: 1 });
+    expect(aws['cloudwatch.DescribeAlarms']).toMatchObject({ made: 1, minimum: 1 });
+    const checkout = result.event!.units.find((u) => u.subject.name === 'shop-checkout')!;
+    expect(checkout.checks.find((c) => c.kind === 'group-max')!.source).toMatch(
+      /^policy target: AWS\/EC2 CPUUtilization 60 %/,
+    );
+    const web = result.event!.units.find((u) => u.subject.name === 'shop-web')!;
+    expect(web.checks.find((c) => c.kind === 'group-max')!.source).toMatch(
+      /ALBRequestCountPerTarget 1000, a metric not collected here/,
+    );
   });
 
   it('joins each mapped on-host capture to its host', () => {
@@ -141,6 +171,7 @@ describe('audit --demo', () => {
       'ledger-web-2': 'event-loop-blocked',
       'ledger-worker': 'fd-exhaustion',
       'payments-worker': 'thread-exhaustion',
+      'shop-checkout-1': 'event-loop-blocked',
     });
     const mapped = result.hosts.find((h) => h.name === 'batch-7')!;
     expect(mapped.blindSpots).toContainEqual({ dimension: 'memory', filledByOnHost: true });
@@ -301,8 +332,10 @@ describe('audit --demo', () => {
     const md = renderAuditMarkdown(result);
     for (const f of result.findings) expect(md).toContain(f.title);
     expect(md).toContain('## Data gaps');
-    // Across clouds: provider, hosts, findings, critical + high, recommendations, delta, made, minimum
-    expect(md).toMatch(/\| aws +\| +18 \|(?: +[^|]+\|){4} +23 \| +23 \|/);
+    // Across clouds: provider, hosts, findings, critical + high, recommendations, delta, made, minimum.
+    // 26 calls: DescribePolicies and DescribeAlarms for shop-checkout's step policy, and one more
+    // GetMetricData for its two members' series.
+    expect(md).toMatch(/\| aws +\| +20 \|(?: +[^|]+\|){4} +26 \| +26 \|/);
   });
 });
 

@@ -7,6 +7,7 @@ import { describeInstances, describeInstanceTypes, describeVolumes } from './ec2
 import { FaultInjector, faultError, isErrorFault, malformedBody, withLoopToken } from './faults.ts';
 import { buildRegionFleet, type RegionFleet } from './fleet.ts';
 import { buildMetricRegistry, type MetricRegistry, simulationAnchorSec } from './metrics.ts';
+import { describeAlarms, describePolicies } from './policies.ts';
 import {
   AwsApiError,
   type AwsService,
@@ -94,6 +95,7 @@ export class Dispatcher {
       cloudwatch: {
         GetMetricData: (ctx, payload) => cloudWatch.getMetricData(ctx, payload),
         ListMetrics: (ctx, payload) => cloudWatch.listMetrics(ctx, payload),
+        DescribeAlarms: (ctx, payload) => describeAlarms(ctx, payload),
       },
       ec2: {
         DescribeInstances: (ctx, payload) => describeInstances(ctx, asForm(payload)),
@@ -102,6 +104,7 @@ export class Dispatcher {
       },
       autoscaling: {
         DescribeAutoScalingGroups: (ctx, payload) => describeAutoScalingGroups(ctx, asForm(payload)),
+        DescribePolicies: (ctx, payload) => describePolicies(ctx, asForm(payload)),
       },
     };
     // Fail at start, not on the first request, when the scenario names an unknown instance type.

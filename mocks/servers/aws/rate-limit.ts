@@ -10,7 +10,7 @@ export interface BucketSpec {
 
 /**
  * The bucket a call draws from, or undefined when the action is not rate limited here.
- * - CloudWatch GetMetricData 50 TPS, ListMetrics 25 TPS, per region:
+ * - CloudWatch GetMetricData 50 TPS, ListMetrics 25 TPS, DescribeAlarms 9 TPS, per region:
  *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html
  * - EC2 non-mutating actions: bucket 100, refill 20/s, one bucket per action:
  *   https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html
@@ -26,6 +26,7 @@ export function bucketFor(
     case 'cloudwatch':
       if (action === 'GetMetricData') return { name: action, spec: { capacity: 50, refillPerSec: 50 } };
       if (action === 'ListMetrics') return { name: action, spec: { capacity: 25, refillPerSec: 25 } };
+      if (action === 'DescribeAlarms') return { name: action, spec: { capacity: 9, refillPerSec: 9 } };
       return undefined;
     case 'ec2':
       return { name: action, spec: { capacity: 100, refillPerSec: 20 } };

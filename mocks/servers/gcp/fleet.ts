@@ -209,7 +209,21 @@ export function autoscalerResource(
       minNumReplicas: a.min,
       maxNumReplicas: a.max,
       coolDownPeriodSec: 60,
-      cpuUtilization: { utilizationTarget: a.cpuTarget, predictiveMethod: 'NONE' },
+      ...(a.cpuTarget === null
+        ? {}
+        : { cpuUtilization: { utilizationTarget: a.cpuTarget, predictiveMethod: 'NONE' } }),
+      ...(a.loadBalancingTarget === undefined
+        ? {}
+        : { loadBalancingUtilization: { utilizationTarget: a.loadBalancingTarget } }),
+      ...(a.customMetrics.length === 0
+        ? {}
+        : {
+            customMetricUtilizations: a.customMetrics.map((m) => ({
+              metric: m.metric,
+              utilizationTarget: m.target,
+              utilizationTargetType: 'GAUGE',
+            })),
+          }),
       mode: a.mode,
     },
     recommendedSize: group.targetSize,

@@ -14,6 +14,7 @@ import { idleInstance } from './idle-instance.ts';
 import { instanceEbsBandwidthCap } from './instance-ebs-bandwidth-cap.ts';
 import { listenQueueOverflow } from './listen-queue-overflow.ts';
 import { provisionedIopsToGp3 } from './provisioned-iops-to-gp3.ts';
+import { scalesOnWrongSignal } from './scales-on-wrong-signal.ts';
 import { stealOrThrottled } from './steal-or-throttled.ts';
 import { stoppedInstanceBilled } from './stopped-instance-billed.ts';
 import { threadExhaustion } from './thread-exhaustion.ts';
@@ -40,4 +41,5 @@ export const rules: readonly Rule[] = [
   instanceEbsBandwidthCap,
   deviceMappingDisagrees,
   stealOrThrottled,
+  scalesOnWrongSignal,
 ] as unknown as readonly Rule[];
