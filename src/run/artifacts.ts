@@ -7,7 +7,18 @@ import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
 import { ConfigErrorList } from '../config/config-errors.ts';
 import { configErrorsFromIssues } from '../config/issues.ts';
 import { ConfigError } from '../errors.ts';
-import { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../model/index.ts';
+import {
+  Gap,
+  Group,
+  Host,
+  InstanceType,
+  type MetricSeries,
+  MetricSeriesJson,
+  ProviderId,
+  seriesFromJson,
+  seriesToJson,
+  Volume,
+} from '../model/index.ts';
 import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 
 export const ARTIFACTS_FILE = 'artifacts.json';
@@ -21,7 +32,8 @@ export const ProviderArtifacts = z.object({
   groups: z.array(Group),
   /** Instance types the API answered (the bundled catalog is not repeated). */
   instanceTypes: z.array(InstanceType),
-  series: z.array(MetricSeries),
+  // NOTE: artifacts.json keeps series as [t, v] pairs; they become columns as they are read.
+  series: z.array(MetricSeriesJson).transform((list): MetricSeries[] => list.map(seriesFromJson)),
   gaps: z.array(Gap),
   apiCalls: ApiCalls,
   blindSpots: z.record(z.string(), z.array(z.string())),
@@ -54,7 +66,11 @@ export type Artifacts = z.infer<typeof Artifacts>;
 export async function saveArtifacts(dir: string, artifacts: Artifacts): Promise<string> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, ARTIFACTS_FILE);
-  await writeFile(file, `${JSON.stringify(artifacts)}\n`);
+  const json = {
+    ...artifacts,
+    providers: artifacts.providers.map((p) => ({ ...p, series: p.series.map(seriesToJson) })),
+  };
+  await writeFile(file, `${JSON.stringify(json)}\n`);
   return file;
 }
 
