@@ -100,8 +100,8 @@ describe('judgeFleet', () => {
       ['off'],
       ['vol-loose'],
     ]);
-    // The largest unit is the group: two members × (cpu.util + cpu.util.max) × 4,032 points.
-    expect(mostHeld).toBe(4 * 4032);
+    // The largest unit is db with its volume: cpu.util, cpu.util.max and four disk series × 4,032 points.
+    expect(mostHeld).toBe(6 * 4032);
   });
 
   it('a rule that finds nothing anywhere passes, not "not applicable", when only some units lack its subject', async () => {
@@ -132,7 +132,7 @@ describe('judgeFleet', () => {
       hasMetrics: false,
       seriesFor: seriesFromMemory([]),
     });
-    const cpu = judged.runs.find((r) => r.ruleId === 'cpu-saturated')!;
+    const cpu = judged.runs.find((r) => r.ruleId === 'cpu-over-provisioned')!;
     expect(cpu).toMatchObject({
       status: 'skipped',
       reasons: [{ subject: null, reason: 'no metrics data in this run' }],
