@@ -7,8 +7,16 @@ import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { Config } from '../src/config/schema.ts';
+import { z } from 'zod';
+import { bundledCatalogs } from '../providers/index.ts';
+import type { Facts } from '../src/analysis/facts.ts';
+import { judgeFleet, seriesFromMemory } from '../src/analysis/judge-fleet.ts';
+import { rules } from '../src/analysis/rules/index.ts';
+import { SizingConfig } from '../src/config/schema.ts';
+import { projectEvent } from '../src/event/project.ts';
 import { parseSysstatJson } from '../src/ingest/sysstat-json.ts';
 import { silentLogger } from '../src/log.ts';
+import { type Group, type Host, MetricSeries } from '../src/model/index.ts';
 import { packagePath } from '../src/paths.ts';
 import { runAudit } from '../src/run/audit.ts';
 import { withDemo } from '../src/run/demo.ts';
@@ -184,6 +192,113 @@ async function fleetScale() {
   );
 }
 
+/**
+ * A large fleet analysed in memory: BENCH_HOSTS hosts (1,000 by default) × 14 days × 5-minute
+ * points × 5 metrics, built here (seeded, no mocks), then judged one unit at a time as the audit
+ * does. Prints wall time, peak RSS and bytes per point (RSS grown while building ÷ points).
+ */
+async function analyseFleet() {
+  const hostCount = Number(process.env.BENCH_HOSTS ?? 1000);
+  const stepSec = 300;
+  const steps = (14 * 86_400) / stepSec;
+  const startMs = Date.UTC(2026, 10, 10);
+  const metrics = ['cpu.util', 'cpu.util.max', 'mem.used', 'net.in.bytes', 'net.out.bytes'] as const;
+  const units = { 'cpu.util': 'percent', 'cpu.util.max': 'percent', 'mem.used': 'percent' } as const;
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const started = performance.now();
+  const hosts: Host[] = [];
+  const groups: Group[] = [];
+  const series: MetricSeries[] = [];
+  for (let h = 0; h < hostCount; h++) {
+    const id = `i-${String(h).padStart(6, '0')}`;
+    // One host in five belongs to a group of five; a tenth run hot, a tenth idle.
+    const groupId = h < hostCount / 5 ? `asg-${Math.floor(h / 5)}` : null;
+    hosts.push({
+      provider: 'aws',
+      id,
+      name: id,
+      region: 'us-east-1',
+      zone: 'us-east-1a',
+      instanceType: h % 10 === 0 ? 'm5.large' : 'm5.2xlarge',
+      state: 'running',
+      vcpu: 8,
+      memoryMiB: 32_768,
+      launchedAtMs: startMs - 86_400_000 * 30,
+      groupId,
+      volumeIds: [],
+      tags: { Name: id },
+    });
+    if (groupId && h % 5 === 0)
+      groups.push({
+        provider: 'aws',
+        id: groupId,
+        name: groupId,
+        region: 'us-east-1',
+        minSize: 5,
+        maxSize: 10,
+        desiredCapacity: 5,
+        memberIds: Array.from({ length: 5 }, (_, k) => `i-${String(h + k).padStart(6, '0')}`),
+        instanceTypes: ['m5.2xlarge'],
+        enabledMetrics: [],
+      });
+    const base = h % 10 === 0 ? 85 : h % 10 === 1 ? 0.5 : 10 + 30 * random();
+    for (const metric of metrics) {
+      const values = new Float64Array(steps);
+      for (let i = 0; i < steps; i++) {
+        const daily = 1 + 0.5 * Math.cos((((i * stepSec) / 3600 - 15) / 24) * 2 * Math.PI);
+        const v = base * daily * (0.9 + 0.2 * random());
+        values[i] = metric.startsWith('net')
+          ? v * 1e5
+          : Math.min(100, metric === 'cpu.util.max' ? v * 1.2 : v);
+      }
+      series.push(
+        benchSeries(
+          {
+            subjectKind: 'host',
+            subjectId: id,
+            metric,
+            unit: units[metric as keyof typeof units] ?? 'bytes-per-second',
+            stepSec,
+            source: 'bench',
+          },
+          startMs,
+          values,
+        ),
+      );
+    }
+  }
+  // What loading artifacts does to every series: the model's schema checks it.
+  const checked = z.array(MetricSeries).parse(series);
+  const built = performance.now();
+  const rssBuilt = process.memoryUsage().rss;
+  const points = hostCount * metrics.length * steps;
+  const facts = {
+    window: { fromMs: startMs, toMs: startMs + steps * stepSec * 1000, stepSec },
+    hosts,
+    volumes: [],
+    groups,
+    catalog: new Map(bundledCatalogs().map((t) => [t.name, t])),
+    onHost: [],
+    sizing: SizingConfig.parse({}),
+    unavailable: {},
+  };
+  const judged = await benchJudge(facts, checked);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    [
+      `analyse-fleet: ${hostCount} hosts × 14 d × 5 min × ${metrics.length} metrics = ${(points / 1e6).toFixed(1)} M points, ${judged} findings`,
+      `  wall ${seconds.toFixed(1)} s (build ${((built - started) / 1000).toFixed(1)} s, judge ${((performance.now() - built) / 1000).toFixed(1)} s)`,
+      `  peak RSS ${mib(peakRss)}; ${((rssBuilt - rssBefore) / points).toFixed(1)} bytes per point held`,
+    ].join('\n'),
+  );
+}
+
 interface MadeFleet {
   points: number;
   seconds: number;
@@ -249,6 +364,26 @@ function folderBytes(dir: string): number {
     .reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0);
 }
 
+function benchSeries(
+  meta: Omit<MetricSeries, 'startMs' | 'values'>,
+  startMs: number,
+  values: Float64Array,
+): MetricSeries {
+  return { ...meta, startMs, values };
+}
+
+async function benchJudge(facts: Omit<Facts, 'series'>, series: MetricSeries[]): Promise<number> {
+  const judged = await judgeFleet({
+    rules,
+    facts,
+    hasMetrics: true,
+    seriesFor: seriesFromMemory(series),
+    event: { project: (unitFacts) => projectEvent(unitFacts, { multiplier: 2 }) },
+    summaryMetrics: ['cpu.util', 'cpu.util.max'],
+  });
+  return judged.findings.length;
+}
+
 const which = process.argv[2];
 const run = {
   'sysstat-day': sysstatDay,
@@ -256,6 +391,7 @@ const run = {
   'audit-demo': auditDemo,
   'fleet-scale': fleetScale,
   'audit-artifacts': auditArtifacts,
+  'analyse-fleet': analyseFleet,
 }[which ?? ''];
 if (!run) throw new Error(`unknown bench case ${which}`);
 await run();

@@ -2,6 +2,7 @@
 // GetMetricData calls as the limits allow (≤ 500 queries and ≤ 100,800 datapoints per call;
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html),
 // so the call count equals the fleet's minimum (providers.md §6).
+
 import { GetMetricDataCommand, ListMetricsCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AwsConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
@@ -15,6 +16,7 @@ import type {
   Unit,
   Volume,
 } from '../../src/model/index.ts';
+import { columnsFromPoints, mapColumns } from '../../src/model/series-columns.ts';
 import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
@@ -367,8 +369,7 @@ async function getMetricData(
         subjectId: query.subjectId,
         metric: query.metric,
         unit: query.unit,
-        stepSec,
-        points: list.map(([t, v]) => [t, convert(v, query.convert, stepSec)] as [number, number]),
+        ...mapColumns(columnsFromPoints(list, stepSec), (v) => convert(v, query.convert, stepSec)),
         source: `${query.namespace} ${query.name} ${query.stat} (${stepSec} s)`,
       } satisfies MetricSeries,
     ];

@@ -4,9 +4,11 @@
 // CUMULATIVE: rate, per second), alignmentPeriod = the window step, pageSize = 100,000 points (the
 // maximum with view FULL), every page followed. Metric list and units: providers.md §2.1,
 // https://cloud.google.com/monitoring/api/metrics_gcp_c and .../metrics_opsagent.
+
 import type { protos } from '@google-cloud/monitoring';
 import type { GcpConfig } from '../../src/config/schema.ts';
 import type { Gap, Host, MetricName, MetricSeries, Unit } from '../../src/model/index.ts';
+import { columnsFromPoints, mapColumns } from '../../src/model/series-columns.ts';
 import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
@@ -356,8 +358,9 @@ async function listSeries(
         subjectId: host.id,
         metric,
         unit: query.unit,
-        stepSec: window.stepSec,
-        points: list.map(([t, v]) => [t, convert(v, query.convert, host.vcpu ?? 1)] as [number, number]),
+        ...mapColumns(columnsFromPoints(list, window.stepSec), (v) =>
+          convert(v, query.convert, host.vcpu ?? 1),
+        ),
         source: `${query.type}${entry.labels.cpu_state ? ` cpu_state=${entry.labels.cpu_state}` : ''} ${query.aligner} (${window.stepSec} s)`,
       } satisfies MetricSeries,
     ];

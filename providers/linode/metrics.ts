@@ -11,9 +11,11 @@
 //   `alerts.io` calls the same figure "disk IO operations per second"). Reported as
 //   disk.write.ops with that caveat in `source`; io.swap (swap blocks/s) has no metric of ours.
 // - netv4/netv6 in, out, private_in, private_out: bits/s; public + private, IPv4 + IPv6, ÷ 8.
+
 import { getLinodeStatsByDate } from '@linode/api-v4';
 import type { LinodeConfig } from '../../src/config/schema.ts';
 import type { Gap, Host, MetricName, MetricSeries, Unit } from '../../src/model/index.ts';
+import { columnsFromPoints } from '../../src/model/series-columns.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
 import type { LinodeClient } from './clients.ts';
 import { ACCOUNT, toGap } from './inventory.ts';
@@ -137,8 +139,7 @@ export function toSeries(
         subjectId: host.id,
         metric,
         unit,
-        stepSec,
-        points: resampled,
+        ...columnsFromPoints(resampled, stepSec),
         source,
       });
   };

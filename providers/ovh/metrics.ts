@@ -4,9 +4,11 @@
 // dropped and the rest are grouped into the window's step where OVH's samples are finer.
 // Units: the conversion follows each answer's own `unit`; cpu and memory are ratios used/max, so
 // they do not depend on whether OVH counts in %, MHz or MB. No disk, iowait, steal or packets exist.
+
 import type { OvhConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type { Gap, Host, MetricName, MetricSeries, Unit } from '../../src/model/index.ts';
+import { columnsFromPoints } from '../../src/model/series-columns.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
 import { type OvhClientHandle, request } from './clients.ts';
 import { BUCKET, type OvhInventoryState, toGap } from './inventory.ts';
@@ -208,8 +210,7 @@ export function toSeries(
         subjectId: hostId,
         metric: d.metric,
         unit: d.unit,
-        stepSec,
-        points: regroup(d.points, stepSec, d.reduce),
+        ...columnsFromPoints(regroup(d.points, stepSec, d.reduce), stepSec),
         source: `OVH monitoring: ${d.source}, ${stepSec} s`,
       } satisfies MetricSeries,
     ];

@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.ts';
 import type { Finding, Recommendation, Subject } from '../model/index.ts';
 import { resolveOneActionPerSubject } from '../recommend/one-action.ts';
 import type { FindingReport, Rule } from './define-rule.ts';
-import type { Facts } from './facts.ts';
+import type { FactKey, Facts } from './facts.ts';
 
 export interface RuleSettings {
   /** `rules:` of fleetlens.yaml: options per rule id, or false to switch it off. */
@@ -86,10 +86,12 @@ export function runRules(
   const runs: RuleRun[] = [];
   for (const rule of rules) {
     const started = performance.now();
-    const run = runOne(rule, facts, options);
+    const run =
+      preflight(rule, options, (key) => hasFact(facts, key), facts.unavailable) ??
+      checkRule(rule, facts, options);
     findings.push(...run.findings);
     recommendations.push(...run.recommendations);
-    runs.push({ ...run.summary, durationMs: Math.round((performance.now() - started) * 100) / 100 });
+    runs.push({ ...ruleRun(rule, run), durationMs: Math.round((performance.now() - started) * 100) / 100 });
   }
   // Rules judge alone; one action per subject is settled once all of them have spoken.
   return {
@@ -99,30 +101,68 @@ export function runRules(
   };
 }
 
-function runOne(rule: Rule, facts: Facts, options: Map<string, unknown>) {
+/** Why a rule said it could not judge: its own words, and which kind of answer it was. */
+export interface RuleReason {
+  subject: string | null;
+  reason: string;
+  kind: 'switched-off' | 'skipped' | 'not-applicable' | 'insufficient-data' | 'error';
+}
+
+/** One rule's answer over some of the fleet (all of it, or one unit of judgeFleet). */
+export interface RuleOutcome {
+  findings: Finding[];
+  recommendations: Recommendation[];
+  reasons: RuleReason[];
+}
+
+/** The status a rule's outcome adds up to. */
+export function ruleStatus(outcome: RuleOutcome): RuleStatus {
+  const has = (kind: RuleReason['kind']) => outcome.reasons.some((r) => r.kind === kind);
+  if (has('switched-off')) return 'not-applicable';
+  if (has('skipped')) return 'skipped';
+  if (has('error')) return 'error';
+  if (outcome.findings.length > 0) return 'findings';
+  if (has('insufficient-data')) return 'insufficient-data';
+  if (has('not-applicable')) return 'not-applicable';
+  return 'pass';
+}
+
+export function ruleRun(rule: Rule, outcome: RuleOutcome): Omit<RuleRun, 'durationMs'> {
+  return {
+    ruleId: rule.meta.id,
+    title: rule.meta.title,
+    status: ruleStatus(outcome),
+    findings: outcome.findings.length,
+    reasons: outcome.reasons.map(({ subject, reason }) => ({ subject, reason })),
+  };
+}
+
+/** A rule that is switched off or misses a fact it requires gets its answer before it runs. */
+export function preflight(
+  rule: Rule,
+  options: ReadonlyMap<string, unknown>,
+  has: (key: FactKey) => boolean,
+  unavailable: Facts['unavailable'],
+): RuleOutcome | undefined {
   const { meta } = rule;
-  const base = { ruleId: meta.id, title: meta.title };
+  const answer = (kind: RuleReason['kind'], reason: string) => ({
+    findings: [],
+    recommendations: [],
+    reasons: [{ subject: null, reason, kind }],
+  });
+  if (!options.has(meta.id))
+    return answer('switched-off', `switched off in the config (rules.${meta.id}: false)`);
+  const missing = meta.requires.find((key) => unavailable[key] !== undefined || !has(key));
+  if (missing) return answer('skipped', unavailable[missing] ?? `no ${missing} data in this run`);
+  return undefined;
+}
+
+/** Runs one rule's check over `facts`; a throw is an `error` reason, the findings before it stay. */
+export function checkRule(rule: Rule, facts: Facts, options: ReadonlyMap<string, unknown>): RuleOutcome {
+  const { meta } = rule;
   const findings: Finding[] = [];
   const recommendations: Recommendation[] = [];
-  const reasons: RuleRun['reasons'] = [];
-  const done = (status: RuleStatus) => ({
-    findings,
-    recommendations,
-    summary: { ...base, status, findings: findings.length, reasons },
-  });
-
-  if (!options.has(meta.id)) {
-    reasons.push({ subject: null, reason: `switched off in the config (rules.${meta.id}: false)` });
-    return done('not-applicable');
-  }
-  const missing = meta.requires.find((key) => facts.unavailable[key] !== undefined || !hasFact(facts, key));
-  if (missing) {
-    reasons.push({ subject: null, reason: facts.unavailable[missing] ?? `no ${missing} data in this run` });
-    return done('skipped');
-  }
-
-  let insufficient = 0;
-  let notApplicable = 0;
+  const reasons: RuleReason[] = [];
   const issued = new Set<string>();
   try {
     rule.check(facts, {
@@ -149,28 +189,23 @@ function runOne(rule: Rule, facts: Facts, options: Map<string, unknown>) {
         recommendations.push(...recs);
       },
       notApplicable: (reason, subject) => {
-        notApplicable += 1;
-        reasons.push({ subject: subject ? label(subject) : null, reason });
+        reasons.push({ subject: subject ? label(subject) : null, reason, kind: 'not-applicable' });
       },
       insufficientData: (reason, subject) => {
-        insufficient += 1;
-        reasons.push({ subject: subject ? label(subject) : null, reason });
+        reasons.push({ subject: subject ? label(subject) : null, reason, kind: 'insufficient-data' });
       },
     });
   } catch (error) {
     reasons.push({
       subject: null,
       reason: `rule failed: ${error instanceof Error ? error.message : String(error)}`,
+      kind: 'error',
     });
-    return done('error');
   }
-  if (findings.length > 0) return done('findings');
-  if (insufficient > 0) return done('insufficient-data');
-  if (notApplicable > 0) return done('not-applicable');
-  return done('pass');
+  return { findings, recommendations, reasons };
 }
 
-function hasFact(facts: Facts, key: keyof Facts['unavailable']): boolean {
+export function hasFact(facts: Facts, key: FactKey): boolean {
   switch (key) {
     case 'inventory':
       return facts.hosts.length > 0;

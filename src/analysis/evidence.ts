@@ -3,13 +3,25 @@ import type { MetricSeries, SeriesEvidence, StatEvidence, TableEvidence, Unit } 
 
 type Reference = NonNullable<SeriesEvidence['reference']>;
 
-import { downsampleMax, percentile, stepOf } from './stats.ts';
+import { pointsFromColumns } from '../model/series-columns.ts';
+import { downsampleMax, percentile, stepOf, type Values } from './stats.ts';
 
 /** Series evidence stays readable in report.json: at most this many points, max per bucket. */
 export const MAX_EVIDENCE_POINTS = 336;
 
 export function seriesEvidence(
-  series: Pick<MetricSeries, 'points' | 'stepSec' | 'unit' | 'source'>,
+  series: Pick<MetricSeries, 'startMs' | 'values' | 'stepSec' | 'unit' | 'source'>,
+  label: string,
+  reference?: Reference,
+): SeriesEvidence {
+  // NOTE: report.json keeps its [t, v] pairs of present points (a contract read from outside);
+  // the pairs are made here, for the one series a finding shows, never for the fleet.
+  return pointsSeriesEvidence({ ...series, points: pointsFromColumns(series) }, label, reference);
+}
+
+/** Series evidence from [t, v] pairs a rule computed itself (a volume's read + write load). */
+export function pointsSeriesEvidence(
+  series: { points: readonly [number, number][]; stepSec: number; unit: Unit; source: string },
   label: string,
   reference?: Reference,
 ): SeriesEvidence {
@@ -69,7 +81,7 @@ export function cpuPercentileLabel(metric: keyof typeof CPU_SERIES_WORDS, pct: n
 
 export function percentileStat(
   label: string,
-  values: readonly number[],
+  values: Values,
   pct: number,
   unit: Unit,
   stepSec: number,

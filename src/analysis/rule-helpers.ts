@@ -15,24 +15,24 @@ import { type Gp3Plan, type MonthlyCost, volumeCapacity } from '../recommend/ebs
 import { usd } from '../recommend/money.ts';
 import type { SizingResult, SizingSignals } from '../recommend/sizing.ts';
 import type { RecommendationDraft } from './define-rule.ts';
-import { seriesEvidence } from './evidence.ts';
+import { pointsSeriesEvidence } from './evidence.ts';
 import { type Facts, hostSubject, isRunning, volumeSubject } from './facts.ts';
 import { sourceOf } from './onhost/signals.ts';
-import { type StepValues, withStep } from './stats.ts';
+import { forEachPoint, pointCount, presentValues, sumByTime, valueAtMs } from './series-read.ts';
+import type { StepValues, Values } from './stats.ts';
 
 /**
  * A series' values, carrying the series' own step: `secondsWhere`, `longestRunSec` and `hoursOf`
  * count them at that step, so an hourly series is never counted at the window's 5 minutes.
  */
-export function values(facts: Facts, subjectId: string, metric: MetricName): StepValues {
-  const series = facts.series.get(subjectId, metric);
-  return withStep(series?.points.map(([, v]) => v) ?? [], series?.stepSec ?? facts.window.stepSec);
+export function values(facts: Facts, subjectId: string, metric: MetricName): StepValues<Float64Array> {
+  return presentValues(facts.series.get(subjectId, metric), facts.window.stepSec);
 }
 
 /** Seconds of data a series covers (points × its own step). */
 export function coveredSec(facts: Facts, subjectId: string, metric: MetricName): number {
   const series = facts.series.get(subjectId, metric);
-  return series ? series.points.length * series.stepSec : 0;
+  return series ? pointCount(series) * series.stepSec : 0;
 }
 
 /** Hours of data a series covers (points × its own step). */
@@ -85,12 +85,13 @@ export function hostLabel(host: Pick<Host, 'id' | 'name'>): string {
 export function memorySignal(
   facts: Facts,
   hostId: string,
-): { values: number[]; hours: number; source: string } | null {
+): { values: Values; hours: number; source: string } | null {
   const cloud = facts.series.get(hostId, 'mem.used');
-  if (cloud && cloud.points.length > 0) {
+  const points = pointCount(cloud);
+  if (cloud && points > 0) {
     return {
-      values: cloud.points.map(([, v]) => v),
-      hours: (cloud.points.length * cloud.stepSec) / 3600,
+      values: presentValues(cloud, cloud.stepSec),
+      hours: (points * cloud.stepSec) / 3600,
       source: cloud.source,
     };
   }
@@ -116,23 +117,22 @@ export function memorySignal(
 }
 
 export function sizingSignals(facts: Facts, hostIds: readonly string[]): SizingSignals {
-  const pooled = (metric: MetricName) => hostIds.flatMap((id) => values(facts, id, metric));
+  // One host's values are read in place; a group's members are pooled into one array.
+  const pooled = (parts: readonly Values[]): Values => (parts.length === 1 ? parts[0]! : concatValues(parts));
+  const metricOf = (metric: MetricName) => pooled(hostIds.map((id) => values(facts, id, metric)));
   // Read + write per period, joined on the timestamp (a series may miss a point the other has).
   const sumOf = (a: MetricName, b: MetricName) =>
-    hostIds.flatMap((id) => {
-      const byTime = new Map<number, number>();
-      for (const metric of [a, b]) {
-        for (const [t, v] of facts.series.get(id, metric)?.points ?? [])
-          byTime.set(t, (byTime.get(t) ?? 0) + v);
-      }
-      return [...byTime.values()];
-    });
+    pooled(
+      hostIds.map((id) =>
+        presentValues(sumByTime([facts.series.get(id, a), facts.series.get(id, b)]), facts.window.stepSec),
+      ),
+    );
   // A group's memory counts only when every member has it: a peak over some members is no peak.
   const memory = hostIds.map((id) => memorySignal(facts, id));
   const measured = memory.every((m) => m !== null) ? (memory as NonNullable<(typeof memory)[number]>[]) : [];
   const cpuSeries = hostIds.map((id) => facts.series.get(id, 'cpu.util.max'));
   return {
-    cpuMaxPct: pooled('cpu.util.max'),
+    cpuMaxPct: metricOf('cpu.util.max'),
     stepSec: cpuSeries.find(Boolean)?.stepSec ?? facts.window.stepSec,
     // Each member's own points × its own step; pooling members never adds hours of evidence.
     ...(hostIds.length > 1
@@ -140,15 +140,15 @@ export function sizingSignals(facts: Facts, hostIds: readonly string[]): SizingS
       : {}),
     ...(measured.length > 0
       ? {
-          memUsedPct: measured.flatMap((m) => m.values),
+          memUsedPct: pooled(measured.map((m) => m.values)),
           memory: {
             source: [...new Set(measured.map((m) => m.source))].join('; '),
             hours: Math.min(...measured.map((m) => m.hours)),
           },
         }
       : {}),
-    netInBps: pooled('net.in.bytes'),
-    netOutBps: pooled('net.out.bytes'),
+    netInBps: metricOf('net.in.bytes'),
+    netOutBps: metricOf('net.out.bytes'),
     ebsOps: sumOf('disk.read.ops', 'disk.write.ops'),
     ebsBps: sumOf('disk.read.bytes', 'disk.write.bytes'),
   };
@@ -202,27 +202,27 @@ export interface VolumeLoad {
 const VOLUME_METRICS = ['disk.read.ops', 'disk.write.ops', 'disk.read.bytes', 'disk.write.bytes'] as const;
 
 export function volumeLoad(facts: Facts, volumeId: string): VolumeLoad {
-  const byTime = new Map<number, { ops: number; bytes: number }>();
   const present = VOLUME_METRICS.map((metric) => facts.series.get(volumeId, metric));
   const stepSec = present.find(Boolean)?.stepSec ?? facts.window.stepSec;
   const sourceOfPair = (a: number, b: number, fallback: string) =>
     [present[a]?.source, present[b]?.source].filter(Boolean).join(' + ') || fallback;
-  const add = (metric: MetricName, key: 'ops' | 'bytes') => {
-    for (const [t, v] of facts.series.get(volumeId, metric)?.points ?? []) {
-      const slot = byTime.get(t) ?? { ops: 0, bytes: 0 };
-      slot[key] += v;
-      byTime.set(t, slot);
-    }
-  };
-  add('disk.read.ops', 'ops');
-  add('disk.write.ops', 'ops');
-  add('disk.read.bytes', 'bytes');
-  add('disk.write.bytes', 'bytes');
-  const times = [...byTime.keys()].sort((a, b) => a - b);
+  // Every time any of the four has a point; a metric missing there counts 0 (as ops or bytes).
+  const all = sumByTime(present);
+  const ops = sumByTime(present.slice(0, 2));
+  const bytes = sumByTime(present.slice(2));
+  const timesMs: number[] = [];
+  const iops: number[] = [];
+  const mibps: number[] = [];
+  forEachPoint(all, (t) => {
+    timesMs.push(t);
+    iops.push(valueAtMs(ops, t) ?? 0);
+    mibps.push((valueAtMs(bytes, t) ?? 0) / 1_048_576);
+  });
+  const times = timesMs;
   return {
-    timesMs: times,
-    iops: times.map((t) => byTime.get(t)!.ops),
-    mibps: times.map((t) => byTime.get(t)!.bytes / 1_048_576),
+    timesMs,
+    iops,
+    mibps,
     points: times.length,
     stepSec,
     hours: (times.length * stepSec) / 3600,
@@ -265,12 +265,12 @@ export function saturatedPeriods(
 ): number[] {
   const load = volumeLoad(facts, volume.id);
   const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
-  const busy = new Map(facts.series.get(volume.id, 'disk.busy')?.points ?? []);
-  const queue = new Map(facts.series.get(volume.id, 'disk.queue')?.points ?? []);
-  const balance = new Map(facts.series.get(volume.id, 'disk.burst.balance')?.points ?? []);
+  const busy = facts.series.get(volume.id, 'disk.busy');
+  const queue = facts.series.get(volume.id, 'disk.queue');
+  const balance = facts.series.get(volume.id, 'disk.burst.balance');
   return load.timesMs.filter((t, i) => {
     // While gp2/st1/sc1 credits last the volume may run at its burst limit: that is not saturation.
-    const bursting = (balance.get(t) ?? 0) > 0;
+    const bursting = (valueAtMs(balance, t) ?? 0) > 0;
     const iopsLimit = bursting ? (capacity.burstIops ?? capacity.iops) : capacity.iops;
     const throughputLimit = bursting
       ? (capacity.burstThroughputMiBps ?? capacity.throughputMiBps)
@@ -278,7 +278,8 @@ export function saturatedPeriods(
     const atIops = iopsLimit !== null && load.iops[i]! >= o.atLimitShare * iopsLimit;
     const atThroughput = throughputLimit !== null && load.mibps[i]! >= o.atLimitShare * throughputLimit;
     return (
-      (atIops || atThroughput) && ((queue.get(t) ?? 0) >= o.queueDepth || (busy.get(t) ?? 0) >= o.busyPct)
+      (atIops || atThroughput) &&
+      ((valueAtMs(queue, t) ?? 0) >= o.queueDepth || (valueAtMs(busy, t) ?? 0) >= o.busyPct)
     );
   });
 }
@@ -305,7 +306,7 @@ export function volumeSeriesEvidence(
   reference?: { label: string; value: number },
 ): SeriesEvidence {
   const iops = what === 'iops';
-  return seriesEvidence(
+  return pointsSeriesEvidence(
     {
       points: load.timesMs.map((t, i) => [t, (iops ? load.iops : load.mibps)[i]!]),
       stepSec: load.stepSec,
@@ -409,4 +410,14 @@ export function gp3MoveSteps(
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function concatValues(parts: readonly Values[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }

@@ -1,36 +1,89 @@
 // Statistics shared by rules, sizing and on-host signals. Percentiles are exact nearest-rank
 // (the method is named in every evidence item; CloudWatch and Prometheus compute theirs their own way).
 
-/** Nearest-rank percentile of finite values; undefined for an empty input. */
-export function percentile(values: readonly number[], pct: number): number | undefined {
-  const sorted = finite(values).sort((a, b) => a - b);
-  return percentileSorted(sorted, pct);
+/**
+ * Values a statistic reads: a series' Float64Array (read in place, NaN = missing) or a plain
+ * array of on-host samples. Non-finite values are skipped everywhere.
+ */
+export type Values = ArrayLike<number>;
+
+// NOTE: one scratch buffer for every percentile, grown as needed and never per call: sorting a
+// series must not copy it into a fresh number[] (a 14-day fleet is millions of points).
+let scratch = new Float64Array(4096);
+
+/** The finite values copied into the scratch buffer, sorted ascending; valid until the next call. */
+function sortedFinite(values: Values): Float64Array {
+  if (scratch.length < values.length) scratch = new Float64Array(Math.max(values.length, scratch.length * 2));
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v)) scratch[n++] = v;
+  }
+  // A typed array sorts numerically and in place, without a comparator call per pair.
+  return scratch.subarray(0, n).sort();
 }
 
-export function percentileSorted(sorted: readonly number[], pct: number): number | undefined {
+/** Nearest-rank percentile of finite values; undefined for an empty input. */
+export function percentile(values: Values, pct: number): number | undefined {
+  return percentileSorted(sortedFinite(values), pct);
+}
+
+export function percentileSorted(sorted: Values, pct: number): number | undefined {
   if (sorted.length === 0) return undefined;
   const rank = Math.ceil((pct / 100) * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
-export function finite(values: readonly number[]): number[] {
-  return values.filter((v) => Number.isFinite(v));
+export function finite(values: Values): number[] {
+  return Array.prototype.filter.call(values, (v: number) => Number.isFinite(v)) as number[];
 }
 
-export function mean(values: readonly number[]): number | undefined {
-  const xs = finite(values);
-  return xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length;
+export function mean(values: Values): number | undefined {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v)) {
+      sum += v;
+      n += 1;
+    }
+  }
+  return n === 0 ? undefined : sum / n;
 }
 
-export function max(values: readonly number[]): number | undefined {
-  const xs = finite(values);
-  // NOTE: reduce, not Math.max(...xs): a day of 1 s samples would overflow the call stack.
-  return xs.length === 0 ? undefined : xs.reduce((a, b) => Math.max(a, b), xs[0]!);
+export function max(values: Values): number | undefined {
+  let best: number | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v) && (best === undefined || v > best)) best = v;
+  }
+  return best;
 }
 
-export function min(values: readonly number[]): number | undefined {
-  const xs = finite(values);
-  return xs.length === 0 ? undefined : xs.reduce((a, b) => Math.min(a, b), xs[0]!);
+export function min(values: Values): number | undefined {
+  let best: number | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v) && (best === undefined || v < best)) best = v;
+  }
+  return best;
+}
+
+/** Finite values (the points a series has, not its steps). */
+export function countFinite(values: Values): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) n += 1;
+  return n;
+}
+
+/** Finite values for which `test` holds. */
+export function countWhere(values: Values, test: (v: number) => boolean): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v) && test(v)) n += 1;
+  }
+  return n;
 }
 
 export interface Summary {
@@ -41,41 +94,52 @@ export interface Summary {
   points: number;
 }
 
-export function summarize(values: readonly number[]): Summary {
-  const sorted = finite(values).sort((a, b) => a - b);
+export function summarize(values: Values): Summary {
+  const sorted = sortedFinite(values);
   return {
     p50: percentileSorted(sorted, 50) ?? null,
     p95: percentileSorted(sorted, 95) ?? null,
     p99_5: percentileSorted(sorted, 99.5) ?? null,
-    max: sorted.at(-1) ?? null,
+    max: sorted.length > 0 ? sorted[sorted.length - 1]! : null,
     points: sorted.length,
   };
 }
 
 /** Fraction of finite values for which `test` holds (0 for no values). */
-export function fractionWhere(values: readonly number[], test: (v: number) => boolean): number {
-  const xs = finite(values);
-  return xs.length === 0 ? 0 : xs.filter(test).length / xs.length;
+export function fractionWhere(values: Values, test: (v: number) => boolean): number {
+  let n = 0;
+  let hits = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) continue;
+    n += 1;
+    if (test(v)) hits += 1;
+  }
+  return n === 0 ? 0 : hits / n;
 }
 
 /**
  * The values of one series with the step each of them stands for. A cloud series keeps its own
  * step (OVH answers hourly, CloudWatch every 300 s), so "points × step" is always its own time.
  */
-export type StepValues = readonly number[] & { readonly stepSec: number };
+export type StepValues<V extends Values = Values> = V & { readonly stepSec: number };
 
-export function withStep(values: readonly number[], stepSec: number): StepValues {
-  return Object.assign([...values], { stepSec });
+export function withStep(values: Float64Array, stepSec: number): StepValues<Float64Array>;
+export function withStep(values: readonly number[], stepSec: number): StepValues<readonly number[]>;
+export function withStep(values: Float64Array | readonly number[], stepSec: number): StepValues {
+  // A view shares the series' buffer (no copy); the step is set on the view, never on the series.
+  const own = values instanceof Float64Array ? values.subarray(0) : [...values];
+  return Object.assign(own, { stepSec });
 }
 
 /** The step values carry, if they carry one. */
-export function stepOf(values: readonly number[]): number | undefined {
+export function stepOf(values: Values): number | undefined {
   const step = (values as Partial<StepValues>).stepSec;
   return typeof step === 'number' && Number.isFinite(step) && step > 0 ? step : undefined;
 }
 
 /** Hours the values cover: points × their own step (or `fallbackStepSec` for bare values). */
-export function hoursOf(values: readonly number[], fallbackStepSec?: number): number {
+export function hoursOf(values: Values, fallbackStepSec?: number): number {
   const step = stepOf(values) ?? fallbackStepSec ?? 1;
   return (values.length * step) / 3600;
 }
@@ -87,20 +151,20 @@ export function hoursOf(values: readonly number[], fallbackStepSec?: number): nu
  * default, and an hourly series counted at 300 s would lose 11 hours in 12.
  */
 export function longestRunSec(
-  values: readonly number[],
+  values: Values,
   intervalSec: readonly number[] | number,
   test: (v: number) => boolean,
 ): number {
   const interval = stepOf(values) ?? intervalSec;
   let best = 0;
   let current = 0;
-  values.forEach((value, i) => {
-    const step = stepAt(interval, i);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
     if (Number.isFinite(value) && test(value)) {
-      current += step;
+      current += stepAt(interval, i);
       best = Math.max(best, current);
     } else current = 0;
-  });
+  }
   return best;
 }
 
@@ -112,15 +176,17 @@ function stepAt(intervalSec: readonly number[] | number, i: number): number {
 
 /** Total seconds for which `test` holds; `StepValues` count at their own step (see longestRunSec). */
 export function secondsWhere(
-  values: readonly number[],
+  values: Values,
   intervalSec: readonly number[] | number,
   test: (v: number) => boolean,
 ): number {
   const interval = stepOf(values) ?? intervalSec;
-  return values.reduce((total, value, i) => {
-    const step = stepAt(interval, i);
-    return Number.isFinite(value) && test(value) ? total + step : total;
-  }, 0);
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (Number.isFinite(value) && test(value)) total += stepAt(interval, i);
+  }
+  return total;
 }
 
 /** Least-squares slope of values against times, in value units per second; undefined under 3 points. */
@@ -166,10 +232,11 @@ export function round(value: number, digits = 1): number {
  * Rolling median over `window` samples (centred). Sustained-condition tests run on this, so one or
  * two seconds of jitter (a 1 s sample at 89 % in a minute at 95 %) do not break a run.
  */
-export function rollingMedian(values: readonly number[], window = 5): number[] {
+export function rollingMedian(values: Values, window = 5): number[] {
   const half = Math.floor(window / 2);
-  return values.map((_, i) => {
-    const slice = finite(values.slice(Math.max(0, i - half), i + half + 1)).sort((a, b) => a - b);
+  return Array.from({ length: values.length }, (_, i) => {
+    const around = Array.prototype.slice.call(values, Math.max(0, i - half), i + half + 1) as number[];
+    const slice = finite(around).sort((a, b) => a - b);
     return slice.length === 0 ? Number.NaN : slice[Math.floor((slice.length - 1) / 2)]!;
   });
 }

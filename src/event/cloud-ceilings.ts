@@ -2,6 +2,7 @@
 // credit hours), memory, network (baseline and burst), EBS bandwidth and IOPS per instance type,
 // and each volume's IOPS and throughput (gp2 burst balance hours). Pure: facts in, checks out.
 import type { Facts } from '../analysis/facts.ts';
+import { presentValues, sumByTime } from '../analysis/series-read.ts';
 import { max, min, percentile } from '../analysis/stats.ts';
 import type { EventCheck, Host, InstanceType, MetricName, Volume } from '../model/index.ts';
 import { volumeCapacity } from '../recommend/ebs.ts';
@@ -14,27 +15,13 @@ const MIB = 1024 * 1024;
 /** The series' values at the sizing percentile (Compute Optimizer: P99.5 of 5-minute values). */
 export function peakOf(facts: Facts, subjectId: string, metric: MetricName): number | undefined {
   const series = facts.series.get(subjectId, metric);
-  if (!series || series.points.length === 0) return undefined;
-  return percentile(
-    series.points.map(([, v]) => v),
-    facts.sizing.cpuPercentile,
-  );
+  return series ? percentile(series.values, facts.sizing.cpuPercentile) : undefined;
 }
 
 /** Two rate series added up time by time (reads + writes), then the percentile: peaks that coincide. */
 export function summedPeak(facts: Facts, subjectIds: readonly string[], metrics: readonly MetricName[]) {
-  const byTime = new Map<number, number>();
-  let found = 0;
-  for (const id of subjectIds) {
-    for (const metric of metrics) {
-      const series = facts.series.get(id, metric);
-      if (!series) continue;
-      found += 1;
-      for (const [t, v] of series.points) byTime.set(t, (byTime.get(t) ?? 0) + v);
-    }
-  }
-  if (found === 0 || byTime.size === 0) return undefined;
-  return percentile([...byTime.values()], facts.sizing.cpuPercentile);
+  const sum = sumByTime(subjectIds.flatMap((id) => metrics.map((metric) => facts.series.get(id, metric))));
+  return sum ? percentile(sum.values, facts.sizing.cpuPercentile) : undefined;
 }
 
 export function cpuCheck(facts: Facts, host: Host, type: InstanceType | undefined, n: number): EventCheck {
@@ -74,7 +61,7 @@ export function cpuCheck(facts: Facts, host: Host, type: InstanceType | undefine
 function creditNote(facts: Facts, host: Host, type: InstanceType, demandPct: number): string {
   const baseline = type.baselineCpuPct ?? 0;
   if (demandPct <= baseline) return 'the projected peak stays under the baseline: no credits spent';
-  const balance = max(facts.series.get(host.id, 'cpu.credit.balance')?.points.map(([, v]) => v) ?? []);
+  const balance = max(facts.series.get(host.id, 'cpu.credit.balance')?.values ?? []);
   if (balance === undefined) return 'credit balance not reported: how long credits last is unknown';
   // One credit = one vCPU at 100 % for a minute.
   const burnPerHour = ((demandPct - baseline) / 100) * type.vcpu * 60;
@@ -83,7 +70,7 @@ function creditNote(facts: Facts, host: Host, type: InstanceType, demandPct: num
 
 export function memoryCheck(facts: Facts, host: Host, n: number): EventCheck {
   const cloud = facts.series.get(host.id, 'mem.used');
-  const values = cloud?.points.map(([, v]) => v) ?? [];
+  const values = presentValues(cloud, facts.window.stepSec);
   const today = max(values);
   if (!cloud || today === undefined)
     return unknownCeiling(

@@ -5,6 +5,7 @@
 // scale-out time comes from the group's own history (desired capacity rising, members catching up).
 import { type Facts, isRunning } from '../analysis/facts.ts';
 import type { EventCheck, Group } from '../model/index.ts';
+import { pointsFromColumns } from '../model/series-columns.ts';
 import { judged, roundTo, unknownCeiling } from './check.ts';
 import { peakOf } from './cloud-ceilings.ts';
 
@@ -119,8 +120,10 @@ function policyTargetCheck(facts: Facts, group: Group, n: number): EventCheck | 
 
 /** How long the group took to bring new members into service, from its history; unknown without a step. */
 export function scaleOutNote(facts: Facts, group: Group): string {
-  const desired = facts.series.get(group.id, 'group.desired')?.points ?? [];
-  const inService = facts.series.get(group.id, 'group.in-service')?.points ?? [];
+  const desiredSeries = facts.series.get(group.id, 'group.desired');
+  const inServiceSeries = facts.series.get(group.id, 'group.in-service');
+  const desired = desiredSeries ? pointsFromColumns(desiredSeries) : [];
+  const inService = inServiceSeries ? pointsFromColumns(inServiceSeries) : [];
   const waitsSec: number[] = [];
   for (let i = 1; i < desired.length; i += 1) {
     const [t, want] = desired[i]!;

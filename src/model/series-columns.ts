@@ -46,3 +46,10 @@ export function pointsFromColumns(columns: SeriesColumns): [number, number][] {
   }
   return points;
 }
+
+/** The columns with `convert` applied to every present value, in place (NaN holes stay NaN). */
+export function mapColumns(columns: SeriesColumns, convert: (value: number) => number): SeriesColumns {
+  const { values } = columns;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) values[i] = convert(values[i]!);
+  return columns;
+}

@@ -5,14 +5,14 @@
 // Compute Optimizer does not publish its arithmetic; this module writes every step out.
 
 import { cpuPercentileLabel } from '../analysis/evidence.ts';
-import { max, percentile, round } from '../analysis/stats.ts';
+import { max, percentile, round, type Values } from '../analysis/stats.ts';
 import type { SizingConfig } from '../config/schema.ts';
 import type { ArithmeticEvidence, InstanceType } from '../model/index.ts';
 import { monthly, roundUsd, usd } from './money.ts';
 
 export interface SizingSignals {
   /** Per-period maxima of CPU, percent of the current type's vCPUs. */
-  cpuMaxPct: readonly number[];
+  cpuMaxPct: Values;
   stepSec: number;
   /**
    * Hours of data behind the signals. For a group this is the least any member has: pooling ten
@@ -20,15 +20,15 @@ export interface SizingSignals {
    */
   coveredHours?: number;
   /** Per-period maxima of memory used, percent; absent without an agent or on-host samples. */
-  memUsedPct?: readonly number[];
+  memUsedPct?: Values;
   /** Where the memory figures came from and the hours they cover (the cloud's agent, or on-host samples). */
   memory?: { source: string; hours: number };
   /** Network bytes per second, in and out, per period. */
-  netInBps?: readonly number[];
-  netOutBps?: readonly number[];
+  netInBps?: Values;
+  netOutBps?: Values;
   /** Instance EBS operations and bytes per second (read + write), per period. */
-  ebsOps?: readonly number[];
-  ebsBps?: readonly number[];
+  ebsOps?: Values;
+  ebsBps?: Values;
 }
 
 export type Dimension = 'cpu' | 'memory' | 'network' | 'ebs-iops' | 'ebs-throughput';
@@ -413,8 +413,8 @@ function addThroughput(
   requirements: Requirement[],
   steps: ArithmeticEvidence['steps'],
   dimension: 'network',
-  inBps: readonly number[] | undefined,
-  outBps: readonly number[] | undefined,
+  inBps: Values | undefined,
+  outBps: Values | undefined,
   pct: number,
   headroom: number,
 ) {

@@ -10,8 +10,17 @@ import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
 import { ConfigErrorList } from '../config/config-errors.ts';
 import { configErrorsFromIssues } from '../config/issues.ts';
 import { ConfigError } from '../errors.ts';
-import { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../model/index.ts';
-import { columnsFromPoints, pointsFromColumns } from '../model/series-columns.ts';
+import {
+  Gap,
+  Group,
+  Host,
+  InstanceType,
+  type MetricSeries,
+  MetricSeriesJson,
+  ProviderId,
+  seriesFromJson,
+  Volume,
+} from '../model/index.ts';
 import { MANIFEST_FILE } from './artifacts-manifest.ts';
 import { openArtifacts } from './artifacts-reader.ts';
 import type { ArtifactSeries, HostSeriesBatch } from './artifacts-series.ts';
@@ -32,7 +41,8 @@ export const ProviderArtifacts = z.object({
   groups: z.array(Group),
   /** Instance types the API answered (the bundled catalog is not repeated). */
   instanceTypes: z.array(InstanceType),
-  series: z.array(MetricSeries),
+  // NOTE: v1's artifacts.json keeps series as [t, v] pairs; they become columns as they are read.
+  series: z.array(MetricSeriesJson).transform((list): MetricSeries[] => list.map(seriesFromJson)),
   gaps: z.array(Gap),
   apiCalls: ApiCalls,
   blindSpots: z.record(z.string(), z.array(z.string())),
@@ -124,23 +134,15 @@ function seriesByRegionAndHost(p: ProviderArtifacts): Map<string, HostSeriesBatc
     byRegion.set(key, hosts);
     const batch = hosts.get(owner) ?? { hostId: owner, series: [] };
     hosts.set(owner, batch);
-    const { subjectKind, subjectId, metric, unit, source, stepSec, points } = s;
-    batch.series.push({
-      subjectKind,
-      subjectId,
-      metric,
-      unit,
-      source,
-      columns: columnsFromPoints(points, stepSec),
-    });
+    const { subjectKind, subjectId, metric, unit, source, startMs, stepSec, values } = s;
+    batch.series.push({ subjectKind, subjectId, metric, unit, source, columns: { startMs, stepSec, values } });
   }
   return new Map([...byRegion].map(([region, hosts]) => [region, [...hosts.values()]]));
 }
 
 /**
  * Loads saved artifacts of either version: a v2 folder (manifest.json) or a v1 artifacts.json.
- * The analysis still takes whole series as pairs (until the columnar model lands), so this
- * gathers every host's series; `openArtifacts(dir).seriesByHost()` is the streaming door.
+ * This gathers every host's series; `openArtifacts(dir).seriesByHost()` is the streaming door.
  */
 export async function loadArtifacts(dir: string): Promise<Artifacts> {
   if (existsSync(join(dir, MANIFEST_FILE))) return loadArtifactsV2(dir);
@@ -194,18 +196,9 @@ async function loadArtifactsV2(dir: string): Promise<Artifacts> {
   };
 }
 
-/** NOTE: the one boundary to today's [t, v] model; it goes when the columnar model lands. */
 function seriesOfColumns(s: ArtifactSeries): MetricSeries {
   const { subjectKind, subjectId, metric, unit, source, columns } = s;
-  return {
-    subjectKind,
-    subjectId,
-    metric,
-    unit,
-    stepSec: columns.stepSec,
-    points: pointsFromColumns(columns),
-    source,
-  };
+  return { subjectKind, subjectId, metric, unit, source, ...columns };
 }
 
 async function loadArtifactsV1(dir: string): Promise<Artifacts> {

@@ -12,10 +12,10 @@ import {
   type RunSettings,
   SCHEMA_VERSION,
 } from '../../reports/json/schema.ts';
-import { runRules, validateRuleSettings } from '../analysis/engine.ts';
+import { validateRuleSettings } from '../analysis/engine.ts';
 import { type FactKey, type Facts, indexSeries, type OnHostEntry } from '../analysis/facts.ts';
+import { judgeFleet, seriesFromMemory } from '../analysis/judge-fleet.ts';
 import { rules } from '../analysis/rules/index.ts';
-import { summarize } from '../analysis/stats.ts';
 import { parseDurationMs } from '../config/duration.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { onHostFolders, onHostPrometheus } from '../config/schema.ts';
@@ -99,17 +99,29 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
     unavailable: unavailable satisfies Partial<Record<FactKey, string>>,
   };
   options.onProgress?.({ type: 'rules', done: 0, total: rules.length });
-  const judged = runRules(rules, facts, { byId: config.rules, file, locate });
   const eventMultiplier = options.eventMultiplier ?? config.event?.multiplier ?? null;
-  const event = projectEvent(facts, {
+  const eventOptions = {
     multiplier: eventMultiplier,
     ...(config.event?.name ? { name: config.event.name } : {}),
     ...(config.event?.date ? { date: config.event.date } : {}),
     units: config.event?.groups ?? {},
+  };
+  // One unit (a group, or a host) at a time: the artifact reader can feed the same call from disk.
+  const judged = await judgeFleet({
+    rules,
+    settings: { byId: config.rules, file, locate },
+    facts,
+    hasMetrics: series.length > 0,
+    seriesFor: seriesFromMemory(series),
+    event: { project: (unitFacts) => projectEvent(unitFacts, eventOptions) },
+    summaryMetrics: STAT_METRICS,
   });
+  const event = judged.event!;
   options.onProgress?.({ type: 'rules', done: rules.length, total: rules.length });
 
-  const reportHosts = hosts.map((host) => reportHost(host, facts, artifacts, onHost));
+  const reportHosts = hosts.map((host) =>
+    reportHost(host, facts, artifacts, onHost, judged.hostSummaries.get(host.id) ?? []),
+  );
   const coverage = Object.fromEntries(
     artifacts.providers.map((p) => [p.provider, providerCoverage(p, reportHosts)]),
   );
@@ -285,6 +297,7 @@ function reportHost(
   facts: Facts,
   artifacts: Artifacts,
   onHost: readonly MappedOnHost[],
+  stats: ReportHost['stats'],
 ): ReportHost {
   const mapped = onHost.find((m) => m.entry.host?.id === host.id);
   const spots = artifacts.providers.find((p) => p.provider === host.provider)?.blindSpots[host.id] ?? [];
@@ -298,11 +311,7 @@ function reportHost(
     ...host,
     volumes: facts.volumes.filter((v) => host.volumeIds.includes(v.id)),
     priceUsdPerHour: facts.catalog.get(host.instanceType)?.priceUsdPerHour ?? null,
-    stats: STAT_METRICS.flatMap((metric) => {
-      const series = facts.series.get(host.id, metric);
-      if (!series) return [];
-      return [{ metric, unit: series.unit, ...summarize(series.points.map(([, v]) => v)) }];
-    }),
+    stats,
     onHost: mapped
       ? {
           sampleDir: mapped.mapping.dir,

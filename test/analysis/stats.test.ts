@@ -1,7 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  fractionWhere,
   hoursOf,
   longestRunSec,
+  max,
+  mean,
+  min,
+  percentile,
   secondsWhere,
   stepOf,
   summarize,
@@ -37,5 +43,90 @@ describe('series that carry their own step', () => {
   it('the step does not change what the values are', () => {
     expect(summarize(hourly)).toEqual(summarize(Array.from({ length: 336 }, () => 95)));
     expect(JSON.stringify(withStep([1, 2], 60))).toBe('[1,2]');
+  });
+});
+
+// The array versions these replaced, kept as the oracle: nearest rank over a sorted copy.
+const oracle = {
+  finite: (values: readonly number[]) => values.filter((v) => Number.isFinite(v)),
+  percentile(values: readonly number[], pct: number): number | undefined {
+    const sorted = oracle.finite(values).sort((a, b) => a - b);
+    if (sorted.length === 0) return undefined;
+    const rank = Math.ceil((pct / 100) * sorted.length);
+    return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+  },
+  mean(values: readonly number[]) {
+    const xs = oracle.finite(values);
+    return xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length;
+  },
+  max(values: readonly number[]) {
+    const xs = oracle.finite(values);
+    return xs.length === 0 ? undefined : xs.reduce((a, b) => Math.max(a, b), xs[0]!);
+  },
+  min(values: readonly number[]) {
+    const xs = oracle.finite(values);
+    return xs.length === 0 ? undefined : xs.reduce((a, b) => Math.min(a, b), xs[0]!);
+  },
+  fractionWhere(values: readonly number[], test: (v: number) => boolean) {
+    const xs = oracle.finite(values);
+    return xs.length === 0 ? 0 : xs.filter(test).length / xs.length;
+  },
+};
+
+// A series with NaN holes (a missing step) and the odd infinity; -0 is read as 0 (a metric never
+// reports -0, and a typed-array sort orders -0 before 0 where a comparator keeps them as given).
+const value = fc.oneof(
+  { weight: 8, arbitrary: fc.double({ min: -1e9, max: 1e9, noNaN: true }).map((v) => (v === 0 ? 0 : v)) },
+  { weight: 2, arbitrary: fc.constant(Number.NaN) },
+  { weight: 1, arbitrary: fc.constantFrom(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY) },
+);
+const series = fc.array(value, { maxLength: 400 });
+const pct = fc.oneof(fc.constantFrom(0, 50, 95, 99, 99.5, 100), fc.double({ min: 0, max: 100, noNaN: true }));
+
+describe('statistics read a Float64Array in place and agree with the array versions', () => {
+  it('percentile, mean, max, min and fractionWhere equal the oracle on random series with holes', () => {
+    fc.assert(
+      fc.property(series, pct, fc.double({ min: -1e9, max: 1e9, noNaN: true }), (xs, p, threshold) => {
+        const columns = Float64Array.from(xs);
+        expect(percentile(columns, p)).toBe(oracle.percentile(xs, p));
+        expect(percentile(xs, p)).toBe(oracle.percentile(xs, p));
+        expect(mean(columns)).toBe(oracle.mean(xs));
+        expect(max(columns)).toBe(oracle.max(xs));
+        expect(min(columns)).toBe(oracle.min(xs));
+        const above = (v: number) => v > threshold;
+        expect(fractionWhere(columns, above)).toBe(oracle.fractionWhere(xs, above));
+        const s = summarize(columns);
+        expect(s).toEqual({
+          p50: oracle.percentile(xs, 50) ?? null,
+          p95: oracle.percentile(xs, 95) ?? null,
+          p99_5: oracle.percentile(xs, 99.5) ?? null,
+          max: oracle.max(xs) ?? null,
+          points: oracle.finite(xs).length,
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never changes the series it reads, and a series longer than the scratch buffer grows it', () => {
+    const long = Float64Array.from({ length: 20_000 }, (_, i) =>
+      i % 7 === 0 ? Number.NaN : (i * 7919) % 10_007,
+    );
+    const copy = long.slice();
+    const short = Float64Array.from([5, Number.NaN, 1, 3]);
+    expect(percentile(short, 50)).toBe(3);
+    const plain = Array.from(long);
+    expect(percentile(long, 99.5)).toBe(oracle.percentile(plain, 99.5));
+    expect(percentile(short, 100)).toBe(5);
+    expect(summarize(long).p50).toBe(oracle.percentile(plain, 50));
+    expect(Object.is(long[0], Number.NaN) && long.every((v, i) => Object.is(v, copy[i]))).toBe(true);
+  });
+
+  it('a step carried on a view of the series does not mark the series itself', () => {
+    const values = Float64Array.from([1, 2, 3]);
+    const stepped = withStep(values, 3600);
+    expect(stepOf(stepped)).toBe(3600);
+    expect(stepOf(values)).toBeUndefined();
+    expect(hoursOf(stepped)).toBe(3);
   });
 });

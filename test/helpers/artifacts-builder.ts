@@ -1,8 +1,6 @@
 // Saved artifacts (what `--save-artifacts` writes) built from a FleetBuilder, for replays through the
 // CLI without any cloud: one host per story, the settings a real run would have saved.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ARTIFACTS_FILE, type Artifacts } from '../../src/run/artifacts.ts';
+import { type Artifacts, saveArtifacts } from '../../src/run/artifacts.ts';
 import { type FleetBuilder, flat, fleet } from './fleet-builder.ts';
 
 export interface ArtifactsOptions {
@@ -83,7 +81,7 @@ export function artifactsOf(builder: FleetBuilder, options: ArtifactsOptions = {
 
 /** Writes `artifacts.json` into `dir` (created) and returns `dir`. */
 export async function writeArtifacts(dir: string, artifacts: Artifacts): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, ARTIFACTS_FILE), `${JSON.stringify(artifacts)}\n`);
+  // The product's writer: series go to the file as [t, v] pairs, as artifacts.json keeps them.
+  await saveArtifacts(dir, artifacts);
   return dir;
 }

@@ -146,8 +146,9 @@ export class FleetBuilder {
       subjectId,
       metric,
       unit: unit ?? UNITS[metric] ?? 'percent',
+      startMs: T0,
       stepSec,
-      points: Array.from({ length: points }, (_, i) => [T0 + i * stepSec * 1000, shape(i)]),
+      values: Float64Array.from({ length: points }, (_, i) => shape(i)),
       source: `test ${metric}`,
     });
     return this;

@@ -11,7 +11,8 @@ import { defineRule } from '../define-rule.ts';
 import { cpuPercentileLabel, seriesEvidence, stat } from '../evidence.ts';
 import { type Facts, hostSubject } from '../facts.ts';
 import { catalogType, hostLabel, runningHosts, sizingSignals, windowLabel } from '../rule-helpers.ts';
-import { mean, percentile, round } from '../stats.ts';
+import { forEachPoint, pointCount } from '../series-read.ts';
+import { countWhere, max, mean, percentile, round } from '../stats.ts';
 
 export const burstableCreditsExhausted = defineRule({
   meta: {
@@ -59,11 +60,11 @@ export const burstableCreditsExhausted = defineRule({
     }
     for (const host of runningHosts(facts, ctx.notApplicable, burstable)) {
       const balance = facts.series.get(host.id, 'cpu.credit.balance');
-      if (!balance || balance.points.length === 0) {
+      if (!balance || pointCount(balance) === 0) {
         ctx.insufficientData('no CPUCreditBalance data', hostSubject(host));
         continue;
       }
-      const exhausted = balance.points.filter(([, v]) => v <= ctx.options.exhaustedBelowCredits).length;
+      const exhausted = countWhere(balance.values, (v) => v <= ctx.options.exhaustedBelowCredits);
       const hours = (exhausted * balance.stepSec) / 3600;
       if (hours < ctx.options.minExhaustedHours) continue;
       reportHost(facts, host, balance, hours, ctx);
@@ -80,22 +81,25 @@ function reportHost(
 ) {
   const type = catalogType(facts, host)!;
   const baseline = type.baselineCpuPct ?? 0;
-  const exhaustedAt = new Set(
-    balance.points.filter(([, v]) => v <= ctx.options.exhaustedBelowCredits).map(([t]) => t),
-  );
+  const exhaustedAt = new Set<number>();
+  forEachPoint(balance, (t, v) => {
+    if (v <= ctx.options.exhaustedBelowCredits) exhaustedAt.add(t);
+  });
   const cpu = facts.series.get(host.id, 'cpu.util');
   const cpuMax = facts.series.get(host.id, 'cpu.util.max');
   // While out of credits a standard-mode instance shows its baseline, not its demand: the demand is
   // seen where credits were left, and the window average is a floor of it.
-  const free = (series: MetricSeries | undefined) =>
-    (series?.points ?? []).filter(([t]) => !exhaustedAt.has(t)).map(([, v]) => v);
-  const demandPct =
-    percentile(free(cpuMax).length > 0 ? free(cpuMax) : (cpuMax?.points.map(([, v]) => v) ?? []), 95) ?? 0;
-  const avgAll = mean(cpu?.points.map(([, v]) => v) ?? []) ?? 0;
-  const surplus = Math.max(
-    0,
-    ...(facts.series.get(host.id, 'cpu.credit.surplus')?.points.map(([, v]) => v) ?? [0]),
-  );
+  const free = (series: MetricSeries | undefined) => {
+    const kept: number[] = [];
+    forEachPoint(series, (t, v) => {
+      if (!exhaustedAt.has(t)) kept.push(v);
+    });
+    return kept;
+  };
+  const freeMax = free(cpuMax);
+  const demandPct = percentile(freeMax.length > 0 ? freeMax : (cpuMax?.values ?? []), 95) ?? 0;
+  const avgAll = mean(cpu?.values ?? []) ?? 0;
+  const surplus = Math.max(0, max(facts.series.get(host.id, 'cpu.credit.surplus')?.values ?? [0]) ?? 0);
   const earnedPerHour = (baseline / 100) * type.vcpu * 60;
   const spentPerHour = (avgAll / 100) * type.vcpu * 60;
 

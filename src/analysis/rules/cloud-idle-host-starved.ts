@@ -9,6 +9,7 @@ import { defineRule } from '../define-rule.ts';
 import { table } from '../evidence.ts';
 import { classScore, established } from '../onhost/advice.ts';
 import { hostLabel } from '../rule-helpers.ts';
+import { pointCount } from '../series-read.ts';
 import { percentile, round } from '../stats.ts';
 
 /** What each starved class needs instead of a smaller (or bigger) instance. */
@@ -85,15 +86,11 @@ export const cloudIdleHostStarved = defineRule({
         continue;
       }
       const series = facts.series.get(host.id, 'cpu.util');
-      if (!series || series.points.length === 0) {
+      if (!series || pointCount(series) === 0) {
         ctx.insufficientData('no cloud CPU for the host', entry.subject);
         continue;
       }
-      const cpuP95 =
-        percentile(
-          series.points.map(([, v]) => v),
-          95,
-        ) ?? 0;
+      const cpuP95 = percentile(series.values, 95) ?? 0;
       if (cpuP95 >= ctx.options.quietCpuPct) continue;
       const cls = entry.verdict.primary;
       const fix = FIXES[cls];

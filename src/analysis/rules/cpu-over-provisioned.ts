@@ -20,6 +20,7 @@ import {
   values,
   windowLabel,
 } from '../rule-helpers.ts';
+import { presentValues } from '../series-read.ts';
 import { max, percentile, round } from '../stats.ts';
 
 export const cpuOverProvisioned = defineRule({
@@ -236,7 +237,7 @@ function hostEvidence(facts: Facts, host: Host, pct: number) {
     ? [
         percentileStat(
           cpuPercentileLabel('cpu.util.max', pct),
-          cpuMax.points.map(([, v]) => v),
+          presentValues(cpuMax, cpuMax.stepSec),
           pct,
           'percent',
           cpuMax.stepSec,

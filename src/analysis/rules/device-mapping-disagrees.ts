@@ -8,6 +8,7 @@ import { defineRule } from '../define-rule.ts';
 import { stat, table } from '../evidence.ts';
 import type { Facts } from '../facts.ts';
 import { hostLabel } from '../rule-helpers.ts';
+import { sumByTime } from '../series-read.ts';
 import { max, round } from '../stats.ts';
 
 export const deviceMappingDisagrees = defineRule({
@@ -133,9 +134,7 @@ function summedPeakMax(facts: Facts, volumeIds: readonly string[]): number | und
   const peaks = volumeIds.flatMap((id) => {
     const series = [facts.series.get(id, 'disk.read.ops'), facts.series.get(id, 'disk.write.ops')];
     if (series.every((s) => s === undefined)) return [];
-    const byTime = new Map<number, number>();
-    for (const s of series) for (const [t, v] of s?.points ?? []) byTime.set(t, (byTime.get(t) ?? 0) + v);
-    return [max([...byTime.values()]) ?? 0];
+    return [max(sumByTime(series)?.values ?? []) ?? 0];
   });
   return peaks.length === 0 ? undefined : Math.max(...peaks);
 }

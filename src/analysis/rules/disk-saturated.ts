@@ -22,6 +22,7 @@ import {
   volumeSpec,
   windowLabel,
 } from '../rule-helpers.ts';
+import { valueAtMs } from '../series-read.ts';
 import { longestRunSec, max, mean, percentile, rollingMedian, round, secondsWhere } from '../stats.ts';
 
 export const diskSaturated = defineRule({
@@ -87,8 +88,8 @@ export const diskSaturated = defineRule({
       const load = volumeLoad(facts, volume.id);
       if (load.points === 0) continue;
       const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
-      const busy = new Map(facts.series.get(volume.id, 'disk.busy')?.points ?? []);
-      const queue = new Map(facts.series.get(volume.id, 'disk.queue')?.points ?? []);
+      const busy = facts.series.get(volume.id, 'disk.busy');
+      const queue = facts.series.get(volume.id, 'disk.queue');
       const saturatedAt = saturatedPeriods(facts, volume, o);
       const stepSec = volumeStepSec(facts, volume.id);
       const hours = (saturatedAt.length * stepSec) / 3600;
@@ -115,8 +116,8 @@ export const diskSaturated = defineRule({
           hours: round(hours, 1),
           window: windowLabel(facts),
           limitText,
-          queue: round(mean(saturatedAt.map((t) => queue.get(t) ?? Number.NaN)) ?? 0, 1),
-          busy: round(mean(saturatedAt.map((t) => busy.get(t) ?? Number.NaN)) ?? 0),
+          queue: round(mean(saturatedAt.map((t) => valueAtMs(queue, t) ?? Number.NaN)) ?? 0, 1),
+          busy: round(mean(saturatedAt.map((t) => valueAtMs(busy, t) ?? Number.NaN)) ?? 0),
         },
         evidence: [
           stat(

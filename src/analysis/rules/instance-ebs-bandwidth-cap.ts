@@ -6,9 +6,10 @@ import type { InstanceType } from '../../model/index.ts';
 import { HOURS_PER_MONTH, roundUsd } from '../../recommend/money.ts';
 import { allowedTypes } from '../../recommend/sizing.ts';
 import { defineRule, type RecommendationDraft } from '../define-rule.ts';
-import { seriesEvidence, stat } from '../evidence.ts';
+import { pointsSeriesEvidence, stat } from '../evidence.ts';
 import { type Facts, hostSubject, isRunning } from '../facts.ts';
 import { hostLabel } from '../rule-helpers.ts';
+import { forEachPoint, sumByTime } from '../series-read.ts';
 import { percentile, round } from '../stats.ts';
 
 type Dimension = 'throughput' | 'iops';
@@ -158,7 +159,7 @@ export const instanceEbsBandwidthCap = defineRule({
             worst.dimension === 'throughput' ? 'bytes-per-second' : 'ops-per-second',
             `${type.source} catalog`,
           ),
-          seriesEvidence(
+          pointsSeriesEvidence(
             {
               points: worst.points,
               stepSec: facts.window.stepSec,
@@ -180,16 +181,11 @@ function summed(
   hostId: string,
   metrics: readonly ('disk.read.bytes' | 'disk.write.bytes' | 'disk.read.ops' | 'disk.write.ops')[],
 ): [number, number][] | null {
-  const byTime = new Map<number, number>();
-  let found = false;
-  for (const metric of metrics) {
-    const series = facts.series.get(hostId, metric);
-    if (!series) continue;
-    found = true;
-    for (const [t, v] of series.points) byTime.set(t, (byTime.get(t) ?? 0) + v);
-  }
-  if (!found) return null;
-  return [...byTime.entries()].sort((a, b) => a[0] - b[0]);
+  const series = metrics.map((metric) => facts.series.get(hostId, metric));
+  if (series.every((s) => s === undefined)) return null;
+  const points: [number, number][] = [];
+  forEachPoint(sumByTime(series), (t, v) => points.push([t, v]));
+  return points;
 }
 
 function widerType(

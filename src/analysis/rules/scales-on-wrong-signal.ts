@@ -101,7 +101,7 @@ type Ctx = Parameters<(typeof scalesOnWrongSignal)['check']>[1];
 type Bound = { entry: OnHostEntry; cls: DiagnosisClass; binding: { what: string; binds: string } };
 
 function cpuOf(facts: Parameters<(typeof scalesOnWrongSignal)['check']>[0], hostId: string) {
-  const values = facts.series.get(hostId, 'cpu.util')?.points.map(([, v]) => v) ?? [];
+  const values = facts.series.get(hostId, 'cpu.util')?.values ?? new Float64Array(0);
   return { p95: percentile(values, 95), max: max(values) };
 }
 

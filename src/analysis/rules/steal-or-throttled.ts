@@ -8,7 +8,8 @@ import { defineRule } from '../define-rule.ts';
 import { stat } from '../evidence.ts';
 import { type Facts, hostSubject, isRunning, type OnHostEntry } from '../facts.ts';
 import { hostLabel } from '../rule-helpers.ts';
-import { fractionWhere, percentile, round } from '../stats.ts';
+import { forEachPoint, pointCount, presentValues, valueAtMs } from '../series-read.ts';
+import { percentile, round } from '../stats.ts';
 
 export const stealOrThrottled = defineRule({
   meta: {
@@ -76,12 +77,15 @@ function throttled(facts: Facts, host: Host, baselinePct: number, ctx: Ctx): voi
     ctx.insufficientData('no CPU or CPU credit balance series for the burstable host', hostSubject(host));
     return;
   }
-  const balanceAt = new Map(credits.points);
   // At the cap: within 10 % of the baseline, and no credits left to burst with.
-  const pinned = cpu.points.map(([t, v]) => (v >= baselinePct * 0.9 && (balanceAt.get(t) ?? 1) < 1 ? 1 : 0));
-  const share = fractionWhere(pinned, (v) => v === 1);
+  let pinnedPoints = 0;
+  forEachPoint(cpu, (t, v) => {
+    if (v >= baselinePct * 0.9 && (valueAtMs(credits, t) ?? 1) < 1) pinnedPoints += 1;
+  });
+  const points = pointCount(cpu);
+  const share = points === 0 ? 0 : pinnedPoints / points;
   if (share < ctx.options.pinnedShare) return;
-  const hours = round((pinned.filter((v) => v === 1).length * cpu.stepSec) / 3600, 1);
+  const hours = round((pinnedPoints * cpu.stepSec) / 3600, 1);
   ctx.report({
     subject: hostSubject(host),
     messageId: 'throttled',
@@ -99,7 +103,7 @@ function throttled(facts: Facts, host: Host, baselinePct: number, ctx: Ctx): voi
 }
 
 function stolen(facts: Facts, host: Host, entry: OnHostEntry | undefined, ctx: Ctx): void {
-  const cloudSteal = facts.series.get(host.id, 'cpu.steal')?.points.map(([, v]) => v);
+  const cloudSteal = presentValues(facts.series.get(host.id, 'cpu.steal'), facts.window.stepSec);
   const hostSteal = entry?.facts.cpu?.stealPct.filter(Number.isFinite);
   const steal = percentile(cloudSteal && cloudSteal.length > 0 ? cloudSteal : (hostSteal ?? []), 95);
   if (steal === undefined) {

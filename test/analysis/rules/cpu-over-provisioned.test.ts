@@ -118,7 +118,7 @@ describe('one number per label', () => {
   it("the held finding names the series its percentile is of, and the number is that series' P99.5 (the host table's)", () => {
     const facts = bigAndIdleish().withOnHost(starvedPool, 'db-1').facts();
     const { findings } = runRules([cpuOverProvisioned], facts);
-    const maxima = facts.series.get('db-1', 'cpu.util.max')!.points.map(([, v]) => v);
+    const maxima = facts.series.get('db-1', 'cpu.util.max')!.values;
     const p995 = round(summarize(maxima).p99_5!, 1);
     expect(findings[0]!.message).toContain(`P99.5 of per-period CPU maxima ${p995} %`);
     const stat = findings[0]!.evidence.find((e) => e.kind === 'stat' && e.label.startsWith('P99.5'));

@@ -3,6 +3,7 @@ import { type GcpMock, startGcpMock } from '../../../mocks/servers/gcp.ts';
 import { createGcpAdapter } from '../../../providers/gcp/index.ts';
 import type { MetricWindow } from '../../../providers/types.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { pointsFromColumns } from '../../../src/model/series-columns.ts';
 import { virtualClock } from '../../../src/net/clock.ts';
 import { collectProvider } from '../../../src/run/collect.ts';
 import { dayMs, gcpScenario, nowMs, OTHER, PROJECT, TOKEN } from './fixtures.ts';
@@ -125,25 +126,28 @@ describe('gcp adapter on a normal run, through the real clients', () => {
   it('maps metrics to our names and units', async () => {
     const cpu = seriesOf(a, 'web-1', 'cpu.util')!;
     expect(cpu.unit).toBe('percent');
-    expect(cpu.points).toHaveLength(576);
-    expect(mean(cpu.points)).toBeCloseTo(30, 0);
-    expect(mean(seriesOf(a, 'batch-hot', 'cpu.util.max')!.points)).toBeGreaterThan(95);
-    expect(mean(seriesOf(a, 'idle-box', 'cpu.util')!.points)).toBeLessThan(1.5);
+    expect(pointsFromColumns(cpu)).toHaveLength(576);
+    expect(mean(pointsFromColumns(cpu))).toBeCloseTo(30, 0);
+    expect(mean(pointsFromColumns(seriesOf(a, 'batch-hot', 'cpu.util.max')!))).toBeGreaterThan(95);
+    expect(mean(pointsFromColumns(seriesOf(a, 'idle-box', 'cpu.util')!))).toBeLessThan(1.5);
     // 120 read IOPS, 3 MiB/s, summed over the VM's disks; ALIGN_RATE gives per second.
-    expect(mean(seriesOf(a, 'web-1', 'disk.read.ops')!.points)).toBeCloseTo(120, 0);
-    expect(mean(seriesOf(a, 'web-1', 'disk.read.bytes')!.points) / 1048576).toBeCloseTo(3, 1);
-    expect(mean(seriesOf(a, 'web-1', 'net.out.packets')!.points)).toBeCloseTo((4 * 1048576) / 1024, -1);
-    expect(mean(seriesOf(a, 'web-1', 'disk.queue')!.points)).toBeCloseTo(2, 1);
+    expect(mean(pointsFromColumns(seriesOf(a, 'web-1', 'disk.read.ops')!))).toBeCloseTo(120, 0);
+    expect(mean(pointsFromColumns(seriesOf(a, 'web-1', 'disk.read.bytes')!)) / 1048576).toBeCloseTo(3, 1);
+    expect(mean(pointsFromColumns(seriesOf(a, 'web-1', 'net.out.packets')!))).toBeCloseTo(
+      (4 * 1048576) / 1024,
+      -1,
+    );
+    expect(mean(pointsFromColumns(seriesOf(a, 'web-1', 'disk.queue')!))).toBeCloseTo(2, 1);
     expect(seriesOf(a, 'web-1', 'disk.latency')).toMatchObject({ unit: 'milliseconds' });
-    expect(mean(seriesOf(a, 'web-1', 'disk.latency')!.points)).toBeCloseTo(4, 1);
+    expect(mean(pointsFromColumns(seriesOf(a, 'web-1', 'disk.latency')!))).toBeCloseTo(4, 1);
     // Ops Agent: iowait and memory; steal from the agent wins over scheduler_wait_time.
-    expect(mean(seriesOf(a, 'db-1', 'cpu.iowait')!.points)).toBeCloseTo(6, 0);
-    expect(mean(seriesOf(a, 'db-1', 'mem.used')!.points)).toBeCloseTo(80, 0);
+    expect(mean(pointsFromColumns(seriesOf(a, 'db-1', 'cpu.iowait')!))).toBeCloseTo(6, 0);
+    expect(mean(pointsFromColumns(seriesOf(a, 'db-1', 'mem.used')!))).toBeCloseTo(80, 0);
     expect(seriesOf(a, 'batch-hot', 'cpu.steal')!.source).toContain('agent.googleapis.com');
     // E2 without an agent: steal from the hypervisor's scheduler wait (percent of the instance).
     const steal = seriesOf(a, 'web-1', 'cpu.steal')!;
     expect(steal.source).toContain('scheduler_wait_time');
-    expect(mean(steal.points)).toBeLessThan(0.5);
+    expect(mean(pointsFromColumns(steal))).toBeLessThan(0.5);
     expect(seriesOf(a, 'idle-box', 'cpu.steal')).toBeUndefined();
   });
 
@@ -190,8 +194,8 @@ describe('gcp adapter when things go wrong', () => {
     expect(cpuPages.map((r) => r.points).sort((x, y) => y! - x!)).toEqual([1000, 1000, 440, 440]);
     for (const name of ['web-1', 'web-2', 'web-3', 'idle-box', 'batch-hot']) {
       const cpu = seriesOf(a, name, 'cpu.util')!;
-      expect(cpu.points).toHaveLength(288);
-      expect(new Set(cpu.points.map(([t]) => t)).size).toBe(288);
+      expect(pointsFromColumns(cpu)).toHaveLength(288);
+      expect(new Set(pointsFromColumns(cpu).map(([t]) => t)).size).toBe(288);
     }
     expect(a.gaps).toEqual([]);
   });

@@ -1,11 +1,13 @@
 // The real @linode/api-v4 client against the mock Linode API on 127.0.0.1, through the whole
 // collection path (inventory, catalog, metrics, call counts) the audit uses.
+
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createLinodeAdapter, minimumLinodeCalls } from '../../../providers/linode/index.ts';
 import { monthsTouched } from '../../../providers/linode/metrics.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { pointsFromColumns } from '../../../src/model/series-columns.ts';
 import { collectProvider } from '../../../src/run/collect.ts';
 import { collect, current, fastRetries, fleet, start, TOKEN, window } from './harness.ts';
 
@@ -91,23 +93,23 @@ describe('linode adapter against the mock', () => {
     // 50 % of a 2-vCPU Linode is 100 % on Linode's one-core scale; back to 50 %.
     expect(cpu.unit).toBe('percent');
     expect(cpu.stepSec).toBe(300);
-    expect(new Set(cpu.points.map(([, v]) => v))).toEqual(new Set([50]));
-    expect(cpu.points).toHaveLength(14 * 288);
-    expect(cpu.points[0]![0]).toBe(window.fromMs);
-    expect(cpu.points.at(-1)![0]).toBe(window.toMs - 300_000);
-    expect(series('41000001', 'cpu.util.max').points[0]![1]).toBe(50);
-    expect(series('41000003', 'cpu.util').points[0]![1]).toBeCloseTo(97, 5);
+    expect(new Set(pointsFromColumns(cpu).map(([, v]) => v))).toEqual(new Set([50]));
+    expect(pointsFromColumns(cpu)).toHaveLength(14 * 288);
+    expect(pointsFromColumns(cpu)[0]![0]).toBe(window.fromMs);
+    expect(pointsFromColumns(cpu).at(-1)![0]).toBe(window.toMs - 300_000);
+    expect(pointsFromColumns(series('41000001', 'cpu.util.max'))[0]![1]).toBe(50);
+    expect(pointsFromColumns(series('41000003', 'cpu.util'))[0]![1]).toBeCloseTo(97, 5);
     expect(series('41000001', 'disk.write.ops')).toMatchObject({
       unit: 'ops-per-second',
-      points: expect.any(Array),
+      values: expect.any(Float64Array),
     });
-    expect(series('41000001', 'disk.write.ops').points[5]![1]).toBe(40);
+    expect(pointsFromColumns(series('41000001', 'disk.write.ops'))[5]![1]).toBe(40);
     // Public 8 Mbit/s (v4 + v6) + private 4 Mbit/s = 12 Mbit/s = 1.5 MB/s.
-    expect(series('41000001', 'net.in.bytes').points[5]![1]).toBeCloseTo(1_500_000, 0);
-    expect(series('41000001', 'net.out.bytes').points[5]![1]).toBeCloseTo(2_000_000, 0);
+    expect(pointsFromColumns(series('41000001', 'net.in.bytes'))[5]![1]).toBeCloseTo(1_500_000, 0);
+    expect(pointsFromColumns(series('41000001', 'net.out.bytes'))[5]![1]).toBeCloseTo(2_000_000, 0);
     // The offline Linode is not asked for stats; the idle one is.
     expect(result.series.some((s) => s.subjectId === '41000004')).toBe(false);
-    expect(series('41000002', 'cpu.util').points[0]![1]).toBeLessThanOrEqual(1);
+    expect(pointsFromColumns(series('41000002', 'cpu.util'))[0]![1]).toBeLessThanOrEqual(1);
     expect(result.blindSpots['41000001']).toEqual([
       'memory',
       'iowait',
@@ -129,9 +131,9 @@ describe('linode adapter against the mock', () => {
     const avg = hourly.series.find((s) => s.metric === 'cpu.util')!;
     const max = hourly.series.find((s) => s.metric === 'cpu.util.max')!;
     expect(avg.stepSec).toBe(3600);
-    expect(avg.points).toHaveLength(14 * 24);
-    for (let i = 0; i < avg.points.length; i += 1)
-      expect(max.points[i]![1]).toBeGreaterThanOrEqual(avg.points[i]![1]);
+    expect(pointsFromColumns(avg)).toHaveLength(14 * 24);
+    for (let i = 0; i < pointsFromColumns(avg).length; i += 1)
+      expect(pointsFromColumns(max)[i]![1]).toBeGreaterThanOrEqual(pointsFromColumns(avg)[i]![1]);
   });
 
   it('makes exactly the minimum number of calls on a normal run, with no 429', async () => {

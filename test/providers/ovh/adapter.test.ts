@@ -1,11 +1,15 @@
 // The OVH adapter end to end: the real `ovh` client signs every call, the HTTPS mock checks it.
+
 import { beforeAll, describe, expect, it } from 'vitest';
 import { USD_PER_EUR } from '../../../providers/ovh/catalog.ts';
+import { pointsFromColumns } from '../../../src/model/series-columns.ts';
 import type { ProviderArtifacts } from '../../../src/run/artifacts.ts';
 import { CREDENTIALS, collect, fleet, ids, PROJECT_A, PROJECT_B, window, withMock } from './harness.ts';
 
-const values = (result: ProviderArtifacts, hostId: string, metric: string) =>
-  result.series.find((s) => s.subjectId === hostId && s.metric === metric)?.points.map(([, v]) => v) ?? [];
+const values = (result: ProviderArtifacts, hostId: string, metric: string) => {
+  const series = result.series.find((s) => s.subjectId === hostId && s.metric === metric);
+  return series ? pointsFromColumns(series).map(([, v]) => v) : [];
+};
 const mean = (list: number[]) => list.reduce((a, b) => a + b, 0) / list.length;
 
 describe('a normal run against two projects', () => {
@@ -77,7 +81,7 @@ describe('a normal run against two projects', () => {
     const cpu = result.series.find((s) => s.subjectId === ids.web && s.metric === 'cpu.util')!;
     expect(cpu).toMatchObject({ unit: 'percent', stepSec: 3600 });
     expect(cpu.source).toContain('cpu:used / cpu:max');
-    const [first] = cpu.points;
+    const [first] = pointsFromColumns(cpu);
     expect(first![0]).toBeGreaterThanOrEqual(window().fromMs);
     const net = result.series.find((s) => s.subjectId === ids.web && s.metric === 'net.in.bytes')!;
     expect(net.unit).toBe('bytes-per-second');
