@@ -12,7 +12,8 @@ import { followPages, maxPagesOf } from '../../src/net/pages.ts';
 import { mergeInventories } from '../collected.ts';
 import { gapOf } from '../gaps.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
-import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
+import { abortable, CALL_OPTIONS } from './client-settings.ts';
+import type { GcpClients } from './clients.ts';
 import { Autoscaler, GceDisk, GceInstance, InstanceGroupManager } from './schema.ts';
 
 export const PAGE_SIZE = 500;
