@@ -300,19 +300,24 @@ async function fetchProject(
     QUERIES.map(async (query) => {
       const raw: RawSeries = new Map();
       const chunks = chunkHosts([...hosts.keys()], seriesPerHostOf(query), ctx.window, pagePoints);
+      let missing = 0;
+      let firstError: unknown;
       await Promise.all(
         chunks.map(async (instanceIds) => {
           try {
             await listChunk(ctx, clients, project, query, instanceIds, pagePoints, raw);
           } catch (error) {
-            const gap = toGap(error, `${query.type} (${query.aligner}) in ${project}`, project);
-            gaps.push({
-              ...gap,
-              message: `${gap.message}; no ${query.key} data for ${instanceIds.length} instances`,
-            });
+            missing += instanceIds.length;
+            firstError ??= error;
           }
         }),
       );
+      // One gap per stream and project, however many of its requests failed.
+      if (missing > 0) {
+        const gap = toGap(firstError, `${query.type} (${query.aligner}) in ${project}`, project);
+        const share = missing === hosts.size ? `${missing}` : `${missing} of ${hosts.size}`;
+        gaps.push({ ...gap, message: `${gap.message}; no ${query.key} data for ${share} instances` });
+      }
       return toSeries(raw, query, hosts, ctx.window);
     }),
   );
