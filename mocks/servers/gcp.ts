@@ -40,6 +40,8 @@ export interface GcpMockOptions {
    * own CPU), for a bounded time.
    */
   readonly blockLoopMs?: number;
+  /** With `blockLoopMs`: block before every n-th answer only (1st, n+1-th, ...; default every one). */
+  readonly blockLoopEvery?: number;
 }
 
 export interface GcpRequestRecord {
@@ -352,11 +354,14 @@ export async function startGcpMock(options: GcpMockOptions): Promise<GcpMock> {
     }
   };
 
+  let answered = 0;
   const server = createServer((req, res) => {
     // Drain any body, then answer.
     req.resume();
     req.on('end', () => {
-      if (options.blockLoopMs) blockLoop(options.blockLoopMs);
+      answered += 1;
+      if (options.blockLoopMs && (answered - 1) % (options.blockLoopEvery ?? 1) === 0)
+        blockLoop(options.blockLoopMs);
       handle(req, res);
     });
   });

@@ -4,8 +4,8 @@
 // the page cap lowered so each stream crosses page boundaries, with and without failing calls.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GcpMock, startGcpMock } from '../../../mocks/servers/gcp.ts';
 import { parseScenario } from '../../../mocks/scenarios/schema.ts';
+import { type GcpMock, startGcpMock } from '../../../mocks/servers/gcp.ts';
 import { createGcpAdapter, minimumGcpCalls } from '../../../providers/gcp/index.ts';
 import { QUERIES, seriesPerHostOf } from '../../../providers/gcp/metrics.ts';
 import { chunkHosts, hostsPerRequest, pointsPerSeries, requestsFor } from '../../../providers/gcp/plan.ts';
