@@ -34,7 +34,7 @@ function timeMs(value: unknown): number {
 }
 
 /** doubleValue is a JSON number; int64Value a decimal string (proto3 JSON), or a number from lenient servers. */
-function valueOf(value: unknown): number {
+function pointValue(value: unknown): number {
   if (typeof value !== 'object' || value === null) return Number.NaN;
   const typed = value as { doubleValue?: unknown; int64Value?: unknown };
   const raw = typed.doubleValue ?? typed.int64Value;
@@ -65,7 +65,7 @@ export function decodeTimeSeriesPage(body: unknown): DecodedPage {
         page.points += 1;
         const p = point as { interval?: { endTime?: unknown }; value?: unknown } | null;
         const endMs = timeMs(p?.interval?.endTime);
-        const value = valueOf(p?.value);
+        const value = pointValue(p?.value);
         if (Number.isFinite(endMs) && Number.isFinite(value)) decoded.points.push([endMs, value]);
         else page.malformed += 1;
       }
