@@ -1,5 +1,5 @@
 // Issue 12 point 3.3: a fault-free run on a busy machine makes no retry. The GCP mock shares this
-// process and keeps the event loop busy for 2.5× the idle timeout before every fourth answer
+// process and keeps the event loop busy for 2.5× the idle timeout before every eighth answer
 // (bounded, so the test is too); call()'s timeouts run on the run's clock, and a loop that could not run is not
 // a server that did not answer.
 
@@ -27,12 +27,12 @@ describe('a run whose event loop is blocked while answers wait', () => {
       scenario: gcpScenario(),
       now: () => nowMs,
       limitsClockMs: clock.now,
-      blockLoopMs: 1_000,
-      blockLoopEvery: 4,
+      blockLoopMs: 2_500,
+      blockLoopEvery: 8,
     });
     const a = await collectProvider(
-      // No byte for 400 ms is a stall: a quarter of the answers come after 1 s of a blocked loop.
-      createGcpAdapter({ accessToken: TOKEN }, { clock, retry: { idleTimeoutMs: 400 } }),
+      // No byte for 1 s is a stall: every eighth answer comes after 2.5 s of a blocked loop.
+      createGcpAdapter({ accessToken: TOKEN }, { clock, retry: { idleTimeoutMs: 1_000 } }),
       { projects: [PROJECT], endpoint: mock.endpoint, labels: {} },
       { fromMs: nowMs - dayMs, toMs: nowMs, stepSec: 300 },
       log,
