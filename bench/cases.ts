@@ -384,6 +384,59 @@ async function benchJudge(facts: Omit<Facts, 'series'>, series: MetricSeries[]):
   return judged.findings.length;
 }
 
+/**
+ * Issue 12: 200 GCP VMs × 14 days × 5 min through the real client and the mock (same process), and
+ * the CPU it costs against the rate-limit floor (calls ÷ Cloud Monitoring's 100 requests a second).
+ * The mock computes every answer in this process, so the CPU printed bounds fleetlens' own from above.
+ */
+async function gcp200() {
+  const { startGcpMock } = await import('../mocks/servers/gcp.ts');
+  const { parseScenario } = await import('../mocks/scenarios/schema.ts');
+  const { createGcpAdapter } = await import('../providers/gcp/index.ts');
+  const { collectProvider } = await import('../src/run/collect.ts');
+  const nowMs = Date.parse('2025-01-15T00:00:00Z');
+  const scenario = parseScenario({
+    name: 'bench-gcp-200',
+    gcp: {
+      accessToken: 'bench-token',
+      projects: {
+        'bench-gcp': {
+          instances: Array.from({ length: 200 }, (_, n) => ({
+            name: `vm-${n}`,
+            zone: 'us-central1-a',
+            machineType: n % 3 === 0 ? 'e2-standard-4' : 'n2-standard-4',
+            cpu: 20 + (n % 50),
+            ...(n % 5 === 0 ? { agent: { memUsedPct: 60, iowaitPct: 2, stealPct: 0 } } : {}),
+          })),
+        },
+      },
+    },
+  });
+  const mock = await startGcpMock({ scenario, now: () => nowMs, rateLimits: false });
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const result = await collectProvider(
+    createGcpAdapter({ accessToken: 'bench-token' }),
+    { projects: ['bench-gcp'], endpoint: mock.endpoint, labels: {} },
+    { fromMs: nowMs - 14 * 86_400_000, toMs: nowMs, stepSec: 300 },
+    silentLogger,
+  );
+  const cpu = process.cpuUsage(cpuBefore);
+  const seconds = (performance.now() - started) / 1000;
+  await mock.close();
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
+  const calls = result.apiCalls;
+  const floorSec = calls.made / 100;
+  console.log(
+    [
+      `gcp-200: ${result.hosts.length} VMs, ${result.series.length} series in ${seconds.toFixed(1)} s wall`,
+      `  calls made/minimum ${calls.made}/${calls.minimum}, retries ${calls.retries}, gaps ${result.gaps.length}`,
+      `  CPU ${cpuSec.toFixed(1)} s (fleetlens and the mock together: an upper bound on fleetlens' own); rate-limit floor ${floorSec.toFixed(2)} s (${calls.made} calls at 100/s)`,
+      `  peak RSS ${mib(peakRss)}`,
+    ].join('\n'),
+  );
+}
+
 const which = process.argv[2];
 const run = {
   'sysstat-day': sysstatDay,
@@ -392,6 +445,7 @@ const run = {
   'fleet-scale': fleetScale,
   'audit-artifacts': auditArtifacts,
   'analyse-fleet': analyseFleet,
+  'gcp-200': gcp200,
 }[which ?? ''];
 if (!run) throw new Error(`unknown bench case ${which}`);
 await run();

@@ -34,6 +34,14 @@ export interface GcpMockOptions {
    * paging can be exercised without decoding 100,000-point pages.
    */
   readonly pagePoints?: number;
+  /**
+   * Tests only: a synchronous busy loop of this many ms before each answer. The mock runs in the
+   * test's process, so this is the client's event loop blocked too (a busy machine, or fleetlens'
+   * own CPU), for a bounded time.
+   */
+  readonly blockLoopMs?: number;
+  /** With `blockLoopMs`: block before every n-th answer only (1st, n+1-th, ...; default every one). */
+  readonly blockLoopEvery?: number;
 }
 
 export interface GcpRequestRecord {
@@ -346,10 +354,16 @@ export async function startGcpMock(options: GcpMockOptions): Promise<GcpMock> {
     }
   };
 
+  let answered = 0;
   const server = createServer((req, res) => {
     // Drain any body, then answer.
     req.resume();
-    req.on('end', () => handle(req, res));
+    req.on('end', () => {
+      answered += 1;
+      if (options.blockLoopMs && (answered - 1) % (options.blockLoopEvery ?? 1) === 0)
+        blockLoop(options.blockLoopMs);
+      handle(req, res);
+    });
   });
   const listening = await listenOnLoopback(server, options.port);
   return {
@@ -358,4 +372,12 @@ export async function startGcpMock(options: GcpMockOptions): Promise<GcpMock> {
     requests,
     close: () => listening.close(),
   };
+}
+
+/** Keeps the event loop busy for `ms` (wall time): nothing else in the process runs meanwhile. */
+function blockLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy on purpose
+  }
 }

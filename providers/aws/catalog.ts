@@ -1,7 +1,7 @@
 // Instance-type specs: DescribeInstanceTypes for the types in use (≤ 100 names per call,
 // providers.md §1.2), merged over the bundled catalog, which is also the only source of prices
 // (the API carries none) and the offline fallback when the call fails.
-import { type _InstanceType, DescribeInstanceTypesCommand } from '@aws-sdk/client-ec2';
+import type { _InstanceType } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import type { AwsConfig } from '../../src/config/schema.ts';
 import type { Gap, InstanceType } from '../../src/model/index.ts';
@@ -29,6 +29,8 @@ export async function listInstanceTypes(
   clients: AwsClientFactory,
   inventory: Inventory,
 ): Promise<Collected<InstanceType[]>> {
+  // The SDK loads with the first AWS call, never on a run without AWS (issue 12).
+  const { DescribeInstanceTypesCommand } = await import('@aws-sdk/client-ec2');
   const byName = new Map(bundledCatalog().map((entry) => [entry.name, entry]));
   const gaps: Gap[] = [];
   const regions = [...new Set(inventory.hosts.map((host) => host.region))];

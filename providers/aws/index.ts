@@ -5,7 +5,7 @@ import { AwsConfig } from '../../src/config/schema.ts';
 import type { MetricSeries } from '../../src/model/index.ts';
 import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listInstanceTypes, TYPES_PER_CALL } from './catalog.ts';
-import { type AwsClientFactory, type AwsClientOptions, createClientFactory } from './clients.ts';
+import type { AwsClientFactory, AwsClientOptions } from './clients.ts';
 import { toProviderError } from './errors.ts';
 import { listInventory, PAGE_SIZE } from './inventory.ts';
 import { fetchMetrics, LIST_METRICS_PAGE, minimumMetricCalls } from './metrics.ts';
@@ -21,8 +21,10 @@ export function createAwsAdapter(
   options: AwsClientOptions = {},
   net?: NetOptions,
 ): ProviderAdapter<AwsConfigType> {
-  let clients: AwsClientFactory | undefined;
-  const clientsFor = (config: AwsConfigType) => (clients ??= createClientFactory(config, options));
+  // The SDK clients load only when an AWS account is collected (issue 12: a run loads its clouds only).
+  let clients: Promise<AwsClientFactory> | undefined;
+  const clientsFor = (config: AwsConfigType) =>
+    (clients ??= import('./clients.ts').then((m) => m.createClientFactory(config, options)));
 
   return {
     id: 'aws',
@@ -70,14 +72,19 @@ export function createAwsAdapter(
     },
     ...(net ? { net } : {}),
     toProviderError,
-    inventory: (ctx) => listInventory(ctx, clientsFor(ctx.config)),
-    catalog: (ctx, inventory) => listInstanceTypes(ctx, clientsFor(ctx.config), inventory),
-    metrics: (ctx, inventory, catalog) => fetchMetrics(ctx, clientsFor(ctx.config), inventory, catalog),
+    inventory: async (ctx) => listInventory(ctx, await clientsFor(ctx.config)),
+    catalog: async (ctx, inventory) => listInstanceTypes(ctx, await clientsFor(ctx.config), inventory),
+    metrics: async (ctx, inventory, catalog) =>
+      fetchMetrics(ctx, await clientsFor(ctx.config), inventory, catalog),
     minimumCalls: minimumAwsCalls,
     blindSpots: (host, series) => agentBlindSpots(host.id, series),
     dispose: () => {
-      clients?.destroy();
+      const opened = clients;
       clients = undefined;
+      void opened?.then(
+        (c) => c.destroy(),
+        () => {},
+      );
     },
   };
 }

@@ -2,8 +2,7 @@
 // groups' scaling policies, policies.ts), each paged
 // at its largest page size (../shared/reference/providers.md §1.2), each page through call().
 // Stopped instances and volumes attached to nothing are listed too: they are still billed.
-import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeInstancesCommand, DescribeVolumesCommand, type Filter } from '@aws-sdk/client-ec2';
+import type { Filter } from '@aws-sdk/client-ec2';
 import type { z } from 'zod';
 import type { AwsConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
@@ -47,6 +46,9 @@ async function listRegion(
 ): Promise<Collected<Inventory>> {
   const gaps: Gap[] = [];
   const empty = { hosts: [], volumes: [], groups: [] };
+  // The SDK loads with the first AWS call, never on a run without AWS (issue 12).
+  const [{ DescribeInstancesCommand, DescribeVolumesCommand }, { DescribeAutoScalingGroupsCommand }] =
+    await Promise.all([import('@aws-sdk/client-ec2'), import('@aws-sdk/client-auto-scaling')]);
   const { ec2, autoscaling, cloudwatch } = clients.forRegion(region);
 
   let instances: Ec2Instance[];

@@ -3,7 +3,7 @@
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html),
 // so the call count equals the fleet's minimum (providers.md §6).
 
-import { GetMetricDataCommand, ListMetricsCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AwsConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 import type {
@@ -210,6 +210,7 @@ async function listAgentMetrics(
   region: string,
 ): Promise<ListedMetric[]> {
   const operation = 'cloudwatch.ListMetrics';
+  const { ListMetricsCommand } = await import('@aws-sdk/client-cloudwatch');
   // No RecentlyActive filter: PT3H would miss an agent that stopped reporting hours ago.
   const listed = await followPages(
     'aws',
@@ -296,6 +297,7 @@ async function getMetricData(
   batch: readonly PlannedQuery[],
 ): Promise<BatchResult> {
   const { window } = ctx;
+  const { GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
   const byId = new Map(batch.map((query, index) => [`q${index}`, query]));
   const raw = new Map<string, [number, number][]>();
   const problems = new Set<string>();

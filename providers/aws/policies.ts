@@ -5,8 +5,6 @@
 // metric and threshold. Target tracking carries its metric and target itself: no alarm call.
 // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribePolicies.html
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
-import { DescribePoliciesCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import type { AwsConfig } from '../../src/config/schema.ts';
 import type { Gap, Group, ScalingSignal } from '../../src/model/index.ts';
 import { operationLabel } from '../../src/net/call.ts';
@@ -86,6 +84,8 @@ async function listPolicies(
   region: string,
 ): Promise<ScalingPolicy[]> {
   const operation = 'autoscaling.DescribePolicies';
+  // The SDK loads with the first AWS call, never on a run without AWS (issue 12).
+  const { DescribePoliciesCommand } = await import('@aws-sdk/client-auto-scaling');
   const bound = maxPagesOf({ pageSize: POLICIES_PAGE, maxItems: MAX_POLICIES });
   return followPages('aws', operationLabel({ operation, region }), bound, (token) =>
     ctx.call({ bucket: 'autoscaling', operation, region }, async (signal) => {
@@ -109,6 +109,7 @@ async function describeAlarms(
   names: readonly string[],
 ): Promise<MetricAlarm[]> {
   const operation = 'cloudwatch.DescribeAlarms';
+  const { DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
   const batches: string[][] = [];
   for (let i = 0; i < names.length; i += ALARMS_PER_CALL) batches.push(names.slice(i, i + ALARMS_PER_CALL));
   const answers = await Promise.all(

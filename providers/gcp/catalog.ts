@@ -9,7 +9,8 @@ import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
 import { readPackageJson } from '../../src/paths.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
-import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
+import { abortable, CALL_OPTIONS } from './client-settings.ts';
+import type { GcpClients } from './clients.ts';
 import { parseList, toGap } from './inventory.ts';
 import { type MachineType as ApiMachineType, CatalogMachineType, MachineType } from './schema.ts';
 

@@ -12,18 +12,14 @@ import {
 import { MetricServiceClient } from '@google-cloud/monitoring';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import type { GcpConfig } from '../../src/config/schema.ts';
+import { ACCESS_TOKEN_VARIABLE } from './client-settings.ts';
 
 export interface GcpClientOptions {
   /** Only the demo and tests: a fake OAuth access token the mock sees as `Authorization: Bearer …`. */
   accessToken?: string;
+  /** Only tests: the points per timeSeries.list page a mock with a lowered cap answers (default 100,000). */
+  pagePoints?: number;
 }
-
-/**
- * With an `endpoint` (a mock; never in production, where ADC applies), the bearer token to send when
- * the options give none: the variable Terraform's google provider reads for a ready-made token.
- * `fleetlens mock --write-config` prints it with the mock's throwaway token.
- */
-export const ACCESS_TOKEN_VARIABLE = 'GOOGLE_OAUTH_ACCESS_TOKEN';
 
 export interface GcpClients {
   instances: InstancesClient;
@@ -32,26 +28,41 @@ export interface GcpClients {
   groupManagers: InstanceGroupManagersClient;
   autoscalers: AutoscalersClient;
   monitoring: MetricServiceClient;
+  /**
+   * GET a Cloud Monitoring REST URL (`/v3/...` with its query) through the monitoring client's own
+   * auth (ADC in production) and gaxios transport, and return the parsed JSON: the answer is read
+   * as JSON instead of being turned into protobuf messages by gax (time-series-json.ts).
+   */
+  monitoringJson(pathAndQuery: string, signal: AbortSignal): Promise<unknown>;
 }
-
-/**
- * Per-call options for every request. google-gax 5 sees HTTP statuses (429, 503) where its default
- * retry expects gRPC codes, so its retry never fires (googleapis/gax-nodejs#1803); it is switched
- * off here outright and call() retries instead: one retry layer, never two.
- */
-export const CALL_OPTIONS = { autoPaginate: false, retry: null } as const;
 
 export function createClients(config: GcpConfig, options: GcpClientOptions = {}): GcpClients {
   const token = options.accessToken ?? process.env[ACCESS_TOKEN_VARIABLE]?.trim();
   const common = config.endpoint ? mockOptions(config.endpoint, token ? { accessToken: token } : {}) : {};
+  // fallback: REST (JSON over HTTP/1.1) rather than gRPC, in production too: one wire protocol.
+  const monitoring = new MetricServiceClient({ fallback: true, ...common });
+  const monitoringOrigin = config.endpoint
+    ? new URL(config.endpoint).origin
+    : `https://${monitoring.apiEndpoint}`;
   return {
     instances: new InstancesClient(common),
     disks: new DisksClient(common),
     machineTypes: new MachineTypesClient(common),
     groupManagers: new InstanceGroupManagersClient(common),
     autoscalers: new AutoscalersClient(common),
-    // fallback: REST (JSON over HTTP/1.1) rather than gRPC, in production too: one wire protocol.
-    monitoring: new MetricServiceClient({ fallback: true, ...common }),
+    monitoring,
+    monitoringJson: async (pathAndQuery, signal) => {
+      const auth = await authClientOf(monitoring);
+      // retry: false: call() is the one retry layer.
+      const answer = await auth.request<unknown>({
+        url: `${monitoringOrigin}${pathAndQuery}`,
+        method: 'GET',
+        responseType: 'json',
+        retry: false,
+        signal,
+      });
+      return answer.data;
+    },
   };
 }
 
@@ -75,6 +86,23 @@ function mockOptions(endpoint: string, options: GcpClientOptions) {
   };
 }
 
+/** The client gax itself would send with: GoogleAuth's (ADC) or the one the options gave. */
+async function authClientOf(client: MetricServiceClient): Promise<Requester> {
+  // NOTE: gax bundles its own google-auth-library, so its classes are matched by shape, not type.
+  const auth = client.auth as unknown as Requester | { getClient(): Promise<Requester> };
+  return 'getClient' in auth ? auth.getClient() : auth;
+}
+
+interface Requester {
+  request<T>(options: {
+    url: string;
+    method: 'GET';
+    responseType: 'json';
+    retry: boolean;
+    signal: AbortSignal;
+  }): Promise<{ data: T }>;
+}
+
 export async function closeClients(clients: GcpClients): Promise<void> {
   await Promise.allSettled([
     clients.instances.close(),
@@ -84,23 +112,4 @@ export async function closeClients(clients: GcpClients): Promise<void> {
     clients.autoscalers.close(),
     clients.monitoring.close(),
   ]);
-}
-
-/** gax takes no AbortSignal: the caller stops waiting when call() times out or the run is aborted. */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

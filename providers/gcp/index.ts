@@ -7,10 +7,11 @@ import { GcpConfig } from '../../src/config/schema.ts';
 import type { MetricName, MetricSeries } from '../../src/model/index.ts';
 import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listMachineTypes, TYPES_PER_PAGE } from './catalog.ts';
-import { closeClients, createClients, type GcpClientOptions, type GcpClients } from './clients.ts';
+import type { GcpClientOptions, GcpClients } from './clients.ts';
 import { toProviderError } from './errors.ts';
 import { listInventory, PAGE_SIZE } from './inventory.ts';
-import { fetchMetrics, minimumPages, QUERIES } from './metrics.ts';
+import { fetchMetrics, QUERIES, seriesPerHostOf } from './metrics.ts';
+import { POINTS_PER_PAGE, requestsFor } from './plan.ts';
 
 /** What each blind spot needs: any one of these series for the host. */
 const NEEDS: [BlindSpot, MetricName[]][] = [
@@ -24,8 +25,11 @@ export function createGcpAdapter(
   options: GcpClientOptions = {},
   net?: NetOptions,
 ): ProviderAdapter<GcpConfigType> {
-  let clients: GcpClients | undefined;
-  const clientsFor = (config: GcpConfigType) => (clients ??= createClients(config, options));
+  // The SDKs (1 s and ~270 MiB for @google-cloud/compute) load only when a GCP project is collected.
+  let clients: Promise<GcpClients> | undefined;
+  const clientsFor = (config: GcpConfigType) =>
+    (clients ??= import('./clients.ts').then((m) => m.createClients(config, options)));
+  const pagePoints = options.pagePoints ?? POINTS_PER_PAGE;
 
   return {
     id: 'gcp',
@@ -51,14 +55,18 @@ export function createGcpAdapter(
     },
     ...(net ? { net } : {}),
     toProviderError,
-    inventory: (ctx) => listInventory(ctx, clientsFor(ctx.config)),
-    catalog: (ctx, inventory) => listMachineTypes(ctx, clientsFor(ctx.config), inventory),
-    metrics: (ctx, inventory) => fetchMetrics(ctx, clientsFor(ctx.config), inventory),
-    minimumCalls: minimumGcpCalls,
+    inventory: async (ctx) => listInventory(ctx, await clientsFor(ctx.config)),
+    catalog: async (ctx, inventory) => listMachineTypes(ctx, await clientsFor(ctx.config), inventory),
+    metrics: async (ctx, inventory) => fetchMetrics(ctx, await clientsFor(ctx.config), inventory, pagePoints),
+    minimumCalls: (window, observed) => minimumGcpCalls(window, observed, pagePoints),
     blindSpots: (host, series) => gcpBlindSpots(host.id, series),
     dispose: () => {
-      if (clients) void closeClients(clients);
+      const opened = clients;
       clients = undefined;
+      void opened?.then(
+        async (c) => (await import('./clients.ts')).closeClients(c),
+        () => {},
+      );
     },
   };
 }
@@ -66,14 +74,14 @@ export function createGcpAdapter(
 /**
  * providers.md §6, per operation. Per project: ⌈M/500⌉ instances.aggregatedList pages,
  * ⌈n/500⌉ for disks, instanceGroupManagers and autoscalers, one machineTypes.list per zone in use
- * (⌈types/500⌉), and per metric stream ⌈points/100,000⌉ timeSeries.list pages, at least one.
- * With every VM reporting, points = M·(window/step) (× 2 for the agent's wait and steal), which is
- * §6's Σ ⌈M·points/100,000⌉; counting the points the API returned also covers VMs launched inside
- * the window and metrics only some VMs have (scheduler_wait_time: E2 only; the Ops Agent's).
+ * (⌈types/500⌉), and per metric stream the requests plan.ts splits the project's M running VMs
+ * into (as many VMs as fit in one 100,000-point page). M comes from the inventory, never from the
+ * answers: a failed call or a VM without the agent changes neither the plan nor this count.
  */
 export function minimumGcpCalls(
-  _window: Parameters<ProviderAdapter['minimumCalls']>[0],
+  window: Parameters<ProviderAdapter['minimumCalls']>[0],
   observed: ObservedCounts,
+  pagePoints = POINTS_PER_PAGE,
 ): Record<string, number> {
   const projects = Object.keys(observed.instances ?? {});
   const count = (what: string, key: string) => observed[what]?.[key] ?? 0;
@@ -94,8 +102,9 @@ export function minimumGcpCalls(
     ),
   };
   for (const query of QUERIES) {
-    const what = `points ${query.key}`;
-    calls[`monitoring.timeSeries.list ${query.key}`] = sum(listed(what), (p) => minimumPages(count(what, p)));
+    calls[`monitoring.timeSeries.list ${query.key}`] = sum(listed('metric-instances'), (p) =>
+      requestsFor(count('metric-instances', p), seriesPerHostOf(query), window, pagePoints),
+    );
   }
   return calls;
 }

@@ -13,7 +13,8 @@ import { mergeInventories } from '../collected.ts';
 import { gapOf } from '../gaps.ts';
 import type { Collected, Inventory, ProviderContext } from '../types.ts';
 import { scalingOf } from './autoscaling.ts';
-import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
+import { abortable, CALL_OPTIONS } from './client-settings.ts';
+import type { GcpClients } from './clients.ts';
 import { Autoscaler, GceDisk, GceInstance, InstanceGroupManager } from './schema.ts';
 
 export const PAGE_SIZE = 500;

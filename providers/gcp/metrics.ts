@@ -1,23 +1,19 @@
-// Cloud Monitoring metrics for the window through projects.timeSeries.list (REST fallback):
-// ONE filter per metric type with every instance of a project in it (resource.type =
-// gce_instance, not one call per VM), the aligner its kind needs (GAUGE: mean or max; DELTA and
-// CUMULATIVE: rate, per second), alignmentPeriod = the window step, pageSize = 100,000 points (the
-// maximum with view FULL), every page followed. Metric list and units: providers.md §2.1,
+// Cloud Monitoring metrics for the window through projects.timeSeries.list over REST, read as JSON:
+// ONE filter per metric type naming as many of a project's VMs as fit in one page (plan.ts;
+// resource.type = gce_instance, never one call per VM), the aligner its kind needs (GAUGE: mean or
+// max; DELTA and CUMULATIVE: rate, per second), alignmentPeriod = the window step, pageSize =
+// 100,000 points (the maximum with view FULL), every page followed. Metric list and units: providers.md §2.1,
 // https://cloud.google.com/monitoring/api/metrics_gcp_c and .../metrics_opsagent.
-
-import type { protos } from '@google-cloud/monitoring';
 import type { GcpConfig } from '../../src/config/schema.ts';
 import type { Gap, Host, MetricName, MetricSeries, Unit } from '../../src/model/index.ts';
 import { columnsFromPoints, mapColumns } from '../../src/model/series-columns.ts';
 import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
-import { abortable, CALL_OPTIONS, type GcpClients } from './clients.ts';
-import { parseList, toGap } from './inventory.ts';
-import { TimeSeries } from './schema.ts';
-
-/** listTimeSeries pageSize with view FULL counts points; 100,000 is the maximum (discovery document). */
-export const POINTS_PER_PAGE = 100_000;
+import type { GcpClients } from './clients.ts';
+import { toGap } from './inventory.ts';
+import { chunkHosts, POINTS_PER_PAGE, pointsPerSeries } from './plan.ts';
+import { decodeTimeSeriesPage } from './time-series-json.ts';
 
 type Aligner = 'ALIGN_MEAN' | 'ALIGN_MAX' | 'ALIGN_RATE';
 type Reducer = 'REDUCE_NONE' | 'REDUCE_SUM' | 'REDUCE_MEAN';
@@ -212,20 +208,16 @@ export const SERIES_PER_HOST = new Set(QUERIES.flatMap(metricsOf)).size;
 
 /**
  * The most series one stream returns per VM: one per VM for most, two for the agent's CPU states;
- * eight leaves room for label sets the reducer does not fold. Bounds a stream's pages.
+ * eight leaves room for label sets the reducer does not fold. Bounds a request's pages.
  */
 const MAX_SERIES_PER_HOST = 8;
 
-export function pointsPerSeries(window: MetricWindow): number {
-  return Math.ceil((window.toMs - window.fromMs) / (window.stepSec * 1000));
+/** Series one stream gives each VM (two for the agent's CPU stream): what a request's page must hold. */
+export function seriesPerHostOf(query: MetricQuery): number {
+  return metricsOf(query).length;
 }
 
-/** Pages a stream of `points` needs at 100,000 points a page; a query that returns nothing still costs a call. */
-export function minimumPages(points: number): number {
-  return Math.max(1, Math.ceil(points / POINTS_PER_PAGE));
-}
-
-export function filterFor(query: MetricQuery, config: GcpConfig): string {
+export function filterFor(query: MetricQuery, config: GcpConfig, instanceIds?: readonly string[]): string {
   const labels = Object.entries(config.labels).map(
     ([key, value]) => `metadata.user_labels."${key}" = "${value}"`,
   );
@@ -233,47 +225,101 @@ export function filterFor(query: MetricQuery, config: GcpConfig): string {
     `metric.type = "${query.type}"`,
     'resource.type = "gce_instance"',
     ...(query.labelFilter ? [query.labelFilter] : []),
+    ...(instanceIds
+      ? [`resource.labels.instance_id = one_of(${instanceIds.map((id) => `"${id}"`).join(', ')})`]
+      : []),
     ...labels,
   ].join(' AND ');
+}
+
+const rfc3339 = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** The REST path and query of one timeSeries.list page (providers.md §5.2: enums by name, period as "300s"). */
+export function requestPath(
+  project: string,
+  query: MetricQuery,
+  config: GcpConfig,
+  window: MetricWindow,
+  instanceIds: readonly string[],
+  pagePoints: number,
+  pageToken?: string,
+): string {
+  const params = new URLSearchParams({
+    filter: filterFor(query, config, instanceIds),
+    'interval.startTime': rfc3339(Math.floor(window.fromMs / 1000) * 1000),
+    'interval.endTime': rfc3339(Math.floor(window.toMs / 1000) * 1000),
+    'aggregation.alignmentPeriod': `${window.stepSec}s`,
+    'aggregation.perSeriesAligner': query.aligner,
+    'aggregation.crossSeriesReducer': query.reducer,
+    view: 'FULL',
+    pageSize: String(pagePoints),
+  });
+  for (const field of query.groupBy) params.append('aggregation.groupByFields', field);
+  if (pageToken) params.set('pageToken', pageToken);
+  return `/v3/projects/${encodeURIComponent(project)}/timeSeries?${params}`;
 }
 
 export async function fetchMetrics(
   ctx: ProviderContext<GcpConfig>,
   clients: GcpClients,
   inventory: Inventory,
+  pagePoints = POINTS_PER_PAGE,
 ): Promise<Collected<MetricSeries[]>> {
   const projects = [
     ...new Set(inventory.hosts.map((h) => h.tags['gcp:project']).filter((p): p is string => !!p)),
   ];
   const results = await Promise.all(
-    projects.map((project) => fetchProject(ctx, clients, inventory, project)),
+    projects.map((project) => fetchProject(ctx, clients, inventory, project, pagePoints)),
   );
   return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
 }
+
+/** A series' points gathered across requests and pages, keyed by VM and labels. */
+type RawSeries = Map<
+  string,
+  { labels: Record<string, string>; instanceId: string; points: [number, number][] }
+>;
 
 async function fetchProject(
   ctx: ProviderContext<GcpConfig>,
   clients: GcpClients,
   inventory: Inventory,
   project: string,
+  pagePoints: number,
 ): Promise<Collected<MetricSeries[]>> {
   const hosts = new Map(
     inventory.hosts
       .filter((h) => h.tags['gcp:project'] === project && h.state === 'running')
       .map((h) => [h.id, h]),
   );
+  // The minimum's input, from the inventory before any call (plan.ts): never from the answers.
+  ctx.observe('metric-instances', project, hosts.size);
   if (hosts.size === 0) return { value: [], gaps: [] };
   ctx.expectSeries(hosts.size * SERIES_PER_HOST);
   const gaps: Gap[] = [];
   const perQuery = await Promise.all(
     QUERIES.map(async (query) => {
-      try {
-        return await listSeries(ctx, clients, project, query, hosts);
-      } catch (error) {
-        const gap = toGap(error, `${query.type} (${query.aligner}) in ${project}`, project);
-        gaps.push({ ...gap, message: `${gap.message}; no ${query.key} data for ${hosts.size} instances` });
-        return [];
+      const raw: RawSeries = new Map();
+      const chunks = chunkHosts([...hosts.keys()], seriesPerHostOf(query), ctx.window, pagePoints);
+      let missing = 0;
+      let firstError: unknown;
+      await Promise.all(
+        chunks.map(async (instanceIds) => {
+          try {
+            await listChunk(ctx, clients, project, query, instanceIds, pagePoints, raw);
+          } catch (error) {
+            missing += instanceIds.length;
+            firstError ??= error;
+          }
+        }),
+      );
+      // One gap per stream and project, however many of its requests failed.
+      if (missing > 0) {
+        const gap = toGap(firstError, `${query.type} (${query.aligner}) in ${project}`, project);
+        const share = missing === hosts.size ? `${missing}` : `${missing} of ${hosts.size}`;
+        gaps.push({ ...gap, message: `${gap.message}; no ${query.key} data for ${share} instances` });
       }
+      return toSeries(raw, query, hosts, ctx.window);
     }),
   );
   const series = perQuery.flat();
@@ -289,63 +335,53 @@ async function fetchProject(
   };
 }
 
-async function listSeries(
+/** One request (its VMs fit one page; further pages are followed if the server cuts shorter). */
+async function listChunk(
   ctx: ProviderContext<GcpConfig>,
   clients: GcpClients,
   project: string,
   query: MetricQuery,
-  hosts: ReadonlyMap<string, Host>,
-): Promise<MetricSeries[]> {
+  instanceIds: readonly string[],
+  pagePoints: number,
+  raw: RawSeries,
+): Promise<void> {
   const { window } = ctx;
-  const request: protos.google.monitoring.v3.IListTimeSeriesRequest = {
-    name: `projects/${project}`,
-    filter: filterFor(query, ctx.config),
-    interval: {
-      startTime: { seconds: Math.floor(window.fromMs / 1000) },
-      endTime: { seconds: Math.floor(window.toMs / 1000) },
-    },
-    aggregation: {
-      alignmentPeriod: { seconds: window.stepSec },
-      perSeriesAligner: query.aligner,
-      crossSeriesReducer: query.reducer,
-      groupByFields: query.groupBy,
-    },
-    view: 'FULL',
-    pageSize: POINTS_PER_PAGE,
-  };
-  // A series can continue on the next page: points are gathered per series key before mapping.
-  const raw = new Map<
-    string,
-    { labels: Record<string, string>; instanceId: string; points: [number, number][] }
-  >();
-  let points = 0;
   const operation = `monitoring.timeSeries.list ${query.key}`;
   const maxPages =
-    Math.ceil((hosts.size * MAX_SERIES_PER_HOST * pointsPerSeries(window)) / POINTS_PER_PAGE) + 1;
+    Math.ceil((instanceIds.length * MAX_SERIES_PER_HOST * pointsPerSeries(window)) / pagePoints) + 1;
   await followPages('gcp', operationLabel({ operation, region: project }), maxPages, async (pageToken) => {
-    const paged = { ...request, ...(pageToken ? { pageToken } : {}) };
-    const [page, , response] = await ctx.call(
-      { bucket: 'monitoring', operation, region: project },
-      (signal) => abortable(clients.monitoring.listTimeSeries(paged, CALL_OPTIONS), signal),
+    const path = requestPath(project, query, ctx.config, window, instanceIds, pagePoints, pageToken);
+    const body = await ctx.call({ bucket: 'monitoring', operation, region: project }, (signal) =>
+      clients.monitoringJson(path, signal),
     );
-    for (const series of parseList(ctx, TimeSeries, page ?? [], 'time series')) {
-      const instanceId = series.resource.labels.instance_id ?? '';
-      const key = `${instanceId}|${JSON.stringify(series.metric.labels)}`;
-      const entry = raw.get(key) ?? { labels: series.metric.labels, instanceId, points: [] };
+    const page = decodeTimeSeriesPage(body);
+    if (page.malformed > 0)
+      ctx.log.warn(
+        { provider: 'gcp', operation, dropped: page.malformed },
+        'dropped points that did not parse',
+      );
+    for (const series of page.series) {
+      const key = `${series.instanceId}|${JSON.stringify(series.metricLabels)}`;
+      const entry = raw.get(key) ?? {
+        labels: series.metricLabels,
+        instanceId: series.instanceId,
+        points: [],
+      };
       raw.set(key, entry);
-      for (const point of series.points) {
-        points += 1;
-        const value = point.value.doubleValue ?? point.value.int64Value;
-        // Aligned points end at the period's end; ours are stamped at its start, as CloudWatch's are.
-        const startMs = point.interval.endTime - window.stepSec * 1000;
-        if (typeof value === 'number' && Number.isFinite(value) && Number.isFinite(startMs))
-          entry.points.push([startMs, value]);
-      }
+      // Aligned points end at the period's end; ours are stamped at its start, as CloudWatch's are.
+      for (const [endMs, value] of series.points) entry.points.push([endMs - window.stepSec * 1000, value]);
     }
-    return { items: [], next: response?.nextPageToken };
+    return { items: [], next: page.nextPageToken };
   });
-  ctx.observe(`points ${query.key}`, project, points);
+}
 
+/** The gathered points as our series (per VM and metric, oldest first, converted to our units). */
+function toSeries(
+  raw: RawSeries,
+  query: MetricQuery,
+  hosts: ReadonlyMap<string, Host>,
+  window: MetricWindow,
+): MetricSeries[] {
   return [...raw.values()].flatMap((entry) => {
     const host = hosts.get(entry.instanceId);
     const metric = query.metricFor(entry.labels);

@@ -1,6 +1,5 @@
 // Plans with prices: GET /v4/linode/types (37 plans, one page of 500), merged over the bundled
 // catalog, which is the offline fallback when the call fails and the mock's data.
-import { getLinodeTypes } from '@linode/api-v4';
 import { z } from 'zod';
 import type { LinodeConfig } from '../../src/config/schema.ts';
 import type { Gap, InstanceType } from '../../src/model/index.ts';
@@ -44,7 +43,7 @@ export async function listTypes(
   if (inventory.hosts.length === 0) return { value: [...byName.values()], gaps };
   try {
     const types = await pages(ctx, client, 'linode.getLinodeTypes', LinodeType, (page) =>
-      getLinodeTypes({ page, page_size: PAGE_SIZE }),
+      client.api.getLinodeTypes({ page, page_size: PAGE_SIZE }),
     );
     ctx.observe('instance-types', ACCOUNT, types.length);
     for (const type of types) byName.set(type.id, toInstanceType(type, 'api'));

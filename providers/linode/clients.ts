@@ -6,7 +6,7 @@
 // NOTE: `setToken()` is not used: it adds a process-wide interceptor that cannot be scoped to one
 // adapter or ejected per call; the header it sets (`Authorization: Bearer <token>`) is the same.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { baseRequest } from '@linode/api-v4';
+import { baseRequest, getLinodeStatsByDate, getLinodes, getLinodeTypes, getVolumes } from '@linode/api-v4';
 import { ProviderError } from '../../src/errors.ts';
 
 export interface LinodeClientOptions {
@@ -42,9 +42,13 @@ function installInterceptor(): void {
   });
 }
 
+/** The client functions the adapter sends with (this module, and so the client, loads only for a Linode run). */
+const api = { getLinodes, getVolumes, getLinodeTypes, getLinodeStatsByDate };
+
 export interface LinodeClient {
   /** Runs one client function with this adapter's endpoint, token and the call's abort signal. */
   run<T>(operation: string, signal: AbortSignal, send: () => Promise<T>): Promise<T>;
+  api: typeof api;
 }
 
 export function createLinodeClient(
@@ -54,6 +58,7 @@ export function createLinodeClient(
   installInterceptor();
   const base = endpoint?.replace(/\/+$/, '');
   return {
+    api,
     run: (operation, signal, send) => {
       const token = options.token ?? process.env.LINODE_TOKEN;
       if (!token) {

@@ -5,7 +5,7 @@ import { LinodeConfig } from '../../src/config/schema.ts';
 import type { Host, MetricSeries } from '../../src/model/index.ts';
 import type { BlindSpot, MetricWindow, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listTypes } from './catalog.ts';
-import { createLinodeClient, type LinodeClient, type LinodeClientOptions } from './clients.ts';
+import type { LinodeClient, LinodeClientOptions } from './clients.ts';
 import { toProviderError } from './errors.ts';
 import { ACCOUNT, listInventory, PAGE_SIZE } from './inventory.ts';
 import { fetchMetrics, minimumStatsCalls } from './metrics.ts';
@@ -19,8 +19,10 @@ export function createLinodeAdapter(
   options: LinodeClientOptions = {},
   net?: NetOptions,
 ): ProviderAdapter<LinodeConfigType> {
-  let client: LinodeClient | undefined;
-  const clientFor = (config: LinodeConfigType) => (client ??= createLinodeClient(config.endpoint, options));
+  // @linode/api-v4 loads only when a Linode account is collected (issue 12).
+  let client: Promise<LinodeClient> | undefined;
+  const clientFor = (config: LinodeConfigType) =>
+    (client ??= import('./clients.ts').then((m) => m.createLinodeClient(config.endpoint, options)));
 
   return {
     id: 'linode',
@@ -44,9 +46,9 @@ export function createLinodeAdapter(
     },
     ...(net ? { net } : {}),
     toProviderError,
-    inventory: (ctx) => listInventory(ctx, clientFor(ctx.config)),
-    catalog: (ctx, inventory) => listTypes(ctx, clientFor(ctx.config), inventory),
-    metrics: (ctx, inventory) => fetchMetrics(ctx, clientFor(ctx.config), inventory),
+    inventory: async (ctx) => listInventory(ctx, await clientFor(ctx.config)),
+    catalog: async (ctx, inventory) => listTypes(ctx, await clientFor(ctx.config), inventory),
+    metrics: async (ctx, inventory) => fetchMetrics(ctx, await clientFor(ctx.config), inventory),
     minimumCalls: minimumLinodeCalls,
     blindSpots: linodeBlindSpots,
     dispose: () => {

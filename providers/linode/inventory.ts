@@ -2,7 +2,6 @@
 // and GET /v4/volumes, each paged at the largest page size (page_size 25-500; OpenAPI 4.189.0),
 // each page through call(). Linode has no autoscaling groups: `groups` is always empty. Offline
 // Linodes and volumes attached to none are listed too: both are billed.
-import { getLinodes, getVolumes } from '@linode/api-v4';
 import type { z } from 'zod';
 import type { LinodeConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
@@ -33,7 +32,7 @@ export async function listInventory(
   try {
     const filter = tagFilter(ctx.config.tags);
     instances = await pages(ctx, client, 'linode.getLinodes', LinodeInstance, (page) =>
-      getLinodes({ page, page_size: PAGE_SIZE }, filter),
+      client.api.getLinodes({ page, page_size: PAGE_SIZE }, filter),
     );
   } catch (error) {
     ctx.scope(ACCOUNT, error);
@@ -44,7 +43,7 @@ export async function listInventory(
 
   const gaps: Gap[] = [];
   const volumes = await pages(ctx, client, 'linode.getVolumes', LinodeVolume, (page) =>
-    getVolumes({ page, page_size: PAGE_SIZE }),
+    client.api.getVolumes({ page, page_size: PAGE_SIZE }),
   ).catch((error: unknown) => {
     gaps.push(toGap(error, 'Block Storage volumes'));
     return undefined;

@@ -12,7 +12,6 @@
 //   disk.write.ops with that caveat in `source`; io.swap (swap blocks/s) has no metric of ours.
 // - netv4/netv6 in, out, private_in, private_out: bits/s; public + private, IPv4 + IPv6, ÷ 8.
 
-import { getLinodeStatsByDate } from '@linode/api-v4';
 import type { LinodeConfig } from '../../src/config/schema.ts';
 import type { Gap, Host, MetricName, MetricSeries, Unit } from '../../src/model/index.ts';
 import { columnsFromPoints } from '../../src/model/series-columns.ts';
@@ -82,7 +81,7 @@ async function fetchHost(
       try {
         const body = await ctx.call({ bucket: 'linode.stats', operation }, (signal) =>
           client.run(operation, signal, () =>
-            getLinodeStatsByDate(Number(host.id), String(year), String(month)),
+            client.api.getLinodeStatsByDate(Number(host.id), String(year), String(month)),
           ),
         );
         const parsed = LinodeStats.safeParse(body);

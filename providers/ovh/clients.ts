@@ -3,7 +3,9 @@
 // mock's self-signed certificate is trusted for the mock's exact host:port only, on the connection
 // factory of the agent that client uses; every other connection keeps Node's default trust.
 import https from 'node:https';
-import ovh, { type OvhClient, type OvhRejection } from 'ovh';
+import { createRequire } from 'node:module';
+import type ovhFactory from 'ovh';
+import type { OvhClient, OvhRejection } from 'ovh';
 import type { OvhConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
 
@@ -62,6 +64,11 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): OvhCre
   return { appKey, appSecret, consumerKey };
 }
 
+/** The `ovh` package (CommonJS), loaded when the first OVH client is made: never on a run without OVH. */
+function loadOvh(): typeof ovhFactory {
+  return createRequire(import.meta.url)('ovh') as typeof ovhFactory;
+}
+
 export function createOvhClient(config: OvhConfig, options: OvhClientOptions): OvhClientHandle {
   const credentials = options.credentials ?? credentialsFromEnv();
   if (!credentials) {
@@ -86,7 +93,7 @@ export function createOvhClient(config: OvhConfig, options: OvhClientOptions): O
   try {
     // NOTE: no `timeout`: ovh@2.0.3 then adds a 'timeout' listener to the socket on every request,
     // and kept-alive sockets pile them up (MaxListenersExceededWarning). call() times attempts out.
-    client = ovh({ ...credentials, ...target.params, warn: () => {} });
+    client = loadOvh()({ ...credentials, ...target.params, warn: () => {} });
   } catch (error) {
     untrust();
     // '[OVH] Unknown API ovh-xx' for a name lib/endpoints.js does not have.

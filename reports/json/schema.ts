@@ -27,6 +27,11 @@ export const ApiCalls = z.object({
   minimum: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
+  /**
+   * Requests the servers received (HTTP requests sent on the wire, first attempts and retries);
+   * made + retries unless a client sent more behind fleetlens' back. Absent in older reports.
+   */
+  attempts: z.number().int().nonnegative().optional(),
   byOperation: z.record(
     z.string(),
     z.object({
@@ -34,6 +39,7 @@ export const ApiCalls = z.object({
       minimum: z.number().int().nonnegative().nullable(),
       retries: z.number().int().nonnegative(),
       failed: z.number().int().nonnegative(),
+      attempts: z.number().int().nonnegative().optional(),
     }),
   ),
 });

@@ -6,12 +6,16 @@
 // that take no AbortSignal (gax over REST, `ovh`).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import { Agent, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface AttemptIo {
-  /** A request of this attempt started (the first one arms the idle timer). */
+  /** A request of this attempt started (it may still wait for a socket in its agent's pool). */
   onRequest(request: ClientRequest): void;
+  /** A request of this attempt has its socket: it is being sent (what starts its timeouts). */
+  onSocket(): void;
+  /** A request of this attempt was handed to its agent: it may wait there for a socket, unbounded by call(). */
+  onQueued(): void;
   /** Bytes arrived for a request of this attempt. */
   onActivity(bytes: number): void;
   /** The connection closed while an answer of this attempt was still coming. */
@@ -20,10 +24,32 @@ export interface AttemptIo {
 
 const attempts = new AsyncLocalStorage<AttemptIo>();
 let subscribed = false;
+/** The attempt that created each request that went through an Agent. */
+const origins = new WeakMap<ClientRequest, AttemptIo>();
+
+/**
+ * NOTE: Node 20 publishes `http.client.request.start` when a request gets its socket, so a request
+ * that waited in its agent's pool (a client's maxSockets) is published in the async context of
+ * whichever request freed the socket: another attempt's. Agent#addRequest runs in the creator's
+ * context (the ClientRequest constructor calls it), so the owner is noted there.
+ */
+function noteOrigins(): void {
+  type AddRequest = (this: Agent, request: ClientRequest, ...rest: unknown[]) => unknown;
+  const proto = Agent.prototype as unknown as { addRequest: AddRequest };
+  const original = proto.addRequest;
+  proto.addRequest = function addRequest(this: Agent, request: ClientRequest, ...rest: unknown[]) {
+    const io = attempts.getStore();
+    if (io) {
+      origins.set(request, io);
+      io.onQueued();
+    }
+    return original.call(this, request, ...rest);
+  };
+}
 
 function track(message: unknown): void {
-  const io = attempts.getStore();
   const request = (message as { request?: ClientRequest }).request;
+  const io = request ? (origins.get(request) ?? attempts.getStore()) : undefined;
   if (!io || !request) return;
   io.onRequest(request);
   const onData = (chunk: Buffer) => io.onActivity(chunk.length);
@@ -36,6 +62,7 @@ function track(message: unknown): void {
     if (response && !response.complete) io.onClosedEarly();
   };
   const watch = (socket: Socket) => {
+    io.onSocket();
     socket.on('data', onData);
     socket.once('close', onClose);
     // NOTE: a kept-alive socket serves later requests too; this attempt stops listening when done.
@@ -52,6 +79,7 @@ function track(message: unknown): void {
 export function withAttemptIo<T>(io: AttemptIo, fn: () => Promise<T>): Promise<T> {
   if (!subscribed) {
     subscribed = true;
+    noteOrigins();
     subscribe('http.client.request.start', track);
   }
   return attempts.run(io, fn);

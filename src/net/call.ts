@@ -80,6 +80,12 @@ export interface OperationStats {
   made: number;
   retries: number;
   failed: number;
+  /**
+   * HTTP requests the attempts put on the wire, counted as each is sent: what the servers
+   * received. Equals made + retries when every attempt is one request (no client retrying or
+   * redirecting behind call()'s back); attempts that send through no node:http(s) count none.
+   */
+  attempts: number;
 }
 
 export type ErrorMapper = (error: unknown, request: CallRequest) => ProviderError | undefined;
@@ -152,7 +158,7 @@ export function createCaller(options: CallerOptions): Caller {
     const onThrottle: OnThrottle | undefined = observer?.onWait
       ? (waitMs) => observer.onWait?.(request, waitMs, 'rate-limit')
       : undefined;
-    const entry = stats[request.operation] ?? { made: 0, retries: 0, failed: 0 };
+    const entry = stats[request.operation] ?? { made: 0, retries: 0, failed: 0, attempts: 0 };
     stats[request.operation] = entry;
     return slot.limit(async () => {
       for (let attempt = 1; ; attempt += 1) {
@@ -162,7 +168,9 @@ export function createCaller(options: CallerOptions): Caller {
         observer?.onSend?.(request, attempt);
         let failure: Failure;
         try {
-          return await runAttempt(fn, policy, clock, options.signal);
+          return await runAttempt(fn, policy, clock, options.signal, () => {
+            entry.attempts += 1;
+          });
         } catch (error) {
           failure = classify(error, request, options, policy);
         }
@@ -275,12 +283,17 @@ function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
-/** One attempt, bounded by its idle timeout and its ceiling, both counted from now (it is being sent). */
+/**
+ * One attempt, bounded by its idle timeout and its ceiling, both counted from when its first request
+ * has a socket (it is being sent): time spent before, in the client's own socket pool, is not the
+ * server's. Until a request exists the ceiling counts from now, so an attempt that never sends still ends.
+ */
 async function runAttempt<T>(
   fn: (signal: AbortSignal) => Promise<T>,
   policy: RetryPolicy,
   clock: Clock,
   outer: AbortSignal | undefined,
+  onSent: () => void,
 ): Promise<T> {
   const controller = new AbortController();
   const requests = new Set<ClientRequest>();
@@ -309,12 +322,26 @@ async function runAttempt<T>(
     cancelIdle?.();
     cancelIdle = clock.timer(policy.idleTimeoutMs, () => end('idle'));
   };
-  const cancelCeiling = clock.timer(policy.timeoutMs, () => end('ceiling'));
+  let cancelCeiling = clock.timer(policy.timeoutMs, () => end('ceiling'));
+  let sent = false;
   const release = clock.hold?.();
   const io: AttemptIo = {
     onRequest: (request) => {
       requests.add(request);
       request.once('close', () => requests.delete(request));
+      onSent();
+    },
+    // Waiting in the client's socket pool is not the server's time: no ceiling until a socket.
+    onQueued: () => {
+      if (!sent) cancelCeiling();
+    },
+    onSocket: () => {
+      if (ended) return;
+      if (!sent) {
+        sent = true;
+        cancelCeiling();
+        cancelCeiling = clock.timer(policy.timeoutMs, () => end('ceiling'));
+      }
       if (!cancelIdle) armIdle();
     },
     onActivity: (bytes) => {

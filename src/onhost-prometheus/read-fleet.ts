@@ -345,7 +345,7 @@ export async function readPrometheusFleet(
       byOperation: Object.fromEntries(
         Object.entries(minimumOf).map(([op, minimum]) => [
           op,
-          { made: 0, retries: 0, failed: 0, ...stats[op], minimum },
+          { made: 0, retries: 0, failed: 0, attempts: 0, ...stats[op], minimum },
         ]),
       ),
     },

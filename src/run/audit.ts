@@ -331,7 +331,7 @@ function reportHost(
 
 /** A replay calls nobody: 0 made, with the minimum the collecting run needed kept for comparison. */
 function replayedCalls(calls: ApiCalls): ApiCalls {
-  const zero = { made: 0, retries: 0, failed: 0 };
+  const zero = { made: 0, retries: 0, failed: 0, attempts: 0 };
   return {
     ...calls,
     ...zero,

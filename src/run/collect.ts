@@ -12,7 +12,7 @@ import type {
 } from '../../providers/types.ts';
 import type { ApiCalls } from '../../reports/json/schema.ts';
 import type { Logger } from '../log.ts';
-import { createCaller } from '../net/call.ts';
+import { createCaller, type OperationStats } from '../net/call.ts';
 import { type Clock, realClock } from '../net/clock.ts';
 import type { ProviderArtifacts } from './artifacts.ts';
 import { CollectProgress } from './collect-progress.ts';
@@ -141,16 +141,17 @@ function apiCalls(
   const operations = new Set([...Object.keys(stats), ...Object.keys(minimum)]);
   const byOperation: ApiCalls['byOperation'] = {};
   for (const op of [...operations].sort()) {
-    const s = stats[op] ?? { made: 0, retries: 0, failed: 0 };
+    const s = stats[op] ?? { made: 0, retries: 0, failed: 0, attempts: 0 };
     byOperation[op] = { ...s, minimum: minimum[op] ?? null };
   }
-  const sum = (f: (s: { made: number; retries: number; failed: number }) => number) =>
+  const sum = (f: (s: OperationStats) => number) =>
     Object.values(stats).reduce((total, s) => total + f(s), 0);
   return {
     made: sum((s) => s.made),
     minimum: Object.values(minimum).reduce((a, b) => a + b, 0),
     retries: sum((s) => s.retries),
     failed: sum((s) => s.failed),
+    attempts: sum((s) => s.attempts),
     byOperation,
   };
 }

@@ -13,7 +13,7 @@ import { mockServers, type StartedMock } from '../../mocks/servers/index.ts';
 import { placedSeries } from '../../mocks/servers/prometheus/captures.ts';
 import { loadScenarioPlacements } from '../../mocks/servers/prometheus/targets.ts';
 import { type PrometheusMock, startPrometheusMock } from '../../mocks/servers/prometheus.ts';
-import { ACCESS_TOKEN_VARIABLE } from '../../providers/gcp/clients.ts';
+import { ACCESS_TOKEN_VARIABLE } from '../../providers/gcp/client-settings.ts';
 import { type AdapterOptions, providers } from '../../providers/index.ts';
 import type { NetOptions } from '../../providers/types.ts';
 import { type LoadedConfig, loadConfigFile } from '../config/load.ts';

@@ -1,4 +1,4 @@
-import { createServer, get, type Server } from 'node:http';
+import { Agent, createServer, get, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -47,7 +47,7 @@ describe('call() retries', () => {
       return 'ok';
     });
     expect(result).toBe('ok');
-    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 1, failed: 0 });
+    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 1, failed: 0, attempts: 0 });
   });
 
   it('waits the Retry-After the provider asked for, on the clock', async () => {
@@ -79,7 +79,7 @@ describe('call() retries', () => {
     });
     await expect(failing).rejects.toMatchObject({ name: 'ProviderError', kind: 'auth' });
     expect(attempts).toBe(1);
-    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 0, failed: 1 });
+    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 0, failed: 1, attempts: 0 });
   });
 
   it('gives up after the attempt budget with the last error', async () => {
@@ -91,7 +91,7 @@ describe('call() retries', () => {
     });
     await expect(failing).rejects.toMatchObject({ kind: 'unavailable', message: 'http 503' });
     expect(attempts).toBe(3);
-    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 2, failed: 1 });
+    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 2, failed: 1, attempts: 0 });
   });
 
   it('backs off exponentially between attempts, within the policy', async () => {
@@ -213,7 +213,7 @@ describe('call() limits', () => {
     const settled = await Promise.allSettled(queued);
     // Three fit the first window; the other two were still waiting for a rate slot when the run stopped.
     expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(2);
-    expect(call.stats()['svc.Rated']).toEqual({ made: 3, retries: 0, failed: 0 });
+    expect(call.stats()['svc.Rated']).toEqual({ made: 3, retries: 0, failed: 0, attempts: 0 });
   });
 });
 
@@ -275,7 +275,7 @@ describe('call() timeouts, against a real socket', () => {
     const error = (await stalled.catch((e: unknown) => e)) as ProviderError;
     expect(error.describe()).toBe('aws svc.Op (eu-west-1): unavailable: timed out: no data for 0.15 s');
     expect(received).toBe(2);
-    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 1, failed: 1 });
+    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 1, failed: 1, attempts: 2 });
   });
 
   it('lets a slow but steady answer arrive: the idle timeout is between bytes, not overall', async () => {
@@ -293,7 +293,7 @@ describe('call() timeouts, against a real socket', () => {
       message: 'timed out after 0.3 s (the ceiling for one call)',
     });
     expect(received).toBe(1);
-    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 0, failed: 1 });
+    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 0, failed: 1, attempts: 1 });
   });
 
   it('cuts an answer that never ends at the byte limit, and does not try again', async () => {
@@ -350,6 +350,89 @@ describe('call() timeouts, against a real socket', () => {
       [1, 2, 3, 4, 5].map(() => call({ bucket: 'one', operation: 'x' }, () => fetchText(url))),
     );
     expect(texts).toEqual(Array(5).fill('xx'));
+  });
+});
+
+describe('call() on a busy machine (issue 12 point 3.3)', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    server = undefined;
+  });
+
+  async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
+    server = createServer(handler);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  }
+
+  const fetchVia = (url: string, agent: Agent) =>
+    new Promise<string>((resolve, reject) => {
+      get(url, { agent }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+
+  it('does not time out an answer that waited behind a blocked event loop, and retries nothing', async () => {
+    let received = 0;
+    const url = await listen((_req, res) => {
+      received += 1;
+      // The whole process is busy for 3× the idle timeout: the answer is written after it.
+      const until = performance.now() + 300;
+      while (performance.now() < until) {
+        // busy on purpose
+      }
+      res.end('done');
+    });
+    const call = caller({ idleTimeoutMs: 100, timeoutMs: 200, attempts: 3 });
+    const agent = new Agent({ keepAlive: false });
+    expect(await call(op, () => fetchVia(url, agent))).toBe('done');
+    expect(call.stats()['svc.Op']).toEqual({ made: 1, retries: 0, failed: 0, attempts: 1 });
+    expect(received).toBe(1);
+  });
+
+  it('starts the ceiling when the request has a socket, not while it waits in the client pool', async () => {
+    // Each answer takes at least 400 ms; one socket, so the fourth request waits >= 1.2 s in the
+    // agent's queue (inside the client, after call() let it go) before it is sent.
+    let received = 0;
+    const url = await listen((_req, res) => {
+      received += 1;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      setTimeout(() => res.write('x'), 200);
+      setTimeout(() => res.end('x'), 400);
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const call = caller({ timeoutMs: 1_000, idleTimeoutMs: 1_000, attempts: 1 });
+    // call() lets all four go at once (bucket concurrency 10); the client's pool is what queues them.
+    const wide = { bucket: 'data', operation: 'svc.Wide' };
+    const texts = await Promise.all([1, 2, 3, 4].map(() => call(wide, () => fetchVia(url, agent))));
+    agent.destroy();
+    expect(texts).toEqual(Array(4).fill('xx'));
+    expect(call.stats()['svc.Wide']).toEqual({ made: 4, retries: 0, failed: 0, attempts: 4 });
+    expect(received).toBe(4);
+  });
+
+  it('counts every request on the wire apart from the calls: a client retrying behind call() shows', async () => {
+    let received = 0;
+    const url = await listen((_req, res) => {
+      received += 1;
+      res.end(String(received));
+    });
+    const agent = new Agent({ keepAlive: false });
+    const call = caller();
+    // A client that quietly asks twice per attempt (an SDK retry left on): made 1, attempts 2.
+    await call(op, async () => {
+      await fetchVia(url, agent);
+      return fetchVia(url, agent);
+    });
+    expect(call.stats()['svc.Op']).toMatchObject({ made: 1, retries: 0, attempts: 2 });
+    expect(received).toBe(2);
   });
 });
 
