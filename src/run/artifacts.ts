@@ -135,7 +135,14 @@ function seriesByRegionAndHost(p: ProviderArtifacts): Map<string, HostSeriesBatc
     const batch = hosts.get(owner) ?? { hostId: owner, series: [] };
     hosts.set(owner, batch);
     const { subjectKind, subjectId, metric, unit, source, startMs, stepSec, values } = s;
-    batch.series.push({ subjectKind, subjectId, metric, unit, source, columns: { startMs, stepSec, values } });
+    batch.series.push({
+      subjectKind,
+      subjectId,
+      metric,
+      unit,
+      source,
+      columns: { startMs, stepSec, values },
+    });
   }
   return new Map([...byRegion].map(([region, hosts]) => [region, [...hosts.values()]]));
 }
