@@ -90,7 +90,8 @@ describe('decodeTimeSeriesPage', () => {
         const page = decodeTimeSeriesPage(JSON.parse(JSON.stringify(body)));
         expect(page.malformed).toBe(0);
         expect(page.series.map((s) => s.points)).toEqual(
-          series.map((points) => points.map((p) => [p.endMs, Number(p.value)])),
+          // JSON has no -0: the wire carries it as 0
+          series.map((points) => points.map((p) => [p.endMs, Number(p.value) + 0])),
         );
       }),
     );
