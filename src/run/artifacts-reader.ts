@@ -55,12 +55,17 @@ export async function openArtifacts(dir: string): Promise<OpenedArtifacts> {
 }
 
 /** A JSON file of the folder, checked against its schema; damage is a ConfigError naming the file. */
-async function readJson<T extends z.ZodType>(file: string, schema: T): Promise<z.output<T>> {
+export async function readJson<T extends z.ZodType>(
+  file: string,
+  schema: T,
+  unreadable: (error: Error) => string = () =>
+    'missing from the artifacts folder (save them again with --save-artifacts)',
+): Promise<z.output<T>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
-    throw new ConfigError('missing from the artifacts folder (save them again with --save-artifacts)', file);
+  } catch (error) {
+    throw new ConfigError(unreadable(error as Error), file);
   }
   let raw: unknown;
   try {
@@ -76,6 +81,7 @@ async function readJson<T extends z.ZodType>(file: string, schema: T): Promise<z
       schema,
       input: raw,
     });
+    // A file of another shape fails at every point of every series: the first few say enough.
     const shown = errors.slice(0, MAX_ERRORS_SHOWN);
     if (errors.length > shown.length) {
       shown.push(new ConfigError(`and ${errors.length - shown.length} more errors like these`, file));

@@ -3,12 +3,9 @@
 // Version 2 is a folder (artifacts-writer.ts): manifest.json, inventory/<cloud>.json and
 // series/<cloud>-<region>.parquet. Version 1, one artifacts.json, still loads.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
-import { ConfigErrorList } from '../config/config-errors.ts';
-import { configErrorsFromIssues } from '../config/issues.ts';
 import { ConfigError } from '../errors.ts';
 import {
   Gap,
@@ -22,7 +19,7 @@ import {
   Volume,
 } from '../model/index.ts';
 import { MANIFEST_FILE } from './artifacts-manifest.ts';
-import { openArtifacts } from './artifacts-reader.ts';
+import { openArtifacts, readJson } from './artifacts-reader.ts';
 import type { ArtifactSeries, HostSeriesBatch } from './artifacts-series.ts';
 import { ArtifactsWriter } from './artifacts-writer.ts';
 import type { PrometheusArtifacts } from './onhost-prometheus.ts';
@@ -30,7 +27,6 @@ import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 export const ARTIFACTS_FILE = 'artifacts.json';
 /** The in-memory form (and v1's file); saved folders are version 2 (artifacts-manifest.ts). */
 export const ARTIFACTS_VERSION = 1;
-const MAX_ERRORS_SHOWN = 5;
 /** Series of a subject whose region the inventory does not give. */
 const UNKNOWN_REGION = 'unknown-region';
 
@@ -209,35 +205,7 @@ function seriesOfColumns(s: ArtifactSeries): MetricSeries {
 }
 
 async function loadArtifactsV1(dir: string): Promise<Artifacts> {
-  const file = join(dir, ARTIFACTS_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot be read: ${(error as Error).message}`, file);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`not JSON: ${(error as Error).message}`, file);
-  }
-  const parsed = Artifacts.safeParse(raw);
-  if (!parsed.success) {
-    const errors = configErrorsFromIssues(parsed.error.issues, {
-      file,
-      locate: () => undefined,
-      schema: Artifacts,
-      input: raw,
-    });
-    // A file of another shape fails at every point of every series: the first few say enough.
-    const shown = errors.slice(0, MAX_ERRORS_SHOWN);
-    if (errors.length > shown.length) {
-      shown.push(new ConfigError(`and ${errors.length - shown.length} more errors like these`, file));
-    }
-    ConfigErrorList.throwIfAny(shown);
-  }
-  return parsed.data!;
+  return readJson(join(dir, ARTIFACTS_FILE), Artifacts, (error) => `cannot be read: ${error.message}`);
 }
 
 /** v1 → v2: reads an artifacts.json folder and writes it again as a v2 folder. */
