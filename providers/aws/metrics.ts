@@ -101,10 +101,12 @@ const VOLUME_METRICS: MetricSpec[] = [
 const BURSTABLE_FAMILY = /^t\d[a-z]*\./;
 const BURST_VOLUME_TYPES = new Set(['gp2', 'st1', 'sc1']);
 const BURST_METRIC = ebs('disk.burst.balance', 'BurstBalance', 'Minimum', 'percent');
-const GROUP_METRICS: Record<string, MetricSpec> = {
-  GroupDesiredCapacity: asg('group.desired', 'GroupDesiredCapacity', 'Maximum', 'instances'),
-  GroupInServiceInstances: asg('group.in-service', 'GroupInServiceInstances', 'Average', 'instances'),
-};
+const GROUP_METRICS = new Map<string, MetricSpec>(
+  Object.entries({
+    GroupDesiredCapacity: asg('group.desired', 'GroupDesiredCapacity', 'Maximum', 'instances'),
+    GroupInServiceInstances: asg('group.in-service', 'GroupInServiceInstances', 'Average', 'instances'),
+  }),
+);
 // The CloudWatch agent's names (metrics-collected-by-CloudWatch-agent.html); found by ListMetrics.
 const AGENT_METRICS: Record<string, MetricSpec> = {
   mem_used_percent: agent('mem.used', 'mem_used_percent', 'Maximum', 'percent'),
@@ -264,7 +266,7 @@ export function planQueries(
   for (const group of groups) {
     const dimensions = [{ Name: 'AutoScalingGroupName', Value: group.name }];
     for (const enabled of group.enabledMetrics) {
-      const spec = GROUP_METRICS[enabled];
+      const spec = GROUP_METRICS.get(enabled);
       if (spec) queries.push({ ...spec, subjectKind: 'group', subjectId: group.id, dimensions });
     }
   }

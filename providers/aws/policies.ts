@@ -21,12 +21,14 @@ export const ALARMS_PER_CALL = 100;
 const MAX_POLICIES = 250_000;
 
 /** Target tracking's predefined metrics: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PredefinedMetricSpecification.html */
-const PREDEFINED: Record<string, ScalingSignal['kind']> = {
-  ASGAverageCPUUtilization: 'cpu',
-  ASGAverageNetworkIn: 'network',
-  ASGAverageNetworkOut: 'network',
-  ALBRequestCountPerTarget: 'requests',
-};
+const PREDEFINED = new Map<string, ScalingSignal['kind']>(
+  Object.entries({
+    ASGAverageCPUUtilization: 'cpu',
+    ASGAverageNetworkIn: 'network',
+    ASGAverageNetworkOut: 'network',
+    ALBRequestCountPerTarget: 'requests',
+  }),
+);
 
 /**
  * Adds `scaling` to the region's kept groups. On a failed call the groups stay without it (unknown,
@@ -139,7 +141,7 @@ export function signalsOf(policy: ScalingPolicy, alarms: ReadonlyMap<string, Met
     if (predefined) {
       return [
         {
-          kind: PREDEFINED[predefined] ?? signalKindOf(predefined),
+          kind: PREDEFINED.get(predefined) ?? signalKindOf(predefined),
           target,
           metric: predefined,
           policy: name,

@@ -227,17 +227,19 @@ function carriesLabels(labels: Record<string, string>, wanted: Record<string, st
  * can start again; its disks still bill), not AWS's "terminated" (gone).
  * https://cloud.google.com/compute/docs/instances/instance-life-cycle
  */
-const STATES: Record<string, string> = {
-  RUNNING: 'running',
-  PROVISIONING: 'pending',
-  STAGING: 'pending',
-  STOPPING: 'stopping',
-  TERMINATED: 'stopped',
-  STOPPED: 'stopped',
-  SUSPENDING: 'stopping',
-  SUSPENDED: 'suspended',
-  REPAIRING: 'running',
-};
+const STATES = new Map<string, string>(
+  Object.entries({
+    RUNNING: 'running',
+    PROVISIONING: 'pending',
+    STAGING: 'pending',
+    STOPPING: 'stopping',
+    TERMINATED: 'stopped',
+    STOPPED: 'stopped',
+    SUSPENDING: 'stopping',
+    SUSPENDED: 'suspended',
+    REPAIRING: 'running',
+  }),
+);
 
 function zoneOf(entry: { scope: string; item: unknown }): string | undefined {
   const zone = (entry.item as { zone?: unknown }).zone;
@@ -281,7 +283,7 @@ export function toHost(instance: GceInstance, project: string): Host {
     region: zone ? regionOfZone(zone) : 'unknown',
     zone,
     instanceType: lastSegment(instance.machineType),
-    state: STATES[instance.status] ?? instance.status.toLowerCase(),
+    state: STATES.get(instance.status) ?? instance.status.toLowerCase(),
     vcpu: null,
     memoryMiB: null,
     launchedAtMs: Number.isFinite(launched) ? launched : null,

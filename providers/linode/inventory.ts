@@ -151,7 +151,7 @@ export function toHost(linode: LinodeInstance): Host {
     // Linode regions have no zones.
     zone: null,
     instanceType: linode.type ?? 'unknown',
-    state: STATES[linode.status] ?? linode.status,
+    state: STATES.get(linode.status) ?? linode.status,
     vcpu: linode.specs.vcpus ?? null,
     memoryMiB: linode.specs.memory ?? null,
     launchedAtMs: linode.created ?? null,
@@ -168,15 +168,17 @@ export function toHost(linode: LinodeInstance): Host {
  * Linode statuses in the words every adapter uses; an `offline` Linode is powered off and its plan
  * still bills (https://techdocs.akamai.com/cloud-computing/docs/understanding-billing-and-payments).
  */
-const STATES: Record<string, string> = {
-  running: 'running',
-  offline: 'stopped',
-  stopped: 'stopped',
-  booting: 'pending',
-  provisioning: 'pending',
-  rebooting: 'running',
-  shutting_down: 'stopping',
-};
+const STATES = new Map<string, string>(
+  Object.entries({
+    running: 'running',
+    offline: 'stopped',
+    stopped: 'stopped',
+    booting: 'pending',
+    provisioning: 'pending',
+    rebooting: 'running',
+    shutting_down: 'stopping',
+  }),
+);
 
 export function toVolume(volume: LinodeVolume): Volume {
   return {

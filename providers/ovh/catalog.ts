@@ -15,7 +15,10 @@ import { CatalogFlavor, OvhCatalog, OvhCatalogAddon, OvhCatalogPricing, type Ovh
 // ECB reference rate moved between about 1.05 and 1.18 USD per EUR in 2024-2025), not a live one:
 // OVH cost deltas are estimates to within a few percent; the ranking of flavors does not depend on it.
 export const USD_PER_EUR = 1.1;
-const USD_PER: Record<string, number> = { EUR: USD_PER_EUR, USD: 1 };
+const USD_PER = new Map<string, number>([
+  ['EUR', USD_PER_EUR],
+  ['USD', 1],
+]);
 
 // The order catalog's prices are integers in 1e-8 of the currency.
 const PRICE_SCALE = 1e8;
@@ -100,7 +103,7 @@ export function hourlyPrices(raw: unknown): Map<string, number> {
   const parsed = OvhCatalog.safeParse(raw);
   const prices = new Map<string, number>();
   if (!parsed.success) return prices;
-  const rate = USD_PER[parsed.data.locale.currencyCode];
+  const rate = USD_PER.get(parsed.data.locale.currencyCode);
   if (rate === undefined) return prices;
   for (const item of parsed.data.addons) {
     const addon = OvhCatalogAddon.safeParse(item);

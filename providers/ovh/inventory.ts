@@ -185,17 +185,19 @@ export function parseList<S extends z.ZodType>(
 }
 
 // Nova statuses (cloud.instance.InstanceStatusEnum) in the words the rules use.
-const STATES: Record<string, string> = {
-  ACTIVE: 'running',
-  SHUTOFF: 'stopped',
-  STOPPED: 'stopped',
-  SHELVED: 'stopped',
-  SHELVED_OFFLOADED: 'stopped',
-  SUSPENDED: 'stopped',
-  PAUSED: 'stopped',
-  DELETED: 'terminated',
-  SOFT_DELETED: 'terminated',
-};
+const STATES = new Map<string, string>(
+  Object.entries({
+    ACTIVE: 'running',
+    SHUTOFF: 'stopped',
+    STOPPED: 'stopped',
+    SHELVED: 'stopped',
+    SHELVED_OFFLOADED: 'stopped',
+    SUSPENDED: 'stopped',
+    PAUSED: 'stopped',
+    DELETED: 'terminated',
+    SOFT_DELETED: 'terminated',
+  }),
+);
 
 export function toHost(instance: OvhInstance, project: string, flavor: OvhFlavor | undefined): Host {
   // NOTE: an instance names its flavor by id; the plan code ("b3-8.consumption") is the fallback.
@@ -207,7 +209,7 @@ export function toHost(instance: OvhInstance, project: string, flavor: OvhFlavor
     region: instance.region,
     zone: null,
     instanceType: type,
-    state: STATES[instance.status] ?? instance.status.toLowerCase(),
+    state: STATES.get(instance.status) ?? instance.status.toLowerCase(),
     vcpu: flavor?.vcpus ?? null,
     // The flavor's `ram` is in GB ("Gio" in the model); the catalog uses the same figure.
     memoryMiB: flavor ? flavor.ram * 1024 : null,

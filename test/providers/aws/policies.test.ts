@@ -227,6 +227,24 @@ describe('aws scaling policies', () => {
     );
   });
 
+  it('names a predefined metric called like an Object property as custom, not as a function', () => {
+    // Found by the property above: a lookup in an object literal answered `constructor` with Object.
+    for (const predefined of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const parsed = ScalingPolicy.parse({
+        AutoScalingGroupName: 'web',
+        PolicyName: 'p',
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingConfiguration: {
+          TargetValue: 50,
+          PredefinedMetricSpecification: { PredefinedMetricType: predefined },
+        },
+      });
+      expect(signalsOf(parsed, new Map())).toEqual([
+        { kind: 'custom', target: 50, metric: predefined, policy: 'p (TargetTrackingScaling)' },
+      ]);
+    }
+  });
+
   it('counts the minimum per region from what was observed', () => {
     expect(
       minimumPolicyCalls({
