@@ -240,6 +240,29 @@ export async function* readSeriesFile(file: string): AsyncGenerator<HostSeriesBa
   }
 }
 
+/**
+ * How many series each subject has in one Parquet file, reading only the `subject_id` column (the
+ * values are never decompressed), so a replay knows when a unit's last series has come by.
+ */
+export async function countSeriesBySubject(file: string): Promise<Map<string, number>> {
+  let instance: DuckDBInstance | undefined;
+  let connection: DuckDBConnection | undefined;
+  try {
+    instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: READ_MEMORY_LIMIT });
+    connection = await instance.connect();
+    const reader = await connection.runAndReadAll(
+      'SELECT subject_id, count(*)::INTEGER AS n FROM read_parquet($file) GROUP BY subject_id',
+      { file },
+    );
+    return new Map(reader.getRows().map(([id, n]) => [String(id), Number(n)]));
+  } catch (error) {
+    throw damaged(file, error);
+  } finally {
+    connection?.closeSync();
+    instance?.closeSync();
+  }
+}
+
 function* rowsOf(
   chunk: DuckDBDataChunk,
   file: string,
