@@ -27,7 +27,7 @@ import {
   seriesFromArtifacts,
   seriesOfColumns,
 } from './artifacts-reader.ts';
-import type { ArtifactSeries, HostSeriesBatch } from './artifacts-series.ts';
+import type { HostSeriesBatch } from './artifacts-series.ts';
 import { ArtifactsWriter } from './artifacts-writer.ts';
 import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 

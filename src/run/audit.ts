@@ -13,7 +13,7 @@ import {
   SCHEMA_VERSION,
 } from '../../reports/json/schema.ts';
 import { validateRuleSettings } from '../analysis/engine.ts';
-import { type FactKey, type Facts, indexSeries, type OnHostEntry } from '../analysis/facts.ts';
+import type { FactKey, Facts, OnHostEntry } from '../analysis/facts.ts';
 import { judgeFleet } from '../analysis/judge-fleet.ts';
 import { rules } from '../analysis/rules/index.ts';
 import { parseDurationMs } from '../config/duration.ts';
