@@ -122,7 +122,7 @@ describe('statistics read a Float64Array in place and agree with the array versi
     expect(Object.is(long[0], Number.NaN) && long.every((v, i) => Object.is(v, copy[i]))).toBe(true);
   });
 
-  it('a series asked again is answered from its sort, and a series changed in place is sorted again', () => {
+  it('a series asked again is answered from its first read, and a series changed in place is read again', () => {
     fc.assert(
       fc.property(
         fc.array(fc.oneof(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), fc.constant(Number.NaN)), {
