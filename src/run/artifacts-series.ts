@@ -201,6 +201,7 @@ function damaged(file: string, error: unknown): ConfigError {
 export async function* readSeriesFile(file: string): AsyncGenerator<HostSeriesBatch> {
   let instance: DuckDBInstance | undefined;
   let connection: DuckDBConnection | undefined;
+  let pending: Promise<DuckDBDataChunk | null> | undefined;
   try {
     // NOTE: without a limit DuckDB's buffer pool keeps what it read, up to 80 % of the machine.
     instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: READ_MEMORY_LIMIT });
@@ -214,14 +215,25 @@ export async function* readSeriesFile(file: string): AsyncGenerator<HostSeriesBa
     }
     let current: HostSeriesBatch | undefined;
     let rowNumber = 0;
+    const fetchNext = () => {
+      const next = result.fetchChunk();
+      // NOTE: awaited in the loop or in `finally`; this only keeps a rejection from being unhandled
+      // while the consumer is still judging the chunk before.
+      next.catch(() => undefined);
+      return next;
+    };
+    // DuckDB decodes the next chunk on its own thread while this one's hosts are judged.
+    pending = fetchNext();
     while (true) {
       let chunk: DuckDBDataChunk | null;
       try {
-        chunk = await result.fetchChunk();
+        chunk = await pending;
       } catch (error) {
         throw damaged(file, error);
       }
+      pending = undefined;
       if (!chunk || chunk.rowCount === 0) break;
+      pending = fetchNext();
       for (const row of rowsOf(chunk, file, rowNumber)) {
         const hostId = row.hostId === NO_HOST ? null : row.hostId;
         if (current && current.hostId !== hostId) {
@@ -235,6 +247,8 @@ export async function* readSeriesFile(file: string): AsyncGenerator<HostSeriesBa
     }
     if (current) yield current;
   } finally {
+    // A consumer that stops early leaves a fetch in flight: it ends before the connection closes.
+    await pending?.catch(() => undefined);
     connection?.closeSync();
     instance?.closeSync();
   }
