@@ -376,7 +376,7 @@ async function benchJudge(facts: Omit<Facts, 'series'>, series: MetricSeries[]):
     rules,
     facts,
     hasMetrics: true,
-    seriesFor: seriesFromMemory(series),
+    series: seriesFromMemory(series),
     event: { project: (unitFacts) => projectEvent(unitFacts, { multiplier: 2 }) },
     summaryMetrics: ['cpu.util', 'cpu.util.max'],
   });

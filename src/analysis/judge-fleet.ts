@@ -3,20 +3,20 @@
 // with its volumes and on-host folders; what belongs to no host (a volume attached to nothing, an
 // unmapped on-host folder) is judged last, as one unit.
 //
-// How to feed it (the in-memory audit passes an index; an artifact reader passes a file):
+// How to feed it (the in-memory audit passes an index; an artifact reader passes files):
 //
 //   const judged = await judgeFleet({
 //     rules, settings,
 //     facts,                      // Facts without `series`: inventory, catalog, on-host, sizing, window
 //     hasMetrics: true,           // whether any series was collected (rules that require metrics)
-//     seriesFor: (subjectIds) => reader.series(subjectIds),   // AsyncIterable<MetricSeries>
-//     event: { multiplier: 4 },   // optional: the pre-event review, per unit too
+//     series: seriesFromMemory(list),   // or seriesFromArtifacts(opened): a UnitSeriesSource
+//     event: { project: ... },    // optional: the pre-event review, per unit too
 //   });
 //
-// `seriesFor` is called once per unit, in unit order, with the ids of the unit's hosts, volumes and
-// group; it yields those subjects' series (any order, none is fine) and the engine drops them once
-// the unit is judged. Findings, rule runs, the event review and per-host summaries come back as if
-// the whole fleet had been judged at once.
+// The source is handed the units and yields each unit's series once, in whatever order it can read
+// them (a file is read front to back; a unit is ready when its last series has come by), and the
+// engine drops them once the unit is judged. Findings, rule runs, the event review and per-host
+// summaries come back in the units' order, as if the whole fleet had been judged at once.
 import type {
   EventReview,
   EventUnit,
@@ -53,13 +53,25 @@ export interface FleetUnit {
   subjectIds: string[];
 }
 
+/** A unit's series, `unit` being its index in the units handed to the source. */
+export interface UnitSeries {
+  unit: number;
+  series: MetricSeries[];
+}
+
+/**
+ * Yields every unit's series exactly once (a unit with none as an empty list), in any order; a unit
+ * the source never yields is judged with no series.
+ */
+export type UnitSeriesSource = (units: readonly FleetUnit[]) => AsyncIterable<UnitSeries>;
+
 export interface JudgeFleetInput {
   rules: readonly Rule[];
   settings?: RuleSettings;
   facts: Omit<Facts, 'series'>;
   /** Whether the run has any series at all (a rule requiring `metrics` is skipped without). */
   hasMetrics: boolean;
-  seriesFor(subjectIds: readonly string[]): AsyncIterable<MetricSeries>;
+  series: UnitSeriesSource;
   /** The pre-event review, judged per unit as well (src/event/project.ts). */
   event?: { project: (facts: Facts) => EventReview };
   /** Metrics summarised per host for the report's host table (p50, p95, p99.5, max, points). */
@@ -92,36 +104,46 @@ export async function judgeFleet(input: JudgeFleetInput): Promise<FleetJudgement
   const settled = rules.map((rule) => preflight(rule, options, has, facts.unavailable));
   const perRule: RuleOutcome[][] = rules.map(() => []);
   const durationsMs = rules.map(() => 0);
-  const eventGroups: EventUnit[] = [];
-  const eventHosts: EventUnit[] = [];
+  // Per unit, by the unit's index: a source may hand units in any order.
+  const eventUnits: EventUnit[][] = [];
   let eventHead: Omit<EventReview, 'units'> | null = null;
   const hostSummaries = new Map<string, HostSummary[]>();
 
   const units = fleetUnits(facts);
-  for (const [index, unit] of units.entries()) {
-    const series: MetricSeries[] = [];
-    for await (const s of input.seriesFor(unit.subjectIds)) series.push(s);
+  const judgedUnits = new Set<number>();
+  const judge = (index: number, series: readonly MetricSeries[]) => {
+    if (judgedUnits.has(index) || units[index] === undefined) {
+      throw new Error(`unit ${index} of ${units.length} handed twice or out of range`);
+    }
+    judgedUnits.add(index);
+    const unit = units[index]!;
     const unitFacts: Facts = { ...facts, ...unit, series: indexSeries(series) };
     rules.forEach((rule, r) => {
       if (settled[r]) return;
       const started = performance.now();
-      perRule[r]!.push(checkRule(rule, unitFacts, options));
+      perRule[r]![index] = checkRule(rule, unitFacts, options);
       durationsMs[r]! += performance.now() - started;
     });
     if (input.event) {
       const { units: reviewed, ...head } = input.event.project(unitFacts);
       eventHead = head;
-      for (const u of reviewed) (u.subject.kind === 'group' ? eventGroups : eventHosts).push(u);
+      eventUnits[index] = reviewed;
     }
     for (const host of unit.hosts)
       hostSummaries.set(host.id, summariesOf(unitFacts, host.id, input.summaryMetrics));
-    input.onUnit?.(index + 1, units.length);
-  }
+    input.onUnit?.(judgedUnits.size, units.length);
+  };
+  for await (const { unit, series } of input.series(units)) judge(unit, series);
+  for (const index of units.keys()) if (!judgedUnits.has(index)) judge(index, []);
+  const eventGroups: EventUnit[] = [];
+  const eventHosts: EventUnit[] = [];
+  for (const reviewed of eventUnits)
+    for (const u of reviewed ?? []) (u.subject.kind === 'group' ? eventGroups : eventHosts).push(u);
 
   const findings: Finding[] = [];
   const recommendations: Recommendation[] = [];
   const runs = rules.map((rule, r) => {
-    const outcome = settled[r] ?? mergeOutcomes(perRule[r]!);
+    const outcome = settled[r] ?? mergeOutcomes(perRule[r]!.filter((o) => o !== undefined));
     findings.push(...outcome.findings);
     recommendations.push(...outcome.recommendations);
     return { ...ruleRun(rule, outcome), durationMs: Math.round(durationsMs[r]! * 100) / 100 };
@@ -147,18 +169,23 @@ export async function judgeFleet(input: JudgeFleetInput): Promise<FleetJudgement
  * when every unit said it.
  */
 export function mergeOutcomes(outcomes: readonly RuleOutcome[]): RuleOutcome {
+  const key = (r: RuleReason) => `${r.kind}\u0000${r.reason}`;
+  // How many outcomes said each statement about no subject, each outcome counted once: linear in
+  // the units, not a search of every unit per statement (quadratic at 10,000 hosts).
+  const saidBy = new Map<string, number>();
+  for (const outcome of outcomes) {
+    const said = new Set(outcome.reasons.filter((r) => r.subject === null).map(key));
+    for (const k of said) saidBy.set(k, (saidBy.get(k) ?? 0) + 1);
+  }
   const reasons: RuleReason[] = [];
   const seen = new Set<string>();
-  const key = (r: RuleReason) => `${r.kind}\u0000${r.reason}`;
   for (const outcome of outcomes) {
     for (const r of outcome.reasons) {
       if (r.subject !== null) {
         reasons.push(r);
         continue;
       }
-      const everywhere =
-        r.kind === 'error' ||
-        outcomes.every((o) => o.reasons.some((x) => x.subject === null && key(x) === key(r)));
+      const everywhere = r.kind === 'error' || saidBy.get(key(r)) === outcomes.length;
       if (everywhere && !seen.has(key(r))) {
         seen.add(key(r));
         reasons.push(r);
@@ -216,17 +243,16 @@ function summariesOf(facts: Facts, hostId: string, metrics: readonly MetricName[
   });
 }
 
-/** `seriesFor` over series already in memory (a live collection, or artifacts.json read whole). */
-export function seriesFromMemory(
-  series: readonly MetricSeries[],
-): (subjectIds: readonly string[]) => AsyncIterable<MetricSeries> {
+/** A source over series already in memory (a live collection, or artifacts.json read whole). */
+export function seriesFromMemory(series: readonly MetricSeries[]): UnitSeriesSource {
   const bySubject = new Map<string, MetricSeries[]>();
   for (const s of series) {
     const list = bySubject.get(s.subjectId) ?? [];
     list.push(s);
     bySubject.set(s.subjectId, list);
   }
-  return async function* (subjectIds) {
-    for (const id of subjectIds) yield* bySubject.get(id) ?? [];
+  return async function* (units) {
+    for (const [unit, { subjectIds }] of units.entries())
+      yield { unit, series: subjectIds.flatMap((id) => bySubject.get(id) ?? []) };
   };
 }

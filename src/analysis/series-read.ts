@@ -13,16 +13,29 @@ export function presentValues(
   fallbackStepSec: number,
 ): StepValues<Float64Array> {
   if (!series) return withStep(new Float64Array(0), fallbackStepSec);
-  const n = countFinite(series.values);
-  if (n === series.values.length) return withStep(series.values, series.stepSec);
-  const out = new Float64Array(n);
-  let j = 0;
-  for (let i = 0; i < series.values.length; i++) {
-    const v = series.values[i]!;
-    if (Number.isFinite(v)) out[j++] = v;
+  let out = compacted.get(series.values);
+  if (!out) {
+    const n = countFinite(series.values);
+    out = series.values;
+    if (n < series.values.length) {
+      out = new Float64Array(n);
+      let j = 0;
+      for (let i = 0; i < series.values.length; i++) {
+        const v = series.values[i]!;
+        if (Number.isFinite(v)) out[j++] = v;
+      }
+    }
+    compacted.set(series.values, out);
   }
   return withStep(out, series.stepSec);
 }
+
+/**
+ * A holed series' present values, compacted once per series: rules read the same series many
+ * times, and one buffer per series lets the percentiles' sort be reused (stats.ts). Both are
+ * read-only, as the series is; an entry goes with its series.
+ */
+const compacted = new WeakMap<Float64Array, Float64Array>();
 
 /** Points a series has (steps with a value). */
 export function pointCount(series: SeriesColumns | undefined): number {

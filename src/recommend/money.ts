@@ -5,9 +5,12 @@ export function monthly(usdPerHour: number): number {
   return usdPerHour * HOURS_PER_MONTH;
 }
 
+// NOTE: one formatter for every amount: toLocaleString with options builds a new one per call.
+const CENTS = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 export function usd(value: number): string {
   const sign = value < 0 ? '-' : '';
-  return `${sign}$${Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return `${sign}$${CENTS.format(Math.abs(value))}`;
 }
 
 export function roundUsd(value: number): number {

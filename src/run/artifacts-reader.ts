@@ -3,12 +3,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
+import type { UnitSeries, UnitSeriesSource } from '../analysis/judge-fleet.ts';
 import { ConfigErrorList } from '../config/config-errors.ts';
 import { configErrorsFromIssues } from '../config/issues.ts';
 import { ConfigError } from '../errors.ts';
-import type { ProviderId } from '../model/index.ts';
+import type { MetricSeries, ProviderId } from '../model/index.ts';
 import { ArtifactsManifest, MANIFEST_FILE, ProviderInventory } from './artifacts-manifest.ts';
-import { type HostSeriesBatch, readSeriesFile } from './artifacts-series.ts';
+import {
+  type ArtifactSeries,
+  countSeriesBySubject,
+  type HostSeriesBatch,
+  readSeriesFile,
+} from './artifacts-series.ts';
 
 const MAX_ERRORS_SHOWN = 5;
 
@@ -23,6 +29,8 @@ export interface OpenedArtifacts {
   inventories: ProviderInventory[];
   /** Every saved series, one host's (or one no-host batch) at a time, file by file. */
   seriesByHost(): AsyncGenerator<ProviderHostSeries>;
+  /** How many series each subject has across the files (read without their values). */
+  seriesCounts(): Promise<Map<string, number>>;
 }
 
 export async function openArtifacts(dir: string): Promise<OpenedArtifacts> {
@@ -51,7 +59,63 @@ export async function openArtifacts(dir: string): Promise<OpenedArtifacts> {
         }
       }
     },
+    async seriesCounts() {
+      const counts = new Map<string, number>();
+      for (const p of manifest.providers) {
+        for (const entry of p.seriesFiles) {
+          for (const [id, n] of await countSeriesBySubject(join(dir, entry.file)))
+            counts.set(id, (counts.get(id) ?? 0) + n);
+        }
+      }
+      return counts;
+    },
   };
+}
+
+/**
+ * The replay's source of unit series: the files are read once, front to back, and a unit is handed
+ * on as soon as its last series has come by (units with none first). Memory holds the series of
+ * units not yet complete: one unit's when the files are in unit order, as the writer keeps them.
+ */
+export function seriesFromArtifacts(opened: OpenedArtifacts): UnitSeriesSource {
+  return async function* (units) {
+    const counts = await opened.seriesCounts();
+    const unitOf = new Map<string, number>();
+    const waiting: number[] = [];
+    const gathered: MetricSeries[][] = units.map(() => []);
+    for (const [index, unit] of units.entries()) {
+      waiting[index] = 0;
+      for (const id of unit.subjectIds) {
+        unitOf.set(id, index);
+        waiting[index] += counts.get(id) ?? 0;
+      }
+    }
+    const done = new Set<number>();
+    const handOn = (unit: number): UnitSeries => {
+      done.add(unit);
+      const series = gathered[unit]!;
+      gathered[unit] = [];
+      return { unit, series };
+    };
+    for (const index of units.keys()) if (waiting[index] === 0) yield handOn(index);
+    for await (const batch of opened.seriesByHost()) {
+      for (const s of batch.series) {
+        const unit = unitOf.get(s.subjectId);
+        // NOTE: a series of a subject the inventory does not hold belongs to no unit, as in memory.
+        if (unit === undefined || done.has(unit)) continue;
+        gathered[unit]!.push(seriesOfColumns(s));
+        waiting[unit]! -= 1;
+        if (waiting[unit] === 0) yield handOn(unit);
+      }
+    }
+    // A file that changed between the count and the read: what came by is judged all the same.
+    for (const index of units.keys()) if (!done.has(index)) yield handOn(index);
+  };
+}
+
+export function seriesOfColumns(s: ArtifactSeries): MetricSeries {
+  const { subjectKind, subjectId, metric, unit, source, columns } = s;
+  return { subjectKind, subjectId, metric, unit, source, ...columns };
 }
 
 /** A JSON file of the folder, checked against its schema; damage is a ConfigError naming the file. */

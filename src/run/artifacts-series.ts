@@ -201,6 +201,7 @@ function damaged(file: string, error: unknown): ConfigError {
 export async function* readSeriesFile(file: string): AsyncGenerator<HostSeriesBatch> {
   let instance: DuckDBInstance | undefined;
   let connection: DuckDBConnection | undefined;
+  let pending: Promise<DuckDBDataChunk | null> | undefined;
   try {
     // NOTE: without a limit DuckDB's buffer pool keeps what it read, up to 80 % of the machine.
     instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: READ_MEMORY_LIMIT });
@@ -214,14 +215,25 @@ export async function* readSeriesFile(file: string): AsyncGenerator<HostSeriesBa
     }
     let current: HostSeriesBatch | undefined;
     let rowNumber = 0;
+    const fetchNext = () => {
+      const next = result.fetchChunk();
+      // NOTE: awaited in the loop or in `finally`; this only keeps a rejection from being unhandled
+      // while the consumer is still judging the chunk before.
+      next.catch(() => undefined);
+      return next;
+    };
+    // DuckDB decodes the next chunk on its own thread while this one's hosts are judged.
+    pending = fetchNext();
     while (true) {
       let chunk: DuckDBDataChunk | null;
       try {
-        chunk = await result.fetchChunk();
+        chunk = await pending;
       } catch (error) {
         throw damaged(file, error);
       }
+      pending = undefined;
       if (!chunk || chunk.rowCount === 0) break;
+      pending = fetchNext();
       for (const row of rowsOf(chunk, file, rowNumber)) {
         const hostId = row.hostId === NO_HOST ? null : row.hostId;
         if (current && current.hostId !== hostId) {
@@ -234,6 +246,31 @@ export async function* readSeriesFile(file: string): AsyncGenerator<HostSeriesBa
       rowNumber += chunk.rowCount;
     }
     if (current) yield current;
+  } finally {
+    // A consumer that stops early leaves a fetch in flight: it ends before the connection closes.
+    await pending?.catch(() => undefined);
+    connection?.closeSync();
+    instance?.closeSync();
+  }
+}
+
+/**
+ * How many series each subject has in one Parquet file, reading only the `subject_id` column (the
+ * values are never decompressed), so a replay knows when a unit's last series has come by.
+ */
+export async function countSeriesBySubject(file: string): Promise<Map<string, number>> {
+  let instance: DuckDBInstance | undefined;
+  let connection: DuckDBConnection | undefined;
+  try {
+    instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: READ_MEMORY_LIMIT });
+    connection = await instance.connect();
+    const reader = await connection.runAndReadAll(
+      'SELECT subject_id, count(*)::INTEGER AS n FROM read_parquet($file) GROUP BY subject_id',
+      { file },
+    );
+    return new Map(reader.getRows().map(([id, n]) => [String(id), Number(n)]));
+  } catch (error) {
+    throw damaged(file, error);
   } finally {
     connection?.closeSync();
     instance?.closeSync();

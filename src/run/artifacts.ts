@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
+import { fleetUnits, seriesFromMemory, type UnitSeriesSource } from '../analysis/judge-fleet.ts';
 import { ConfigError } from '../errors.ts';
 import {
   Gap,
@@ -19,8 +20,14 @@ import {
   Volume,
 } from '../model/index.ts';
 import { MANIFEST_FILE } from './artifacts-manifest.ts';
-import { openArtifacts, readJson } from './artifacts-reader.ts';
-import type { ArtifactSeries, HostSeriesBatch } from './artifacts-series.ts';
+import {
+  type OpenedArtifacts,
+  openArtifacts,
+  readJson,
+  seriesFromArtifacts,
+  seriesOfColumns,
+} from './artifacts-reader.ts';
+import type { HostSeriesBatch } from './artifacts-series.ts';
 import { ArtifactsWriter } from './artifacts-writer.ts';
 import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 
@@ -105,7 +112,11 @@ export async function saveArtifacts(dir: string, artifacts: Artifacts): Promise<
   }
 }
 
-/** A cloud's series grouped by region, then by the host that owns them (a volume's: its host's). */
+/**
+ * A cloud's series grouped by region, then by the host that owns them (a volume's: its host's), in
+ * the order a replay judges them: what no host owns (a group's own series) first, then the hosts
+ * unit by unit (a group's members together), so the reader holds one unit's series at a time.
+ */
 function seriesByRegionAndHost(p: ProviderArtifacts): Map<string, HostSeriesBatch[]> {
   const hostRegion = new Map(p.hosts.map((h) => [h.id, h.region]));
   const volumes = new Map(p.volumes.map((v) => [v.id, v]));
@@ -140,7 +151,14 @@ function seriesByRegionAndHost(p: ProviderArtifacts): Map<string, HostSeriesBatc
       columns: { startMs, stepSec, values },
     });
   }
-  return new Map([...byRegion].map(([region, hosts]) => [region, [...hosts.values()]]));
+  const unitRank = new Map<string | null, number>([[null, -1]]);
+  fleetUnits({ ...p, onHost: [] }).forEach((unit, rank) => {
+    for (const host of unit.hosts) unitRank.set(host.id, rank);
+  });
+  const rank = (batch: HostSeriesBatch) => unitRank.get(batch.hostId) ?? Number.MAX_SAFE_INTEGER;
+  return new Map(
+    [...byRegion].map(([region, hosts]) => [region, [...hosts.values()].sort((a, b) => rank(a) - rank(b))]),
+  );
 }
 
 /**
@@ -164,12 +182,22 @@ export async function loadArtifactsSettings(dir: string): Promise<Artifacts['set
 
 async function loadArtifactsV2(dir: string): Promise<Artifacts> {
   const opened = await openArtifacts(dir);
+  const artifacts = artifactsOf(opened);
+  const byProvider = new Map(artifacts.providers.map((p) => [p.provider, p.series]));
+  for await (const batch of opened.seriesByHost()) {
+    const target = byProvider.get(batch.provider)!;
+    for (const s of batch.series) target.push(seriesOfColumns(s));
+  }
+  return artifacts;
+}
+
+/** A v2 folder's manifest and inventories as artifacts, every provider's `series` still empty. */
+function artifactsOf(opened: OpenedArtifacts): Artifacts {
   const { manifest } = opened;
-  const providers = new Map<ProviderId, ProviderArtifacts>();
-  manifest.providers.forEach((p, index) => {
+  const providers = manifest.providers.map((p, index): ProviderArtifacts => {
     const { hosts, volumes, groups, instanceTypes } = opened.inventories[index]!;
     const { provider, gaps, apiCalls, blindSpots, coverage } = p;
-    providers.set(provider, {
+    return {
       provider,
       hosts,
       volumes,
@@ -180,28 +208,51 @@ async function loadArtifactsV2(dir: string): Promise<Artifacts> {
       apiCalls,
       blindSpots,
       ...(coverage ? { coverage } : {}),
-    });
+    };
   });
-  for await (const batch of opened.seriesByHost()) {
-    const target = providers.get(batch.provider)!.series;
-    for (const s of batch.series) target.push(seriesOfColumns(s));
-  }
   const { mode, collectedAt, window, settings, onHost, prometheus } = manifest;
   return {
     artifactsVersion: ARTIFACTS_VERSION,
     mode,
     collectedAt,
     window,
-    providers: [...providers.values()],
+    providers,
     ...(settings ? { settings } : {}),
     onHost,
     ...(prometheus ? { prometheus } : {}),
   };
 }
 
-function seriesOfColumns(s: ArtifactSeries): MetricSeries {
-  const { subjectKind, subjectId, metric, unit, source, columns } = s;
-  return { subjectKind, subjectId, metric, unit, source, ...columns };
+/**
+ * What an audit judges: the run's artifacts, how many series each cloud has, and where the series
+ * come from. A v2 replay leaves them on disk (every provider's `series` empty) and reads them one
+ * unit at a time; a live run or a v1 file holds them already.
+ */
+export interface AuditInput {
+  artifacts: Artifacts;
+  seriesReceived: ReadonlyMap<ProviderId, number>;
+  series: UnitSeriesSource;
+}
+
+export function auditInputOf(artifacts: Artifacts): AuditInput {
+  return {
+    artifacts,
+    seriesReceived: new Map(artifacts.providers.map((p) => [p.provider, p.series.length])),
+    series: seriesFromMemory(artifacts.providers.flatMap((p) => p.series)),
+  };
+}
+
+/** `--from-artifacts DIR`: a v2 folder streams its series; a v1 artifacts.json is read whole. */
+export async function openAuditInput(dir: string): Promise<AuditInput> {
+  if (!existsSync(join(dir, MANIFEST_FILE))) return auditInputOf(await loadArtifacts(dir));
+  const opened = await openArtifacts(dir);
+  return {
+    artifacts: artifactsOf(opened),
+    seriesReceived: new Map(
+      opened.manifest.providers.map((p) => [p.provider, p.seriesFiles.reduce((n, f) => n + f.series, 0)]),
+    ),
+    series: seriesFromArtifacts(opened),
+  };
 }
 
 async function loadArtifactsV1(dir: string): Promise<Artifacts> {

@@ -13,8 +13,8 @@ import {
   SCHEMA_VERSION,
 } from '../../reports/json/schema.ts';
 import { validateRuleSettings } from '../analysis/engine.ts';
-import { type FactKey, type Facts, indexSeries, type OnHostEntry } from '../analysis/facts.ts';
-import { judgeFleet, seriesFromMemory } from '../analysis/judge-fleet.ts';
+import type { FactKey, Facts, OnHostEntry } from '../analysis/facts.ts';
+import { judgeFleet } from '../analysis/judge-fleet.ts';
 import { rules } from '../analysis/rules/index.ts';
 import { parseDurationMs } from '../config/duration.ts';
 import type { LoadedConfig } from '../config/load.ts';
@@ -24,7 +24,13 @@ import type { Logger } from '../log.ts';
 import type { Gap, Host, InstanceType, MetricName, Severity } from '../model/index.ts';
 import { packageVersion } from '../paths.ts';
 import { monthlyCostTotal } from '../recommend/one-action.ts';
-import { type Artifacts, loadArtifacts, type ProviderArtifacts, saveArtifacts } from './artifacts.ts';
+import {
+  type Artifacts,
+  auditInputOf,
+  openAuditInput,
+  type ProviderArtifacts,
+  saveArtifacts,
+} from './artifacts.ts';
 import { collectProvider } from './collect.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
 import { fetchOnHostPrometheus, judgeOnHostPrometheus } from './onhost-prometheus.ts';
@@ -51,9 +57,11 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const { config, file, locate } = options.loaded;
   validateRuleSettings(rules, { byId: config.rules, file, locate });
 
-  const artifacts = options.fromArtifactsDir
-    ? await loadArtifacts(options.fromArtifactsDir)
-    : await collect(options, windowFor(options));
+  // A v2 replay leaves the series on disk and reads them one unit at a time.
+  const input = options.fromArtifactsDir
+    ? await openAuditInput(options.fromArtifactsDir)
+    : auditInputOf(await collect(options, windowFor(options)));
+  const { artifacts } = input;
   if (options.saveArtifactsDir && !options.fromArtifactsDir) {
     const path = await saveArtifacts(options.saveArtifactsDir, artifacts);
     options.log.info({ path }, 'artifacts saved');
@@ -62,7 +70,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const catalog = new Map<string, InstanceType>(bundledCatalogs().map((t) => [t.name, t]));
   for (const provider of artifacts.providers) for (const t of provider.instanceTypes) catalog.set(t.name, t);
   const hosts = artifacts.providers.flatMap((p) => p.hosts);
-  const series = artifacts.providers.flatMap((p) => p.series);
+  const seriesCount = [...input.seriesReceived.values()].reduce((a, b) => a + b, 0);
   const gaps: Gap[] = artifacts.providers.flatMap((p) => p.gaps);
 
   const replay = options.fromArtifactsDir !== undefined;
@@ -85,15 +93,14 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const unavailable: Facts['unavailable'] = {};
   if (artifacts.providers.length > 0 && hosts.length === 0)
     unavailable.inventory = describeGaps(gaps, 'no instances listed');
-  if (hosts.length > 0 && series.length === 0)
+  if (hosts.length > 0 && seriesCount === 0)
     unavailable.metrics = describeGaps(gaps, 'no metric series returned');
-  const facts: Facts = {
+  const facts: Omit<Facts, 'series'> = {
     window: artifacts.window,
     hosts,
     volumes: artifacts.providers.flatMap((p) => p.volumes),
     groups: artifacts.providers.flatMap((p) => p.groups),
     catalog,
-    series: indexSeries(series),
     onHost: onHost.map((r) => r.entry),
     sizing: config.sizing,
     unavailable: unavailable satisfies Partial<Record<FactKey, string>>,
@@ -111,19 +118,38 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
     rules,
     settings: { byId: config.rules, file, locate },
     facts,
-    hasMetrics: series.length > 0,
-    seriesFor: seriesFromMemory(series),
+    hasMetrics: seriesCount > 0,
+    series: input.series,
     event: { project: (unitFacts) => projectEvent(unitFacts, eventOptions) },
     summaryMetrics: STAT_METRICS,
   });
   const event = judged.event!;
   options.onProgress?.({ type: 'rules', done: rules.length, total: rules.length });
 
+  const blindSpotsOf = new Map(artifacts.providers.map((p) => [p.provider, p.blindSpots]));
+  // Per host by id, not by a search of the fleet per host (10,000 hosts × 10,000 volumes).
+  const volumeAt = new Map(facts.volumes.map((v, index) => [v.id, index]));
+  const volumesOf = (host: Host) =>
+    [...new Set(host.volumeIds.flatMap((id) => volumeAt.get(id) ?? []))]
+      .sort((a, b) => a - b)
+      .map((index) => facts.volumes[index]!);
+  const onHostByHost = new Map<string, MappedOnHost>();
+  for (const m of onHost)
+    if (m.entry.host && !onHostByHost.has(m.entry.host.id)) onHostByHost.set(m.entry.host.id, m);
   const reportHosts = hosts.map((host) =>
-    reportHost(host, facts, artifacts, onHost, judged.hostSummaries.get(host.id) ?? []),
+    reportHost(host, {
+      volumes: volumesOf(host),
+      priceUsdPerHour: facts.catalog.get(host.instanceType)?.priceUsdPerHour ?? null,
+      blindSpots: blindSpotsOf.get(host.provider)?.[host.id] ?? [],
+      mapped: onHostByHost.get(host.id),
+      stats: judged.hostSummaries.get(host.id) ?? [],
+    }),
   );
   const coverage = Object.fromEntries(
-    artifacts.providers.map((p) => [p.provider, providerCoverage(p, reportHosts)]),
+    artifacts.providers.map((p) => [
+      p.provider,
+      providerCoverage(p, input.seriesReceived.get(p.provider) ?? 0, reportHosts),
+    ]),
   );
   const finishedMs = Date.now();
   const findingsBySeverity: Record<Severity, number> = { info: 0, low: 0, medium: 0, high: 0, critical: 0 };
@@ -294,13 +320,12 @@ const STAT_METRICS: MetricName[] = ['cpu.util', 'cpu.util.max', 'mem.used', 'net
 
 function reportHost(
   host: Host,
-  facts: Facts,
-  artifacts: Artifacts,
-  onHost: readonly MappedOnHost[],
-  stats: ReportHost['stats'],
+  own: Pick<ReportHost, 'volumes' | 'priceUsdPerHour' | 'stats'> & {
+    blindSpots: readonly string[];
+    mapped: MappedOnHost | undefined;
+  },
 ): ReportHost {
-  const mapped = onHost.find((m) => m.entry.host?.id === host.id);
-  const spots = artifacts.providers.find((p) => p.provider === host.provider)?.blindSpots[host.id] ?? [];
+  const { mapped } = own;
   const cpu = mapped?.result.facts.cpu;
   const fills: Record<string, boolean> = {
     memory: (cpu?.memUsedPct ?? []).some(Number.isFinite),
@@ -309,9 +334,9 @@ function reportHost(
   };
   return {
     ...host,
-    volumes: facts.volumes.filter((v) => host.volumeIds.includes(v.id)),
-    priceUsdPerHour: facts.catalog.get(host.instanceType)?.priceUsdPerHour ?? null,
-    stats,
+    volumes: own.volumes,
+    priceUsdPerHour: own.priceUsdPerHour,
+    stats: own.stats,
     onHost: mapped
       ? {
           sampleDir: mapped.mapping.dir,
@@ -325,7 +350,7 @@ function reportHost(
           ...(mapped.missing && mapped.missing.length > 0 ? { missing: mapped.missing } : {}),
         }
       : null,
-    blindSpots: spots.map((dimension) => ({ dimension, filledByOnHost: fills[dimension] ?? false })),
+    blindSpots: own.blindSpots.map((dimension) => ({ dimension, filledByOnHost: fills[dimension] ?? false })),
   };
 }
 
@@ -350,7 +375,11 @@ function judged(host: ReportHost): boolean {
   );
 }
 
-function providerCoverage(p: ProviderArtifacts, hosts: readonly ReportHost[]): ProviderCoverage {
+function providerCoverage(
+  p: ProviderArtifacts,
+  seriesReceived: number,
+  hosts: readonly ReportHost[],
+): ProviderCoverage {
   const own = hosts.filter((h) => h.provider === p.provider);
   const hostsJudged = own.filter(judged).length;
   const failedScopes = p.coverage?.failedScopes ?? [];
@@ -358,8 +387,8 @@ function providerCoverage(p: ProviderArtifacts, hosts: readonly ReportHost[]): P
     scopes: p.coverage?.scopes ?? [...new Set(own.map((h) => h.region))].sort(),
     failedScopes,
     hostsListed: own.length,
-    seriesExpected: p.coverage?.seriesExpected ?? p.series.length,
-    seriesReceived: p.series.length,
+    seriesExpected: p.coverage?.seriesExpected ?? seriesReceived,
+    seriesReceived,
     hostsJudged,
     judgedShare: own.length > 0 ? Math.round((hostsJudged / own.length) * 1000) / 1000 : null,
     complete: failedScopes.length === 0,

@@ -2,6 +2,7 @@
 // give exactly what judging the whole fleet at once gives.
 import { describe, expect, it } from 'vitest';
 import { runRules } from '../../src/analysis/engine.ts';
+import type { Facts } from '../../src/analysis/facts.ts';
 import { fleetUnits, judgeFleet, mergeOutcomes, seriesFromMemory } from '../../src/analysis/judge-fleet.ts';
 import { rules } from '../../src/analysis/rules/index.ts';
 import { projectEvent } from '../../src/event/project.ts';
@@ -42,7 +43,7 @@ describe('judgeFleet', () => {
       rules,
       facts,
       hasMetrics: true,
-      seriesFor: seriesFromMemory(builder.series),
+      series: seriesFromMemory(builder.series),
       event: { project: (unitFacts) => projectEvent(unitFacts, eventOptions) },
       summaryMetrics: ['cpu.util'],
     });
@@ -67,11 +68,11 @@ describe('judgeFleet', () => {
     ]);
   });
 
-  it('asks for one unit’s series at a time, and only after the unit before it was judged', async () => {
+  it('takes one unit’s series at a time from its source, and only after the unit before it was judged', async () => {
     const builder = mixedFleet();
     const facts = builder.facts();
-    const asked: string[][] = [];
-    let held = 0;
+    const handed: string[][] = [];
+    let judgedCount = 0;
     let mostHeld = 0;
     const inMemory = seriesFromMemory(builder.series);
     const unitCount = fleetUnits(facts).length;
@@ -79,19 +80,24 @@ describe('judgeFleet', () => {
       rules,
       facts,
       hasMetrics: true,
-      async *seriesFor(ids) {
-        asked.push([...ids]);
-        // Everything handed out so far that the engine still holds: one unit's worth at most.
-        held = 0;
-        for await (const s of inMemory(ids)) {
-          held += s.values.length;
-          mostHeld = Math.max(mostHeld, held);
-          yield s;
+      async *series(units) {
+        for await (const unitSeries of inMemory(units)) {
+          // The unit before this one has been judged (and dropped) before the source is asked again.
+          expect(judgedCount).toBe(handed.length);
+          handed.push([...units[unitSeries.unit]!.subjectIds]);
+          mostHeld = Math.max(
+            mostHeld,
+            unitSeries.series.reduce((n, s) => n + s.values.length, 0),
+          );
+          yield unitSeries;
         }
       },
-      onUnit: (_done, total) => expect(total).toBe(unitCount),
+      onUnit: (done, total) => {
+        judgedCount = done;
+        expect(total).toBe(unitCount);
+      },
     });
-    expect(asked).toEqual([
+    expect(handed).toEqual([
       ['us-east-1/web', 'w1', 'w2'],
       ['hot'],
       ['idle'],
@@ -102,6 +108,51 @@ describe('judgeFleet', () => {
     ]);
     // The largest unit is db with its volume: cpu.util, cpu.util.max and four disk series × 4,032 points.
     expect(mostHeld).toBe(6 * 4032);
+  });
+
+  it('gives the same answer whatever order the source hands the units in, and judges a unit never handed with none', async () => {
+    const builder = mixedFleet();
+    const facts = builder.facts();
+    const options = { rules, facts, hasMetrics: true, summaryMetrics: ['cpu.util'] as const };
+    const eventOptions = { multiplier: 2 };
+    const event = { project: (unitFacts: Facts) => projectEvent(unitFacts, eventOptions) };
+    const inOrder = await judgeFleet({ ...options, event, series: seriesFromMemory(builder.series) });
+    const reversed = await judgeFleet({
+      ...options,
+      event,
+      async *series(units) {
+        const all = [];
+        for await (const u of seriesFromMemory(builder.series)(units)) all.push(u);
+        yield* all.reverse();
+      },
+    });
+    expect(reversed.findings).toEqual(inOrder.findings);
+    expect(reversed.recommendations).toEqual(inOrder.recommendations);
+    expect(reversed.runs.map(({ durationMs: _, ...run }) => run)).toEqual(
+      inOrder.runs.map(({ durationMs: _, ...run }) => run),
+    );
+    expect(reversed.event).toEqual(inOrder.event);
+    expect([...reversed.hostSummaries].sort()).toEqual([...inOrder.hostSummaries].sort());
+
+    // A source that hands nothing: every unit is judged without series, as a fleet without metrics.
+    const silent = await judgeFleet({
+      ...options,
+      series: async function* () {},
+    });
+    const none = await judgeFleet({ ...options, series: seriesFromMemory([]) });
+    expect(silent.findings).toEqual(none.findings);
+    expect(silent.hostSummaries.size).toBe(facts.hosts.length);
+
+    // A unit handed twice is a bug in the source, said at once.
+    await expect(
+      judgeFleet({
+        ...options,
+        series: async function* () {
+          yield { unit: 0, series: [] };
+          yield { unit: 0, series: [] };
+        },
+      }),
+    ).rejects.toThrow('unit 0 of 7 handed twice or out of range');
   });
 
   it('a rule that finds nothing anywhere passes, not "not applicable", when only some units lack its subject', async () => {
@@ -115,7 +166,7 @@ describe('judgeFleet', () => {
       rules,
       facts: builder.facts(),
       hasMetrics: true,
-      seriesFor: seriesFromMemory(builder.series),
+      series: seriesFromMemory(builder.series),
     });
     const burstable = judged.runs.find((r) => r.ruleId === 'burstable-credits-exhausted')!;
     expect(burstable.status).toBe(
@@ -130,7 +181,7 @@ describe('judgeFleet', () => {
       rules,
       facts: builder.facts(),
       hasMetrics: false,
-      seriesFor: seriesFromMemory([]),
+      series: seriesFromMemory([]),
     });
     const cpu = judged.runs.find((r) => r.ruleId === 'cpu-over-provisioned')!;
     expect(cpu).toMatchObject({

@@ -2,10 +2,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fleetUnits, seriesFromMemory } from '../../src/analysis/judge-fleet.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { type Artifacts, convertArtifacts, loadArtifacts, saveArtifacts } from '../../src/run/artifacts.ts';
-import { openArtifacts } from '../../src/run/artifacts-reader.ts';
+import { openArtifacts, seriesFromArtifacts } from '../../src/run/artifacts-reader.ts';
 import { artifactsOf, idleFleet, saturatedFleet, writeArtifacts } from '../helpers/artifacts-builder.ts';
+import { diurnal, flat, fleet } from '../helpers/fleet-builder.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -131,6 +133,55 @@ describe('saved artifacts, version 2', () => {
       subjects: [hot, hot, hot, hot, 'vol-1'],
     });
     expect(new Set(batches.map((b) => b.host)).size).toBe(batches.length);
+  });
+
+  it('replay one unit at a time, a group’s members together, and hand what a whole load would', async () => {
+    // Inventory order interleaves the group's members with hosts of their own.
+    const builder = fleet()
+      .host('a1')
+      .cpu('a1', diurnal(5, 40))
+      .host('solo')
+      .cpu('solo', flat(90))
+      .host('a2')
+      .cpu('a2', diurnal(5, 40))
+      .volume('vol-a2', 'a2', { type: 'gp3', sizeGiB: 50 })
+      .volumeLoad('vol-a2', flat(100), flat(5))
+      .host('quiet')
+      .group('us-east-1/web', ['a1', 'a2']);
+    builder.metric('us-east-1/web', 'cpu.util', flat(22));
+    const saved = artifactsOf(builder);
+    await saveArtifacts(join(dir, 'a'), saved);
+    const opened = await openArtifacts(join(dir, 'a'));
+    const owners = [];
+    for await (const b of opened.seriesByHost()) owners.push(b.hostId);
+    // What no host owns (the group's series) first, then unit by unit.
+    expect(owners).toEqual([null, 'a1', 'a2', 'solo']);
+
+    const facts = builder.facts();
+    const units = fleetUnits(facts);
+    const handed: { unit: string[]; series: string[] }[] = [];
+    for await (const u of seriesFromArtifacts(opened)(units)) {
+      handed.push({
+        unit: units[u.unit]!.subjectIds,
+        series: u.series.map((s) => `${s.subjectId} ${s.metric}`).sort(),
+      });
+    }
+    const whole = [];
+    for await (const u of seriesFromMemory(builder.series)(units)) {
+      whole.push({
+        unit: units[u.unit]!.subjectIds,
+        series: u.series.map((s) => `${s.subjectId} ${s.metric}`).sort(),
+      });
+    }
+    // Each unit once; 'quiet' (no series) first, then as the file completes them.
+    expect(handed.map((h) => h.unit)).toEqual([['quiet'], ['us-east-1/web', 'a1', 'a2', 'vol-a2'], ['solo']]);
+    expect([...handed].sort((x, y) => x.unit[0]!.localeCompare(y.unit[0]!))).toEqual(
+      [...whole].sort((x, y) => x.unit[0]!.localeCompare(y.unit[0]!)),
+    );
+    const values = new Map(builder.series.map((s) => [`${s.subjectId} ${s.metric}`, s.values]));
+    for await (const u of seriesFromArtifacts(opened)(units)) {
+      for (const s of u.series) expect(s.values).toEqual(values.get(`${s.subjectId} ${s.metric}`));
+    }
   });
 
   it('v1 artifacts convert to v2 and load the same', async () => {
