@@ -102,5 +102,8 @@ describe('fleetlens mock --write-config', () => {
       expect(coverage?.hostsListed, provider).toBeGreaterThan(0);
     }
     expect(result.gaps.filter((g) => g.kind === 'auth')).toEqual([]);
+    // The quick start says how big the demo is; it must say what the demo lists.
+    const readme = await readFile(packagePath('README.md'), 'utf8');
+    expect(readme).toContain(`Run the demo (a ${result.hosts.length}-host fleet on all four clouds`);
   });
 });
