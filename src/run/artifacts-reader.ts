@@ -51,9 +51,12 @@ export async function openArtifacts(dir: string): Promise<OpenedArtifacts> {
     manifest,
     inventories,
     async *seriesByHost() {
+      // The most points a series can have: the window at its step, both ends counted.
+      const { fromMs, toMs, stepSec } = manifest.window;
+      const pointsPerSeries = Math.floor((toMs - fromMs) / (stepSec * 1000)) + 1;
       for (const p of manifest.providers) {
         for (const entry of p.seriesFiles) {
-          for await (const batch of readSeriesFile(join(dir, entry.file))) {
+          for await (const batch of readSeriesFile(join(dir, entry.file), { pointsPerSeries })) {
             yield { provider: p.provider, region: entry.region, ...batch };
           }
         }

@@ -67,7 +67,28 @@ const ROWS_PER_CHUNK = 64;
  */
 const WRITE_MEMORY_LIMIT = '1GB';
 /** A reader holds one row group and the host being gathered. */
-const READ_MEMORY_LIMIT = '256MB';
+const READ_MEMORY_LIMIT_BYTES = 256 * 1_048_576;
+/** Rows in one chunk of a DuckDB result (its standard vector size). */
+const ROWS_PER_RESULT_CHUNK = 2_048;
+
+/**
+ * The reader's DuckDB memory limit for series of up to `pointsPerSeries` points: a result chunk is
+ * 2,048 series whole (64 MiB at 14 days of 5-minute points), and the reader has two in flight (the
+ * one being judged and the next), so a longer window or a finer step needs more than the default.
+ * NOTE: a limit, not a reservation; DuckDB fails a query that needs more than it ("Out of Memory").
+ */
+export function readMemoryLimitBytes(pointsPerSeries: number, baseBytes = READ_MEMORY_LIMIT_BYTES): number {
+  const points = Number.isFinite(pointsPerSeries) ? Math.max(1, Math.ceil(pointsPerSeries)) : 1;
+  const chunkBytes = ROWS_PER_RESULT_CHUNK * points * 8;
+  return Math.max(baseBytes, 3 * chunkBytes);
+}
+
+export interface ReadSeriesOptions {
+  /** The most points a series of the file can have (the window ÷ its step), which sizes the reader. */
+  pointsPerSeries?: number;
+  /** The limit below which the reader never goes; tests lower it. */
+  baseMemoryBytes?: number;
+}
 
 /** `host_id` of series no host owns: Parquet keeps it as an empty string. */
 const NO_HOST = '';
@@ -198,13 +219,20 @@ function damaged(file: string, error: unknown): ConfigError {
  * The series of one Parquet file, one host at a time, in file order. DuckDB streams the file in
  * chunks of 2,048 rows, so memory holds a chunk and the host being gathered, not the file.
  */
-export async function* readSeriesFile(file: string): AsyncGenerator<HostSeriesBatch> {
+export async function* readSeriesFile(
+  file: string,
+  options: ReadSeriesOptions = {},
+): AsyncGenerator<HostSeriesBatch> {
   let instance: DuckDBInstance | undefined;
   let connection: DuckDBConnection | undefined;
   let pending: Promise<DuckDBDataChunk | null> | undefined;
   try {
     // NOTE: without a limit DuckDB's buffer pool keeps what it read, up to 80 % of the machine.
-    instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: READ_MEMORY_LIMIT });
+    const limit = readMemoryLimitBytes(options.pointsPerSeries ?? 0, options.baseMemoryBytes);
+    instance = await DuckDBInstance.create(':memory:', {
+      threads: '1',
+      memory_limit: `${Math.ceil(limit / 1_048_576)}MB`,
+    });
     connection = await instance.connect();
     const names = COLUMNS.map(([name]) => `"${name}"`).join(', ');
     let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
@@ -262,7 +290,10 @@ export async function countSeriesBySubject(file: string): Promise<Map<string, nu
   let instance: DuckDBInstance | undefined;
   let connection: DuckDBConnection | undefined;
   try {
-    instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: READ_MEMORY_LIMIT });
+    instance = await DuckDBInstance.create(':memory:', {
+      threads: '1',
+      memory_limit: `${READ_MEMORY_LIMIT_BYTES / 1_048_576}MB`,
+    });
     connection = await instance.connect();
     const reader = await connection.runAndReadAll(
       'SELECT subject_id, count(*)::INTEGER AS n FROM read_parquet($file) GROUP BY subject_id',

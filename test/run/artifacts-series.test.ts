@@ -8,6 +8,7 @@ import { MetricName, SubjectKind, Unit } from '../../src/model/index.ts';
 import {
   type ArtifactSeries,
   type HostSeriesBatch,
+  readMemoryLimitBytes,
   readSeriesFile,
   SeriesFileWriter,
 } from '../../src/run/artifacts-series.ts';
@@ -113,6 +114,49 @@ describe('series Parquet files', () => {
     const line = (error as ConfigError).describe();
     expect(line.split('\n')).toHaveLength(1);
     expect(line).toMatch(new RegExp(`^${file}: not a readable series file of saved artifacts \\(.+\\)$`));
+  });
+});
+
+describe('the reader sized by the window', () => {
+  it('reads a file whose result chunk is past the base limit once told how long a series can be', async () => {
+    // 300 series × 4,032 points: one result chunk of 9.2 MiB against a base limit of 4 MiB.
+    const file = join(dir, 'long.parquet');
+    const writer = await SeriesFileWriter.create(file, join(dir, 'spill'));
+    for (let h = 0; h < 300; h++) {
+      writer.append(`i-${h}`, [
+        {
+          subjectKind: 'host',
+          subjectId: `i-${h}`,
+          metric: 'cpu.util',
+          unit: 'percent',
+          source: 'test',
+          columns: {
+            startMs: 0,
+            stepSec: 300,
+            values: Float64Array.from({ length: 4032 }, (_, i) => (i * h) % 97),
+          },
+        },
+      ]);
+    }
+    await writer.close();
+    const read = async (pointsPerSeries: number) => {
+      let points = 0;
+      for await (const b of readSeriesFile(file, { pointsPerSeries, baseMemoryBytes: 4 * 1_048_576 }))
+        for (const s of b.series) points += s.columns.values.length;
+      return points;
+    };
+    expect(await read(4032)).toBe(300 * 4032);
+    // Told nothing, the base limit alone is too small for the chunk: the failure the sizing prevents.
+    const error = await read(1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).describe()).toMatch(/Out of Memory/);
+  });
+
+  it('keeps the default for 14 days of 5-minute points and grows past it for longer series', () => {
+    expect(readMemoryLimitBytes(4033)).toBe(256 * 1_048_576);
+    // 28 days at 5 minutes: 8,065 points, two 126 MiB chunks in flight.
+    expect(readMemoryLimitBytes(8065)).toBe(3 * 2048 * 8065 * 8);
+    expect(readMemoryLimitBytes(Number.NaN)).toBe(256 * 1_048_576);
   });
 });
 
