@@ -32,7 +32,7 @@ export function presentValues(
 
 /**
  * A holed series' present values, compacted once per series: rules read the same series many
- * times, and one buffer per series lets the percentiles' sort be reused (stats.ts). Both are
+ * times, and one buffer per series lets the percentiles' working copy be found again (stats.ts). Both are
  * read-only, as the series is; an entry goes with its series.
  */
 const compacted = new WeakMap<Float64Array, Float64Array>();

@@ -223,17 +223,11 @@ export async function* readSeriesFile(
   file: string,
   options: ReadSeriesOptions = {},
 ): AsyncGenerator<HostSeriesBatch> {
-  let instance: DuckDBInstance | undefined;
-  let connection: DuckDBConnection | undefined;
+  let reader: Reader | undefined;
   let pending: Promise<DuckDBDataChunk | null> | undefined;
   try {
-    // NOTE: without a limit DuckDB's buffer pool keeps what it read, up to 80 % of the machine.
-    const limit = readMemoryLimitBytes(options.pointsPerSeries ?? 0, options.baseMemoryBytes);
-    instance = await DuckDBInstance.create(':memory:', {
-      threads: '1',
-      memory_limit: `${Math.ceil(limit / 1_048_576)}MB`,
-    });
-    connection = await instance.connect();
+    reader = await openReader(readMemoryLimitBytes(options.pointsPerSeries ?? 0, options.baseMemoryBytes));
+    const { connection } = reader;
     const names = COLUMNS.map(([name]) => `"${name}"`).join(', ');
     let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
     try {
@@ -277,8 +271,7 @@ export async function* readSeriesFile(
   } finally {
     // A consumer that stops early leaves a fetch in flight: it ends before the connection closes.
     await pending?.catch(() => undefined);
-    connection?.closeSync();
-    instance?.closeSync();
+    reader?.close();
   }
 }
 
@@ -287,24 +280,47 @@ export async function* readSeriesFile(
  * values are never decompressed), so a replay knows when a unit's last series has come by.
  */
 export async function countSeriesBySubject(file: string): Promise<Map<string, number>> {
-  let instance: DuckDBInstance | undefined;
-  let connection: DuckDBConnection | undefined;
+  let reader: Reader | undefined;
   try {
-    instance = await DuckDBInstance.create(':memory:', {
-      threads: '1',
-      memory_limit: `${READ_MEMORY_LIMIT_BYTES / 1_048_576}MB`,
-    });
-    connection = await instance.connect();
-    const reader = await connection.runAndReadAll(
+    reader = await openReader(READ_MEMORY_LIMIT_BYTES);
+    const counted = await reader.connection.runAndReadAll(
       'SELECT subject_id, count(*)::INTEGER AS n FROM read_parquet($file) GROUP BY subject_id',
       { file },
     );
-    return new Map(reader.getRows().map(([id, n]) => [String(id), Number(n)]));
+    return new Map(counted.getRows().map(([id, n]) => [String(id), Number(n)]));
   } catch (error) {
     throw damaged(file, error);
   } finally {
-    connection?.closeSync();
-    instance?.closeSync();
+    reader?.close();
+  }
+}
+
+interface Reader {
+  connection: DuckDBConnection;
+  close(): void;
+}
+
+/**
+ * An in-memory DuckDB of its own for reading one file, on one thread.
+ * NOTE: without a limit DuckDB's buffer pool keeps what it read, up to 80 % of the machine.
+ */
+async function openReader(limitBytes: number): Promise<Reader> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: '1',
+    memory_limit: `${Math.ceil(limitBytes / 1_048_576)}MB`,
+  });
+  try {
+    const connection = await instance.connect();
+    return {
+      connection,
+      close() {
+        connection.closeSync();
+        instance.closeSync();
+      },
+    };
+  } catch (error) {
+    instance.closeSync();
+    throw error;
   }
 }
 
