@@ -87,6 +87,12 @@ program
   .option('--keep <duration>', 'prune runs older than this at the end of the audit (default 180d)')
   .option('--stable-runs <n>', 'runs with the same target before a recommendation is stable (default 3)')
   .option('--only-stable', "limit the report's top actions to stable recommendations")
+  .option(
+    '--shard <keys>',
+    'collect one slice of a sharded run: aws:ACCOUNT/REGION, gcp:PROJECT, linode:NAME, ovh:PROJECT, comma-separated (with --run-id and a shared --store)',
+  )
+  .option('--run-id <id>', "the run's id; every shard of a run gives the same one")
+  .option('--until <time>', 'the window ends here instead of now (ISO-8601; UTC when no zone is given)')
   .addHelpText('after', exitCodesHelp())
   .action(async (options) => {
     const { auditExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
@@ -187,6 +193,42 @@ program
     }
     process.stdout.write(page);
     finish(diagnoseExitStatus(result, policy));
+  });
+
+program
+  .command('report')
+  .description(
+    'The report of a sharded audit: waits for every shard of the run, then judges the whole run from the shared store',
+  )
+  .requiredOption('--store <path|url>', 'the store the shards wrote to (postgres://…)')
+  .requiredOption('--run-id <id>', 'the run id the shards were given')
+  .option('--format <list>', 'report formats, comma-separated: md,json,html,prometheus-rules', 'md,json')
+  .option('--out <dir>', 'folder for the report files, or - for stdout (one format)', 'fleetlens-report')
+  .option(
+    '--wait <duration>',
+    'wait at most this long for shards still running or not started (0 reports at once); default 30m',
+  )
+  .option('--config <file>', "mutes and rule options from this config (default: the run's own settings)")
+  .option('--quiet', 'print nothing on stderr but errors')
+  .addOption(
+    new Option(
+      '--fail-on <severity>',
+      'exit 3 when a reliability or performance finding is at or above this severity',
+    ).choices(Severity.options),
+  )
+  .option('--fail-on-category <list>', 'also count these categories toward --fail-on (cost)')
+  .option('--allow-partial', 'exit 0/3 instead of 4 when a shard failed or never finished')
+  .option('--keep <duration>', 'prune runs older than this once the run is recorded (default 180d)')
+  .option('--stable-runs <n>', 'runs with the same target before a recommendation is stable (default 3)')
+  .option('--only-stable', "limit the report's top actions to stable recommendations")
+  .addHelpText('after', exitCodesHelp())
+  .action(async (options) => {
+    const { auditExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
+    const policy = failPolicy(options, parseFailOnCategories);
+    const log = createLogger(logLevel(options));
+    const { runReportCommand } = await import('./run/report-command.ts');
+    const result = await runReportCommand(options, log);
+    finish(auditExitStatus(result, { ...policy, allowPartial: options.allowPartial === true }));
   });
 
 const storeOption = () =>

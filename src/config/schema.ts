@@ -58,6 +58,13 @@ export const LinodeConfig = z
       .optional()
       .describe('Send every Linode API call here instead (the mock); tests only. The token is LINODE_TOKEN.'),
     tags: z.array(z.string()).default([]).describe('Only Linodes carrying all these tags.'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a name of letters, digits, dot, dash or underscore')
+      .optional()
+      .describe(
+        "This token's name in shard keys (`--shard linode:NAME`), default `default`; the token itself is LINODE_TOKEN.",
+      ),
   })
   .strict();
 export type LinodeConfig = z.infer<typeof LinodeConfig>;

@@ -80,7 +80,9 @@ export async function openArtifacts(dir: string): Promise<OpenedArtifacts> {
  * on as soon as its last series has come by (units with none first). Memory holds the series of
  * units not yet complete: one unit's when the files are in unit order, as the writer keeps them.
  */
-export function seriesFromArtifacts(opened: OpenedArtifacts): UnitSeriesSource {
+export function seriesFromArtifacts(
+  opened: Pick<OpenedArtifacts, 'seriesByHost' | 'seriesCounts'>,
+): UnitSeriesSource {
   return async function* (units) {
     const counts = await opened.seriesCounts();
     const unitOf = new Map<string, number>();

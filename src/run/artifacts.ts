@@ -192,7 +192,7 @@ async function loadArtifactsV2(dir: string): Promise<Artifacts> {
 }
 
 /** A v2 folder's manifest and inventories as artifacts, every provider's `series` still empty. */
-function artifactsOf(opened: OpenedArtifacts): Artifacts {
+export function artifactsOf(opened: OpenedArtifacts): Artifacts {
   const { manifest } = opened;
   const providers = manifest.providers.map((p, index): ProviderArtifacts => {
     const { hosts, volumes, groups, instanceTypes } = opened.inventories[index]!;

@@ -20,14 +20,16 @@ import type { Logger } from '../log.ts';
 import { ProviderId } from '../model/index.ts';
 import { usd } from '../recommend/money.ts';
 import { DEFAULT_KEEP_MS, defaultStorePath } from '../store/index.ts';
-import { ARTIFACTS_FILE, loadArtifactsSettings } from './artifacts.ts';
+import { ARTIFACTS_FILE, type Artifacts, loadArtifactsSettings } from './artifacts.ts';
 import { MANIFEST_FILE } from './artifacts-manifest.ts';
 import type { AuditOptions } from './audit.ts';
+import { timeOption } from './diagnose.ts';
 import { parseFormats, writeAuditReports } from './output.ts';
 import { createProgress, type ProgressReporter } from './progress.ts';
 import { recordAuditRun } from './record-run.ts';
 
 export const DEFAULT_CONFIG_FILE = 'fleetlens.yaml';
+const RUN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface AuditCommandOptions {
   /** Absent: `fleetlens.yaml`, except on a replay, which uses the settings saved with the artifacts. */
@@ -51,10 +53,16 @@ export interface AuditCommandOptions {
   eventMultiplier?: string;
   /** Nothing on stderr but errors: no progress (the logger's level is the CLI's business). */
   quiet?: true;
+  /** `--shard KEY[,KEY...]`: collect one slice of a sharded run (shard-keys.ts). */
+  shard?: string;
+  /** `--run-id ID`: the run's id; shards of one run share it. */
+  runId?: string;
+  /** `--until TIME`: the window ends here instead of now (ISO-8601, UTC when no zone). */
+  until?: string;
 }
 
 /** Where history goes and how it is read, settled before anything is collected. */
-interface HistoryPlan {
+export interface HistoryPlan {
   store: string | null;
   keepMs: number;
   stableRuns: number;
@@ -137,9 +145,55 @@ async function runAndWrite(
     const file = options.config ?? DEFAULT_CONFIG_FILE;
     const loaded = await loadConfig(file, today);
     mutes = [...mutesOf(loaded, today), ...(await loadMuteFile(file, today))];
-    ConfigErrorList.throwIfAny(retentionErrors(loaded, options.since));
-    result = await runAudit({ ...common, loaded, mode: 'live' });
+    const untilMs = options.until === undefined ? undefined : timeOption(options.until, '--until');
+    const ageMs = untilMs === undefined ? 0 : Math.max(0, Date.now() - untilMs);
+    ConfigErrorList.throwIfAny(retentionErrors(loaded, options.since, ageMs));
+    const now = untilMs === undefined ? {} : { now: () => untilMs };
+    const runId = options.runId === undefined ? {} : { runId: options.runId };
+    if (options.shard !== undefined && options.runId !== undefined && plan.store !== null) {
+      const { runShard } = await import('./shard-run.ts');
+      const { runSettings, windowFor } = await import('./audit.ts');
+      result = await runShard(
+        loaded,
+        {
+          shard: options.shard,
+          runId: options.runId,
+          store: plan.store,
+          log,
+          window: windowFor({ loaded, ...(options.since ? { since: options.since } : {}), ...now }),
+          untilGiven: untilMs !== undefined,
+          settings: runSettings(loaded, options.since),
+        },
+        (slice) =>
+          runAudit({
+            ...common,
+            ...runId,
+            loaded: slice.loaded,
+            mode: 'live',
+            window: slice.window,
+            saveArtifactsDir: slice.artifactsDir,
+          }),
+      );
+    } else {
+      result = await runAudit({ ...common, ...runId, ...now, loaded, mode: 'live' });
+    }
   }
+  // A shard's store holds its slice for the report step; history records whole runs only.
+  const record = options.shard ? null : plan.store;
+  return recordAndWrite(result, { ...plan, store: record }, mutes, formats, options.out, log, progress);
+}
+
+/** The end of every audit (and of the report step): history, mutes, the report files, one log line. */
+export async function recordAndWrite(
+  audited: AnalysisResult,
+  plan: HistoryPlan,
+  mutes: LocatedMute[],
+  formats: readonly ReportFormat[],
+  out: string,
+  log: Logger,
+  reporter?: ProgressReporter,
+): Promise<AnalysisResult> {
+  let result = audited;
   if (plan.store !== null) {
     result = await recordAuditRun(result, {
       store: plan.store,
@@ -150,8 +204,7 @@ async function runAndWrite(
     });
   }
   result = withMutes(result, mutes);
-  const reporter = progress;
-  const written = await writeAuditReports(result, formats, options.out, {
+  const written = await writeAuditReports(result, formats, out, {
     ...(reporter ? { onWriter: (file, state) => reporter.update({ type: 'writer', file, state }) } : {}),
   });
   const { summary } = result.run;
@@ -206,10 +259,44 @@ export function checkAuditUsage(options: AuditCommandOptions): ReportFormat[] {
     ['demo', 'config', ' (the demo runs its own config)'],
     ['fromArtifacts', 'since', ' (a replay keeps the window it was collected with)'],
     ['fromArtifacts', 'saveArtifacts', ' (a replay collects nothing new)'],
+    ['fromArtifacts', 'until', ' (a replay keeps the window it was collected with)'],
+    ['demo', 'shard', ' (shards split a configured fleet)'],
+    ['fromArtifacts', 'shard', ' (shards collect; `fleetlens report` judges their run)'],
+    ['shard', 'saveArtifacts', ' (a shard stores its artifacts in the shared store)'],
   ];
   for (const [a, b, why] of excludes) {
     if (options[a] !== undefined && options[b] !== undefined)
       errors.push(flagError(`--${kebab(b)}`, `not with --${kebab(a)}${why}`));
+  }
+  if (options.shard !== undefined) {
+    if (options.runId === undefined)
+      errors.push(flagError('--shard', 'needs --run-id ID: the id every shard of the run shares'));
+    if (storeSpec(options) === null)
+      errors.push(
+        flagError(
+          '--shard',
+          'needs the shared store the shards write to (--store postgres://…), not --no-store',
+        ),
+      );
+  }
+  if (options.runId !== undefined && !RUN_ID.test(options.runId))
+    errors.push(
+      flagError(
+        '--run-id',
+        `1 to 128 letters, digits, dot, dash, underscore or colon (found "${options.runId}")`,
+      ),
+    );
+  if (options.until !== undefined) {
+    try {
+      const untilMs = timeOption(options.until, '--until');
+      if (untilMs > Date.now())
+        errors.push(
+          flagError('--until', `${options.until} is in the future: a window ends at the latest now`),
+        );
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      errors.push(error);
+    }
   }
   if (options.keep !== undefined) {
     const problem = durationProblem(options.keep);
@@ -267,11 +354,17 @@ const rulesCheck: ConfigCheck = (raw, where) => {
 };
 
 /** `--since` (or the config's `since`) past what a configured cloud keeps at the config's period. */
-export function retentionErrors(loaded: LoadedConfig, sinceFlag: string | undefined): ConfigError[] {
+export function retentionErrors(
+  loaded: LoadedConfig,
+  sinceFlag: string | undefined,
+  /** How long ago the window ends (`--until`): the oldest point is this much older. */
+  ageMs = 0,
+): ConfigError[] {
   const { config } = loaded;
   const since = sinceFlag ?? config.since;
-  const sinceMs = parseDurationMs(since);
-  if (sinceMs === undefined) return [];
+  const windowMs = parseDurationMs(since);
+  if (windowMs === undefined) return [];
+  const sinceMs = windowMs + ageMs;
   return Object.keys(config.providers).flatMap((id) => {
     const provider = ProviderId.safeParse(id);
     if (!provider.success || !config.providers[provider.data]) return [];
@@ -303,6 +396,12 @@ async function settingsOfArtifacts(dir: string, log: Logger): Promise<LoadedConf
     );
     return { config: Config.parse({}), file, locate };
   }
+  return loadedFromSettings(settings, file);
+}
+
+/** A run's saved settings as a loaded config; `file` is named by any error in them. */
+export function loadedFromSettings(settings: NonNullable<Artifacts['settings']>, file: string): LoadedConfig {
+  const locate = () => undefined;
   const { since, periodSec, providers, onHost, sizing, rules: byId } = settings;
   const input = { since, periodSec, providers, onHost, sizing, rules: byId };
   const parsed = Config.safeParse(input);

@@ -26,6 +26,7 @@ import { packageVersion } from '../paths.ts';
 import { monthlyCostTotal } from '../recommend/one-action.ts';
 import {
   type Artifacts,
+  type AuditInput,
   auditInputOf,
   openAuditInput,
   type ProviderArtifacts,
@@ -50,6 +51,12 @@ export interface AuditOptions {
   signal?: AbortSignal;
   /** Told what the audit is doing, for progress on stderr (src/run/progress.ts). */
   onProgress?: (event: ProgressEvent) => void;
+  /** The window to collect, instead of `since` back from now (a shard takes its run's window). */
+  window?: MetricWindow;
+  /** What to judge, already gathered (the report step's shards); nothing is collected or replayed. */
+  input?: AuditInput;
+  /** The run's id (a sharded run's `--run-id`); a fresh one by default. */
+  runId?: string;
 }
 
 export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
@@ -58,9 +65,11 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   validateRuleSettings(rules, { byId: config.rules, file, locate });
 
   // A v2 replay leaves the series on disk and reads them one unit at a time.
-  const input = options.fromArtifactsDir
-    ? await openAuditInput(options.fromArtifactsDir)
-    : auditInputOf(await collect(options, windowFor(options)));
+  const input =
+    options.input ??
+    (options.fromArtifactsDir
+      ? await openAuditInput(options.fromArtifactsDir)
+      : auditInputOf(await collect(options, options.window ?? windowFor(options))));
   const { artifacts } = input;
   if (options.saveArtifactsDir && !options.fromArtifactsDir) {
     const path = await saveArtifacts(options.saveArtifactsDir, artifacts);
@@ -159,7 +168,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   return {
     schemaVersion: SCHEMA_VERSION,
     run: {
-      id: randomUUID(),
+      id: options.runId ?? randomUUID(),
       tool: { name: 'fleetlens', version: packageVersion },
       mode: options.fromArtifactsDir ? 'artifacts' : options.mode,
       startedAt: new Date(startedMs).toISOString(),
@@ -198,7 +207,8 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   };
 }
 
-function windowFor(options: AuditOptions): MetricWindow {
+/** `since` back from now (or `now()`), on whole periods. */
+export function windowFor(options: Pick<AuditOptions, 'loaded' | 'since' | 'now'>): MetricWindow {
   const { config } = options.loaded;
   const stepSec = config.periodSec;
   const sinceMs = parseDurationMs(options.since ?? config.since) ?? 14 * 86_400_000;
@@ -219,13 +229,11 @@ async function collect(options: AuditOptions, window: MetricWindow): Promise<Art
     return [collectProvider(adapter, providerConfig, window, options.log, options.signal, collectOptions)];
   });
   const providers: ProviderArtifacts[] = await Promise.all(configured);
-  const hosts = providers.flatMap((p) => p.hosts);
-  const prometheus = await fetchOnHostPrometheus(
-    onHostPrometheus(config),
-    hosts,
+  const prometheus = await fetchPrometheusFor(
+    options.loaded,
+    providers.flatMap((p) => p.hosts),
     window,
-    folderHostIds(onHostFolders(config), hosts),
-    { log: options.log, ...(options.signal ? { signal: options.signal } : {}) },
+    options,
   );
   return {
     ...(prometheus.length > 0 ? { prometheus } : {}),
@@ -237,6 +245,23 @@ async function collect(options: AuditOptions, window: MetricWindow): Promise<Art
     settings: runSettings(options.loaded, options.since),
     onHost: onHostFolders(config).map((m) => ({ dir: m.dir, host: m.host })),
   };
+}
+
+/** The config's Prometheus servers read for `hosts` (those without an on-host folder). */
+export function fetchPrometheusFor(
+  loaded: LoadedConfig,
+  hosts: readonly Host[],
+  window: MetricWindow,
+  options: Pick<AuditOptions, 'log' | 'signal'>,
+) {
+  const { config } = loaded;
+  return fetchOnHostPrometheus(
+    onHostPrometheus(config),
+    hosts,
+    window,
+    folderHostIds(onHostFolders(config), hosts),
+    { log: options.log, ...(options.signal ? { signal: options.signal } : {}) },
+  );
 }
 
 /** Hosts a folder is mapped to (by id, or by a Name only one host has): Prometheus leaves them be. */

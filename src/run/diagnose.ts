@@ -83,7 +83,7 @@ export interface WindowOptions {
   since?: string;
 }
 
-function timeOption(text: string, key: string): number {
+export function timeOption(text: string, key: string): number {
   const ms = Number.isNaN(isoMs(text)) ? utcMs(text) : isoMs(text);
   if (Number.isNaN(ms)) {
     throw new ConfigError(

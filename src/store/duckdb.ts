@@ -5,7 +5,7 @@
 // `locked`. Two store objects of one process on one path take turns the same way.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { blobValue, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { StoreError, type StoreErrorKind } from './errors.ts';
 import {
   type Clock,
@@ -80,7 +80,9 @@ class DuckDbSession implements SqlSession {
   constructor(private readonly connection: DuckDBConnection) {}
 
   async query(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    const reader = await this.connection.runAndReadAll(sql, params.length > 0 ? [...params] : undefined);
+    // NOTE: DuckDB cannot infer a type for raw bytes; a blob value says BLOB.
+    const values = params.map((p) => (p instanceof Uint8Array ? blobValue(p) : p));
+    const reader = await this.connection.runAndReadAll(sql, values.length > 0 ? values : undefined);
     return reader.getRowObjectsJS().map((row) => {
       const out: Row = {};
       for (const [key, value] of Object.entries(row)) out[key] = plain(value);

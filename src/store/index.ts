@@ -3,12 +3,14 @@
 import { dirname, join, resolve } from 'node:path';
 import { DuckDbDriver, type DuckDbOptions } from './duckdb.ts';
 import { PostgresDriver, type PostgresOptions } from './postgres.ts';
+import { type ShardLedger, SqlShardLedger } from './shards.ts';
 import type { Clock } from './sql.ts';
 import { SqlHistoryStore } from './sql-store.ts';
 import type { HistoryStore } from './types.ts';
 
 export { StoreError, type StoreErrorKind } from './errors.ts';
 export { redactStoreUrl } from './postgres.ts';
+export type { ShardedRun, ShardLedger, ShardRow, ShardState } from './shards.ts';
 export { type Clock, systemClock } from './sql.ts';
 export type * from './types.ts';
 
@@ -43,6 +45,19 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
   const store = new SqlHistoryStore(driver, options.clock);
   try {
     return await store.open();
+  } catch (error) {
+    await driver.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The ledger of sharded runs in the same store (and schema) as the history. */
+export async function openShardLedger(spec: string, options: OpenStoreOptions = {}): Promise<ShardLedger> {
+  const driver = isPostgresUrl(spec)
+    ? new PostgresDriver(spec, options)
+    : new DuckDbDriver(resolve(spec), options);
+  try {
+    return await new SqlShardLedger(driver, options.clock).open();
   } catch (error) {
     await driver.close().catch(() => undefined);
     throw error;

@@ -138,6 +138,43 @@ export const MIGRATIONS: readonly Migration[] = [
         : []),
     ],
   },
+  {
+    version: 2,
+    name: 'sharded runs: the run, its shards, their artifact files',
+    statements: (dialect) => [
+      // The first shard of a run creates it: its window and settings hold for every shard after.
+      `CREATE TABLE sharded_runs (
+        run_id TEXT PRIMARY KEY,
+        created_at_ms BIGINT NOT NULL,
+        window_from_ms BIGINT NOT NULL,
+        window_to_ms BIGINT NOT NULL,
+        step_sec INTEGER NOT NULL,
+        settings TEXT NOT NULL
+      )`,
+      `CREATE TABLE run_shards (
+        run_id TEXT NOT NULL,
+        shard_key TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        state TEXT NOT NULL,
+        started_at_ms BIGINT NOT NULL,
+        heartbeat_at_ms BIGINT NOT NULL,
+        finished_at_ms BIGINT,
+        error TEXT,
+        summary TEXT,
+        PRIMARY KEY (run_id, shard_key)
+      )`,
+      `CREATE TABLE shard_files (
+        run_id TEXT NOT NULL,
+        shard_key TEXT NOT NULL,
+        path TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        bytes ${dialect === 'postgres' ? 'BYTEA' : 'BLOB'} NOT NULL
+      )`,
+      ...(dialect === 'postgres'
+        ? ['CREATE INDEX shard_files_shard ON shard_files (run_id, shard_key)']
+        : []),
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -3,7 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dialect } from './migrations.ts';
 
-export type SqlValue = string | number | boolean | null;
+/** Bytes are a BYTEA (PostgreSQL) or BLOB (DuckDB): a sharded run's artifact files. */
+export type SqlValue = string | number | boolean | null | Uint8Array;
 export type Row = Record<string, SqlValue>;
 
 export interface SqlSession {
