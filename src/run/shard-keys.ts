@@ -85,7 +85,8 @@ export function planShard(text: string, config: Config): ShardPlan {
     }
     if (!known.includes(key)) {
       const own = known.filter((k) => k.startsWith(`${provider}:`));
-      const near = closest(key, own);
+      // NOTE: an AWS key with the right region and another account: ACCOUNT is the profile's name.
+      const near = closest(key, own) ?? own.find((k) => coverageScope(k) === coverageScope(key));
       errors.push(
         shardError(
           `"${key}" is not a scope the config audits${near ? ` (did you mean ${near}?)` : ''}; its ${provider} scopes: ${own.join(', ')}`,
