@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/paths.ts';
 import { openStore, redactStoreUrl, StoreError } from '../../src/store/index.ts';
+import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations.ts';
 import { fleetResult } from '../helpers/history-builder.ts';
 import { type RunningPostgres, startPostgres } from '../helpers/postgres.ts';
 import { freePort } from '../helpers/prometheus.ts';
@@ -55,7 +56,7 @@ describe('the PostgreSQL history store', () => {
     expect(await count(url, 'findings')).toBe(30 * runsEach);
     expect(await count(url, 'recommendations')).toBe(30 * runsEach);
     expect(await count(url, 'run_scopes')).toBe(2 * 4 * runsEach);
-    expect(await count(url, 'schema_migrations')).toBe(1);
+    expect(await count(url, 'schema_migrations')).toBe(LATEST_SCHEMA_VERSION);
     const store = await openStore(url);
     try {
       const last = (await store.getRun('linode-4'))!;
