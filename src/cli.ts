@@ -4,8 +4,9 @@
 // above --fail-on; 4 incomplete (a configured scope listed nothing because of an error); 1 a bug.
 import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import type { AnalysisResult } from '../reports/json/schema.ts';
 import { ConfigError, isKnownError } from './errors.ts';
-import { createLogger } from './log.ts';
+import { createLogger, type Logger } from './log.ts';
 import { Severity } from './model/index.ts';
 import { packageVersion } from './paths.ts';
 import type { ExitStatus } from './run/exit-status.ts';
@@ -94,14 +95,12 @@ program
   .option('--run-id <id>', "the run's id; every shard of a run gives the same one")
   .option('--until <time>', 'the window ends here instead of now (ISO-8601; UTC when no zone is given)')
   .addHelpText('after', exitCodesHelp())
-  .action(async (options) => {
-    const { auditExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
-    const policy = failPolicy(options, parseFailOnCategories);
-    const log = createLogger(logLevel(options));
-    const { runAuditCommand } = await import('./run/audit-command.ts');
-    const result = await runAuditCommand(options, log);
-    finish(auditExitStatus(result, { ...policy, allowPartial: options.allowPartial === true }));
-  });
+  .action((options) =>
+    auditLike(options, async (log) => {
+      const { runAuditCommand } = await import('./run/audit-command.ts');
+      return runAuditCommand(options, log);
+    }),
+  );
 
 program
   .command('diagnose')
@@ -222,14 +221,12 @@ program
   .option('--stable-runs <n>', 'runs with the same target before a recommendation is stable (default 3)')
   .option('--only-stable', "limit the report's top actions to stable recommendations")
   .addHelpText('after', exitCodesHelp())
-  .action(async (options) => {
-    const { auditExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
-    const policy = failPolicy(options, parseFailOnCategories);
-    const log = createLogger(logLevel(options));
-    const { runReportCommand } = await import('./run/report-command.ts');
-    const result = await runReportCommand(options, log);
-    finish(auditExitStatus(result, { ...policy, allowPartial: options.allowPartial === true }));
-  });
+  .action((options) =>
+    auditLike(options, async (log) => {
+      const { runReportCommand } = await import('./run/report-command.ts');
+      return runReportCommand(options, log);
+    }),
+  );
 
 const storeOption = () =>
   new Option(
@@ -320,6 +317,17 @@ program
   });
 
 /** `--fail-on` and `--fail-on-category`, checked before anything runs. */
+/** An audit or a sharded run's report: --fail-on checked first, then the run, then its exit status. */
+async function auditLike(
+  options: { failOn?: Severity; failOnCategory?: string; allowPartial?: true; quiet?: true },
+  run: (log: Logger) => Promise<AnalysisResult>,
+): Promise<void> {
+  const { auditExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
+  const policy = failPolicy(options, parseFailOnCategories);
+  const result = await run(createLogger(logLevel(options)));
+  finish(auditExitStatus(result, { ...policy, allowPartial: options.allowPartial === true }));
+}
+
 function failPolicy<Category>(
   options: { failOn?: Severity; failOnCategory?: string },
   parseCategories: (text: string | undefined) => Set<Category>,

@@ -15,6 +15,7 @@ import { openShardLedger, type ShardLedger } from '../../src/store/index.ts';
 import { artifactsOf, saturatedFleet, writeArtifacts } from '../helpers/artifacts-builder.ts';
 import { flat, fleet } from '../helpers/fleet-builder.ts';
 import { type RunningPostgres, startPostgres } from '../helpers/postgres.ts';
+import { fakeClock } from '../helpers/store-clock.ts';
 
 let server: RunningPostgres;
 let dir: string;
@@ -28,21 +29,6 @@ afterAll(async () => {
   await server?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-/** A clock that never waits: each sleep advances it, after a hook that may change the ledger. */
-function fakeClock(startMs: number, onSleep?: (count: number) => Promise<void>) {
-  const clock = {
-    nowMs: startMs,
-    sleeps: 0,
-    now: () => clock.nowMs,
-    sleep: async (ms: number) => {
-      clock.sleeps += 1;
-      await onSleep?.(clock.sleeps);
-      clock.nowMs += ms;
-    },
-  };
-  return clock;
-}
 
 const SETTINGS = {
   since: '14d',

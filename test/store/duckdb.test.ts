@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/paths.ts';
 import { DEFAULT_STORE_DIR, defaultStorePath, openStore, StoreError } from '../../src/store/index.ts';
 import { fleetResult } from '../helpers/history-builder.ts';
+import { fakeClock } from '../helpers/store-clock.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetlens-duckdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,21 +34,6 @@ const exited = (child: ChildProcess) =>
     if (child.exitCode !== null) resolve(child.exitCode);
     else child.once('exit', (code) => resolve(code));
   });
-
-/** A clock that never waits: each sleep advances it, and may run a hook first. */
-function fakeClock(onSleep?: (count: number) => Promise<void>) {
-  const clock = {
-    nowMs: 0,
-    sleeps: 0,
-    now: () => clock.nowMs,
-    sleep: async (ms: number) => {
-      clock.sleeps += 1;
-      await onSleep?.(clock.sleeps);
-      clock.nowMs += ms;
-    },
-  };
-  return clock;
-}
 
 const failure = (promise: Promise<unknown>) =>
   promise.then(
@@ -85,7 +71,7 @@ describe('the DuckDB history file', () => {
     const path = join(dir, 'released.duckdb');
     const holder = start('hold-store.ts', [path]);
     expect(await nextLine(holder.lines)).toBe('held');
-    const clock = fakeClock(async (count) => {
+    const clock = fakeClock(0, async (count) => {
       if (count !== 3) return;
       holder.child.stdin!.write('release\n');
       expect(await nextLine(holder.lines)).toBe('released');
