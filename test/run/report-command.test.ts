@@ -163,6 +163,56 @@ describe('fleetlens report', () => {
     );
   });
 
+  it('judges a group whose members two shards listed as one unit, as one audit of both would', async () => {
+    const url = await server.createDatabase('spanning');
+    const clock = fakeClock(Date.UTC(2026, 11, 6));
+    const both = fleet()
+      .host('i-00000000000000aa1', { name: 'web-1', groupId: 'web-asg' })
+      .host('i-00000000000000aa2', { name: 'web-2', groupId: 'web-asg' })
+      .group('web-asg', ['i-00000000000000aa1', 'i-00000000000000aa2'])
+      .cpu('i-00000000000000aa1', flat(4))
+      .cpu('i-00000000000000aa2', flat(5));
+    const whole = artifactsOf(both);
+    // Each shard listed one member; only the first listed the group.
+    const slice = (hostId: string, withGroup: boolean) => {
+      const copy = artifactsOf(both);
+      const p = copy.providers[0]!;
+      p.hosts = p.hosts.filter((h) => h.id === hostId);
+      p.groups = withGroup ? p.groups : [];
+      p.series = p.series.filter((x) => x.subjectId === hostId);
+      return copy;
+    };
+    const ledger = await openShardLedger(url, { clock });
+    await ledger.joinRun({ runId: 'r-span', window: whole.window, settings: SETTINGS });
+    for (const [key, hostId, withGroup] of [
+      ['aws:default/us-east-1', 'i-00000000000000aa1', true],
+      ['aws:default/eu-west-1', 'i-00000000000000aa2', false],
+    ] as const) {
+      await ledger.startShard('r-span', key, [key]);
+      const saved = await writeArtifacts(join(dir, `span-${hostId}`), slice(hostId, withGroup));
+      await ledger.finishShard('r-span', key, saved, {});
+    }
+    await ledger.close();
+    const result = await report(url, 'r-span', '0', clock);
+    const groupFinding = result.findings.find(
+      (f) => f.ruleId === 'cpu-over-provisioned' && f.subject.id === 'web-asg',
+    );
+    expect(groupFinding?.message).toMatch(/^Group web-asg: 2 × m6i\.xlarge need/);
+
+    // The same fleet saved whole and replayed: the same findings, word for word.
+    const { runAudit } = await import('../../src/run/audit.ts');
+    const { loadedFromSettings } = await import('../../src/run/audit-command.ts');
+    const saved = await writeArtifacts(join(dir, 'span-whole'), whole);
+    const single = await runAudit({
+      loaded: loadedFromSettings(SETTINGS, 'settings'),
+      mode: 'live',
+      log,
+      fromArtifactsDir: saved,
+    });
+    const said = (r: AnalysisResult) => r.findings.map((f) => `${f.id} ${f.message}`).sort();
+    expect(said(result)).toEqual(said(single));
+  });
+
   it('says no shard wrote the run once the wait is over', async () => {
     const url = await server.createDatabase('none');
     const clock = fakeClock(Date.UTC(2026, 11, 6));
