@@ -336,7 +336,7 @@ function historyPlan(options: AuditCommandOptions): HistoryPlan {
 }
 
 /** The config file, with the rules' own options and the mutes checked in the same pass as the schema. */
-function loadConfig(file: string, today: string): Promise<LoadedConfig> {
+export function loadConfig(file: string, today: string): Promise<LoadedConfig> {
   return loadConfigFile(file, { checks: [rulesCheck, mutesCheck(today)] });
 }
 

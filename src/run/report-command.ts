@@ -28,7 +28,7 @@ import {
 } from '../store/index.ts';
 import type { ProviderArtifacts } from './artifacts.ts';
 import { openArtifacts } from './artifacts-reader.ts';
-import { loadedFromSettings, recordAndWrite } from './audit-command.ts';
+import { loadConfig, loadedFromSettings, recordAndWrite } from './audit-command.ts';
 import { parseFormats } from './output.ts';
 import { configScopes, coverageScope, scopeProvider } from './shard-keys.ts';
 import { mergeShards, type ShardArtifacts } from './shard-merge.ts';
@@ -76,8 +76,7 @@ export async function runReportCommand(
     let loaded: LoadedConfig = loadedFromSettings(settings, `${ledger.location} run ${run.runId}`);
     let mutes: LocatedMute[] = [];
     if (options.config) {
-      const { loadConfigFile } = await import('../config/load.ts');
-      loaded = await loadConfigFile(options.config);
+      loaded = await loadConfig(options.config, today);
       mutes = [...mutesOf(loaded, today), ...(await loadMuteFile(options.config, today))];
     }
     const done = [
