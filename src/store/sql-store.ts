@@ -208,6 +208,13 @@ export class SqlHistoryStore implements HistoryStore {
       const rows = await session.query('SELECT count(*) AS n FROM runs WHERE started_at_ms < $1', [cutoffMs]);
       const count = num(rows[0]?.n ?? 0);
       if (count > 0) await this.deleteRuns(session, 'started_at_ms < $1', [cutoffMs]);
+      // A sharded run's artifacts go with the same --keep: they are the store's largest rows.
+      for (const table of ['shard_files', 'run_shards'])
+        await session.query(
+          `DELETE FROM ${table} WHERE run_id IN (SELECT run_id FROM sharded_runs WHERE created_at_ms < $1)`,
+          [cutoffMs],
+        );
+      await session.query('DELETE FROM sharded_runs WHERE created_at_ms < $1', [cutoffMs]);
       return count;
     });
     if (runsDeleted > 0) await this.driver.reclaim();

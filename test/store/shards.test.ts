@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbDriver } from '../../src/store/duckdb.ts';
-import { openShardLedger, StoreError } from '../../src/store/index.ts';
+import { openShardLedger, openStore, StoreError } from '../../src/store/index.ts';
 import { FILE_PART_BYTES } from '../../src/store/shards.ts';
 
 let dir: string;
@@ -68,6 +68,36 @@ describe('the sharded-run ledger', () => {
       expect(await ledger.readShardFiles('r', 'aws:default/us-east-1', join(dir, 'again'))).toBe(0);
       await ledger.failShard('r', 'aws:default/us-east-1', 'killed');
       expect(await ledger.listShards('r')).toMatchObject([{ state: 'failed', error: 'killed' }]);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it("prunes a sharded run's shards and files with the history's --keep", async () => {
+    const file = join(dir, 'prune.duckdb');
+    const from = join(dir, 'prune-from');
+    await mkdir(from, { recursive: true });
+    await writeFile(join(from, 'manifest.json'), '{}');
+    for (const [runId, createdMs] of [
+      ['old', 1_000_000],
+      ['new', 5_000_000],
+    ] as const) {
+      const ledger = await openShardLedger(file, { clock: { ...clock, now: () => createdMs } });
+      await ledger.joinRun({ runId, window, settings: {} });
+      await ledger.startShard(runId, 'linode:default', ['linode:default']);
+      await ledger.finishShard(runId, 'linode:default', from, {});
+      await ledger.close();
+    }
+    const store = await openStore(file);
+    await store.prune(2_000_000, 5_000_000);
+    await store.close();
+    const ledger = await openShardLedger(file, { clock });
+    try {
+      expect(await ledger.getRun('old')).toBeNull();
+      expect(await ledger.listShards('old')).toEqual([]);
+      expect(await ledger.readShardFiles('old', 'linode:default', join(dir, 'pruned'))).toBe(0);
+      expect(await ledger.listShards('new')).toHaveLength(1);
+      expect(await ledger.readShardFiles('new', 'linode:default', join(dir, 'kept'))).toBe(1);
     } finally {
       await ledger.close();
     }
