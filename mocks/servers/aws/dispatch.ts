@@ -16,7 +16,7 @@ import {
   renderError,
   type SigningScope,
 } from './protocol.ts';
-import { bucketFor, TokenBuckets } from './rate-limit.ts';
+import { bucketFor, getMetricDataPoints, TokenBuckets } from './rate-limit.ts';
 import type { RequestSummary, Served } from './routing.ts';
 
 // One request to an implemented service, in the order AWS applies its checks: authentication,
@@ -174,6 +174,7 @@ export class Dispatcher {
     // A looping listing answers its first page whatever token it is sent, and the same token again.
     const asked = fault?.kind === 'loop' ? withoutToken(payload) : payload;
     const result = handler(this.context(scope.region, requestId), asked);
+    if (result.datapoints) this.takeDatapoints(service, action, scope.region, result.datapoints);
     const body =
       fault?.kind === 'malformed'
         ? malformedBody(result.body, fault.body, service === 'cloudwatch')
@@ -194,6 +195,13 @@ export class Dispatcher {
   private takeToken(service: AwsService, action: string, region: string): void {
     const bucket = this.buckets ? bucketFor(service, action) : undefined;
     if (bucket && this.buckets && !this.buckets.take(`${region}|${service}|${bucket.name}`, bucket.spec)) {
+      throw faultError('throttle', service, action, this.options.scenario.aws.accountId);
+    }
+  }
+
+  private takeDatapoints(service: AwsService, action: string, region: string, datapoints: number): void {
+    const { name, spec } = getMetricDataPoints;
+    if (this.buckets && !this.buckets.take(`${region}|${service}|${name}`, spec, datapoints)) {
       throw faultError('throttle', service, action, this.options.scenario.aws.accountId);
     }
   }
