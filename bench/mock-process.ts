@@ -34,17 +34,17 @@ if (aws) {
   closers.push(aws.close);
 }
 if (options.gcp > 0) {
-  const gcp = await startGcpMock({ scenario, rateLimits });
+  const gcp = await startGcpMock({ scenario, rateLimits, keepBodies: false });
   ready.endpoints.gcp = gcp.endpoint;
   closers.push(gcp.close);
 }
 if (options.linode > 0) {
-  const linode = await startLinodeMock({ scenario, rateLimits });
+  const linode = await startLinodeMock({ scenario, rateLimits, keepBodies: false });
   ready.endpoints.linode = linode.endpoint;
   closers.push(linode.close);
 }
 if (options.ovh > 0) {
-  const ovh = await startOvhMock({ scenario, rateLimits });
+  const ovh = await startOvhMock({ scenario, rateLimits, keepBodies: false });
   ready.endpoints.ovh = ovh.endpoint;
   ready.ovhCertificate = ovh.certificate;
   closers.push(ovh.close);
