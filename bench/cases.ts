@@ -20,7 +20,7 @@ import { packagePath } from '../src/paths.ts';
 import { runAudit } from '../src/run/audit.ts';
 import { withDemo } from '../src/run/demo.ts';
 import { runDiagnose } from '../src/run/diagnose.ts';
-import { mocksScale } from './mocks-scale.ts';
+import { mocksScale, rateFloor } from './mocks-scale.ts';
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {
@@ -447,6 +447,7 @@ const run = {
   'analyse-fleet': analyseFleet,
   'gcp-200': gcp200,
   'mocks-1000': () => mocksScale(() => peakRss),
+  'rate-floor': () => rateFloor(() => peakRss),
 }[which ?? ''];
 if (!run) throw new Error(`unknown bench case ${which}`);
 await run();

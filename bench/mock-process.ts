@@ -21,6 +21,8 @@ export interface MockProcessDone {
   maxRssBytes: number;
   /** Requests the AWS mock answered, by action. */
   awsRequests: Record<string, number>;
+  /** GetMetricData per region: calls answered and datapoints returned (throttled ones apart). */
+  awsMetricData: Record<string, { calls: number; datapoints: number }>;
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as MockFleetOptions & { rateLimits: boolean };
@@ -56,12 +58,20 @@ process.stdout.write(`${JSON.stringify(ready)}\n`);
 process.once('SIGTERM', () => {
   const cpu = process.cpuUsage();
   const awsRequests: Record<string, number> = {};
-  for (const r of aws?.requests ?? []) awsRequests[r.action] = (awsRequests[r.action] ?? 0) + 1;
+  const awsMetricData: MockProcessDone['awsMetricData'] = {};
+  for (const r of aws?.requests ?? []) {
+    awsRequests[r.action] = (awsRequests[r.action] ?? 0) + 1;
+    if (r.action !== 'GetMetricData' || r.status !== 200) continue;
+    const region = (awsMetricData[r.region] ??= { calls: 0, datapoints: 0 });
+    region.calls += 1;
+    region.datapoints += r.datapoints ?? 0;
+  }
   const done: MockProcessDone = {
     cpuSec: (cpu.user + cpu.system) / 1e6,
     // NOTE: maxRSS is in KiB.
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     awsRequests,
+    awsMetricData,
   };
   process.stdout.write(`${JSON.stringify(done)}\n`);
   void Promise.all(closers.map((close) => close())).finally(() => process.exit(0));

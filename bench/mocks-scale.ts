@@ -6,19 +6,16 @@
 //     keeps to it on the real clock; wall time against the floor (calls ÷ published rate).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { AwsConfig } from '../providers/aws/index.ts';
-import { minimumAwsCalls } from '../providers/aws/index.ts';
-import { minimumGcpCalls } from '../providers/gcp/index.ts';
+import type { AwsConfig } from '../src/config/schema.ts';
 import type { AdapterOptions } from '../providers/index.ts';
 import { providers } from '../providers/index.ts';
-import { minimumLinodeCalls } from '../providers/linode/index.ts';
-import { minimumOvhCalls } from '../providers/ovh/index.ts';
 import { Config } from '../src/config/schema.ts';
 import { silentLogger } from '../src/log.ts';
 import type { ProviderId } from '../src/model/index.ts';
 import { type Clock, realClock, virtualClock } from '../src/net/clock.ts';
 import { packagePath } from '../src/paths.ts';
 import { runAudit } from '../src/run/audit.ts';
+import type { ApiCalls } from '../reports/json/schema.ts';
 import type { MockFleetOptions } from './mock-fleet.ts';
 import type { MockProcessDone, MockProcessReady } from './mock-process.ts';
 
@@ -95,7 +92,7 @@ interface Measured {
   mockStartCpuSec: number;
   hosts: number;
   findings: number;
-  calls: [ProviderId, { made: number; minimum: number; retries: number; failed: number }][];
+  calls: [ProviderId, ApiCalls][];
 }
 
 async function measuredAudit(
@@ -162,33 +159,93 @@ export async function mocksScale(peakRss: () => number): Promise<void> {
   );
 }
 
-/** Per cloud: calls ÷ published rate, for the operations a rate binds (seconds). */
-function floorSeconds(provider: ProviderId, byOperation: Record<string, number>): number {
-  const sum = (match: (op: string) => boolean) =>
-    Object.entries(byOperation)
+type CallCounts = Measured['calls'][number][1];
+
+/**
+ * Each cloud's rate-limit floor in seconds: its calls ÷ the published rate its binding quota allows
+ * (the rates the adapters declare and the mocks enforce), quotas of separate regions or projects
+ * running side by side.
+ */
+function floorOf(
+  provider: ProviderId,
+  calls: CallCounts,
+  mock: MockProcessDone,
+): { seconds: number; how: string } {
+  const made = (match: (op: string) => boolean) =>
+    Object.entries(calls.byOperation)
       .filter(([op]) => match(op))
-      .reduce((total, [, n]) => total + n, 0);
+      .reduce((total, [, c]) => total + c.made, 0);
   switch (provider) {
-    case 'aws':
-      return 0;
-    case 'gcp':
-      return Math.max(
-        sum((op) => op.startsWith('monitoring.')) / 100,
-        sum((op) => op.startsWith('compute.')) / 25,
-      );
-    case 'linode':
-      return Math.max(
-        (sum((op) => op === 'linode.getLinodeStatsByDate') / 50) * 60,
-        (sum((op) => op !== 'linode.getLinodeStatsByDate') / 200) * 60,
-      );
-    case 'ovh':
-      return (sum(() => true) / 50) * 60;
+    case 'aws': {
+      // Per region: GetMetricData at 50 a second and at 396,000 datapoints a second, whichever binds.
+      const regions = Object.entries(mock.awsMetricData).map(([region, r]) => ({
+        region,
+        seconds: Math.max(r.calls / 50, r.datapoints / 396_000),
+        text: `${region}: ${r.calls} GetMetricData ÷ 50/s = ${(r.calls / 50).toFixed(1)} s, ${r.datapoints.toLocaleString('en-US')} datapoints ÷ 396,000/s = ${(r.datapoints / 396_000).toFixed(1)} s`,
+      }));
+      const worst = regions.reduce((a, b) => (b.seconds > a.seconds ? b : a), {
+        region: '-',
+        seconds: 0,
+        text: '',
+      });
+      return { seconds: worst.seconds, how: regions.map((r) => r.text).join('; ') };
+    }
+    case 'gcp': {
+      const monitoring = made((op) => op.startsWith('monitoring.'));
+      const compute = made((op) => op.startsWith('compute.'));
+      return {
+        seconds: Math.max(monitoring / 100, compute / 25),
+        how: `${monitoring} timeSeries.list ÷ 100/s, ${compute} Compute reads ÷ 25/s (one project's quota: a bound from above)`,
+      };
+    }
+    case 'linode': {
+      const stats = made((op) => op === 'linode.getLinodeStatsByDate');
+      const collections = made((op) => op !== 'linode.getLinodeStatsByDate');
+      return {
+        seconds: Math.max((stats / 50) * 60, (collections / 200) * 60),
+        how: `${stats} /stats ÷ 50/min, ${collections} collection pages ÷ 200/min`,
+      };
+    }
+    case 'ovh': {
+      const all = made(() => true);
+      return {
+        seconds: (all / 60) * 60,
+        how: `${all} calls ÷ 60/min (fair use; the adapter keeps to 50/min)`,
+      };
+    }
   }
-  return 0;
+  return { seconds: 0, how: '' };
 }
-void floorSeconds;
-void minimumAwsCalls;
-void minimumGcpCalls;
-void minimumLinodeCalls;
-void minimumOvhCalls;
-void realClock;
+
+/**
+ * rate-floor: RATE_FLOOR_FLEET (default aws:2000) through mocks that enforce each cloud's published
+ * rate on the real clock; wall time against the floor (the largest cloud floor: clouds run side by side).
+ */
+export async function rateFloor(peakRss: () => number): Promise<void> {
+  const fleet: MockFleetOptions = { aws: 0, gcp: 0, linode: 0, ovh: 0 };
+  for (const part of (process.env.RATE_FLOOR_FLEET ?? 'aws:2000').split(',')) {
+    const [cloud, n] = part.split(':') as [keyof MockFleetOptions, string];
+    fleet[cloud] = Number(n);
+  }
+  const measured = await measuredAudit(fleet, true, realClock, peakRss);
+  const floors = measured.calls.map(([provider, c]) => ({
+    provider,
+    c,
+    ...floorOf(provider, c, measured.mock),
+  }));
+  const floorSec = Math.max(...floors.map((f) => f.seconds));
+  console.log(
+    [
+      `rate-floor: ${measured.hosts} hosts (${Object.entries(fleet)
+        .filter(([, n]) => n > 0)
+        .map(([id, n]) => `${id} ${n}`)
+        .join(', ')}), 14 d × 5 min, mocks enforcing the published rates, real clock`,
+      ...floors.map(
+        (f) =>
+          `  ${f.provider}: made ${f.c.made} / minimum ${f.c.minimum}, retries ${f.c.retries}, failed ${f.c.failed}; floor ${f.seconds.toFixed(1)} s (${f.how})`,
+      ),
+      `  floor ${floorSec.toFixed(1)} s, wall ${measured.seconds.toFixed(1)} s: ratio ${(measured.seconds / floorSec).toFixed(2)} (goal ≤ 1.2)`,
+      `  fleetlens CPU ${measured.cpuSec.toFixed(1)} s, peak RSS ${mib(measured.peakRssBytes)}; mocks CPU ${(measured.mock.cpuSec - measured.mockStartCpuSec).toFixed(1)} s, peak RSS ${mib(measured.mock.maxRssBytes)}; ${measured.findings} findings`,
+    ].join('\n'),
+  );
+}

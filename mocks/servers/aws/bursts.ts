@@ -81,7 +81,7 @@ export class SteppedSimulation<State, Out> {
 
   /** The state after the first `steps` steps of a block (only when a kept block is extended). */
   private stateAfter(block: number, steps: number): State {
-    let state = this.checkpoints[block]!;
+    let state = this.checkpoints[block] as State;
     for (let k = 0; k < steps; k += 1)
       state = this.advance(state, this.startSec + (block * this.blockSteps + k) * this.stepSec).state;
     return state;
