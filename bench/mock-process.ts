@@ -62,9 +62,10 @@ process.once('SIGTERM', () => {
   for (const r of aws?.requests ?? []) {
     awsRequests[r.action] = (awsRequests[r.action] ?? 0) + 1;
     if (r.action !== 'GetMetricData' || r.status !== 200) continue;
-    const region = (awsMetricData[r.region] ??= { calls: 0, datapoints: 0 });
+    const region = awsMetricData[r.region] ?? { calls: 0, datapoints: 0 };
     region.calls += 1;
     region.datapoints += r.datapoints ?? 0;
+    awsMetricData[r.region] = region;
   }
   const done: MockProcessDone = {
     cpuSec: (cpu.user + cpu.system) / 1e6,

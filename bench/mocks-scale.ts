@@ -6,16 +6,16 @@
 //     keeps to it on the real clock; wall time against the floor (calls ÷ published rate).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { AwsConfig } from '../src/config/schema.ts';
 import type { AdapterOptions } from '../providers/index.ts';
 import { providers } from '../providers/index.ts';
+import type { ApiCalls } from '../reports/json/schema.ts';
+import type { AwsConfig } from '../src/config/schema.ts';
 import { Config } from '../src/config/schema.ts';
 import { silentLogger } from '../src/log.ts';
 import type { ProviderId } from '../src/model/index.ts';
 import { type Clock, realClock, virtualClock } from '../src/net/clock.ts';
 import { packagePath } from '../src/paths.ts';
 import { runAudit } from '../src/run/audit.ts';
-import type { ApiCalls } from '../reports/json/schema.ts';
 import type { MockFleetOptions } from './mock-fleet.ts';
 import type { MockProcessDone, MockProcessReady } from './mock-process.ts';
 
