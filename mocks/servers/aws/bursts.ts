@@ -8,7 +8,7 @@
  * simulation, and all of them find the block computed once; a fleet's worth is never held.
  */
 const recentBlocks = new Map<string, unknown[]>();
-const recentBlocksMax = 2048;
+const recentBlocksMax = 512;
 let nextSimulationId = 0;
 
 /**

@@ -118,7 +118,17 @@ export function volumeSignals(volume: FleetVolume, key: string, anchorSec: numbe
   const demandIops: Signal = (t) => read(t) + write(t);
   const sim = gp2Simulation(volume, demandIops, anchorSec);
   const capIops: Signal = (t) => sim?.at(t)?.capIops ?? volume.maxIops;
+  // A sample's latency, queue and busy time each read the minute's delivered I/O again: the last
+  // minute asked is kept (the signals are pure, so the answer is the same).
+  let lastSec = Number.NaN;
+  let lastSample: VolumeIoSample | undefined;
   const delivered = (t: number): VolumeIoSample => {
+    if (t === lastSec && lastSample) return lastSample;
+    lastSec = t;
+    lastSample = deliveredAt(t);
+    return lastSample;
+  };
+  const deliveredAt = (t: number): VolumeIoSample => {
     const want = demand(t);
     const iopsFactor = Math.min(1, capIops(t) / Math.max(1e-9, want.readIops + want.writeIops));
     const mibFactor = Math.min(1, volume.maxMiBps / Math.max(1e-9, want.readMiBps + want.writeMiBps));
