@@ -53,12 +53,13 @@ interface BucketState {
 export class TokenBuckets {
   private readonly buckets = new Map<string, BucketState>();
 
-  constructor(private readonly clockMs: () => number = () => performance.now()) {}
+  constructor(readonly clockMs: () => number = () => performance.now()) {}
 
   /** Takes `cost` tokens; false when the bucket has fewer (the caller answers the throttling error). */
-  take(key: string, spec: BucketSpec, cost = 1): boolean {
-    const nowMs = this.clockMs();
-    const state = this.buckets.get(key) ?? { tokens: spec.capacity, updatedMs: nowMs };
+  take(key: string, spec: BucketSpec, cost = 1, atMs = this.clockMs()): boolean {
+    const state = this.buckets.get(key) ?? { tokens: spec.capacity, updatedMs: atMs };
+    // Requests are charged at arrival; one that waited behind another's computation is not earlier.
+    const nowMs = Math.max(atMs, state.updatedMs);
     state.tokens = Math.min(
       spec.capacity,
       state.tokens + ((nowMs - state.updatedMs) / 1000) * spec.refillPerSec,
