@@ -20,6 +20,7 @@ import { packagePath } from '../src/paths.ts';
 import { runAudit } from '../src/run/audit.ts';
 import { withDemo } from '../src/run/demo.ts';
 import { runDiagnose } from '../src/run/diagnose.ts';
+import { mocksScale, rateFloor } from './mocks-scale.ts';
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {
@@ -445,6 +446,8 @@ const run = {
   'audit-artifacts': auditArtifacts,
   'analyse-fleet': analyseFleet,
   'gcp-200': gcp200,
+  'mocks-1000': () => mocksScale(() => peakRss),
+  'rate-floor': () => rateFloor(() => peakRss),
 }[which ?? ''];
 if (!run) throw new Error(`unknown bench case ${which}`);
 await run();

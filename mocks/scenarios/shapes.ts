@@ -75,6 +75,15 @@ export function shapeValue(spec: Load, seed: number, epochSec: number): number {
   return Math.max(0, value);
 }
 
+/**
+ * A value no sample of the shape exceeds: the higher of base and peak, plus the noise (jitter is
+ * below `noise`; spikes, saturation and idle noise stay within base..peak).
+ */
+export function shapeUpperBound(spec: Load): number {
+  const noise = spec.shape === 'idle' ? 0 : (spec.noise ?? defaultNoise(spec));
+  return Math.max(spec.base, spec.peak ?? spec.base) + noise;
+}
+
 type SpikySpec = Extract<Load, { shape: 'spiky' }>;
 
 function spikyValue(spec: SpikySpec, seed: number, minute: number, jitter: number): number {

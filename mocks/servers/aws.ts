@@ -125,6 +125,7 @@ export async function startAwsMock(options: AwsMockOptions): Promise<AwsMock> {
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
+    const arrivedMs = dispatcher.limitsNowMs();
     const scope = parseSigningScope(authorizationOf(req.headers));
     const region = scope?.region ?? 'unknown';
     let served: Served;
@@ -141,7 +142,7 @@ export async function startAwsMock(options: AwsMockOptions): Promise<AwsMock> {
         tooSkewed ??
         (route.kind === 'refused'
           ? route.served
-          : dispatcher.serve(route.service, route.action, route.payload, scope, requestId));
+          : dispatcher.serve(route.service, route.action, route.payload, scope, requestId, arrivedMs));
     } catch (error) {
       served = mockBug(error, region, requestId);
     }

@@ -30,6 +30,11 @@ export interface GcpMockOptions {
   /** The clock the token buckets refill on (default: real time); tests pass their virtual clock. */
   readonly limitsClockMs?: () => number;
   /**
+   * Whether the request log keeps each answer's body (default true, for the contract test). A mock
+   * serving a fleet turns it off: every timeSeries.list page kept is up to 100,000 points.
+   */
+  readonly keepBodies?: boolean;
+  /**
    * Tests only: the most points a timeSeries.list page holds (default and real cap 100,000), so
    * paging can be exercised without decoding 100,000-point pages.
    */
@@ -342,7 +347,7 @@ export async function startGcpMock(options: GcpMockOptions): Promise<GcpMock> {
         return send(200, malformed(text, fault.body));
       }
       record(200, {
-        body,
+        ...(options.keepBodies === false ? {} : { body }),
         ...(served.metricType ? { metricType: served.metricType } : {}),
         ...(served.points !== undefined ? { points: served.points } : {}),
       });

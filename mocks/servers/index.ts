@@ -39,7 +39,8 @@ export const mockServers: Partial<Record<ProviderId, MockServer>> = {
   gcp: {
     describe: "Compute Engine v1 and Cloud Monitoring v3 (REST, the clients' fallback)",
     has: (scenario) => Object.keys(scenario.gcp?.projects ?? {}).length > 0,
-    start: (options) => startGcpMock(options),
+    // The demo and `fleetlens mock` never read the request log's bodies; a long run would pile them up.
+    start: (options) => startGcpMock({ ...options, keepBodies: false }),
     hint: (endpoint) =>
       `curl '${endpoint}/compute/v1/projects/PROJECT/aggregated/instances'   (the demo wants Authorization: Bearer fleetlens-demo-token-not-real)`,
   },
@@ -48,13 +49,13 @@ export const mockServers: Partial<Record<ProviderId, MockServer>> = {
       'OVH API 1.0 over HTTPS (self-signed): /auth/time, cloud projects, instances, flavors, monitoring, order catalog',
     // An account with no project at all is still an account the audit asks about.
     has: (scenario) => scenario.ovh !== undefined,
-    start: (options) => startOvhMock(options),
+    start: (options) => startOvhMock({ ...options, keepBodies: false }),
     hint: (endpoint) => `curl -k ${endpoint}/auth/time   (other calls need an OVH signature)`,
   },
   linode: {
     describe: 'Linode API v4 (/v4 and /v4beta): instances, volumes, types, stats',
     has: (scenario) => scenario.linode !== undefined,
-    start: (options) => startLinodeMock(options),
+    start: (options) => startLinodeMock({ ...options, keepBodies: false }),
     hint: (endpoint) => `curl -H 'Authorization: Bearer demo' ${endpoint}/v4/linode/instances`,
   },
   aws: {

@@ -35,6 +35,11 @@ export interface OvhMockOptions {
   /** The clock the token bucket refills on (default: real time); tests pass their virtual clock. */
   readonly limitsClockMs?: () => number;
   /**
+   * Whether the request log keeps each answer's body (default true, for contract checks). A mock
+   * serving a fleet turns it off: the log would hold every monitoring answer, parsed again.
+   */
+  readonly keepBodies?: boolean;
+  /**
    * Legacy 1.0 schema documents served at /1.0/<name>.json, as the API serves them: the client's
    * `apis` option loads them and warns about calls they lack (contract tests pass ../shared/specs).
    */
@@ -205,7 +210,7 @@ export async function startOvhMock(options: OvhMockOptions): Promise<OvhMock> {
       route: routed.route,
       path: req.url ?? '/',
       status: answer.status,
-      body: parsed(answer.body),
+      ...(options.keepBodies === false ? {} : { body: parsed(answer.body) }),
     });
     if (fault?.kind === 'loop' && answer.status === 200) {
       const list = parsed(answer.body);

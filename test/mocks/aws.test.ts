@@ -726,6 +726,45 @@ describe('rate limits', () => {
   });
 });
 
+describe('GetMetricData datapoint rate', () => {
+  it('throttles past 396,000 datapoints a second, counted by the points a page returns', async () => {
+    // 25 queries × 4,032 five-minute points = one full page of 100,800 datapoints.
+    const fullPage = new GetMetricDataCommand({
+      MetricDataQueries: ['Average', 'Maximum', 'Minimum', 'Sum', 'SampleCount'].flatMap((stat, s) =>
+        Array.from({ length: 5 }, (_, k) =>
+          query(`q${s}_${k}`, 'AWS/EC2', 'CPUUtilization', { InstanceId: ids.web1 }, stat),
+        ),
+      ),
+      StartTime: new Date(nowMs - 14 * 86_400_000),
+      EndTime: new Date(nowMs),
+    });
+    const fourPages = async (target: AwsMock) => {
+      const { cw } = clientsFor(target);
+      const outcomes: string[] = [];
+      for (let k = 0; k < 4; k += 1)
+        outcomes.push(
+          await cw.send(fullPage).then(
+            (out) => `${out.MetricDataResults?.length}`,
+            (e: SdkError) => e.name,
+          ),
+        );
+      return outcomes;
+    };
+    // A clock that stands still: the bucket holds one second's 396,000 and never refills.
+    const limited = await startAwsMock({ scenario: testFleet, now, limitsClockMs: () => 0 });
+    const unlimited = await startAwsMock({ scenario: testFleet, now, rateLimits: false });
+    try {
+      expect(await fourPages(limited)).toEqual(['25', '25', '25', 'Throttling']);
+      expect(
+        limited.requests.filter((r) => r.action === 'GetMetricData').map((r) => r.datapoints ?? 0),
+      ).toEqual([100_800, 100_800, 100_800, 0]);
+      expect(await fourPages(unlimited)).toEqual(['25', '25', '25', '25']);
+    } finally {
+      await Promise.all([limited.close(), unlimited.close()]);
+    }
+  });
+});
+
 describe('refusals', () => {
   it('refuses mutating actions, saying the mock is read-only', async () => {
     const terminate = await failure(eu.ec2.send(new TerminateInstancesCommand({ InstanceIds: [ids.db] })));

@@ -200,4 +200,19 @@ describe('the demo scenario’s Linode part', () => {
     expect(result.gaps).toEqual([]);
     expect(mock.requests.some((r) => r.status === 429)).toBe(false);
   });
+
+  it('keeps no answer bodies in its request log when told to, and answers the same', async () => {
+    await start(fleet, { keepBodies: false });
+    const lean = await get('/v4/linode/instances/1001/stats/2025/2');
+    await mock!.close();
+    await start();
+    const full = await get('/v4/linode/instances/1001/stats/2025/2');
+    expect(lean.text).toBe(full.text);
+    // A fleet's month of stats stays on the wire, not in the log: the record is there, its body not.
+    expect(mock!.requests.map((r) => r.body === undefined)).toEqual([false]);
+    await mock!.close();
+    const again = await start(fleet, { keepBodies: false });
+    await get('/v4/linode/instances/1001/stats/2025/2');
+    expect(again.requests.map((r) => [r.operation, r.status, r.body])).toEqual([['stats', 200, undefined]]);
+  });
 });

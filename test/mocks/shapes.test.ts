@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Load } from '../../mocks/scenarios/schema.ts';
-import { hashKey, seriesOf, shapeValue } from '../../mocks/scenarios/shapes.ts';
+import { hashKey, seriesOf, shapeUpperBound, shapeValue } from '../../mocks/scenarios/shapes.ts';
 
 const dayStartSec = Date.parse('2025-01-01T00:00:00Z') / 1000;
 const twoWeeksOfMinutes = Array.from({ length: 14 * 1440 }, (_, minute) => dayStartSec + minute * 60);
@@ -85,5 +86,39 @@ describe('series shapes', () => {
     expect(Load.safeParse({ shape: 'diurnal', base: 50, peak: 10 }).success).toBe(false);
     expect(Load.safeParse({ shape: 'steady', base: 5, spikeChance: 0.1 }).success).toBe(false);
     expect(Load.safeParse({ shape: 'sawtooth', base: 5 }).success).toBe(false);
+  });
+});
+
+describe('shape upper bound', () => {
+  const load = fc.oneof(
+    fc.double({ min: 0, max: 1e4, noNaN: true }),
+    fc.record({
+      shape: fc.constantFrom('steady', 'diurnal', 'spiky', 'saturated', 'idle'),
+      base: fc.double({ min: 0, max: 100, noNaN: true }),
+      above: fc.double({ min: 0, max: 100, noNaN: true }),
+      noise: fc.option(fc.double({ min: 0, max: 20, noNaN: true }), { nil: undefined }),
+    }),
+  );
+
+  it('is never exceeded by any sample of any shape (the AWS mock skips full-bucket walks by it)', () => {
+    fc.assert(
+      fc.property(load, fc.integer({ min: 0, max: 2 ** 31 }), fc.string(), (raw, minute, key) => {
+        const spec = Load.parse(
+          typeof raw === 'number'
+            ? raw
+            : {
+                shape: raw.shape,
+                base: raw.base,
+                ...(raw.shape === 'steady' ? {} : { peak: raw.base + raw.above }),
+                ...(raw.noise === undefined ? {} : { noise: raw.noise }),
+              },
+        );
+        const bound = shapeUpperBound(spec);
+        // Every minute of a day around the drawn one, so a spike window or the daily peak is met.
+        const series = seriesOf(spec, key);
+        for (let m = 0; m < 1440; m += 7) expect(series((minute + m) * 60)).toBeLessThanOrEqual(bound);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

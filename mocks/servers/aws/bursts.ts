@@ -1,31 +1,96 @@
 // Credit buckets that depend on history: T-instance CPU credits, gp2 I/O credits and the
-// instance-level EBS burst bucket. Each runs forward on a fixed step grid from an anchor time and
-// is memoized, so a sample depends only on the scenario and the anchor, never on the query window.
+// instance-level EBS burst bucket. Each runs forward on a fixed step grid from an anchor time, so a
+// sample depends only on the scenario and the anchor, never on the query window.
 
-/** A forward-only simulation on a step grid, extended lazily as later times are asked for. */
+/**
+ * The outputs of recently read blocks, shared by every simulation of a process and bounded: a
+ * GetMetricData call reads several metrics of one host over the same days, each through the same
+ * simulation, and all of them find the block computed once; a fleet's worth is never held.
+ */
+const recentBlocks = new Map<string, unknown[]>();
+const recentBlocksMax = 512;
+let nextSimulationId = 0;
+
+/**
+ * A forward-only simulation on a step grid, run lazily as later times are asked for. It keeps the
+ * state at the start of every block of `blockSteps` steps, and the outputs of recently read blocks
+ * only (see recentBlocks): memory grows with the days since the anchor (one state a block), not with
+ * the steps, and reading a window again costs at most its own steps, not the walk from the anchor
+ * (issue 12: the AWS mock kept every minute's output since the anchor, about 25 MB a host).
+ */
 export class SteppedSimulation<State, Out> {
-  private readonly outputs: Out[] = [];
-  private state: State;
+  private readonly id = nextSimulationId++;
+  /** State at the start of each block walked so far; [0] is the initial state. */
+  private readonly checkpoints: State[];
+  /** The furthest step walked, and the state at its start. */
+  private frontierStep = 0;
+  private frontierState: State;
+  /** The block being read, its outputs so far, and the state after the last of them. */
+  private block = -1;
+  private outputs: Out[] = [];
+  /** Undefined while a kept block is only read: its state is needed only to extend it. */
+  private blockState: State | undefined;
 
   constructor(
     readonly startSec: number,
     readonly stepSec: number,
     initial: State,
     private readonly advance: (state: State, stepStartSec: number) => { state: State; out: Out },
+    readonly blockSteps = 1440,
   ) {
-    this.state = initial;
+    this.checkpoints = [initial];
+    this.frontierState = initial;
+    this.blockState = initial;
   }
 
   /** The output of the step containing `epochSec`; undefined before the anchor. */
   at(epochSec: number): Out | undefined {
     if (epochSec < this.startSec) return undefined;
     const index = Math.floor((epochSec - this.startSec) / this.stepSec);
-    while (this.outputs.length <= index) {
-      const next = this.advance(this.state, this.startSec + this.outputs.length * this.stepSec);
-      this.state = next.state;
+    const block = Math.floor(index / this.blockSteps);
+    if (block !== this.block) this.enterBlock(block);
+    const offset = index - block * this.blockSteps;
+    while (this.outputs.length <= offset) {
+      const step = block * this.blockSteps + this.outputs.length;
+      this.blockState ??= this.stateAfter(block, this.outputs.length);
+      const next = this.advance(this.blockState, this.startSec + step * this.stepSec);
+      this.blockState = next.state;
       this.outputs.push(next.out);
+      if (step === this.frontierStep) this.moveFrontier(next.state);
     }
-    return this.outputs[index];
+    return this.outputs[offset];
+  }
+
+  private enterBlock(block: number): void {
+    // Walk the state alone (outputs dropped) up to the block's start when it lies past the frontier.
+    const firstStep = block * this.blockSteps;
+    while (this.frontierStep < firstStep) {
+      const next = this.advance(this.frontierState, this.startSec + this.frontierStep * this.stepSec);
+      this.moveFrontier(next.state);
+    }
+    const key = `${this.id}:${block}`;
+    const kept = recentBlocks.get(key) as Out[] | undefined;
+    recentBlocks.delete(key);
+    this.outputs = kept ?? [];
+    recentBlocks.set(key, this.outputs);
+    if (recentBlocks.size > recentBlocksMax) recentBlocks.delete(recentBlocks.keys().next().value!);
+    this.block = block;
+    // A kept block is read again from its outputs; its state is rebuilt only if they stop short.
+    this.blockState = kept?.length ? undefined : this.checkpoints[block]!;
+  }
+
+  /** The state after the first `steps` steps of a block (only when a kept block is extended). */
+  private stateAfter(block: number, steps: number): State {
+    let state = this.checkpoints[block] as State;
+    for (let k = 0; k < steps; k += 1)
+      state = this.advance(state, this.startSec + (block * this.blockSteps + k) * this.stepSec).state;
+    return state;
+  }
+
+  private moveFrontier(state: State): void {
+    this.frontierStep += 1;
+    this.frontierState = state;
+    if (this.frontierStep % this.blockSteps === 0) this.checkpoints.push(state);
   }
 }
 

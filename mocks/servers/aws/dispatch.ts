@@ -16,7 +16,7 @@ import {
   renderError,
   type SigningScope,
 } from './protocol.ts';
-import { bucketFor, TokenBuckets } from './rate-limit.ts';
+import { bucketFor, getMetricDataPoints, TokenBuckets } from './rate-limit.ts';
 import type { RequestSummary, Served } from './routing.ts';
 
 // One request to an implemented service, in the order AWS applies its checks: authentication,
@@ -84,6 +84,7 @@ export class Dispatcher {
   private readonly handlers: Record<AwsService, Record<string, Handler>>;
   private readonly startSec: number;
   private readonly seed: string;
+  private arrivedMs: number | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.startSec = Math.floor(options.clockMs() / 1000);
@@ -111,13 +112,24 @@ export class Dispatcher {
     for (const region of Object.keys(options.scenario.aws.regions)) this.regionState(region);
   }
 
+  /** Now on the clock the rate limits refill on: a request's arrival, for `serve`. */
+  limitsNowMs(): number | undefined {
+    return this.buckets?.clockMs();
+  }
+
+  /**
+   * `arrivedMs` (from limitsNowMs when the request came in): quotas are charged when a request
+   * arrives, as a service does, not when this one-threaded mock gets round to computing it.
+   */
   serve(
     service: AwsService,
     action: string,
     payload: unknown,
     scope: SigningScope | undefined,
     requestId: string,
+    arrivedMs?: number,
   ): Served {
+    this.arrivedMs = arrivedMs;
     const summary: RequestSummary = { service, region: scope?.region ?? 'unknown', action };
     try {
       return this.answer(
@@ -174,6 +186,7 @@ export class Dispatcher {
     // A looping listing answers its first page whatever token it is sent, and the same token again.
     const asked = fault?.kind === 'loop' ? withoutToken(payload) : payload;
     const result = handler(this.context(scope.region, requestId), asked);
+    if (result.datapoints) this.takeDatapoints(service, action, scope.region, result.datapoints);
     const body =
       fault?.kind === 'malformed'
         ? malformedBody(result.body, fault.body, service === 'cloudwatch')
@@ -193,7 +206,21 @@ export class Dispatcher {
 
   private takeToken(service: AwsService, action: string, region: string): void {
     const bucket = this.buckets ? bucketFor(service, action) : undefined;
-    if (bucket && this.buckets && !this.buckets.take(`${region}|${service}|${bucket.name}`, bucket.spec)) {
+    if (
+      bucket &&
+      this.buckets &&
+      !this.buckets.take(`${region}|${service}|${bucket.name}`, bucket.spec, 1, this.arrivedMs)
+    ) {
+      throw faultError('throttle', service, action, this.options.scenario.aws.accountId);
+    }
+  }
+
+  private takeDatapoints(service: AwsService, action: string, region: string, datapoints: number): void {
+    const { name, spec } = getMetricDataPoints;
+    if (
+      this.buckets &&
+      !this.buckets.take(`${region}|${service}|${name}`, spec, datapoints, this.arrivedMs)
+    ) {
       throw faultError('throttle', service, action, this.options.scenario.aws.accountId);
     }
   }

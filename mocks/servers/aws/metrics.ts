@@ -9,6 +9,7 @@ import {
   gauge,
   instanceCredits,
   loadSignal,
+  loadUpperBound,
   type Signal,
   type VolumeIoSample,
   type VolumeSignals,
@@ -210,12 +211,32 @@ function addEbsBalance(
   const type = instance.type;
   if (!type.ebsMaxBurstLimitedTo30MinPer24h) return;
   const startSec = alignUp(Math.max(anchorSec, instance.launchTimeSec), 60);
-  const pairs: [string, number | null, number | null, Signal][] = [
-    ['EBSIOBalance%', type.ebsBaselineIops, type.ebsMaxIops, used.iops],
-    ['EBSByteBalance%', type.ebsBaselineThroughputMBps, type.ebsMaxThroughputMBps, used.mbps],
+  // The most the attached volumes are ever asked for (delivered never exceeds demand).
+  const most = (pick: (io: FleetVolume['spec']['io']) => number) =>
+    instance.volumes.reduce((total, volume) => total + pick(volume.spec.io), 0);
+  const mostIops = most((io) => loadUpperBound(io.readIops) + loadUpperBound(io.writeIops));
+  const mostMBps = (most((io) => loadUpperBound(io.readMiBps) + loadUpperBound(io.writeMiBps)) * mib) / 1e6;
+  const pairs: [string, number | null, number | null, Signal, number][] = [
+    ['EBSIOBalance%', type.ebsBaselineIops, type.ebsMaxIops, used.iops, mostIops],
+    ['EBSByteBalance%', type.ebsBaselineThroughputMBps, type.ebsMaxThroughputMBps, used.mbps, mostMBps],
   ];
-  for (const [name, baseline, max, signal] of pairs) {
+  for (const [name, baseline, max, signal, mostUsed] of pairs) {
     if (baseline === null || max === null || max <= baseline) continue;
+    if (mostUsed <= baseline) {
+      // Never used above the baseline: the bucket stays full, with no walk from the anchor.
+      builder.add(
+        'AWS/EC2',
+        name,
+        dims,
+        'Percent',
+        source(
+          resolutionSec,
+          instance.launchTimeSec,
+          gauge(() => 100, resolutionSec),
+        ),
+      );
+      continue;
+    }
     const capacity = (max - baseline) * 1800;
     const sim = new SteppedSimulation(startSec, 60, capacity, (balance: number, t: number) => {
       const next = ebsBurstStep(balance, baseline, max, signal(t), 60);

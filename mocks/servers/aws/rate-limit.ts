@@ -35,6 +35,16 @@ export function bucketFor(
   }
 }
 
+/**
+ * GetMetricData's second quota: 396,000 datapoints a second per region when StartTime is older
+ * than 3 hours (same quotas page), the rate fleetlens' adapter declares; a page of datapoints
+ * takes as many tokens as it returns, from a bucket of one second's worth.
+ */
+export const getMetricDataPoints: { name: string; spec: BucketSpec } = {
+  name: 'GetMetricData-datapoints',
+  spec: { capacity: 396_000, refillPerSec: 396_000 },
+};
+
 interface BucketState {
   tokens: number;
   updatedMs: number;
@@ -43,20 +53,21 @@ interface BucketState {
 export class TokenBuckets {
   private readonly buckets = new Map<string, BucketState>();
 
-  constructor(private readonly clockMs: () => number = () => performance.now()) {}
+  constructor(readonly clockMs: () => number = () => performance.now()) {}
 
-  /** Takes a token; false when the bucket is empty (the caller answers the throttling error). */
-  take(key: string, spec: BucketSpec): boolean {
-    const nowMs = this.clockMs();
-    const state = this.buckets.get(key) ?? { tokens: spec.capacity, updatedMs: nowMs };
+  /** Takes `cost` tokens; false when the bucket has fewer (the caller answers the throttling error). */
+  take(key: string, spec: BucketSpec, cost = 1, atMs = this.clockMs()): boolean {
+    const state = this.buckets.get(key) ?? { tokens: spec.capacity, updatedMs: atMs };
+    // Requests are charged at arrival; one that waited behind another's computation is not earlier.
+    const nowMs = Math.max(atMs, state.updatedMs);
     state.tokens = Math.min(
       spec.capacity,
       state.tokens + ((nowMs - state.updatedMs) / 1000) * spec.refillPerSec,
     );
     state.updatedMs = nowMs;
     this.buckets.set(key, state);
-    if (state.tokens < 1) return false;
-    state.tokens -= 1;
+    if (state.tokens < Math.min(cost, spec.capacity)) return false;
+    state.tokens -= cost;
     return true;
   }
 }

@@ -1,5 +1,5 @@
 import type { Load } from '../../scenarios/schema.ts';
-import { seriesOf } from '../../scenarios/shapes.ts';
+import { seriesOf, shapeUpperBound } from '../../scenarios/shapes.ts';
 import {
   type CpuCreditParams,
   type CpuCreditStep,
@@ -50,6 +50,11 @@ export function loadSignal(load: Load | undefined, key: string, max = Number.POS
   return (t) => Math.min(max, series(t));
 }
 
+/** No sample of the load exceeds this (0 when there is no load). */
+export function loadUpperBound(load: Load | undefined): number {
+  return load === undefined ? 0 : shapeUpperBound(load);
+}
+
 export interface VolumeIoSample {
   readIops: number;
   writeIops: number;
@@ -84,10 +89,18 @@ function gp2Simulation(volume: FleetVolume, demandIops: Signal, anchorSec: numbe
   // Volumes of 1,000 GiB and more have a baseline of 3,000 IOPS or more: no burst, no BurstBalance.
   if (volume.spec.type !== 'gp2' || baseline >= gp2BurstIops) return undefined;
   const startSec = alignUp(Math.max(anchorSec, volume.attachTimeSec), 60);
-  return new SteppedSimulation(startSec, 60, gp2CreditBucket, (balance: number, t: number) => {
+  const advance = (balance: number, t: number) => {
     const step = gp2Step(balance, baseline, demandIops(t), 60);
     return { state: step.balance, out: { ...step, balanceBefore: balance } };
-  });
+  };
+  // A volume never asked for more than its baseline keeps a full bucket: every step's output is
+  // the first one, and the walk from the anchor (a minute at a time) is skipped.
+  const io = volume.spec.io;
+  if (loadUpperBound(io.readIops) + loadUpperBound(io.writeIops) <= baseline) {
+    const full = advance(gp2CreditBucket, startSec).out;
+    return { at: (t: number) => (t < startSec ? undefined : full) };
+  }
+  return new SteppedSimulation(startSec, 60, gp2CreditBucket, advance);
 }
 
 export function volumeSignals(volume: FleetVolume, key: string, anchorSec: number): VolumeSignals {
@@ -105,7 +118,17 @@ export function volumeSignals(volume: FleetVolume, key: string, anchorSec: numbe
   const demandIops: Signal = (t) => read(t) + write(t);
   const sim = gp2Simulation(volume, demandIops, anchorSec);
   const capIops: Signal = (t) => sim?.at(t)?.capIops ?? volume.maxIops;
+  // A sample's latency, queue and busy time each read the minute's delivered I/O again: the last
+  // minute asked is kept (the signals are pure, so the answer is the same).
+  let lastSec = Number.NaN;
+  let lastSample: VolumeIoSample | undefined;
   const delivered = (t: number): VolumeIoSample => {
+    if (t === lastSec && lastSample) return lastSample;
+    lastSec = t;
+    lastSample = deliveredAt(t);
+    return lastSample;
+  };
+  const deliveredAt = (t: number): VolumeIoSample => {
     const want = demand(t);
     const iopsFactor = Math.min(1, capIops(t) / Math.max(1e-9, want.readIops + want.writeIops));
     const mibFactor = Math.min(1, volume.maxMiBps / Math.max(1e-9, want.readMiBps + want.writeMiBps));

@@ -367,24 +367,34 @@ export function listTimeSeries(
         if (def!.valueType === 'INT64') points = points.map((p) => ({ ...p, value: Math.round(p.value) }));
       } else {
         points = [];
+        // The minutes of each period walked in place (no arrays per point): the sum adds them in
+        // the same ascending order, so every value is what an array of samples gave.
         for (const end of ends) {
-          const samples = minuteEnds(end - periodSec, end)
-            .filter(alive)
-            .map(raw.value);
-          if (samples.length === 0) continue;
-          const sum = samples.reduce((a, b) => a + b, 0);
+          let count = 0;
+          let sum = 0;
+          let max = Number.NEGATIVE_INFINITY;
+          let min = Number.POSITIVE_INFINITY;
+          for (let m = Math.ceil((end - periodSec + 1) / 60) * 60; m <= end; m += 60) {
+            if (!alive(m)) continue;
+            const sample = raw.value(m);
+            count += 1;
+            sum += sample;
+            if (sample > max) max = sample;
+            if (sample < min) min = sample;
+          }
+          if (count === 0) continue;
           const value =
             aligner === 'ALIGN_RATE'
               ? sum / periodSec
               : aligner === 'ALIGN_MAX'
-                ? Math.max(...samples)
+                ? max
                 : aligner === 'ALIGN_MIN'
-                  ? Math.min(...samples)
+                  ? min
                   : aligner === 'ALIGN_SUM' || aligner === 'ALIGN_DELTA'
                     ? sum
                     : aligner === 'ALIGN_COUNT'
-                      ? samples.length
-                      : sum / samples.length;
+                      ? count
+                      : sum / count;
           points.push({ start: end, end, value });
         }
       }
@@ -410,10 +420,20 @@ export function listTimeSeries(
     valueType,
     unit,
   });
+  // Every series of a page shares its period ends: each timestamp is formatted once a call.
+  const isoTimes = new Map<number, string>();
+  const iso = (sec: number) => {
+    let text = isoTimes.get(sec);
+    if (text === undefined) {
+      text = new Date(sec * 1000).toISOString();
+      isoTimes.set(sec, text);
+    }
+    return text;
+  };
   const toPoint = (p: Out['points'][number]) => ({
     interval: {
-      startTime: new Date(p.start * 1000).toISOString(),
-      endTime: new Date(p.end * 1000).toISOString(),
+      startTime: iso(p.start),
+      endTime: iso(p.end),
     },
     value: valueType === 'INT64' ? { int64Value: String(Math.round(p.value)) } : { doubleValue: p.value },
   });
