@@ -189,8 +189,9 @@ describe('call() limits', () => {
         starts.push(clock.now() - t0);
       });
     await Promise.all([run(600), run(600), run(600), run(5_000)]);
-    // 1000 units per 200 ms: one 600-unit call per window; a call over the quota pays all of it.
-    expect(starts).toEqual([0, 200, 400, 600]);
+    // A bucket of 1000 units refilled at 1000 per 200 ms: each 600-unit call starts as soon as its
+    // units are back (400 left, 200 more in 40 ms; then 600 in 120 ms); one over the quota pays all.
+    expect(starts).toEqual([0, 40, 160, 360]);
   });
 
   it('counts a call as made when it is sent, not while it waits for its slot', async () => {
