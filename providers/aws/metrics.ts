@@ -16,7 +16,7 @@ import type {
   Unit,
   Volume,
 } from '../../src/model/index.ts';
-import { columnsFromPoints, mapColumns } from '../../src/model/series-columns.ts';
+import { columnsFromTimes, mapColumns } from '../../src/model/series-columns.ts';
 import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
@@ -301,7 +301,7 @@ async function getMetricData(
   const { window } = ctx;
   const { GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
   const byId = new Map(batch.map((query, index) => [`q${index}`, query]));
-  const raw = new Map<string, [number, number][]>();
+  const raw = new Map<string, { times: number[]; values: number[] }>();
   const problems = new Set<string>();
   const queries: MetricDataQuery[] = [...byId].map(([id, q]) => ({
     Id: id,
@@ -353,27 +353,34 @@ async function getMetricData(
       if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
         problems.add(`${query.subjectId} ${query.namespace} ${query.name}: ${result.StatusCode}`);
       }
-      const list = raw.get(result.Id) ?? [];
-      result.Timestamps.forEach((timeMs, i) => {
-        const value = result.Values[i];
-        if (value !== undefined && Number.isFinite(timeMs)) list.push([timeMs, value]);
-      });
-      raw.set(result.Id, list);
+      const into = raw.get(result.Id) ?? { times: [], values: [] };
+      raw.set(result.Id, into);
+      // Two flat arrays, not a pair per point: a fleet's pages are tens of millions of points.
+      const { Timestamps: times, Values: values } = result;
+      for (let i = 0; i < times.length; i++) {
+        const timeMs = epochMsOf(times[i]);
+        const value = values[i];
+        if (typeof value === 'number' && Number.isFinite(value) && Number.isFinite(timeMs)) {
+          into.times.push(timeMs);
+          into.values.push(value);
+        }
+      }
     }
     return { items: [], next: out.NextToken };
   });
 
   const series = [...byId].flatMap(([id, query]) => {
-    const list = (raw.get(id) ?? []).sort((a, b) => a[0] - b[0]);
-    if (list.length === 0) return [];
-    const stepSec = effectiveStepSec(list, window.stepSec);
+    const got = raw.get(id);
+    if (!got || got.times.length === 0) return [];
+    const { times, values } = ascending(got.times, got.values);
+    const stepSec = effectiveStepSec(times, window.stepSec);
     return [
       {
         subjectKind: query.subjectKind,
         subjectId: query.subjectId,
         metric: query.metric,
         unit: query.unit,
-        ...mapColumns(columnsFromPoints(list, stepSec), (v) => convert(v, query.convert, stepSec)),
+        ...mapColumns(columnsFromTimes(times, values, stepSec), (v) => convert(v, query.convert, stepSec)),
         source: `${query.namespace} ${query.name} ${query.stat} (${stepSec} s)`,
       } satisfies MetricSeries,
     ];
@@ -385,14 +392,29 @@ async function getMetricData(
  * The period a series' datapoints really cover. Asked for 60 s, an instance on basic monitoring
  * still answers one Sum per 5 minutes; dividing that Sum by 60 would read 5× too high.
  */
-export function effectiveStepSec(points: readonly [number, number][], requestedSec: number): number {
-  if (points.length < 3) return requestedSec;
-  const gaps = points
-    .slice(1)
-    .map(([t], i) => (t - points[i]![0]) / 1000)
-    .sort((a, b) => a - b);
+export function effectiveStepSec(timesMs: readonly number[], requestedSec: number): number {
+  if (timesMs.length < 3) return requestedSec;
+  const gaps = new Float64Array(timesMs.length - 1);
+  for (let i = 1; i < timesMs.length; i++) gaps[i - 1] = (timesMs[i]! - timesMs[i - 1]!) / 1000;
+  gaps.sort();
   const median = gaps[Math.floor(gaps.length / 2)]!;
   return median > requestedSec * 1.5 ? Math.round(median / 60) * 60 : requestedSec;
+}
+
+/** A timestamp as the SDK gives it (a Date), or as a string or number; NaN for anything else. */
+function epochMsOf(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number' || typeof value === 'string') return new Date(value).getTime();
+  return Number.NaN;
+}
+
+/** The points in time order: `ScanBy: TimestampAscending` pages are already, so that is checked first. */
+function ascending(times: number[], values: number[]): { times: number[]; values: number[] } {
+  let sorted = true;
+  for (let i = 1; i < times.length && sorted; i++) sorted = times[i - 1]! <= times[i]!;
+  if (sorted) return { times, values };
+  const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
+  return { times: order.map((i) => times[i]!), values: order.map((i) => values[i]!) };
 }
 
 function convert(value: number, how: Conversion, periodSec: number): number {

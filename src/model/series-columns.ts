@@ -37,6 +37,20 @@ export function columnsFromPoints(
   return { startMs, stepSec, values };
 }
 
+/** As columnsFromPoints, from parallel arrays of times (ascending) and values. */
+export function columnsFromTimes(
+  timesMs: readonly number[],
+  values: readonly number[],
+  stepSec: number,
+): SeriesColumns {
+  if (timesMs.length === 0) return { startMs: 0, stepSec, values: new Float64Array(0) };
+  const stepMs = stepSec * 1000;
+  const startMs = timesMs[0]!;
+  const out = new Float64Array(Math.round((timesMs.at(-1)! - startMs) / stepMs) + 1).fill(Number.NaN);
+  for (let i = 0; i < timesMs.length; i++) out[Math.round((timesMs[i]! - startMs) / stepMs)] = values[i]!;
+  return { startMs, stepSec, values: out };
+}
+
 /** The [epochMs, value] pairs of the steps that have a value (for writers and small series). */
 export function pointsFromColumns(columns: SeriesColumns): [number, number][] {
   const points: [number, number][] = [];

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { columnsFromPoints, endMs, pointsFromColumns, timeAtMs } from '../../src/model/series-columns.ts';
+import {
+  columnsFromPoints,
+  columnsFromTimes,
+  endMs,
+  pointsFromColumns,
+  timeAtMs,
+} from '../../src/model/series-columns.ts';
 
 describe('series columns', () => {
   it('puts each point on its step and NaN in the holes', () => {
@@ -31,6 +37,10 @@ describe('series columns', () => {
             (s, i) => [(startSec + s * stepSec) * 1000, vals[i]!] as [number, number],
           );
           expect(pointsFromColumns(columnsFromPoints(points, stepSec))).toEqual(points);
+          // The same points as two flat arrays (the AWS reader's form) give the same columns.
+          const times = points.map(([t]) => t);
+          const values = points.map(([, v]) => v);
+          expect(columnsFromTimes(times, values, stepSec)).toEqual(columnsFromPoints(points, stepSec));
         },
       ),
     );
