@@ -194,6 +194,10 @@ export function toSeries(
 
 /** Points inside the window, ascending, one per timestamp (months may overlap: the current month's answer can reach back). */
 function clip(points: Points, window: MetricWindow): Points {
+  // One month's answer is already ascending and unique: only the window's edges are cut.
+  let ascending = true;
+  for (let i = 1; i < points.length && ascending; i++) ascending = points[i - 1]![0] < points[i]![0];
+  if (ascending) return points.filter(([t]) => t >= window.fromMs && t < window.toMs);
   const byTime = new Map<number, number>();
   for (const [t, v] of points) if (t >= window.fromMs && t < window.toMs) byTime.set(t, v);
   return [...byTime].sort((a, b) => a[0] - b[0]);
