@@ -210,7 +210,6 @@ function waitBeforeRetryMs(error: ProviderError, attempt: number, policy: RetryP
  */
 function windowThrottle(limit: number, intervalMs: number, clock: Clock) {
   const spent: { atMs: number; units: number }[] = [];
-  let turn: Promise<void> = Promise.resolve();
   const take = async (units: number, signal: AbortSignal | undefined, onWait: OnThrottle | undefined) => {
     const cost = Math.min(units, limit);
     for (;;) {
@@ -226,11 +225,7 @@ function windowThrottle(limit: number, intervalMs: number, clock: Clock) {
       await clock.sleep(waitMs, signal);
     }
   };
-  return (units: number, signal: AbortSignal | undefined, onWait?: OnThrottle): Promise<void> => {
-    const mine = turn.then(() => take(units, signal, onWait));
-    turn = mine.catch(() => {});
-    return mine;
-  };
+  return inTurn(take);
 }
 
 /**
@@ -243,7 +238,6 @@ function windowThrottle(limit: number, intervalMs: number, clock: Clock) {
 function bucketThrottle(capacity: number, intervalMs: number, clock: Clock) {
   let tokens = capacity;
   let updatedMs = clock.now();
-  let turn: Promise<void> = Promise.resolve();
   const take = async (units: number, signal: AbortSignal | undefined, onWait: OnThrottle | undefined) => {
     const cost = Math.min(units, capacity);
     for (;;) {
@@ -259,6 +253,14 @@ function bucketThrottle(capacity: number, intervalMs: number, clock: Clock) {
       await clock.sleep(waitMs, signal);
     }
   };
+  return inTurn(take);
+}
+
+type Take = (units: number, signal: AbortSignal | undefined, onWait: OnThrottle | undefined) => Promise<void>;
+
+/** Callers take their turn in arrival order: one waits for the quota while the others queue. */
+function inTurn(take: Take) {
+  let turn: Promise<void> = Promise.resolve();
   return (units: number, signal: AbortSignal | undefined, onWait?: OnThrottle): Promise<void> => {
     const mine = turn.then(() => take(units, signal, onWait));
     turn = mine.catch(() => {});

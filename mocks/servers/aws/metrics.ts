@@ -222,26 +222,15 @@ function addEbsBalance(
   ];
   for (const [name, baseline, max, signal, mostUsed] of pairs) {
     if (baseline === null || max === null || max <= baseline) continue;
-    if (mostUsed <= baseline) {
-      // Never used above the baseline: the bucket stays full, with no walk from the anchor.
-      builder.add(
-        'AWS/EC2',
-        name,
-        dims,
-        'Percent',
-        source(
-          resolutionSec,
-          instance.launchTimeSec,
-          gauge(() => 100, resolutionSec),
-        ),
-      );
-      continue;
-    }
     const capacity = (max - baseline) * 1800;
-    const sim = new SteppedSimulation(startSec, 60, capacity, (balance: number, t: number) => {
-      const next = ebsBurstStep(balance, baseline, max, signal(t), 60);
-      return { state: next, out: (balance / capacity) * 100 };
-    });
+    // Never used above the baseline: the bucket stays full, with no walk from the anchor.
+    const sim =
+      mostUsed <= baseline
+        ? null
+        : new SteppedSimulation(startSec, 60, capacity, (balance: number, t: number) => {
+            const next = ebsBurstStep(balance, baseline, max, signal(t), 60);
+            return { state: next, out: (balance / capacity) * 100 };
+          });
     builder.add(
       'AWS/EC2',
       name,
@@ -250,7 +239,7 @@ function addEbsBalance(
       source(
         resolutionSec,
         instance.launchTimeSec,
-        gauge((t) => sim.at(t) ?? 100, resolutionSec),
+        gauge((t) => sim?.at(t) ?? 100, resolutionSec),
       ),
     );
   }
