@@ -39,6 +39,12 @@ const program = new Command()
   .exitOverride()
   .addHelpText('after', exitCodesHelp());
 
+const failOnOption = () =>
+  new Option(
+    '--fail-on <severity>',
+    'exit 3 when a reliability or performance finding is at or above this severity',
+  ).choices(Severity.options);
+
 program
   .command('audit')
   .description(
@@ -57,12 +63,7 @@ program
     'fleetlens-report',
   )
   .option('--quiet', 'print nothing on stderr but errors (no progress, no info or warning lines)')
-  .addOption(
-    new Option(
-      '--fail-on <severity>',
-      'exit 3 when a reliability or performance finding is at or above this severity',
-    ).choices(Severity.options),
-  )
+  .addOption(failOnOption())
   .option(
     '--fail-on-category <list>',
     'also count these categories toward --fail-on, comma-separated (cost; reliability and performance always count)',
@@ -125,12 +126,7 @@ program
   .option('--node-job <job>', 'job label of node_exporter (default node)')
   .option('--app-job <job>', 'job label of the application (default app)')
   .option('--instance <label>', 'instance label to read (host:port, or a host for every port of it)')
-  .addOption(
-    new Option(
-      '--fail-on <severity>',
-      'exit 3 when a reliability or performance finding is at or above this severity',
-    ).choices(Severity.options),
-  )
+  .addOption(failOnOption())
   .option('--fail-on-category <list>', 'also count these categories toward --fail-on (cost)')
   .action(async (dirs, options, command) => {
     const { diagnoseExitStatus, parseFailOnCategories } = await import('./run/exit-status.ts');
@@ -209,12 +205,7 @@ program
   )
   .option('--config <file>', "mutes and rule options from this config (default: the run's own settings)")
   .option('--quiet', 'print nothing on stderr but errors')
-  .addOption(
-    new Option(
-      '--fail-on <severity>',
-      'exit 3 when a reliability or performance finding is at or above this severity',
-    ).choices(Severity.options),
-  )
+  .addOption(failOnOption())
   .option('--fail-on-category <list>', 'also count these categories toward --fail-on (cost)')
   .option('--allow-partial', 'exit 0/3 instead of 4 when a shard failed or never finished')
   .option('--keep <duration>', 'prune runs older than this once the run is recorded (default 180d)')
