@@ -203,7 +203,10 @@ program
     '--wait <duration>',
     'wait at most this long for shards still running or not started (0 reports at once); default 30m',
   )
-  .option('--config <file>', "mutes and rule options from this config (default: the run's own settings)")
+  .option(
+    '--config <file>',
+    "mutes, rule options and onHost.prometheus from this config (default: the run's own settings)",
+  )
   .option('--quiet', 'print nothing on stderr but errors')
   .addOption(failOnOption())
   .option('--fail-on-category <list>', 'also count these categories toward --fail-on (cost)')

@@ -135,6 +135,15 @@ function checkReportUsage(options: ReportCommandOptions): { formats: ReportForma
     const problem = value === undefined ? undefined : durationProblem(value);
     if (problem) errors.push(new ConfigError(`${problem} (found "${value}")`, undefined, undefined, flag));
   }
+  if (options.stableRuns !== undefined && !/^[1-9]\d{0,2}$/.test(options.stableRuns))
+    errors.push(
+      new ConfigError(
+        `a whole number of runs, 1 to 999 (found "${options.stableRuns}")`,
+        undefined,
+        undefined,
+        '--stable-runs',
+      ),
+    );
   if (options.out === '-' && formats.length > 1)
     errors.push(new ConfigError('- (stdout) takes exactly one --format', undefined, undefined, '--out'));
   ConfigErrorList.throwIfAny(errors);

@@ -213,6 +213,27 @@ describe('fleetlens report', () => {
     expect(said(result)).toEqual(said(single));
   });
 
+  it('refuses bad flags at once, before the store is opened', async () => {
+    const error = await runReportCommand(
+      {
+        store: join(dir, 'never-created', 'store.duckdb'),
+        runId: 'r',
+        wait: 'soon',
+        stableRuns: '0',
+        format: 'md,pdf',
+        out: join(dir, 'never'),
+      },
+      log,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(
+      (error as ConfigError)
+        .describe()
+        .split('\n')
+        .map((l) => l.split(':')[0]),
+    ).toEqual(['--format', '--wait', '--stable-runs']);
+  });
+
   it('says no shard wrote the run once the wait is over', async () => {
     const url = await server.createDatabase('none');
     const clock = fakeClock(Date.UTC(2026, 11, 6));
