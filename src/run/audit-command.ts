@@ -298,14 +298,7 @@ export function checkAuditUsage(options: AuditCommandOptions): ReportFormat[] {
       errors.push(error);
     }
   }
-  if (options.keep !== undefined) {
-    const problem = durationProblem(options.keep);
-    if (problem) errors.push(flagError('--keep', `${problem} (found "${options.keep}")`));
-  }
-  if (options.stableRuns !== undefined && !/^[1-9]\d{0,2}$/.test(options.stableRuns))
-    errors.push(
-      flagError('--stable-runs', `a whole number of runs, 1 to 999 (found "${options.stableRuns}")`),
-    );
+  errors.push(...historyFlagErrors(options));
   if (options.onlyStable && storeSpec(options) === null)
     errors.push(
       flagError('--only-stable', 'needs a history store (--store FILE; the demo keeps none by default)'),
@@ -326,9 +319,30 @@ function storeSpec(options: AuditCommandOptions): string | null {
   return defaultStorePath(options.config ?? DEFAULT_CONFIG_FILE);
 }
 
+/** The history flags an audit and the report step share: `--keep` and `--stable-runs`. */
+type HistoryFlags = Pick<AuditCommandOptions, 'keep' | 'stableRuns' | 'onlyStable'>;
+
+export function historyFlagErrors(options: HistoryFlags): ConfigError[] {
+  const errors: ConfigError[] = [];
+  if (options.keep !== undefined) {
+    const problem = durationProblem(options.keep);
+    if (problem) errors.push(flagError('--keep', `${problem} (found "${options.keep}")`));
+  }
+  if (options.stableRuns !== undefined && !/^[1-9]\d{0,2}$/.test(options.stableRuns))
+    errors.push(
+      flagError('--stable-runs', `a whole number of runs, 1 to 999 (found "${options.stableRuns}")`),
+    );
+  return errors;
+}
+
 function historyPlan(options: AuditCommandOptions): HistoryPlan {
+  return historyPlanFor(storeSpec(options), options);
+}
+
+/** Where history goes (`store`, null for none) and how it is read, from flags already checked. */
+export function historyPlanFor(store: string | null, options: HistoryFlags): HistoryPlan {
   return {
-    store: storeSpec(options),
+    store,
     keepMs: options.keep === undefined ? DEFAULT_KEEP_MS : (parseDurationMs(options.keep) ?? DEFAULT_KEEP_MS),
     stableRuns: options.stableRuns === undefined ? DEFAULT_STABLE_RUNS : Number(options.stableRuns),
     onlyStable: options.onlyStable === true,

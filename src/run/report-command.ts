@@ -14,12 +14,10 @@ import type { LoadedConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import type { LocatedMute } from '../history/annotate.ts';
 import { loadMuteFile, mutesOf } from '../history/mute-config.ts';
-import { DEFAULT_STABLE_RUNS } from '../history/stable.ts';
 import type { Logger } from '../log.ts';
 import type { Gap, ProviderId } from '../model/index.ts';
 import {
   type Clock,
-  DEFAULT_KEEP_MS,
   openShardLedger,
   type ShardedRun,
   type ShardLedger,
@@ -27,11 +25,17 @@ import {
   systemClock,
 } from '../store/index.ts';
 import type { ProviderArtifacts } from './artifacts.ts';
-import { openArtifacts } from './artifacts-reader.ts';
-import { loadConfig, loadedFromSettings, recordAndWrite } from './audit-command.ts';
+import { type OpenedArtifacts, openArtifacts } from './artifacts-reader.ts';
+import {
+  historyFlagErrors,
+  historyPlanFor,
+  loadConfig,
+  loadedFromSettings,
+  recordAndWrite,
+} from './audit-command.ts';
 import { parseFormats } from './output.ts';
 import { configScopes, coverageScope, scopeProvider } from './shard-keys.ts';
-import { mergeShards, type ShardArtifacts } from './shard-merge.ts';
+import { mergeShards } from './shard-merge.ts';
 import { SILENT_SHARD_MS } from './shard-run.ts';
 
 export const DEFAULT_WAIT = '30m';
@@ -82,12 +86,13 @@ export async function runReportCommand(
     const done = [
       ...new Map(scopes.flatMap((s) => (s.state === 'done' ? [[s.shard!.shardKey, s.shard!]] : []))).values(),
     ];
-    const shards: ShardArtifacts[] = [];
+    const shards: OpenedArtifacts[] = [];
     for (const [index, shard] of done.entries()) {
       const dir = join(scratch, String(index));
       await ledger.readShardFiles(run.runId, shard.shardKey, dir);
-      shards.push({ shardKey: shard.shardKey, opened: await openArtifacts(dir) });
+      shards.push(await openArtifacts(dir));
     }
+    // NOTE: closed before the history is recorded: a DuckDB store takes one holder at a time.
     await ledger.close();
     log.info({ runId: run.runId, shards: done.length, scopes: scopes.length }, 'report: shards read');
     const input = mergeShards(shards, { window: run.window, settings });
@@ -97,13 +102,7 @@ export async function runReportCommand(
     const prometheus = await fetchPrometheusFor(loaded, hosts, run.window, { log });
     if (prometheus.length > 0) input.artifacts.prometheus = prometheus;
     const result = await runAudit({ loaded, mode: 'live', log, input, runId: run.runId });
-    const plan = {
-      store: options.store,
-      keepMs:
-        options.keep === undefined ? DEFAULT_KEEP_MS : (parseDurationMs(options.keep) ?? DEFAULT_KEEP_MS),
-      stableRuns: options.stableRuns === undefined ? DEFAULT_STABLE_RUNS : Number(options.stableRuns),
-      onlyStable: options.onlyStable === true,
-    };
+    const plan = historyPlanFor(options.store, options);
     return await recordAndWrite(result, plan, mutes, formats, options.out, log);
   } finally {
     await ledger.close().catch(() => undefined);
@@ -131,19 +130,7 @@ function checkReportUsage(options: ReportCommandOptions): { formats: ReportForma
         '--wait',
       ),
     );
-  for (const [flag, value] of [['--keep', options.keep]] as const) {
-    const problem = value === undefined ? undefined : durationProblem(value);
-    if (problem) errors.push(new ConfigError(`${problem} (found "${value}")`, undefined, undefined, flag));
-  }
-  if (options.stableRuns !== undefined && !/^[1-9]\d{0,2}$/.test(options.stableRuns))
-    errors.push(
-      new ConfigError(
-        `a whole number of runs, 1 to 999 (found "${options.stableRuns}")`,
-        undefined,
-        undefined,
-        '--stable-runs',
-      ),
-    );
+  errors.push(...historyFlagErrors(options));
   if (options.out === '-' && formats.length > 1)
     errors.push(new ConfigError('- (stdout) takes exactly one --format', undefined, undefined, '--out'));
   ConfigErrorList.throwIfAny(errors);

@@ -14,20 +14,15 @@ import {
 } from './artifacts.ts';
 import { type OpenedArtifacts, seriesFromArtifacts } from './artifacts-reader.ts';
 
-export interface ShardArtifacts {
-  shardKey: string;
-  opened: OpenedArtifacts;
-}
-
-/** The shards (in the order given) as one audit input over the run's window and settings. */
+/** The shards' opened artifacts (in the order given) as one audit input over the run's window and settings. */
 export function mergeShards(
-  shards: readonly ShardArtifacts[],
+  shards: readonly OpenedArtifacts[],
   run: { window: MetricWindow; settings: RunSettings },
 ): AuditInput {
   const byProvider = new Map<ProviderId, ProviderArtifacts>();
   const seriesReceived = new Map<ProviderId, number>();
   let collectedAt = new Date(run.window.toMs).toISOString();
-  for (const { opened } of shards) {
+  for (const opened of shards) {
     const artifacts = artifactsOf(opened);
     if (artifacts.collectedAt > collectedAt) collectedAt = artifacts.collectedAt;
     for (const [index, p] of artifacts.providers.entries()) {
@@ -49,17 +44,16 @@ export function mergeShards(
     settings: run.settings,
     onHost: run.settings.onHost,
   };
-  const openedList = shards.map((s) => s.opened);
   return {
     artifacts,
     seriesReceived,
     series: seriesFromArtifacts({
       async *seriesByHost() {
-        for (const opened of openedList) yield* opened.seriesByHost();
+        for (const opened of shards) yield* opened.seriesByHost();
       },
       async seriesCounts() {
         const counts = new Map<string, number>();
-        for (const opened of openedList)
+        for (const opened of shards)
           for (const [id, n] of await opened.seriesCounts()) counts.set(id, (counts.get(id) ?? 0) + n);
         return counts;
       },
