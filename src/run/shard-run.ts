@@ -11,6 +11,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type Clock, openShardLedger, type ShardLedger, systemClock } from '../store/index.ts';
+import { firstLine } from '../store/sql.ts';
 import { planShard, type ShardPlan } from './shard-keys.ts';
 
 /** How often a running shard says it is alive; the report calls a shard silent 10 beats long dead. */
@@ -58,24 +59,24 @@ export async function runShard(
     await ledger.startShard(options.runId, plan.key, plan.scopes);
     options.log.info({ runId: options.runId, shard: plan.key, store: ledger.location }, 'shard started');
     const beat = heartbeat(ledger, options.runId, plan.key, options.log);
+    const artifactsDir = join(dir, 'artifacts');
     let result: AnalysisResult;
     try {
       result = await audit({
         plan,
         loaded: { ...loaded, config: plan.config },
         window: run.window,
-        artifactsDir: join(dir, 'artifacts'),
+        artifactsDir,
       });
     } catch (error) {
       await beat.stop();
-      const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-      await ledger.failShard(options.runId, plan.key, reason).catch((failure: unknown) => {
+      await ledger.failShard(options.runId, plan.key, firstLine(error)).catch((failure: unknown) => {
         options.log.warn({ error: String(failure) }, 'could not mark the shard failed');
       });
       throw error;
     }
     await beat.stop();
-    await ledger.finishShard(options.runId, plan.key, join(dir, 'artifacts'), shardSummary(result));
+    await ledger.finishShard(options.runId, plan.key, artifactsDir, shardSummary(result));
     options.log.info({ runId: options.runId, shard: plan.key }, 'shard done: artifacts stored');
     return result;
   } finally {
