@@ -201,7 +201,26 @@ export interface VolumeLoad {
 
 const VOLUME_METRICS = ['disk.read.ops', 'disk.write.ops', 'disk.read.bytes', 'disk.write.bytes'] as const;
 
+/**
+ * Per unit's series, what was already worked out of them: several rules, the sizing and the event
+ * review ask for the same volume's load and saturated periods. An entry goes with its series.
+ */
+const loads = new WeakMap<Facts['series'], Map<string, VolumeLoad>>();
+const saturated = new WeakMap<
+  Facts['series'],
+  WeakMap<Volume, WeakMap<typeof VOLUME_SATURATION, number[]>>
+>();
+
+/** The volume's IOPS and MiB/s per period; read-only, as its series are (worked out once a unit). */
 export function volumeLoad(facts: Facts, volumeId: string): VolumeLoad {
+  let known = loads.get(facts.series);
+  if (!known) loads.set(facts.series, (known = new Map()));
+  let load = known.get(volumeId);
+  if (!load) known.set(volumeId, (load = computeVolumeLoad(facts, volumeId)));
+  return load;
+}
+
+function computeVolumeLoad(facts: Facts, volumeId: string): VolumeLoad {
   const present = VOLUME_METRICS.map((metric) => facts.series.get(volumeId, metric));
   const stepSec = present.find(Boolean)?.stepSec ?? facts.window.stepSec;
   const sourceOfPair = (a: number, b: number, fallback: string) =>
@@ -263,6 +282,16 @@ export function saturatedPeriods(
   volume: Volume,
   o: typeof VOLUME_SATURATION = VOLUME_SATURATION,
 ): number[] {
+  let byVolume = saturated.get(facts.series);
+  if (!byVolume) saturated.set(facts.series, (byVolume = new WeakMap()));
+  let byOptions = byVolume.get(volume);
+  if (!byOptions) byVolume.set(volume, (byOptions = new WeakMap()));
+  let periods = byOptions.get(o);
+  if (!periods) byOptions.set(o, (periods = computeSaturatedPeriods(facts, volume, o)));
+  return periods;
+}
+
+function computeSaturatedPeriods(facts: Facts, volume: Volume, o: typeof VOLUME_SATURATION): number[] {
   const load = volumeLoad(facts, volume.id);
   const capacity = volumeCapacity(volume.type, volume.sizeGiB, volume.iops, volume.throughputMiBps);
   const busy = facts.series.get(volume.id, 'disk.busy');

@@ -26,7 +26,17 @@ interface WorkEntry {
   /** The values as they were when read. */
   copy: Float64Array;
   /** Their finite values, in the order the selections so far have left them. */
-  work: Float64Array;
+  work: Work;
+}
+
+/**
+ * Finite values being selected in, and the ranks the selections so far have put in place (every
+ * value before such a rank is no greater, every one after it no smaller), in ascending order: a
+ * later selection only searches between the two placed ranks around its own.
+ */
+interface Work {
+  values: Float64Array;
+  placed: number[];
 }
 const WORK_RING = 64;
 /** Shorter series are copied faster than they are compared. */
@@ -44,7 +54,7 @@ function sameBits(a: Float64Array, b: Float64Array): boolean {
 }
 
 /** The finite values, in an array the caller may reorder but not change; valid until the next call. */
-function finiteWork(values: Values): Float64Array {
+function finiteWork(values: Values): Work {
   if (values instanceof Float64Array && values.length >= WORK_MIN_LENGTH) {
     for (const e of workRing) {
       if (
@@ -56,7 +66,7 @@ function finiteWork(values: Values): Float64Array {
         return e.work;
       }
     }
-    const work = finiteInScratch(values).slice();
+    const work = { values: finiteInScratch(values).slice(), placed: [] };
     workRing[workNext] = {
       buffer: values.buffer,
       byteOffset: values.byteOffset,
@@ -67,7 +77,7 @@ function finiteWork(values: Values): Float64Array {
     workNext = (workNext + 1) % WORK_RING;
     return work;
   }
-  return finiteInScratch(values);
+  return { values: finiteInScratch(values), placed: [] };
 }
 
 function finiteInScratch(values: Values): Float64Array {
@@ -84,13 +94,20 @@ function finiteInScratch(values: Values): Float64Array {
  * The nearest-rank percentile of `work`'s values, by selection (Floyd-Rivest, O(n)): a sort was 40 %
  * of a replay's CPU, and a selection of 4,032 points costs a twentieth of sorting them.
  */
-function selectPercentile(work: Float64Array, pct: number): number | undefined {
-  if (work.length === 0) return undefined;
-  const rank = Math.ceil((pct / 100) * work.length);
-  const k = Math.min(work.length - 1, Math.max(0, rank - 1));
+function selectPercentile({ values, placed }: Work, pct: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const rank = Math.ceil((pct / 100) * values.length);
+  const k = Math.min(values.length - 1, Math.max(0, rank - 1));
+  let left = 0;
+  let right = values.length - 1;
+  let at = 0;
+  for (; at < placed.length && placed[at]! <= k; at++) left = placed[at]! + 1;
+  if (placed[at - 1] === k) return values[k];
+  if (at < placed.length) right = placed[at]! - 1;
   // NOTE: quickselect's types say T[]; it only indexes and swaps, which a Float64Array does alike.
-  quickselect(work as unknown as number[], k);
-  return work[k];
+  quickselect(values as unknown as number[], k, left, right);
+  placed.splice(at, 0, k);
+  return values[k];
 }
 
 /** Nearest-rank percentile of finite values; undefined for an empty input. */
@@ -165,7 +182,7 @@ export function summarize(values: Values): Summary {
     p95: selectPercentile(work, 95) ?? null,
     p99_5: selectPercentile(work, 99.5) ?? null,
     max: selectPercentile(work, 100) ?? null,
-    points: work.length,
+    points: work.values.length,
   };
 }
 

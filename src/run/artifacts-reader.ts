@@ -50,17 +50,20 @@ export async function openArtifacts(dir: string): Promise<OpenedArtifacts> {
     dir,
     manifest,
     inventories,
-    async *seriesByHost() {
+    seriesByHost() {
       // The most points a series can have: the window at its step, both ends counted.
       const { fromMs, toMs, stepSec } = manifest.window;
       const pointsPerSeries = Math.floor((toMs - fromMs) / (stepSec * 1000)) + 1;
-      for (const p of manifest.providers) {
-        for (const entry of p.seriesFiles) {
-          for await (const batch of readSeriesFile(join(dir, entry.file), { pointsPerSeries })) {
-            yield { provider: p.provider, region: entry.region, ...batch };
-          }
-        }
-      }
+      const files = manifest.providers.flatMap((p) =>
+        p.seriesFiles.map(
+          (entry) =>
+            async function* (): AsyncGenerator<ProviderHostSeries> {
+              for await (const batch of readSeriesFile(join(dir, entry.file), { pointsPerSeries }))
+                yield { provider: p.provider, region: entry.region, ...batch };
+            },
+        ),
+      );
+      return inOrderReadingAhead(files);
     },
     async seriesCounts() {
       const counts = new Map<string, number>();
@@ -73,6 +76,51 @@ export async function openArtifacts(dir: string): Promise<OpenedArtifacts> {
       return counts;
     },
   };
+}
+
+/**
+ * Each source's items, source after source, with the next source started as soon as the current
+ * one's first item is in: DuckDB decodes the next file on its own thread while this one's hosts are
+ * judged, instead of the judging waiting for each file's first chunk. At most two sources are open;
+ * an error of the next one surfaces when its turn comes, and stopping early closes both.
+ */
+export async function* inOrderReadingAhead<T>(
+  sources: readonly (() => AsyncGenerator<T>)[],
+): AsyncGenerator<T> {
+  interface Started {
+    items: AsyncGenerator<T>;
+    first: Promise<IteratorResult<T>>;
+  }
+  const start = (index: number): Started | undefined => {
+    const source = sources[index];
+    if (!source) return undefined;
+    const items = source();
+    const first = items.next();
+    // Awaited when its turn comes (or on the way out): only an early rejection is kept quiet here.
+    first.catch(() => undefined);
+    return { items, first };
+  };
+  let ahead: Started | undefined;
+  let current: Started | undefined;
+  try {
+    for (let index = 0; index < sources.length; index++) {
+      current = ahead ?? start(index)!;
+      ahead = undefined;
+      let result = await current.first;
+      ahead = start(index + 1);
+      while (!result.done) {
+        yield result.value;
+        result = await current.items.next();
+      }
+      current = undefined;
+    }
+  } finally {
+    for (const open of [current, ahead]) {
+      if (!open) continue;
+      await open.first.catch(() => undefined);
+      await open.items.return(undefined).catch(() => undefined);
+    }
+  }
 }
 
 /**

@@ -1,13 +1,16 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { MetricName, SubjectKind, Unit } from '../../src/model/index.ts';
 import {
   type ArtifactSeries,
+  doublesOf,
   type HostSeriesBatch,
+  littleEndianBytes,
   readMemoryLimitBytes,
   readSeriesFile,
   SeriesFileWriter,
@@ -114,6 +117,70 @@ describe('series Parquet files', () => {
     const line = (error as ConfigError).describe();
     expect(line.split('\n')).toHaveLength(1);
     expect(line).toMatch(new RegExp(`^${file}: not a readable series file of saved artifacts \\(.+\\)$`));
+  });
+});
+
+/** A Parquet file written by DuckDB alone from `select` (rows in the series files' columns). */
+async function parquetOf(file: string, select: string): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  try {
+    const connection = await instance.connect();
+    await connection.run(`COPY (${select}) TO '${file}' (FORMAT parquet, COMPRESSION zstd)`);
+    connection.closeSync();
+  } finally {
+    instance.closeSync();
+  }
+}
+
+const ROW = (values: string) =>
+  `SELECT 'i-1' AS host_id, 'host' AS subject_kind, 'i-1' AS subject_id, 'cpu.util' AS metric,
+     'percent' AS unit, 'cloudwatch' AS source, 1000.0::DOUBLE AS start_ms, 300.0::DOUBLE AS step_sec,
+     ${values} AS "values"`;
+
+describe('series files of the first v2 form and damaged values', () => {
+  it('read values saved as a DOUBLE[] (artifacts of earlier versions) as they were written', async () => {
+    const file = join(dir, 'v2-list.parquet');
+    await parquetOf(
+      file,
+      `${ROW(`[1.5, 'NaN'::DOUBLE, -2.0]::DOUBLE[]`)} UNION ALL ${ROW(`[]::DOUBLE[]`).replaceAll('i-1', 'i-2')}`,
+    );
+    const read: HostSeriesBatch[] = [];
+    for await (const b of readSeriesFile(file)) read.push(b);
+    expect(read.map((b) => [b.hostId, Array.from(b.series[0]!.columns.values)])).toEqual([
+      ['i-1', [1.5, Number.NaN, -2]],
+      ['i-2', []],
+    ]);
+    expect(read[0]!.series[0]).toMatchObject({
+      metric: 'cpu.util',
+      columns: { startMs: 1000, stepSec: 300 },
+    });
+  });
+
+  it.each([
+    ['a BLOB whose length is not whole doubles', `'\\x01\\x02\\x03'::BLOB`],
+    ['a NULL BLOB', 'NULL::BLOB'],
+    ['values of another type', `'1,2,3'`],
+  ])('refuse %s in one line naming the file and row', async (_, values) => {
+    const file = join(dir, 'bad-values.parquet');
+    await parquetOf(file, ROW(values));
+    const error = await consume(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).describe()).toBe(`${file}: row 1: not a series of fleetlens`);
+  });
+
+  it('keep every double bit for bit through the bytes a BLOB holds (NaN payloads, -0, subnormals)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double(), { maxLength: 64 }), fc.nat(7), (numbers, shift) => {
+        const values = Float64Array.from(numbers);
+        // Bytes at any offset of a larger buffer, as the bindings may hand them.
+        const host = new Uint8Array(values.byteLength + shift);
+        host.set(littleEndianBytes(values), shift);
+        const back = doublesOf(host.subarray(shift));
+        expect(new Uint8Array(back.buffer, back.byteOffset, back.byteLength)).toEqual(
+          new Uint8Array(values.buffer),
+        );
+      }),
+    );
   });
 });
 
