@@ -213,11 +213,21 @@ const saturated = new WeakMap<
 
 /** The volume's IOPS and MiB/s per period; read-only, as its series are (worked out once a unit). */
 export function volumeLoad(facts: Facts, volumeId: string): VolumeLoad {
-  let known = loads.get(facts.series);
-  if (!known) loads.set(facts.series, (known = new Map()));
-  let load = known.get(volumeId);
-  if (!load) known.set(volumeId, (load = computeVolumeLoad(facts, volumeId)));
-  return load;
+  const known = entryOf(loads, facts.series, () => new Map<string, VolumeLoad>());
+  return entryOf(known, volumeId, () => computeVolumeLoad(facts, volumeId));
+}
+
+/** The map's entry for `key`, made and kept on first use. */
+function entryOf<K extends object | string, V>(
+  map: { get(key: K): V | undefined; set(key: K, value: V): unknown },
+  key: K,
+  make: () => V,
+): V {
+  const known = map.get(key);
+  if (known !== undefined) return known;
+  const made = make();
+  map.set(key, made);
+  return made;
 }
 
 function computeVolumeLoad(facts: Facts, volumeId: string): VolumeLoad {
@@ -282,13 +292,9 @@ export function saturatedPeriods(
   volume: Volume,
   o: typeof VOLUME_SATURATION = VOLUME_SATURATION,
 ): number[] {
-  let byVolume = saturated.get(facts.series);
-  if (!byVolume) saturated.set(facts.series, (byVolume = new WeakMap()));
-  let byOptions = byVolume.get(volume);
-  if (!byOptions) byVolume.set(volume, (byOptions = new WeakMap()));
-  let periods = byOptions.get(o);
-  if (!periods) byOptions.set(o, (periods = computeSaturatedPeriods(facts, volume, o)));
-  return periods;
+  const byVolume = entryOf(saturated, facts.series, () => new WeakMap());
+  const byOptions = entryOf(byVolume, volume, () => new WeakMap<typeof VOLUME_SATURATION, number[]>());
+  return entryOf(byOptions, o, () => computeSaturatedPeriods(facts, volume, o));
 }
 
 function computeSaturatedPeriods(facts: Facts, volume: Volume, o: typeof VOLUME_SATURATION): number[] {
