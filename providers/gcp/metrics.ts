@@ -6,7 +6,7 @@
 // https://cloud.google.com/monitoring/api/metrics_gcp_c and .../metrics_opsagent.
 import type { GcpConfig } from '../../src/config/schema.ts';
 import type { Gap, Host, MetricName, MetricSeries, Unit } from '../../src/model/index.ts';
-import { columnsFromPoints, mapColumns } from '../../src/model/series-columns.ts';
+import { columnsFromTimes, mapColumns } from '../../src/model/series-columns.ts';
 import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
@@ -274,10 +274,14 @@ export async function fetchMetrics(
   return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
 }
 
-/** A series' points gathered across requests and pages, keyed by VM and labels. */
+/**
+ * A series' points gathered across requests and pages, keyed by VM and labels, as two arrays of
+ * doubles: a [t, v] pair a point held 250 VMs' fourteen days in about 770 MB until the last page
+ * came (most of a 1,000-host audit's peak); two packed arrays hold them in 16 bytes a point.
+ */
 type RawSeries = Map<
   string,
-  { labels: Record<string, string>; instanceId: string; points: [number, number][] }
+  { labels: Record<string, string>; instanceId: string; timesMs: number[]; values: number[] }
 >;
 
 async function fetchProject(
@@ -365,11 +369,15 @@ async function listChunk(
       const entry = raw.get(key) ?? {
         labels: series.metricLabels,
         instanceId: series.instanceId,
-        points: [],
+        timesMs: [],
+        values: [],
       };
       raw.set(key, entry);
       // Aligned points end at the period's end; ours are stamped at its start, as CloudWatch's are.
-      for (const [endMs, value] of series.points) entry.points.push([endMs - window.stepSec * 1000, value]);
+      for (const [endMs, value] of series.points) {
+        entry.timesMs.push(endMs - window.stepSec * 1000);
+        entry.values.push(value);
+      }
     }
     return { items: [], next: page.nextPageToken };
   });
@@ -385,22 +393,39 @@ function toSeries(
   return [...raw.values()].flatMap((entry) => {
     const host = hosts.get(entry.instanceId);
     const metric = query.metricFor(entry.labels);
-    if (!host || !metric || entry.points.length === 0) return [];
+    if (!host || !metric || entry.timesMs.length === 0) return [];
     if (query.convert === 'wait-percent' && !host.vcpu) return [];
-    const list = entry.points.sort((a, b) => a[0] - b[0]);
+    const { timesMs, values } = ascending(entry.timesMs, entry.values);
     return [
       {
         subjectKind: 'host' as const,
         subjectId: host.id,
         metric,
         unit: query.unit,
-        ...mapColumns(columnsFromPoints(list, window.stepSec), (v) =>
+        ...mapColumns(columnsFromTimes(timesMs, values, window.stepSec), (v) =>
           convert(v, query.convert, host.vcpu ?? 1),
         ),
         source: `${query.type}${entry.labels.cpu_state ? ` cpu_state=${entry.labels.cpu_state}` : ''} ${query.aligner} (${window.stepSec} s)`,
       } satisfies MetricSeries,
     ];
   });
+}
+
+/**
+ * The points in time order, points of one time kept in the order they came (the API sends each
+ * series newest first, so a series of one page is only reversed).
+ */
+export function ascending(timesMs: number[], values: number[]): { timesMs: number[]; values: number[] } {
+  let rising = true;
+  let falling = true;
+  for (let i = 1; i < timesMs.length && (rising || falling); i++) {
+    if (timesMs[i]! < timesMs[i - 1]!) rising = false;
+    if (timesMs[i]! >= timesMs[i - 1]!) falling = false;
+  }
+  if (rising) return { timesMs, values };
+  if (falling) return { timesMs: timesMs.reverse(), values: values.reverse() };
+  const order = Array.from(timesMs.keys()).sort((a, b) => timesMs[a]! - timesMs[b]!);
+  return { timesMs: order.map((i) => timesMs[i]!), values: order.map((i) => values[i]!) };
 }
 
 function convert(value: number, how: Conversion, vcpu: number): number {
