@@ -23,8 +23,20 @@ import { runDiagnose } from '../src/run/diagnose.ts';
 import { mocksScale, rateFloor } from './mocks-scale.ts';
 
 let peakRss = process.memoryUsage().rss;
+// FLEETLENS_BENCH_MEMTRACE=1 prints the process' memory every 2 s on stderr: where a peak is.
+const memtrace = process.env.FLEETLENS_BENCH_MEMTRACE === '1';
+const started = performance.now();
+let tracedAt = -Infinity;
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  const now = performance.now();
+  if (memtrace && now - tracedAt >= 2_000) {
+    tracedAt = now;
+    console.error(
+      `memtrace ${((now - started) / 1000).toFixed(0)} s: rss ${mib(m.rss)}, heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, array buffers ${mib(m.arrayBuffers)}`,
+    );
+  }
 }, 20);
 sampler.unref();
 
