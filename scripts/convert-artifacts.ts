@@ -1,5 +1,5 @@
 // `npm run convert-artifacts -- FROM TO`: saved artifacts of version 1 (one artifacts.json) written
-// again as a version 2 folder. A v1 folder also loads as it is; this makes its replays stream.
+// again as a folder (version 3). A v1 folder also loads as it is; this makes its replays stream.
 import { convertArtifacts } from '../src/run/artifacts.ts';
 
 const [from, to] = process.argv.slice(2);

@@ -1,5 +1,5 @@
 // `npm run make-fleet -- --hosts N --days 14 --out DIR [--seed 1] [--end 2026-11-24T00:00:00Z]`:
-// saved artifacts (v2) of a synthetic fleet across the four clouds, without the mocks, so the
+// saved artifacts (a folder) of a synthetic fleet across the four clouds, without the mocks, so the
 // analysis can be measured alone. Series come from the mocks' own shape functions
 // (mocks/scenarios/shapes.ts), one host at a time, so memory stays flat in N; the same seed and end
 // give byte-identical files. A share of the hosts carries a story the audit must find (idle,

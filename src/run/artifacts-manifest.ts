@@ -1,4 +1,4 @@
-// The v2 artifacts folder's manifest and inventory files (what `--save-artifacts` writes beside the
+// The artifacts folder's manifest and inventory files (what `--save-artifacts` writes beside the
 // series' Parquet files), and the scrub that keeps a secret out of them.
 import { z } from 'zod';
 import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
@@ -6,7 +6,13 @@ import { Gap, Group, Host, InstanceType, ProviderId, Volume } from '../model/ind
 import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
-export const ARTIFACTS_VERSION_2 = 2;
+/**
+ * The folder form's version, which the manifest carries: 2 kept each series' values as a DOUBLE[],
+ * 3 keeps them as a BLOB of little-endian doubles (artifacts-series.ts). Both are read; a fleetlens
+ * older than 3 refuses a version-3 folder in one line instead of failing on its BLOB column.
+ */
+export const ARTIFACTS_FOLDER_VERSION = 3;
+const FOLDER_VERSIONS_READ = [2, ARTIFACTS_FOLDER_VERSION] as const;
 
 export const SeriesFileEntry = z.object({
   region: z.string(),
@@ -37,7 +43,7 @@ export const ProviderManifest = z.object({
 export type ProviderManifest = z.infer<typeof ProviderManifest>;
 
 export const ArtifactsManifest = z.object({
-  artifactsVersion: z.literal(ARTIFACTS_VERSION_2),
+  artifactsVersion: z.literal(FOLDER_VERSIONS_READ),
   mode: z.enum(['live', 'demo']),
   collectedAt: z.iso.datetime(),
   window: z.object({ fromMs: z.number(), toMs: z.number(), stepSec: z.number().positive() }),

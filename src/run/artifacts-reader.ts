@@ -1,4 +1,4 @@
-// Reads a v2 artifacts folder: the manifest and inventories at once (they are small), the series
+// Reads an artifacts folder (manifest version 2 or 3): the manifest and inventories at once (they are small), the series
 // one host at a time through `seriesByHost()`, so a replay never holds the fleet's points at once.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // Series of saved artifacts as Parquet, through DuckDB: one file per cloud and region, one row per
 // series (its subject, metric, start, step and its values as a BLOB of little-endian doubles, NaN
 // where a point is missing), the rows of one host together, so a reader holds one host's series at
-// a time. Files of the first v2 form, values as a DOUBLE[], are still read.
+// a time. Files of version 2, values as a DOUBLE[], are still read.
 //
 // NOTE: one row per series was measured against one row per point (8 M points, zstd): 21.8 MB
 // against 19.0 MB on disk, 2,016 rows instead of 8 M to group by host on the way back, and no
@@ -58,7 +58,7 @@ const COLUMNS: readonly [string, DuckDBType][] = [
   // NOTE: epoch milliseconds fit a DOUBLE exactly (< 2^53), and a DOUBLE needs no BigInt on the way.
   ['start_ms', DOUBLE],
   ['step_sec', DOUBLE],
-  // The values' doubles, 8 little-endian bytes each (a DOUBLE[] in files of the first v2 form).
+  // The values' doubles, 8 little-endian bytes each (a DOUBLE[] in files of version 2).
   ['values', BLOB],
 ];
 const COLUMN_SQL: Record<string, string> = { VARCHAR: 'VARCHAR', DOUBLE: 'DOUBLE', BLOB: 'BLOB' };
@@ -380,7 +380,7 @@ function* rowsOf(
 }
 
 /**
- * How a chunk's `values` column is read, row by row: a BLOB of doubles, or the first v2 form's
+ * How a chunk's `values` column is read, row by row: a BLOB of doubles, or version 2's
  * DOUBLE[]. Undefined for a column of any other type; a row reads as undefined when it is damaged.
  */
 function valuesReader(vector: DuckDBVector): ((row: number) => Float64Array | undefined) | undefined {

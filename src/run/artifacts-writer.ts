@@ -1,4 +1,4 @@
-// Writes a v2 artifacts folder: inventory per cloud (JSON), series per cloud and region (Parquet),
+// Writes an artifacts folder (manifest version 3): inventory per cloud (JSON), series per cloud and region (Parquet),
 // and manifest.json last. Everything goes to a staging folder beside DIR, which takes DIR's place
 // only once complete: a reader sees the old folder or the new one, never half of one.
 import { randomBytes } from 'node:crypto';
@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { ProviderId } from '../model/index.ts';
 import {
-  ARTIFACTS_VERSION_2,
+  ARTIFACTS_FOLDER_VERSION,
   type ArtifactsManifest,
   MANIFEST_FILE,
   type ProviderInventory,
@@ -82,7 +82,7 @@ export class ArtifactsWriter {
   /** Writes manifest.json and puts the folder in DIR's place. */
   async commit(head: ManifestHead, providers: readonly ProviderSummary[]): Promise<string> {
     const manifest: ArtifactsManifest = {
-      artifactsVersion: ARTIFACTS_VERSION_2,
+      artifactsVersion: ARTIFACTS_FOLDER_VERSION,
       ...head,
       ...(head.settings ? { settings: withoutSecrets(head.settings) } : {}),
       ...(head.prometheus ? { prometheus: withoutSecrets(head.prometheus) } : {}),
@@ -122,7 +122,7 @@ async function writeDurable(file: string, text: string): Promise<void> {
   }
 }
 
-/** DIR may be replaced only if it is absent, empty, or saved artifacts (v1 or v2). */
+/** DIR may be replaced only if it is absent, empty, or saved artifacts (a v1 file or a folder). */
 async function refuseForeignFolder(dir: string): Promise<void> {
   let entries: string[];
   try {

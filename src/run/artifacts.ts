@@ -32,7 +32,7 @@ import { ArtifactsWriter } from './artifacts-writer.ts';
 import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 
 export const ARTIFACTS_FILE = 'artifacts.json';
-/** The in-memory form (and v1's file); saved folders are version 2 (artifacts-manifest.ts). */
+/** The in-memory form (and v1's file); saved folders are versions 2 and 3 (artifacts-manifest.ts). */
 export const ARTIFACTS_VERSION = 1;
 /** Series of a subject whose region the inventory does not give. */
 const UNKNOWN_REGION = 'unknown-region';
@@ -76,7 +76,7 @@ export const Artifacts = z.object({
 export type Artifacts = z.infer<typeof Artifacts>;
 
 /**
- * Saves what a run collected as a v2 folder (manifest, inventory per cloud, series per cloud and
+ * Saves what a run collected as a folder (manifest, inventory per cloud, series per cloud and
  * region in Parquet) and returns the manifest's path.
  */
 export async function saveArtifacts(dir: string, artifacts: Artifacts): Promise<string> {
@@ -162,7 +162,7 @@ function seriesByRegionAndHost(p: ProviderArtifacts): Map<string, HostSeriesBatc
 }
 
 /**
- * Loads saved artifacts of either version: a v2 folder (manifest.json) or a v1 artifacts.json.
+ * Loads saved artifacts of either version: a folder (manifest.json) or a v1 artifacts.json.
  * This gathers every host's series; `openArtifacts(dir).seriesByHost()` is the streaming door.
  */
 export async function loadArtifacts(dir: string): Promise<Artifacts> {
@@ -174,7 +174,7 @@ export async function loadArtifacts(dir: string): Promise<Artifacts> {
   );
 }
 
-/** The saved settings alone: a v2 replay reads them from the manifest without the series. */
+/** The saved settings alone: a folder replay reads them from the manifest without the series. */
 export async function loadArtifactsSettings(dir: string): Promise<Artifacts['settings']> {
   if (existsSync(join(dir, MANIFEST_FILE))) return (await openArtifacts(dir)).manifest.settings;
   return (await loadArtifacts(dir)).settings;
@@ -191,7 +191,7 @@ async function loadArtifactsV2(dir: string): Promise<Artifacts> {
   return artifacts;
 }
 
-/** A v2 folder's manifest and inventories as artifacts, every provider's `series` still empty. */
+/** A folder's manifest and inventories as artifacts, every provider's `series` still empty. */
 export function artifactsOf(opened: OpenedArtifacts): Artifacts {
   const { manifest } = opened;
   const providers = manifest.providers.map((p, index): ProviderArtifacts => {
@@ -225,7 +225,7 @@ export function artifactsOf(opened: OpenedArtifacts): Artifacts {
 
 /**
  * What an audit judges: the run's artifacts, how many series each cloud has, and where the series
- * come from. A v2 replay leaves them on disk (every provider's `series` empty) and reads them one
+ * come from. A folder replay leaves them on disk (every provider's `series` empty) and reads them one
  * unit at a time; a live run or a v1 file holds them already.
  */
 export interface AuditInput {
@@ -242,7 +242,7 @@ export function auditInputOf(artifacts: Artifacts): AuditInput {
   };
 }
 
-/** `--from-artifacts DIR`: a v2 folder streams its series; a v1 artifacts.json is read whole. */
+/** `--from-artifacts DIR`: a folder streams its series; a v1 artifacts.json is read whole. */
 export async function openAuditInput(dir: string): Promise<AuditInput> {
   if (!existsSync(join(dir, MANIFEST_FILE))) return auditInputOf(await loadArtifacts(dir));
   const opened = await openArtifacts(dir);
@@ -259,7 +259,7 @@ async function loadArtifactsV1(dir: string): Promise<Artifacts> {
   return readJson(join(dir, ARTIFACTS_FILE), Artifacts, (error) => `cannot be read: ${error.message}`);
 }
 
-/** v1 → v2: reads an artifacts.json folder and writes it again as a v2 folder. */
+/** v1 → folder: reads an artifacts.json folder and writes it again as a folder. */
 export async function convertArtifacts(fromDir: string, toDir: string): Promise<string> {
   return saveArtifacts(toDir, await loadArtifacts(fromDir));
 }

@@ -64,7 +64,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const { config, file, locate } = options.loaded;
   validateRuleSettings(rules, { byId: config.rules, file, locate });
 
-  // A v2 replay leaves the series on disk and reads them one unit at a time.
+  // A folder replay leaves the series on disk and reads them one unit at a time.
   const input =
     options.input ??
     (options.fromArtifactsDir

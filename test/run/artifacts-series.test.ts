@@ -137,7 +137,7 @@ const ROW = (values: string) =>
      'percent' AS unit, 'cloudwatch' AS source, 1000.0::DOUBLE AS start_ms, 300.0::DOUBLE AS step_sec,
      ${values} AS "values"`;
 
-describe('series files of the first v2 form and damaged values', () => {
+describe('series files of version 2 and damaged values', () => {
   it('read values saved as a DOUBLE[] (artifacts of earlier versions) as they were written', async () => {
     const file = join(dir, 'v2-list.parquet');
     await parquetOf(

@@ -118,6 +118,18 @@ describe('saved artifacts, version 2', () => {
     expect(loaded.window).toEqual(saved.window);
   });
 
+  it('say which folder versions they read, in one line, for a folder of a newer fleetlens', async () => {
+    await saveArtifacts(join(dir, 'a'), twoRegionArtifacts());
+    const manifest = join(dir, 'a', 'manifest.json');
+    const written = JSON.parse(await readFile(manifest, 'utf8')) as { artifactsVersion: number };
+    // Values as a BLOB of doubles: version 3 (a fleetlens before it says "expected 2 (found 3)").
+    expect(written.artifactsVersion).toBe(3);
+    await writeFile(manifest, JSON.stringify({ ...written, artifactsVersion: 4 }));
+    expect(await loadError(join(dir, 'a'))).toEqual([
+      `${manifest} artifactsVersion: expected one of 2, 3 (found 4)`,
+    ]);
+  });
+
   it('stream one host at a time, a volume with the host it is attached to', async () => {
     const saved = twoRegionArtifacts();
     await saveArtifacts(join(dir, 'a'), saved);
