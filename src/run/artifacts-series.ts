@@ -317,12 +317,14 @@ interface Reader {
 }
 
 /**
- * An in-memory DuckDB of its own for reading one file, on one thread.
+ * An in-memory DuckDB of its own for reading one file, on two threads: it decodes row groups side
+ * by side when the judging waits for a chunk (10,000 hosts: 21.6 s against 22.1-23.5 s on one),
+ * and keeps their order (preserve_insertion_order), so a host's rows still come together.
  * NOTE: without a limit DuckDB's buffer pool keeps what it read, up to 80 % of the machine.
  */
 async function openReader(limitBytes: number): Promise<Reader> {
   const instance = await DuckDBInstance.create(':memory:', {
-    threads: '1',
+    threads: '2',
     memory_limit: `${Math.ceil(limitBytes / 1_048_576)}MB`,
   });
   try {
