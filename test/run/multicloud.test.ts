@@ -33,9 +33,13 @@ function faultFree(): Scenario {
   return scenario;
 }
 
+// Both audits read the same window: one taken minutes after the other (a loaded machine) could
+// end a 5-minute step later and see other points.
+const NOW = Date.now();
+
 async function audit(scenario: Scenario, saveArtifactsDir?: string): Promise<AnalysisResult> {
   const loaded = await loadConfigFile(packagePath('mocks', 'scenarios', 'demo.fleetlens.yaml'));
-  const clock = virtualClock(Date.now());
+  const clock = virtualClock(NOW);
   // Two days keep the mocks' work small; the calls are the same kinds as for fourteen.
   return withMocks(
     scenario,
@@ -46,6 +50,7 @@ async function audit(scenario: Scenario, saveArtifactsDir?: string): Promise<Ana
         ...demo,
         mode: 'demo',
         log: silentLogger,
+        now: () => NOW,
         since: '2d',
         ...(saveArtifactsDir ? { saveArtifactsDir } : {}),
       }),
