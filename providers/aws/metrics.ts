@@ -16,7 +16,7 @@ import type {
   Unit,
   Volume,
 } from '../../src/model/index.ts';
-import { columnsFromTimes, mapColumns } from '../../src/model/series-columns.ts';
+import { columnsFromTimes, mapColumns, timeOrdered } from '../../src/model/series-columns.ts';
 import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
@@ -372,7 +372,8 @@ async function getMetricData(
   const series = [...byId].flatMap(([id, query]) => {
     const got = raw.get(id);
     if (!got || got.times.length === 0) return [];
-    const { times, values } = ascending(got.times, got.values);
+    // `ScanBy: TimestampAscending` pages come in order already: timeOrdered only checks them.
+    const { timesMs: times, values } = timeOrdered(got.times, got.values);
     const stepSec = effectiveStepSec(times, window.stepSec);
     return [
       {
@@ -406,15 +407,6 @@ function epochMsOf(value: unknown): number {
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'number' || typeof value === 'string') return new Date(value).getTime();
   return Number.NaN;
-}
-
-/** The points in time order: `ScanBy: TimestampAscending` pages are already, so that is checked first. */
-function ascending(times: number[], values: number[]): { times: number[]; values: number[] } {
-  let sorted = true;
-  for (let i = 1; i < times.length && sorted; i++) sorted = times[i - 1]! <= times[i]!;
-  if (sorted) return { times, values };
-  const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
-  return { times: order.map((i) => times[i]!), values: order.map((i) => values[i]!) };
 }
 
 function convert(value: number, how: Conversion, periodSec: number): number {

@@ -6,7 +6,7 @@
 // https://cloud.google.com/monitoring/api/metrics_gcp_c and .../metrics_opsagent.
 import type { GcpConfig } from '../../src/config/schema.ts';
 import type { Gap, Host, MetricName, MetricSeries, Unit } from '../../src/model/index.ts';
-import { columnsFromTimes, mapColumns } from '../../src/model/series-columns.ts';
+import { columnsFromTimes, mapColumns, timeOrdered } from '../../src/model/series-columns.ts';
 import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
@@ -395,7 +395,7 @@ function toSeries(
     const metric = query.metricFor(entry.labels);
     if (!host || !metric || entry.timesMs.length === 0) return [];
     if (query.convert === 'wait-percent' && !host.vcpu) return [];
-    const { timesMs, values } = ascending(entry.timesMs, entry.values);
+    const { timesMs, values } = timeOrdered(entry.timesMs, entry.values);
     return [
       {
         subjectKind: 'host' as const,
@@ -409,23 +409,6 @@ function toSeries(
       } satisfies MetricSeries,
     ];
   });
-}
-
-/**
- * The points in time order, points of one time kept in the order they came (the API sends each
- * series newest first, so a series of one page is only reversed).
- */
-export function ascending(timesMs: number[], values: number[]): { timesMs: number[]; values: number[] } {
-  let rising = true;
-  let falling = true;
-  for (let i = 1; i < timesMs.length && (rising || falling); i++) {
-    if (timesMs[i]! < timesMs[i - 1]!) rising = false;
-    if (timesMs[i]! >= timesMs[i - 1]!) falling = false;
-  }
-  if (rising) return { timesMs, values };
-  if (falling) return { timesMs: timesMs.reverse(), values: values.reverse() };
-  const order = Array.from(timesMs.keys()).sort((a, b) => timesMs[a]! - timesMs[b]!);
-  return { timesMs: order.map((i) => timesMs[i]!), values: order.map((i) => values[i]!) };
 }
 
 function convert(value: number, how: Conversion, vcpu: number): number {

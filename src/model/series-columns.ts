@@ -51,6 +51,24 @@ export function columnsFromTimes(
   return { startMs, stepSec, values: out };
 }
 
+/**
+ * Parallel arrays of times and values in time order, points of one time kept in the order they
+ * came (a stable sort). Arrays already ascending come back as they are; strictly descending ones
+ * (GCP sends each series newest first) are reversed in place; anything else is sorted by index.
+ */
+export function timeOrdered(timesMs: number[], values: number[]): { timesMs: number[]; values: number[] } {
+  let rising = true;
+  let falling = true;
+  for (let i = 1; i < timesMs.length && (rising || falling); i++) {
+    if (timesMs[i]! < timesMs[i - 1]!) rising = false;
+    if (timesMs[i]! >= timesMs[i - 1]!) falling = false;
+  }
+  if (rising) return { timesMs, values };
+  if (falling) return { timesMs: timesMs.reverse(), values: values.reverse() };
+  const order = Array.from(timesMs.keys()).sort((a, b) => timesMs[a]! - timesMs[b]!);
+  return { timesMs: order.map((i) => timesMs[i]!), values: order.map((i) => values[i]!) };
+}
+
 /** The [epochMs, value] pairs of the steps that have a value (for writers and small series). */
 export function pointsFromColumns(columns: SeriesColumns): [number, number][] {
   const points: [number, number][] = [];

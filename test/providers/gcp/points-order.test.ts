@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ascending } from '../../../providers/gcp/metrics.ts';
-import { columnsFromPoints, columnsFromTimes } from '../../../src/model/series-columns.ts';
+import { columnsFromPoints, columnsFromTimes, timeOrdered } from '../../../src/model/series-columns.ts';
 
-describe("a GCP series' points gathered as two arrays", () => {
+describe("a series' points gathered as two arrays (AWS, GCP)", () => {
   it('come out in time order, points of one time in the order they came, as a stable sort of pairs', () => {
     // Times on a coarse grid so that ties (a repeated answer) are common; any order of arrival.
     const point = fc.tuple(
@@ -20,7 +19,7 @@ describe("a GCP series' points gathered as two arrays", () => {
         (points) => {
           const pairs = points.map(([t, v]) => [t, v] as [number, number]);
           const sorted = [...pairs].sort((a, b) => a[0] - b[0]);
-          const { timesMs, values } = ascending(
+          const { timesMs, values } = timeOrdered(
             points.map(([t]) => t),
             points.map(([, v]) => v),
           );
