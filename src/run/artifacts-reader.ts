@@ -1,5 +1,6 @@
-// Reads an artifacts folder (manifest version 2 or 3): the manifest and inventories at once (they are small), the series
-// one host at a time through `seriesByHost()`, so a replay never holds the fleet's points at once.
+// Reads an artifacts folder (manifest version 2 or 3): the manifest and inventories at once (they
+// are small), the series one host at a time through `seriesByHost()`, so a replay never holds the
+// fleet's points at once.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';

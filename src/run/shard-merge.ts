@@ -12,7 +12,7 @@ import {
   artifactsOf,
   type ProviderArtifacts,
 } from './artifacts.ts';
-import { type OpenedArtifacts, seriesFromArtifacts } from './artifacts-reader.ts';
+import { inOrderReadingAhead, type OpenedArtifacts, seriesFromArtifacts } from './artifacts-reader.ts';
 
 /** The shards' opened artifacts (in the order given) as one audit input over the run's window and settings. */
 export function mergeShards(
@@ -48,9 +48,8 @@ export function mergeShards(
     artifacts,
     seriesReceived,
     series: seriesFromArtifacts({
-      async *seriesByHost() {
-        for (const opened of shards) yield* opened.seriesByHost();
-      },
+      // The next shard's first file opens while this shard's last is judged, as within a shard.
+      seriesByHost: () => inOrderReadingAhead(shards.map((opened) => () => opened.seriesByHost())),
       async seriesCounts() {
         const counts = new Map<string, number>();
         for (const opened of shards)
