@@ -23,6 +23,11 @@ export interface MockStartOptions {
   port?: number;
   /** The clock the mock's rate limits refill on (default: real time); tests pass their virtual clock. */
   limitsClockMs?: () => number;
+  /**
+   * The mock's wall clock (default: real time): when its fleet was launched, and the "now" its
+   * series end at. Two runs that must see the same data give both the same one.
+   */
+  now?: () => number;
 }
 
 export interface MockServer {

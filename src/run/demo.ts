@@ -36,13 +36,19 @@ export interface MockRunOptions {
    * virtual clock in a test paces both sides alike.
    */
   net?: NetOptions;
+  /**
+   * The mocks' wall clock (default: real time), which their fleets and series are anchored to.
+   * A test comparing two runs gives both the same instant, so the second does not see data shifted
+   * by however long the first took.
+   */
+  now?: () => number;
 }
 
 /** Starts the mock of every cloud the scenario has; closes those already started if one fails. */
 async function startMocks(
   scenario: Scenario,
   port?: number,
-  limitsClockMs?: () => number,
+  clocks: { limitsClockMs?: () => number; now?: () => number } = {},
 ): Promise<Map<ProviderId, StartedMock>> {
   const started = new Map<ProviderId, StartedMock>();
   try {
@@ -50,8 +56,7 @@ async function startMocks(
       if (!server.has(scenario)) continue;
       // With a fixed port, the clouds take consecutive ports in registry order.
       const at = port === undefined ? {} : { port: port + started.size };
-      const clock = limitsClockMs ? { limitsClockMs } : {};
-      started.set(id as ProviderId, await server.start({ scenario, ...at, ...clock }));
+      started.set(id as ProviderId, await server.start({ scenario, ...at, ...clocks }));
     }
     return started;
   } catch (error) {
@@ -84,13 +89,17 @@ export async function withMocks<T>(
   run: (demo: { loaded: LoadedConfig; adapterOptions: AdapterOptions }) => Promise<T>,
   options: MockRunOptions = {},
 ): Promise<T> {
-  const mocks = await startMocks(scenario, undefined, options.net?.clock?.now);
+  const limitsClockMs = options.net?.clock?.now;
+  const mocks = await startMocks(scenario, undefined, {
+    ...(limitsClockMs ? { limitsClockMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   let prometheus: PrometheusMock | null = null;
   try {
     prometheus = await startScenarioPrometheus(
       scenario.name,
       loaded,
-      options.net?.clock?.now() ?? Date.now(),
+      options.now?.() ?? options.net?.clock?.now() ?? Date.now(),
     );
     if (prometheus)
       log.info({ provider: 'prometheus', endpoint: prometheus.endpoint }, 'demo: mock listening');

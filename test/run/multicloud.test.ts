@@ -33,8 +33,9 @@ function faultFree(): Scenario {
   return scenario;
 }
 
-// Both audits read the same window: one taken minutes after the other (a loaded machine) could
-// end a 5-minute step later and see other points.
+// Both audits read the same window of the same data: the mocks' fleets are anchored to NOW too, so
+// one audit taken minutes after the other (a loaded machine) cannot see points shifted against the
+// 5-minute grid.
 const NOW = Date.now();
 
 async function audit(scenario: Scenario, saveArtifactsDir?: string): Promise<AnalysisResult> {
@@ -54,7 +55,7 @@ async function audit(scenario: Scenario, saveArtifactsDir?: string): Promise<Ana
         since: '2d',
         ...(saveArtifactsDir ? { saveArtifactsDir } : {}),
       }),
-    { net: { clock } },
+    { net: { clock }, now: () => NOW },
   );
 }
 
