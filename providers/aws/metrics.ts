@@ -22,6 +22,7 @@ import { followPages } from '../../src/net/pages.ts';
 import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
 import type { AwsClientFactory } from './clients.ts';
 import { parseList, toGap } from './inventory.ts';
+import { takeMetricDataResults, timestampMs } from './metric-data-body.ts';
 import { ListedMetric, MetricDataResult } from './schema.ts';
 
 export const MAX_QUERIES_PER_CALL = 500;
@@ -324,17 +325,18 @@ async function getMetricData(
         region,
         units: Math.min(MAX_DATAPOINTS_PER_CALL, points),
       },
-      (signal) =>
-        cloudwatch.send(
-          new GetMetricDataCommand({
-            MetricDataQueries: queries,
-            StartTime: new Date(window.fromMs),
-            EndTime: new Date(window.toMs),
-            ScanBy: 'TimestampAscending',
-            NextToken: token,
-          }),
-          { abortSignal: signal },
-        ),
+      async (signal) => {
+        const command = new GetMetricDataCommand({
+          MetricDataQueries: queries,
+          StartTime: new Date(window.fromMs),
+          EndTime: new Date(window.toMs),
+          ScanBy: 'TimestampAscending',
+          NextToken: token,
+        });
+        const taken = takeMetricDataResults(command);
+        const answer = await cloudwatch.send(command, { abortSignal: signal });
+        return { ...answer, MetricDataResults: taken() };
+      },
     );
     if (!Array.isArray(out.MetricDataResults)) {
       throw new ProviderError(
@@ -357,13 +359,14 @@ async function getMetricData(
       raw.set(result.Id, into);
       // Two flat arrays, not a pair per point: a fleet's pages are tens of millions of points.
       const { Timestamps: times, Values: values } = result;
-      for (let i = 0; i < times.length; i++) {
-        const timeMs = epochMsOf(times[i]);
-        const value = values[i];
-        if (typeof value === 'number' && Number.isFinite(value) && Number.isFinite(timeMs)) {
-          into.times.push(timeMs);
-          into.values.push(value);
-        }
+      const bad = readDatapoints(times, values, into);
+      if (bad !== undefined) {
+        throw new ProviderError(
+          'aws',
+          'bad-response',
+          operationLabel({ operation, region }),
+          `answered a datapoint that is not a time and a number (${result.Id} #${bad}: ${JSON.stringify([times[bad], values[bad]]).slice(0, 80)})`,
+        );
       }
     }
     return { items: [], next: out.NextToken };
@@ -402,12 +405,33 @@ export function effectiveStepSec(timesMs: readonly number[], requestedSec: numbe
   return median > requestedSec * 1.5 ? Math.round(median / 60) * 60 : requestedSec;
 }
 
-/** A timestamp as the SDK gives it (a Date), or as a string or number; NaN for anything else. */
-function epochMsOf(value: unknown): number {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value === 'number' || typeof value === 'string') return new Date(value).getTime();
-  return Number.NaN;
+/**
+ * Appends a result's datapoints to `into`, skipping the non-finite values a JSON answer can spell
+ * ("NaN", "Infinity"); returns the index of the first datapoint that is no time and number at all
+ * (a malformed answer), or undefined.
+ */
+function readDatapoints(
+  times: readonly unknown[],
+  values: readonly unknown[],
+  into: { times: number[]; values: number[] },
+): number | undefined {
+  if (times.length !== values.length) return Math.min(times.length, values.length);
+  for (let i = 0; i < times.length; i++) {
+    const timeMs = timestampMs(times[i]);
+    const value = values[i];
+    if (!Number.isFinite(timeMs)) return i;
+    if (typeof value === 'number') {
+      into.times.push(timeMs);
+      into.values.push(value);
+    } else if (!(typeof value === 'string' && NON_FINITE.has(value))) {
+      return i;
+    }
+  }
+  return undefined;
 }
+
+/** How the JSON protocol spells a double JSON has no number for. */
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
 function convert(value: number, how: Conversion, periodSec: number): number {
   if (how === 'per-second') return value / periodSec;

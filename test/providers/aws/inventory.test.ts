@@ -137,6 +137,26 @@ describe('aws inventory', () => {
     expect(result.coverage!.failedScopes).toEqual([]);
   });
 
+  it('takes a GetMetricData 200 whose datapoints are not numbers for a bad-response, one line naming the query', async () => {
+    const result = await collect([
+      {
+        kind: 'malformed',
+        action: 'GetMetricData',
+        region: 'eu-west-1',
+        body: 'wrong-types',
+        times: 'always',
+      },
+    ]);
+    expect(result.hosts).toHaveLength(2);
+    expect(result.series).toEqual([]);
+    const gaps = result.gaps.filter((g) => g.operation === 'cloudwatch.GetMetricData');
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ kind: 'bad-response', scope: 'eu-west-1' });
+    expect(gaps[0]!.message).toMatch(
+      /^aws cloudwatch\.GetMetricData \(eu-west-1\): bad-response: answered a datapoint that is not a time and a number \(q\d+ #0: \["n\/a","n\/a"\]\); no data for 2 subjects: i-0d00000000000a001, vol-0d00000000000b001$/,
+    );
+  });
+
   it('stops a listing whose NextToken comes back again, after two pages, with one gap', async () => {
     const result = await collect([
       { kind: 'loop', action: 'DescribeVolumes', region: 'eu-west-1', times: 'always' },
