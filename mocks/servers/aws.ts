@@ -29,6 +29,12 @@ export interface AwsMockOptions {
   readonly rateLimits?: boolean;
   /** The clock the token buckets refill on (default: real time); tests pass their virtual clock. */
   readonly limitsClockMs?: () => number;
+  /**
+   * Keep each metric's datapoints once computed, as CloudWatch keeps what it has stored (default
+   * false): a bench asks the fleet once to warm it, then measures a client against the published
+   * rates without the simulation's CPU in the way.
+   */
+  readonly storeDatapoints?: boolean;
 }
 
 export interface AwsRequestRecord extends RequestSummary {
@@ -44,6 +50,8 @@ export interface AwsMock {
   /** Every request answered, in order: service, region, action, status, error code, fault, and for
    * GetMetricData the queries in the request and the datapoints in the page. */
   readonly requests: readonly AwsRequestRecord[];
+  /** Turns the published rate limits on or off from the next request on. */
+  setRateLimits(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -120,6 +128,7 @@ export async function startAwsMock(options: AwsMockOptions): Promise<AwsMock> {
     clockMs,
     rateLimits: options.rateLimits ?? true,
     ...(options.limitsClockMs ? { limitsClockMs: options.limitsClockMs } : {}),
+    ...(options.storeDatapoints ? { storeDatapoints: true } : {}),
   });
   const requests: AwsRequestRecord[] = [];
 
@@ -168,6 +177,7 @@ export async function startAwsMock(options: AwsMockOptions): Promise<AwsMock> {
     endpoint: `http://127.0.0.1:${listening.port}`,
     port: listening.port,
     requests,
+    setRateLimits: (on) => dispatcher.setRateLimits(on),
     close: () => listening.close(),
   };
 }

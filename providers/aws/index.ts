@@ -47,6 +47,9 @@ export function createAwsAdapter(
         // And 396,000 datapoints per second when StartTime is older than 3 hours (same quotas page):
         // about four full calls a second, the binding limit for any fleet of real size.
         unitsPerInterval: 396_000,
+        // Two full calls at once, not four: CloudWatch's bucket holds a second's worth, so calls that
+        // reach it bunched (one held up on the way, the next not) still find their datapoints there.
+        unitsBurst: 2 * 100_800,
         source: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html',
       },
       // ListMetrics: 25 transactions per second (same quotas page).

@@ -22,6 +22,12 @@ export interface RateLimit {
    * each call says how many units it uses in `CallRequest.units`.
    */
   unitsPerInterval?: number;
+  /**
+   * The most units spent at once (default: `unitsPerInterval`). Below the server's own bucket, it
+   * leaves the server headroom for calls that reach it bunched (sent in step, but one was delayed on
+   * the way), which would otherwise find its bucket empty; the rate stays the same.
+   */
+  unitsBurst?: number;
   source: string;
 }
 
@@ -185,6 +191,7 @@ export function createCaller(options: CallerOptions): Caller {
             region: request.scope ?? request.region,
             kind: failure.error.kind,
             attempt,
+            why: failure.error.message,
           },
           'provider call failed, retrying',
         );
@@ -235,20 +242,21 @@ function windowThrottle(limit: number, intervalMs: number, clock: Clock) {
  * bucket lets the fourth start as soon as its points have refilled. Callers are served in arrival
  * order; a call heavier than the whole bucket pays all of it.
  */
-function bucketThrottle(capacity: number, intervalMs: number, clock: Clock) {
+function bucketThrottle(perInterval: number, intervalMs: number, clock: Clock, burst = perInterval) {
+  const capacity = Math.min(burst, perInterval);
   let tokens = capacity;
   let updatedMs = clock.now();
   const take = async (units: number, signal: AbortSignal | undefined, onWait: OnThrottle | undefined) => {
     const cost = Math.min(units, capacity);
     for (;;) {
       const nowMs = clock.now();
-      tokens = Math.min(capacity, tokens + ((nowMs - updatedMs) * capacity) / intervalMs);
+      tokens = Math.min(capacity, tokens + ((nowMs - updatedMs) * perInterval) / intervalMs);
       updatedMs = nowMs;
       if (tokens >= cost) {
         tokens -= cost;
         return;
       }
-      const waitMs = Math.max(1, Math.ceil(((cost - tokens) * intervalMs) / capacity));
+      const waitMs = Math.max(1, Math.ceil(((cost - tokens) * intervalMs) / perInterval));
       onWait?.(waitMs);
       await clock.sleep(waitMs, signal);
     }
@@ -274,7 +282,7 @@ function makeThrottle(limit: RateLimit, clock: Clock): Slot['throttle'] {
     ? windowThrottle(limit.requestsPerInterval, intervalMs, clock)
     : undefined;
   const units = limit.unitsPerInterval
-    ? bucketThrottle(limit.unitsPerInterval, intervalMs, clock)
+    ? bucketThrottle(limit.unitsPerInterval, intervalMs, clock, limit.unitsBurst)
     : undefined;
   // Units are paid first, then a request slot.
   return async (count, signal, onWait) => {

@@ -18,6 +18,13 @@ const limits: Record<string, RateLimit> = {
     unitsPerInterval: 1000,
     source: 'test',
   },
+  headroom: {
+    concurrency: 10,
+    intervalMs: 200,
+    unitsPerInterval: 1000,
+    unitsBurst: 500,
+    source: 'test',
+  },
 };
 const fast = { minDelayMs: 1, maxDelayMs: 5 };
 
@@ -192,6 +199,21 @@ describe('call() limits', () => {
     // A bucket of 1000 units refilled at 1000 per 200 ms: each 600-unit call starts as soon as its
     // units are back (400 left, 200 more in 40 ms; then 600 in 120 ms); one over the quota pays all.
     expect(starts).toEqual([0, 40, 160, 360]);
+  });
+
+  it('spends at most unitsBurst at once, at the same rate, leaving the server headroom', async () => {
+    const clock = virtualClock();
+    const call = caller({}, clock);
+    const t0 = clock.now();
+    const starts: number[] = [];
+    const run = (units: number) =>
+      call({ bucket: 'headroom', operation: 'svc.Data', units }, async () => {
+        starts.push(clock.now() - t0);
+      });
+    await Promise.all([run(400), run(400), run(400), run(400), run(2_000)]);
+    // 500 units at most (not the 1000 a full interval holds), refilled at 1000 per 200 ms: the second
+    // call waits 60 ms for 300 units, then each 80 ms; one over the burst pays the burst (100 ms).
+    expect(starts).toEqual([0, 60, 140, 220, 320]);
   });
 
   it('counts a call as made when it is sent, not while it waits for its slot', async () => {

@@ -11,6 +11,7 @@ import {
   reversed,
   type Statistic,
 } from './statistics.ts';
+import { StoredDatapoints } from './stored-datapoints.ts';
 
 // CloudWatch over AWS JSON 1.0: GetMetricData and ListMetrics. Timestamps travel as epoch seconds.
 // Limits: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
@@ -189,6 +190,12 @@ const computedCacheSize = 3;
 
 export class CloudWatchHandlers {
   private readonly computed = new Map<string, QueryPoints[]>();
+  private readonly store: StoredDatapoints | undefined;
+
+  /** `storeDatapoints`: keep each metric's settled datapoints once computed (stored-datapoints.ts). */
+  constructor(storeDatapoints = false) {
+    this.store = storeDatapoints ? new StoredDatapoints() : undefined;
+  }
 
   getMetricData(ctx: ActionContext, input: unknown): ActionResult {
     const request = parseInput(GetMetricDataInput, input);
@@ -245,9 +252,11 @@ export class CloudWatchHandlers {
       .map((query) => {
         const series = seriesOfQuery(ctx, query);
         const stat = query.MetricStat;
-        const points = series
-          ? computeDatapoints(series, query.statistic, stat.Period, startSec, endSec, ctx.nowSec)
-          : noPoints;
+        const points = !series
+          ? noPoints
+          : this.store
+            ? this.store.datapoints(series, query.statistic, stat.Period, startSec, endSec, ctx.nowSec)
+            : computeDatapoints(series, query.statistic, stat.Period, startSec, endSec, ctx.nowSec);
         return { query, points: ascending ? points : reversed(points) };
       });
     this.computed.delete(fingerprint);

@@ -75,12 +75,15 @@ export interface DispatcherOptions {
   readonly clockMs: () => number;
   readonly rateLimits: boolean;
   readonly limitsClockMs?: () => number;
+  /** Keep each metric's datapoints once computed (see StoredDatapoints). */
+  readonly storeDatapoints?: boolean;
 }
 
 export class Dispatcher {
   private readonly regions = new Map<string, RegionState>();
   private readonly faults: FaultInjector;
-  private readonly buckets: TokenBuckets | undefined;
+  private readonly buckets: TokenBuckets;
+  private limitsOn: boolean;
   private readonly handlers: Record<AwsService, Record<string, Handler>>;
   private readonly startSec: number;
   private readonly seed: string;
@@ -90,8 +93,9 @@ export class Dispatcher {
     this.startSec = Math.floor(options.clockMs() / 1000);
     this.seed = options.scenario.seed ?? options.scenario.name;
     this.faults = new FaultInjector(options.scenario.aws.faults);
-    this.buckets = options.rateLimits ? new TokenBuckets(options.limitsClockMs) : undefined;
-    const cloudWatch = new CloudWatchHandlers();
+    this.buckets = new TokenBuckets(options.limitsClockMs);
+    this.limitsOn = options.rateLimits;
+    const cloudWatch = new CloudWatchHandlers(options.storeDatapoints ?? false);
     this.handlers = {
       cloudwatch: {
         GetMetricData: (ctx, payload) => cloudWatch.getMetricData(ctx, payload),
@@ -114,7 +118,12 @@ export class Dispatcher {
 
   /** Now on the clock the rate limits refill on: a request's arrival, for `serve`. */
   limitsNowMs(): number | undefined {
-    return this.buckets?.clockMs();
+    return this.limitsOn ? this.buckets.clockMs() : undefined;
+  }
+
+  /** Turns the token buckets on or off from the next request on (a bench's warm-up runs without). */
+  setRateLimits(on: boolean): void {
+    this.limitsOn = on;
   }
 
   /**
@@ -205,12 +214,8 @@ export class Dispatcher {
   }
 
   private takeToken(service: AwsService, action: string, region: string): void {
-    const bucket = this.buckets ? bucketFor(service, action) : undefined;
-    if (
-      bucket &&
-      this.buckets &&
-      !this.buckets.take(`${region}|${service}|${bucket.name}`, bucket.spec, 1, this.arrivedMs)
-    ) {
+    const bucket = this.limitsOn ? bucketFor(service, action) : undefined;
+    if (bucket && !this.buckets.take(`${region}|${service}|${bucket.name}`, bucket.spec, 1, this.arrivedMs)) {
       throw faultError('throttle', service, action, this.options.scenario.aws.accountId);
     }
   }
@@ -218,7 +223,7 @@ export class Dispatcher {
   private takeDatapoints(service: AwsService, action: string, region: string, datapoints: number): void {
     const { name, spec } = getMetricDataPoints;
     if (
-      this.buckets &&
+      this.limitsOn &&
       !this.buckets.take(`${region}|${service}|${name}`, spec, datapoints, this.arrivedMs)
     ) {
       throw faultError('throttle', service, action, this.options.scenario.aws.accountId);
