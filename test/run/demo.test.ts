@@ -92,7 +92,7 @@ describe('fleetlens mock --write-config', () => {
       '--out',
       out,
     ]);
-    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.stderr).not.toMatch(/fleetlens: internal error/);
     expect(run.code).toBe(0);
     const result = AnalysisResult.parse(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')));
     expect(result.run.providers.slice().sort()).toEqual(['aws', 'gcp', 'linode', 'ovh']);
