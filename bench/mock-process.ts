@@ -98,8 +98,10 @@ process.once('SIGTERM', () => {
   const awsErrors: Record<string, number> = {};
   for (const r of aws?.requests.slice(countFrom) ?? []) {
     awsRequests[r.action] = (awsRequests[r.action] ?? 0) + 1;
-    if (r.errorCode)
-      awsErrors[`${r.action} ${r.errorCode}`] = (awsErrors[`${r.action} ${r.errorCode}`] ?? 0) + 1;
+    if (r.errorCode) {
+      const key = `${r.action} ${r.errorCode}`;
+      awsErrors[key] = (awsErrors[key] ?? 0) + 1;
+    }
     if (r.action !== 'GetMetricData' || r.status !== 200) continue;
     const region = awsMetricData[r.region] ?? { calls: 0, datapoints: 0 };
     region.calls += 1;

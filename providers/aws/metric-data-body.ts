@@ -4,6 +4,7 @@
 // garbage (issue 12: a fleet's collection must cost well under the time the rate limits impose).
 // The client still does everything else: signing, endpoints, retries, errors; only a 200 answer's
 // MetricDataResults are taken here, and the SDK deserializes the rest of that answer as usual.
+import { buffer } from 'node:stream/consumers';
 import type { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 
 /** The step's name in a command's middleware stack. */
@@ -65,9 +66,7 @@ export function timestampMs(value: unknown): number {
 async function bytesOf(body: unknown): Promise<Uint8Array> {
   if (body instanceof Uint8Array) return body;
   if (typeof body === 'string') return Buffer.from(body);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
+  return buffer(body as AsyncIterable<Uint8Array>);
 }
 
 function parsedObject(bytes: Uint8Array): Record<string, unknown> | undefined {

@@ -32,8 +32,11 @@ export class StoredDatapoints {
     nowSec: number,
   ): Datapoints {
     const key = statisticKey(stat, periodSec);
-    const byStat = this.stored.get(series) ?? new Map<string, Stored>();
-    this.stored.set(series, byStat);
+    let byStat = this.stored.get(series);
+    if (!byStat) {
+      byStat = new Map<string, Stored>();
+      this.stored.set(series, byStat);
+    }
     const kept = byStat.get(key);
     const from = Math.floor(startSec / periodSec) * periodSec;
     if (kept && from >= kept.fromSec) {
