@@ -2,7 +2,16 @@
 // never SDK types, validate raw responses at the boundary, and make every call through call().
 import type { z } from 'zod';
 import type { Logger } from '../src/log.ts';
-import type { Gap, Group, Host, InstanceType, MetricSeries, ProviderId, Volume } from '../src/model/index.ts';
+import type {
+  Gap,
+  Group,
+  Host,
+  InstanceType,
+  MetricName,
+  MetricSeries,
+  ProviderId,
+  Volume,
+} from '../src/model/index.ts';
 import type { Caller, ErrorMapper, RateLimit, RetryPolicy } from '../src/net/call.ts';
 import type { Clock } from '../src/net/clock.ts';
 
@@ -27,6 +36,12 @@ export interface ProviderContext<Config> {
   scope(name: string, failure?: unknown): void;
   /** Coverage: series the metrics step asks for, counted from the inventory (never from the answers). */
   expectSeries(count: number): void;
+  /**
+   * Takes the series of one answer (a batch, a host, a chunk of hosts) as soon as it is read: the
+   * run keeps them within its memory budget or writes them to disk (src/run/collected-series.ts),
+   * so an adapter holds none once handed over and collection does not grow with the fleet.
+   */
+  emitSeries(series: readonly MetricSeries[]): void;
   /** The run's clock: what "now" is for periods counted back from it. */
   clock: Clock;
   signal?: AbortSignal;
@@ -61,15 +76,12 @@ export interface ProviderAdapter<Config = unknown> {
   readonly toProviderError: ErrorMapper;
   inventory(ctx: ProviderContext<Config>): Promise<Collected<Inventory>>;
   catalog(ctx: ProviderContext<Config>, inventory: Inventory): Promise<Collected<InstanceType[]>>;
-  metrics(
-    ctx: ProviderContext<Config>,
-    inventory: Inventory,
-    catalog: readonly InstanceType[],
-  ): Promise<Collected<MetricSeries[]>>;
+  /** Hands every series to `ctx.emitSeries` as its answer is read; returns what could not be had. */
+  metrics(ctx: ProviderContext<Config>, inventory: Inventory, catalog: readonly InstanceType[]): Promise<Gap[]>;
   /** The fewest calls per operation this inventory needs at the provider's batch and page limits. */
   minimumCalls(window: MetricWindow, observed: ObservedCounts): Record<string, number>;
-  /** What this cloud cannot report for a host, given the series it did return (e.g. memory without an agent). */
-  blindSpots(host: Host, series: readonly MetricSeries[]): BlindSpot[];
+  /** What this cloud cannot report for a host, given the metrics it did return for it (e.g. memory without an agent). */
+  blindSpots(host: Host, metrics: ReadonlySet<MetricName>): BlindSpot[];
   /** Releases clients and sockets at the end of a run. */
   dispose(): void;
 }

@@ -2,7 +2,7 @@
 // catalog, and CloudWatch metrics, through the real SDK v3 clients (README.md beside this file).
 import type { AwsConfig as AwsConfigType } from '../../src/config/schema.ts';
 import { AwsConfig } from '../../src/config/schema.ts';
-import type { MetricSeries } from '../../src/model/index.ts';
+import type { MetricName } from '../../src/model/index.ts';
 import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listInstanceTypes, TYPES_PER_CALL } from './catalog.ts';
 import type { AwsClientFactory, AwsClientOptions } from './clients.ts';
@@ -80,7 +80,7 @@ export function createAwsAdapter(
     metrics: async (ctx, inventory, catalog) =>
       fetchMetrics(ctx, await clientsFor(ctx.config), inventory, catalog),
     minimumCalls: minimumAwsCalls,
-    blindSpots: (host, series) => agentBlindSpots(host.id, series),
+    blindSpots: (_host, metrics) => agentBlindSpots(metrics),
     dispose: () => {
       const opened = clients;
       clients = undefined;
@@ -117,9 +117,8 @@ export function minimumAwsCalls(
   };
 }
 
-function agentBlindSpots(hostId: string, series: readonly MetricSeries[]): BlindSpot[] {
-  const present = new Set(series.filter((s) => s.subjectId === hostId).map((s) => s.metric));
+function agentBlindSpots(present: ReadonlySet<MetricName>): BlindSpot[] {
   return Object.entries(AGENT_DIMENSIONS).flatMap(([metric, spot]) =>
-    present.has(metric as MetricSeries['metric']) ? [] : [spot],
+    present.has(metric as MetricName) ? [] : [spot],
   );
 }

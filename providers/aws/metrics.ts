@@ -19,7 +19,7 @@ import type {
 import { columnsFromTimes, mapColumns, timeOrdered } from '../../src/model/series-columns.ts';
 import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
-import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
+import type { Inventory, MetricWindow, ProviderContext } from '../types.ts';
 import type { AwsClientFactory } from './clients.ts';
 import { parseList, toGap } from './inventory.ts';
 import { takeMetricDataResults, timestampMs } from './metric-data-body.ts';
@@ -141,13 +141,13 @@ export async function fetchMetrics(
   clients: AwsClientFactory,
   inventory: Inventory,
   catalog: readonly InstanceType[],
-): Promise<Collected<MetricSeries[]>> {
+): Promise<Gap[]> {
   // Only running instances publish metrics; a region with none of them costs no call.
   const regions = [...new Set(inventory.hosts.filter((h) => h.state === 'running').map((h) => h.region))];
-  const results = await Promise.all(
+  const gaps = await Promise.all(
     regions.map((region) => fetchRegion(ctx, clients, inventory, catalog, region)),
   );
-  return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
+  return gaps.flat();
 }
 
 async function fetchRegion(
@@ -156,7 +156,7 @@ async function fetchRegion(
   inventory: Inventory,
   catalog: readonly InstanceType[],
   region: string,
-): Promise<Collected<MetricSeries[]>> {
+): Promise<Gap[]> {
   const gaps: Gap[] = [];
   const { cloudwatch } = clients.forRegion(region);
   const hosts = inventory.hosts.filter((host) => host.region === region && host.state === 'running');
@@ -178,7 +178,8 @@ async function fetchRegion(
   const batches: PlannedQuery[][] = [];
   for (let start = 0; start < queries.length; start += perCall)
     batches.push(queries.slice(start, start + perCall));
-  const series = await Promise.all(
+  // Each batch's series are handed on as its answer is read: at most `concurrency` batches are held.
+  await Promise.all(
     batches.map(async (batch, index) => {
       try {
         const result = await getMetricData(ctx, cloudwatch, region, batch);
@@ -192,7 +193,7 @@ async function fetchRegion(
             message: `aws cloudwatch.GetMetricData (${region}): some queries returned no data: ${result.problems.slice(0, 5).join('; ')}${result.problems.length > 5 ? ` and ${result.problems.length - 5} more` : ''}`,
           });
         }
-        return result.series;
+        ctx.emitSeries(result.series);
       } catch (error) {
         const subjects = [...new Set(batch.map((q) => q.subjectId))];
         const gap = toGap(error, `metrics in ${region}, batch ${index + 1} of ${batches.length}`, region);
@@ -200,11 +201,10 @@ async function fetchRegion(
           ...gap,
           message: `${gap.message}; no data for ${subjects.length} subjects: ${subjects.join(', ')}`,
         });
-        return [];
       }
     }),
   );
-  return { value: series.flat(), gaps };
+  return gaps;
 }
 
 async function listAgentMetrics(

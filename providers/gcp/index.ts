@@ -4,7 +4,7 @@
 // (README.md beside this file).
 import type { GcpConfig as GcpConfigType } from '../../src/config/schema.ts';
 import { GcpConfig } from '../../src/config/schema.ts';
-import type { MetricName, MetricSeries } from '../../src/model/index.ts';
+import type { MetricName } from '../../src/model/index.ts';
 import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listMachineTypes, TYPES_PER_PAGE } from './catalog.ts';
 import type { GcpClientOptions, GcpClients } from './clients.ts';
@@ -59,7 +59,7 @@ export function createGcpAdapter(
     catalog: async (ctx, inventory) => listMachineTypes(ctx, await clientsFor(ctx.config), inventory),
     metrics: async (ctx, inventory) => fetchMetrics(ctx, await clientsFor(ctx.config), inventory, pagePoints),
     minimumCalls: (window, observed) => minimumGcpCalls(window, observed, pagePoints),
-    blindSpots: (host, series) => gcpBlindSpots(host.id, series),
+    blindSpots: (_host, metrics) => gcpBlindSpots(metrics),
     dispose: () => {
       const opened = clients;
       clients = undefined;
@@ -110,8 +110,7 @@ export function minimumGcpCalls(
 }
 
 /** GCP has no burst or credit balance at all; memory, iowait and steal need the Ops Agent (steal: or an E2). */
-export function gcpBlindSpots(hostId: string, series: readonly MetricSeries[]): BlindSpot[] {
-  const present = new Set(series.filter((s) => s.subjectId === hostId).map((s) => s.metric));
+export function gcpBlindSpots(present: ReadonlySet<MetricName>): BlindSpot[] {
   return [
     ...NEEDS.flatMap(([spot, metrics]) => (metrics.some((m) => present.has(m)) ? [] : [spot])),
     'burst-balance',

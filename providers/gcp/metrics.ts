@@ -9,7 +9,7 @@ import type { Gap, Host, MetricName, MetricSeries, Unit } from '../../src/model/
 import { columnsFromTimes, mapColumns, timeOrdered } from '../../src/model/series-columns.ts';
 import { operationLabel } from '../../src/net/call.ts';
 import { followPages } from '../../src/net/pages.ts';
-import type { Collected, Inventory, MetricWindow, ProviderContext } from '../types.ts';
+import type { Inventory, MetricWindow, ProviderContext } from '../types.ts';
 import type { GcpClients } from './clients.ts';
 import { toGap } from './inventory.ts';
 import { chunkHosts, POINTS_PER_PAGE, pointsPerSeries } from './plan.ts';
@@ -198,6 +198,11 @@ export const QUERIES: MetricQuery[] = [
   },
 ];
 
+const queryOf = (key: string) => QUERIES.find((q) => q.key === key)!;
+/** The agent's CPU states (iowait, steal) and the hypervisor's steal, which the agent's replaces. */
+const AGENT_CPU = queryOf('agent.cpu.utilization');
+const HYPERVISOR_STEAL = queryOf('cpu.scheduler_wait_time');
+
 /** Our metric names a stream can give a host (the agent's CPU stream gives iowait and steal). */
 function metricsOf(query: MetricQuery): MetricName[] {
   return query.key === 'agent.cpu.utilization' ? ['cpu.iowait', 'cpu.steal'] : [query.metricFor({})!];
@@ -264,18 +269,18 @@ export async function fetchMetrics(
   clients: GcpClients,
   inventory: Inventory,
   pagePoints = POINTS_PER_PAGE,
-): Promise<Collected<MetricSeries[]>> {
+): Promise<Gap[]> {
   const projects = [
     ...new Set(inventory.hosts.map((h) => h.tags['gcp:project']).filter((p): p is string => !!p)),
   ];
-  const results = await Promise.all(
+  const gaps = await Promise.all(
     projects.map((project) => fetchProject(ctx, clients, inventory, project, pagePoints)),
   );
-  return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
+  return gaps.flat();
 }
 
 /**
- * A series' points gathered across requests and pages, keyed by VM and labels, as two arrays of
+ * A series' points gathered across one request's pages, keyed by VM and labels, as two arrays of
  * doubles: a [t, v] pair a point held 250 VMs' fourteen days in about 770 MB until the last page
  * came (most of a 1,000-host audit's peak); two packed arrays hold them in 16 bytes a point.
  */
@@ -290,7 +295,7 @@ async function fetchProject(
   inventory: Inventory,
   project: string,
   pagePoints: number,
-): Promise<Collected<MetricSeries[]>> {
+): Promise<Gap[]> {
   const hosts = new Map(
     inventory.hosts
       .filter((h) => h.tags['gcp:project'] === project && h.state === 'running')
@@ -298,46 +303,51 @@ async function fetchProject(
   );
   // The minimum's input, from the inventory before any call (plan.ts): never from the answers.
   ctx.observe('metric-instances', project, hosts.size);
-  if (hosts.size === 0) return { value: [], gaps: [] };
+  if (hosts.size === 0) return [];
   ctx.expectSeries(hosts.size * SERIES_PER_HOST);
   const gaps: Gap[] = [];
-  const perQuery = await Promise.all(
-    QUERIES.map(async (query) => {
-      const raw: RawSeries = new Map();
-      const chunks = chunkHosts([...hosts.keys()], seriesPerHostOf(query), ctx.window, pagePoints);
-      let missing = 0;
-      let firstError: unknown;
-      await Promise.all(
-        chunks.map(async (instanceIds) => {
-          try {
-            await listChunk(ctx, clients, project, query, instanceIds, pagePoints, raw);
-          } catch (error) {
-            missing += instanceIds.length;
-            firstError ??= error;
-          }
-        }),
-      );
-      // One gap per stream and project, however many of its requests failed.
-      if (missing > 0) {
-        const gap = toGap(firstError, `${query.type} (${query.aligner}) in ${project}`, project);
-        const share = missing === hosts.size ? `${missing}` : `${missing} of ${hosts.size}`;
-        gaps.push({ ...gap, message: `${gap.message}; no ${query.key} data for ${share} instances` });
-      }
-      return toSeries(raw, query, hosts, ctx.window);
-    }),
-  );
-  const series = perQuery.flat();
   // The agent's steal, where there is one, is the guest's own view; the hypervisor's is the fallback.
-  const agentSteal = new Set(
-    series.filter((s) => s.metric === 'cpu.steal' && s.source.startsWith(AGENT)).map((s) => s.subjectId),
-  );
-  return {
-    value: series.filter(
-      (s) => !(s.metric === 'cpu.steal' && !s.source.startsWith(AGENT) && agentSteal.has(s.subjectId)),
-    ),
-    gaps,
+  // So the hypervisor's stream waits for the agent's CPU stream, and each chunk's series are handed
+  // on as soon as its request is read, without holding any stream until the others are in.
+  const agentSteal = new Set<string>();
+  const runQuery = async (query: MetricQuery) => {
+    const chunks = chunkHosts([...hosts.keys()], seriesPerHostOf(query), ctx.window, pagePoints);
+    let missing = 0;
+    let firstError: unknown;
+    await Promise.all(
+      chunks.map(async (instanceIds) => {
+        const raw: RawSeries = new Map();
+        try {
+          await listChunk(ctx, clients, project, query, instanceIds, pagePoints, raw);
+        } catch (error) {
+          missing += instanceIds.length;
+          firstError ??= error;
+        }
+        // What a failed request's earlier pages gave is kept, as it was when streams were joined.
+        const series = toSeries(raw, query, hosts, ctx.window, new Set(instanceIds));
+        for (const s of series) if (s.metric === 'cpu.steal' && isAgent(s)) agentSteal.add(s.subjectId);
+        ctx.emitSeries(
+          series.filter((s) => !(s.metric === 'cpu.steal' && !isAgent(s) && agentSteal.has(s.subjectId))),
+        );
+      }),
+    );
+    // One gap per stream and project, however many of its requests failed.
+    if (missing > 0) {
+      const gap = toGap(firstError, `${query.type} (${query.aligner}) in ${project}`, project);
+      const share = missing === hosts.size ? `${missing}` : `${missing} of ${hosts.size}`;
+      gaps.push({ ...gap, message: `${gap.message}; no ${query.key} data for ${share} instances` });
+    }
   };
+  const agentCpu = runQuery(AGENT_CPU);
+  await Promise.all(
+    QUERIES.map((query) =>
+      query === AGENT_CPU ? agentCpu : query === HYPERVISOR_STEAL ? agentCpu.then(() => runQuery(query)) : runQuery(query),
+    ),
+  );
+  return gaps;
 }
+
+const isAgent = (s: MetricSeries) => s.source.startsWith(AGENT);
 
 /** One request (its VMs fit one page; further pages are followed if the server cuts shorter). */
 async function listChunk(
@@ -383,17 +393,21 @@ async function listChunk(
   });
 }
 
-/** The gathered points as our series (per VM and metric, oldest first, converted to our units). */
+/**
+ * One request's points as our series (per VM and metric, oldest first, converted to our units),
+ * for the VMs it asked about only: another request's VM answered here would be that VM twice.
+ */
 function toSeries(
   raw: RawSeries,
   query: MetricQuery,
   hosts: ReadonlyMap<string, Host>,
   window: MetricWindow,
+  asked: ReadonlySet<string>,
 ): MetricSeries[] {
   return [...raw.values()].flatMap((entry) => {
     const host = hosts.get(entry.instanceId);
     const metric = query.metricFor(entry.labels);
-    if (!host || !metric || entry.timesMs.length === 0) return [];
+    if (!host || !asked.has(host.id) || !metric || entry.timesMs.length === 0) return [];
     if (query.convert === 'wait-percent' && !host.vcpu) return [];
     const { timesMs, values } = timeOrdered(entry.timesMs, entry.values);
     return [

@@ -2,7 +2,7 @@
 // the per-instance /stats series, through the real @linode/api-v4 client (README.md beside this file).
 import type { LinodeConfig as LinodeConfigType } from '../../src/config/schema.ts';
 import { LinodeConfig } from '../../src/config/schema.ts';
-import type { Host, MetricSeries } from '../../src/model/index.ts';
+import type { Host, MetricName } from '../../src/model/index.ts';
 import type { BlindSpot, MetricWindow, NetOptions, ObservedCounts, ProviderAdapter } from '../types.ts';
 import { listTypes } from './catalog.ts';
 import type { LinodeClient, LinodeClientOptions } from './clients.ts';
@@ -71,8 +71,7 @@ export function minimumLinodeCalls(window: MetricWindow, observed: ObservedCount
   };
 }
 
-export function linodeBlindSpots(host: Host, series: readonly MetricSeries[]): BlindSpot[] {
-  const present = new Set(series.filter((s) => s.subjectId === host.id).map((s) => s.metric));
+export function linodeBlindSpots(_host: Host, present: ReadonlySet<MetricName>): BlindSpot[] {
   // io.io is the only disk figure; without it (no stats returned) disk demand is unknown too.
   return present.has('disk.write.ops') ? NEVER_REPORTED : [...NEVER_REPORTED, 'disk-iops'];
 }

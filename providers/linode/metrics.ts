@@ -58,14 +58,20 @@ export async function fetchMetrics(
   ctx: ProviderContext<LinodeConfig>,
   client: LinodeClient,
   inventory: Inventory,
-): Promise<Collected<MetricSeries[]>> {
+): Promise<Gap[]> {
   const hosts = inventory.hosts.filter((host) => host.state === 'running');
   ctx.observe('metric-instances', ACCOUNT, hosts.length);
   // Per Linode: CPU (mean and highest), disk I/O, network in and out.
   ctx.expectSeries(hosts.length * 5);
   const months = monthsTouched(ctx.window);
-  const results = await Promise.all(hosts.map((host) => fetchHost(ctx, client, host, months)));
-  return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
+  const gaps = await Promise.all(
+    hosts.map(async (host) => {
+      const { value, gaps } = await fetchHost(ctx, client, host, months);
+      ctx.emitSeries(value);
+      return gaps;
+    }),
+  );
+  return gaps.flat();
 }
 
 async function fetchHost(

@@ -4,7 +4,7 @@
 import type { OvhConfig as OvhConfigType } from '../../src/config/schema.ts';
 import { OvhConfig } from '../../src/config/schema.ts';
 import { ProviderError } from '../../src/errors.ts';
-import type { MetricSeries } from '../../src/model/index.ts';
+import type { MetricName } from '../../src/model/index.ts';
 import type { BlindSpot, NetOptions, ObservedCounts, ProviderAdapter, ProviderContext } from '../types.ts';
 import { listInstanceTypes } from './catalog.ts';
 import { createOvhClient, type OvhClientHandle, type OvhClientOptions } from './clients.ts';
@@ -54,9 +54,9 @@ export function createOvhAdapter(
     catalog: (ctx, inventory) =>
       handle ? listInstanceTypes(ctx, handle, state, inventory) : Promise.resolve({ value: [], gaps: [] }),
     metrics: (ctx, inventory) =>
-      handle ? fetchMetrics(ctx, handle, state, inventory) : Promise.resolve({ value: [], gaps: [] }),
+      handle ? fetchMetrics(ctx, handle, state, inventory) : Promise.resolve([]),
     minimumCalls: (_window, observed) => minimumOvhCalls(observed),
-    blindSpots: (host, series) => ovhBlindSpots(host.id, series),
+    blindSpots: (_host, metrics) => ovhBlindSpots(metrics),
     dispose: () => {
       handle?.dispose();
       handle = undefined;
@@ -99,7 +99,6 @@ export function minimumOvhCalls(observed: ObservedCounts): Record<string, number
   };
 }
 
-function ovhBlindSpots(hostId: string, series: readonly MetricSeries[]): BlindSpot[] {
-  const hasMemory = series.some((s) => s.subjectId === hostId && s.metric === 'mem.used');
-  return hasMemory ? NEVER_REPORTED : ['memory', ...NEVER_REPORTED];
+function ovhBlindSpots(present: ReadonlySet<MetricName>): BlindSpot[] {
+  return present.has('mem.used') ? NEVER_REPORTED : ['memory', ...NEVER_REPORTED];
 }

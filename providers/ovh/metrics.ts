@@ -46,13 +46,19 @@ export async function fetchMetrics(
   handle: OvhClientHandle,
   state: OvhInventoryState,
   inventory: Inventory,
-): Promise<Collected<MetricSeries[]>> {
+): Promise<Gap[]> {
   const hosts = inventory.hosts.filter((host) => host.state === 'running' && state.projectOf.has(host.id));
   // Per instance: CPU (mean and highest), memory, network in and out.
   ctx.expectSeries(hosts.length * 5);
   const period = periodFor(ctx.window, Date.now() + state.apiOffsetMs);
-  const results = await Promise.all(hosts.map((host) => fetchHost(ctx, handle, state, host, period)));
-  return { value: results.flatMap((r) => r.value), gaps: results.flatMap((r) => r.gaps) };
+  const gaps = await Promise.all(
+    hosts.map(async (host) => {
+      const { value, gaps } = await fetchHost(ctx, handle, state, host, period);
+      ctx.emitSeries(value);
+      return gaps;
+    }),
+  );
+  return gaps.flat();
 }
 
 async function fetchHost(

@@ -68,6 +68,8 @@ const LITTLE_ENDIAN = endianness() === 'LE';
  * it writes, and its default (122,880 rows) would be a region's every series at once.
  */
 const ROWS_PER_GROUP = 256;
+/** How every series file is written (COPY's options): zstd, in row groups of ROWS_PER_GROUP. */
+export const SERIES_FILE_OPTIONS = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROWS_PER_GROUP}`;
 /** Rows a data chunk carries to the appender: a few hosts' series, a few MB of values. */
 const ROWS_PER_CHUNK = 64;
 /**
@@ -161,9 +163,7 @@ export class SeriesFileWriter {
       this.flushChunk();
       this.appender.closeSync();
       const target = this.file.replaceAll("'", "''");
-      await this.connection.run(
-        `COPY series TO '${target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROWS_PER_GROUP})`,
-      );
+      await this.connection.run(`COPY series TO '${target}' (${SERIES_FILE_OPTIONS})`);
     } finally {
       this.connection.closeSync();
       this.instance.closeSync();

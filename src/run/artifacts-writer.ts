@@ -62,19 +62,33 @@ export class ArtifactsWriter {
     region: string,
     batches: Iterable<HostSeriesBatch> | AsyncIterable<HostSeriesBatch>,
   ): Promise<SeriesFileEntry> {
-    const file = this.seriesFileName(provider, region);
-    const spill = join(this.staging, `.spill-${this.fileNames.size}`);
-    const writer = await SeriesFileWriter.create(join(this.staging, file), spill);
-    let hosts = 0;
-    try {
-      for await (const batch of batches) {
-        if (batch.hostId !== null) hosts += 1;
-        writer.append(batch.hostId, batch.series);
+    return this.writeSeriesFile(provider, region, async (path) => {
+      const spill = join(this.staging, `.spill-${this.fileNames.size}`);
+      const writer = await SeriesFileWriter.create(path, spill);
+      let hosts = 0;
+      try {
+        for await (const batch of batches) {
+          if (batch.hostId !== null) hosts += 1;
+          writer.append(batch.hostId, batch.series);
+        }
+      } finally {
+        await writer.close();
       }
-    } finally {
-      await writer.close();
-    }
-    const entry = { region, file, series: writer.seriesCount, points: writer.pointCount, hosts };
+      return { series: writer.seriesCount, points: writer.pointCount, hosts };
+    });
+  }
+
+  /**
+   * Adds one cloud and region's series file, which `write` makes at the path it is given (a
+   * collection's spill copies its rows there, already in unit order) and counts.
+   */
+  async writeSeriesFile(
+    provider: ProviderId,
+    region: string,
+    write: (path: string) => Promise<Omit<SeriesFileEntry, 'region' | 'file'>>,
+  ): Promise<SeriesFileEntry> {
+    const file = this.seriesFileName(provider, region);
+    const entry = { region, file, ...(await write(join(this.staging, file))) };
     this.seriesFiles.set(provider, [...(this.seriesFiles.get(provider) ?? []), entry]);
     return entry;
   }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiCalls, RunSettings } from '../../reports/json/schema.ts';
-import { fleetUnits, seriesFromMemory, type UnitSeriesSource } from '../analysis/judge-fleet.ts';
+import { seriesFromMemory, type UnitSeriesSource } from '../analysis/judge-fleet.ts';
 import { ConfigError } from '../errors.ts';
 import {
   Gap,
@@ -29,13 +29,12 @@ import {
 } from './artifacts-reader.ts';
 import type { HostSeriesBatch } from './artifacts-series.ts';
 import { ArtifactsWriter } from './artifacts-writer.ts';
+import { type CollectedSeries, seriesPlacement } from './collected-series.ts';
 import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 
 export const ARTIFACTS_FILE = 'artifacts.json';
 /** The in-memory form (and v1's file); saved folders are versions 2 and 3 (artifacts-manifest.ts). */
 export const ARTIFACTS_VERSION = 1;
-/** Series of a subject whose region the inventory does not give. */
-const UNKNOWN_REGION = 'unknown-region';
 
 export const ProviderArtifacts = z.object({
   provider: ProviderId,
@@ -77,14 +76,20 @@ export type Artifacts = z.infer<typeof Artifacts>;
 
 /**
  * Saves what a run collected as a folder (manifest, inventory per cloud, series per cloud and
- * region in Parquet) and returns the manifest's path.
+ * region in Parquet) and returns the manifest's path. A collection that spilled its series to disk
+ * gives them through `spilled` (the providers' `series` are then empty).
  */
-export async function saveArtifacts(dir: string, artifacts: Artifacts): Promise<string> {
+export async function saveArtifacts(
+  dir: string,
+  artifacts: Artifacts,
+  spilled?: CollectedSeries,
+): Promise<string> {
   const writer = await ArtifactsWriter.open(dir);
   try {
     for (const p of artifacts.providers) {
       const { provider, hosts, volumes, groups, instanceTypes } = p;
       await writer.writeInventory({ provider, hosts, volumes, groups, instanceTypes });
+      if (spilled) await spilled.writeRegions(provider, writer);
       for (const [region, batches] of seriesByRegionAndHost(p))
         await writer.writeRegion(provider, region, batches);
     }
@@ -118,27 +123,14 @@ export async function saveArtifacts(dir: string, artifacts: Artifacts): Promise<
  * unit by unit (a group's members together), so the reader holds one unit's series at a time.
  */
 function seriesByRegionAndHost(p: ProviderArtifacts): Map<string, HostSeriesBatch[]> {
-  const hostRegion = new Map(p.hosts.map((h) => [h.id, h.region]));
-  const volumes = new Map(p.volumes.map((v) => [v.id, v]));
-  const groupRegion = new Map(p.groups.map((g) => [g.id, g.region]));
+  const placeOf = seriesPlacement(p);
   const byRegion = new Map<string, Map<string | null, HostSeriesBatch>>();
+  const rankOf = new Map<string | null, number>();
   for (const s of p.series) {
-    let owner: string | null = null;
-    let region: string | undefined;
-    if (s.subjectKind === 'host') {
-      owner = s.subjectId;
-      region = hostRegion.get(s.subjectId);
-    } else if (s.subjectKind === 'volume') {
-      const volume = volumes.get(s.subjectId);
-      const attached = volume?.attachedTo.find((a) => hostRegion.has(a.hostId))?.hostId;
-      owner = attached ?? null;
-      region = volume?.region;
-    } else {
-      region = groupRegion.get(s.subjectId);
-    }
-    const key = region ?? UNKNOWN_REGION;
-    const hosts = byRegion.get(key) ?? new Map<string | null, HostSeriesBatch>();
-    byRegion.set(key, hosts);
+    const { hostId: owner, region, rank } = placeOf(s);
+    rankOf.set(owner, rank);
+    const hosts = byRegion.get(region) ?? new Map<string | null, HostSeriesBatch>();
+    byRegion.set(region, hosts);
     const batch = hosts.get(owner) ?? { hostId: owner, series: [] };
     hosts.set(owner, batch);
     const { subjectKind, subjectId, metric, unit, source, startMs, stepSec, values } = s;
@@ -151,11 +143,7 @@ function seriesByRegionAndHost(p: ProviderArtifacts): Map<string, HostSeriesBatc
       columns: { startMs, stepSec, values },
     });
   }
-  const unitRank = new Map<string | null, number>([[null, -1]]);
-  fleetUnits({ ...p, onHost: [] }).forEach((unit, rank) => {
-    for (const host of unit.hosts) unitRank.set(host.id, rank);
-  });
-  const rank = (batch: HostSeriesBatch) => unitRank.get(batch.hostId) ?? Number.MAX_SAFE_INTEGER;
+  const rank = (batch: HostSeriesBatch) => rankOf.get(batch.hostId)!;
   return new Map(
     [...byRegion].map(([region, hosts]) => [region, [...hosts.values()].sort((a, b) => rank(a) - rank(b))]),
   );

@@ -32,6 +32,11 @@ import {
   type ProviderArtifacts,
   saveArtifacts,
 } from './artifacts.ts';
+import {
+  CollectedSeries,
+  type CollectedSeriesOptions,
+  DEFAULT_SPILL_BUDGET_BYTES,
+} from './collected-series.ts';
 import { collectProvider } from './collect.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
 import { fetchOnHostPrometheus, judgeOnHostPrometheus } from './onhost-prometheus.ts';
@@ -57,24 +62,40 @@ export interface AuditOptions {
   input?: AuditInput;
   /** The run's id (a sharded run's `--run-id`); a fresh one by default. */
   runId?: string;
+  /**
+   * How much of the collected series is held in memory (default DEFAULT_SPILL_BUDGET_BYTES) and
+   * where the rest goes: past the budget they are written to disk and judged from files, unit by
+   * unit. Tests set a budget of 0 to take that path at any size.
+   */
+  seriesSpill?: Partial<CollectedSeriesOptions>;
 }
 
 export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
-  const startedMs = Date.now();
   const { config, file, locate } = options.loaded;
   validateRuleSettings(rules, { byId: config.rules, file, locate });
+  if (options.input || options.fromArtifactsDir) return judgeAudit(options, Date.now(), options.input);
+  const collected = new CollectedSeries({ budgetBytes: DEFAULT_SPILL_BUDGET_BYTES, ...options.seriesSpill });
+  try {
+    return await judgeAudit(options, Date.now(), undefined, collected);
+  } finally {
+    await collected.close();
+  }
+}
 
+async function judgeAudit(
+  options: AuditOptions,
+  startedMs: number,
+  given: AuditInput | undefined,
+  collected?: CollectedSeries,
+): Promise<AnalysisResult> {
+  const { config, file, locate } = options.loaded;
   // A folder replay leaves the series on disk and reads them one unit at a time.
   const input =
-    options.input ??
+    given ??
     (options.fromArtifactsDir
       ? await openAuditInput(options.fromArtifactsDir)
-      : auditInputOf(await collect(options, options.window ?? windowFor(options))));
+      : await collectInput(options, collected!));
   const { artifacts } = input;
-  if (options.saveArtifactsDir && !options.fromArtifactsDir) {
-    const path = await saveArtifacts(options.saveArtifactsDir, artifacts);
-    options.log.info({ path }, 'artifacts saved');
-  }
 
   const catalog = new Map<string, InstanceType>(bundledCatalogs().map((t) => [t.name, t]));
   for (const provider of artifacts.providers) for (const t of provider.instanceTypes) catalog.set(t.name, t);
@@ -217,7 +238,37 @@ export function windowFor(options: Pick<AuditOptions, 'loaded' | 'since' | 'now'
   return { fromMs: toMs - sinceMs, toMs, stepSec };
 }
 
-async function collect(options: AuditOptions, window: MetricWindow): Promise<Artifacts> {
+/**
+ * Collects every configured cloud into `collected`. Within its budget the series stay in memory;
+ * past it they are on disk, written to the artifacts folder (the one asked for, or one of the
+ * spill's own) and read back one unit at a time, so the judging holds one unit's series too.
+ */
+async function collectInput(options: AuditOptions, collected: CollectedSeries): Promise<AuditInput> {
+  const artifacts = await collect(options, options.window ?? windowFor(options), collected);
+  await collected.settle();
+  const saveTo = options.saveArtifactsDir;
+  if (!collected.spilled) {
+    for (const p of artifacts.providers) p.series = collected.takeSeries(p.provider);
+    if (saveTo) options.log.info({ path: await saveArtifacts(saveTo, artifacts) }, 'artifacts saved');
+    return auditInputOf(artifacts);
+  }
+  const dir = saveTo ?? (await collected.scratchFolder());
+  const path = await saveArtifacts(dir, artifacts, collected);
+  await collected.closeDatabase();
+  if (saveTo) options.log.info({ path }, 'artifacts saved');
+  const opened = await openAuditInput(dir);
+  return {
+    artifacts,
+    seriesReceived: new Map(artifacts.providers.map((p) => [p.provider, collected.received(p.provider)])),
+    series: opened.series,
+  };
+}
+
+async function collect(
+  options: AuditOptions,
+  window: MetricWindow,
+  collected: CollectedSeries,
+): Promise<Artifacts> {
   const { config } = options.loaded;
   // Every configured cloud at once: each has its own limits and its own gaps.
   const configured = Object.entries(registry).flatMap(([id, entry]) => {
@@ -225,7 +276,7 @@ async function collect(options: AuditOptions, window: MetricWindow): Promise<Art
     if (!providerConfig) return [];
     // NOTE: the registry pairs each adapter with its own config type; the loop cannot say so.
     const adapter = entry.create(options.adapterOptions ?? {}) as ProviderAdapter<unknown>;
-    const collectOptions = options.onProgress ? { onProgress: options.onProgress } : {};
+    const collectOptions = { collected, ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
     return [collectProvider(adapter, providerConfig, window, options.log, options.signal, collectOptions)];
   });
   const providers: ProviderArtifacts[] = await Promise.all(configured);

@@ -14,7 +14,9 @@ import type { ApiCalls } from '../../reports/json/schema.ts';
 import type { Logger } from '../log.ts';
 import { createCaller, type OperationStats } from '../net/call.ts';
 import { type Clock, realClock } from '../net/clock.ts';
+import type { MetricSeries } from '../model/index.ts';
 import type { ProviderArtifacts } from './artifacts.ts';
+import { CollectedSeries } from './collected-series.ts';
 import { CollectProgress } from './collect-progress.ts';
 import type { ProgressEvent } from './progress.ts';
 
@@ -23,6 +25,11 @@ export interface CollectOptions {
   clock?: Clock;
   /** Told each step of this cloud, its calls against the minimum and the rate limit's waits (stderr progress). */
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Where the series go as they arrive, shared by the run's clouds (the audit's, which spills past
+   * its budget); the result's `series` is then empty. Without it they are held and returned.
+   */
+  collected?: CollectedSeries;
 }
 
 export async function collectProvider<Config>(
@@ -52,6 +59,10 @@ export async function collectProvider<Config>(
   const scopes: string[] = [];
   const failedScopes: { scope: string; reason: string }[] = [];
   let seriesExpected = 0;
+  const collected = options.collected ?? new CollectedSeries({ budgetBytes: Number.POSITIVE_INFINITY });
+  let emitSeries = (_series: readonly MetricSeries[]): void => {
+    throw new Error(`${adapter.id}: series handed over before the inventory was listed`);
+  };
   const ctx: ProviderContext<Config> = {
     config,
     call,
@@ -71,6 +82,7 @@ export async function collectProvider<Config>(
     expectSeries: (count) => {
       seriesExpected += count;
     },
+    emitSeries: (series) => emitSeries(series),
     ...(signal ? { signal } : {}),
   };
   try {
@@ -97,21 +109,26 @@ export async function collectProvider<Config>(
     progress.stepDone('catalog', `${catalog.value.length} types`, catalog.gaps.length);
     fillSpecs(inventory.value, catalog.value);
     progress.step('metrics', 'running');
-    const metrics = await adapter.metrics(ctx, inventory.value, catalog.value);
-    progress.stepDone('metrics', `${metrics.value.length} series`, metrics.gaps.length);
+    emitSeries = collected.sink(adapter.id, inventory.value);
+    const metricGaps = await adapter.metrics(ctx, inventory.value, catalog.value);
+    const received = collected.received(adapter.id);
+    progress.stepDone('metrics', `${received} series`, metricGaps.length);
     log.info(
-      { provider: adapter.id, series: metrics.value.length, ms: Math.round(clock.now() - startedMs) },
+      { provider: adapter.id, series: received, ms: Math.round(clock.now() - startedMs) },
       'metrics fetched',
     );
     const blindSpots = Object.fromEntries(
-      inventory.value.hosts.map((host) => [host.id, adapter.blindSpots(host, metrics.value)]),
+      inventory.value.hosts.map((host) => [
+        host.id,
+        adapter.blindSpots(host, collected.metricsOf(adapter.id, host.id)),
+      ]),
     );
     return {
       provider: adapter.id,
       ...inventory.value,
       instanceTypes: catalog.value.filter((t) => t.source === 'api'),
-      series: metrics.value,
-      gaps: mergeGaps([...inventory.gaps, ...catalog.gaps, ...metrics.gaps]),
+      series: options.collected ? [] : collected.takeSeries(adapter.id),
+      gaps: mergeGaps([...inventory.gaps, ...catalog.gaps, ...metricGaps]),
       apiCalls: apiCalls(call.stats(), adapter.minimumCalls(window, observed)),
       blindSpots,
       coverage: { scopes, failedScopes, seriesExpected },
