@@ -77,7 +77,11 @@ export interface ProviderAdapter<Config = unknown> {
   inventory(ctx: ProviderContext<Config>): Promise<Collected<Inventory>>;
   catalog(ctx: ProviderContext<Config>, inventory: Inventory): Promise<Collected<InstanceType[]>>;
   /** Hands every series to `ctx.emitSeries` as its answer is read; returns what could not be had. */
-  metrics(ctx: ProviderContext<Config>, inventory: Inventory, catalog: readonly InstanceType[]): Promise<Gap[]>;
+  metrics(
+    ctx: ProviderContext<Config>,
+    inventory: Inventory,
+    catalog: readonly InstanceType[],
+  ): Promise<Gap[]>;
   /** The fewest calls per operation this inventory needs at the provider's batch and page limits. */
   minimumCalls(window: MetricWindow, observed: ObservedCounts): Record<string, number>;
   /** What this cloud cannot report for a host, given the metrics it did return for it (e.g. memory without an agent). */

@@ -341,7 +341,11 @@ async function fetchProject(
   const agentCpu = runQuery(AGENT_CPU);
   await Promise.all(
     QUERIES.map((query) =>
-      query === AGENT_CPU ? agentCpu : query === HYPERVISOR_STEAL ? agentCpu.then(() => runQuery(query)) : runQuery(query),
+      query === AGENT_CPU
+        ? agentCpu
+        : query === HYPERVISOR_STEAL
+          ? agentCpu.then(() => runQuery(query))
+          : runQuery(query),
     ),
   );
   return gaps;

@@ -53,8 +53,7 @@ export function createOvhAdapter(
     },
     catalog: (ctx, inventory) =>
       handle ? listInstanceTypes(ctx, handle, state, inventory) : Promise.resolve({ value: [], gaps: [] }),
-    metrics: (ctx, inventory) =>
-      handle ? fetchMetrics(ctx, handle, state, inventory) : Promise.resolve([]),
+    metrics: (ctx, inventory) => (handle ? fetchMetrics(ctx, handle, state, inventory) : Promise.resolve([])),
     minimumCalls: (_window, observed) => minimumOvhCalls(observed),
     blindSpots: (_host, metrics) => ovhBlindSpots(metrics),
     dispose: () => {

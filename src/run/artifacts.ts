@@ -29,7 +29,7 @@ import {
 } from './artifacts-reader.ts';
 import type { HostSeriesBatch } from './artifacts-series.ts';
 import { ArtifactsWriter } from './artifacts-writer.ts';
-import { type CollectedSeries, seriesPlacement } from './collected-series.ts';
+import { type CollectedSeries, compareText, seriesPlacement } from './collected-series.ts';
 import type { PrometheusArtifacts } from './onhost-prometheus.ts';
 
 export const ARTIFACTS_FILE = 'artifacts.json';
@@ -144,9 +144,11 @@ function seriesByRegionAndHost(p: ProviderArtifacts): Map<string, HostSeriesBatc
     });
   }
   const rank = (batch: HostSeriesBatch) => rankOf.get(batch.hostId)!;
-  return new Map(
-    [...byRegion].map(([region, hosts]) => [region, [...hosts.values()].sort((a, b) => rank(a) - rank(b))]),
-  );
+  // As a spilled collection's COPY orders them: by unit, then by host id within a group.
+  const byUnitThenHost = (a: HostSeriesBatch, b: HostSeriesBatch) =>
+    rank(a) - rank(b) || compareText(a.hostId ?? '', b.hostId ?? '');
+  const regions = [...byRegion].sort(([a], [b]) => compareText(a, b));
+  return new Map(regions.map(([region, hosts]) => [region, [...hosts.values()].sort(byUnitThenHost)]));
 }
 
 /**

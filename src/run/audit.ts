@@ -32,12 +32,12 @@ import {
   type ProviderArtifacts,
   saveArtifacts,
 } from './artifacts.ts';
+import { collectProvider } from './collect.ts';
 import {
   CollectedSeries,
   type CollectedSeriesOptions,
   DEFAULT_SPILL_BUDGET_BYTES,
 } from './collected-series.ts';
-import { collectProvider } from './collect.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
 import { fetchOnHostPrometheus, judgeOnHostPrometheus } from './onhost-prometheus.ts';
 import type { ProgressEvent } from './progress.ts';

@@ -12,12 +12,12 @@ import type {
 } from '../../providers/types.ts';
 import type { ApiCalls } from '../../reports/json/schema.ts';
 import type { Logger } from '../log.ts';
+import type { MetricSeries } from '../model/index.ts';
 import { createCaller, type OperationStats } from '../net/call.ts';
 import { type Clock, realClock } from '../net/clock.ts';
-import type { MetricSeries } from '../model/index.ts';
 import type { ProviderArtifacts } from './artifacts.ts';
-import { CollectedSeries } from './collected-series.ts';
 import { CollectProgress } from './collect-progress.ts';
+import { CollectedSeries } from './collected-series.ts';
 import type { ProgressEvent } from './progress.ts';
 
 export interface CollectOptions {

@@ -25,9 +25,10 @@ import {
 } from '@duckdb/node-api';
 import type { Inventory } from '../../providers/types.ts';
 import { fleetUnits } from '../analysis/judge-fleet.ts';
+import { ConfigError } from '../errors.ts';
 import type { MetricName, MetricSeries, ProviderId, SubjectKind } from '../model/index.ts';
-import type { ArtifactsWriter } from './artifacts-writer.ts';
 import { littleEndianBytes, SERIES_FILE_OPTIONS } from './artifacts-series.ts';
+import type { ArtifactsWriter } from './artifacts-writer.ts';
 
 /** What a run holds in memory before it spills: about 300 hosts' 14 days of 5-minute series. */
 export const DEFAULT_SPILL_BUDGET_BYTES = 256 * 1_048_576;
@@ -200,14 +201,18 @@ export class CollectedSeries {
     const spill = this.spill!;
     const own = [...this.regions.entries()].filter(([, entry]) => entry.provider === provider);
     // By name, not by which answer came first: the folder is the same from run to run.
-    own.sort(([, a], [, b]) => compare(a.region, b.region));
+    own.sort(([, a], [, b]) => compareText(a.region, b.region));
     for (const [index, entry] of own) {
       await writer.writeSeriesFile(provider, entry.region, async (file) => {
         const where = `region_index = ${index}`;
         const target = file.replaceAll("'", "''");
-        await spill.connection.run(
-          `COPY (SELECT host_id, subject_kind, subject_id, metric, unit, source, start_ms, step_sec, "values" FROM spill WHERE ${where} ORDER BY rank, host_id, subject_kind, subject_id, metric, source) TO '${target}' (${SERIES_FILE_OPTIONS})`,
-        );
+        try {
+          await spill.connection.run(
+            `COPY (SELECT host_id, subject_kind, subject_id, metric, unit, source, start_ms, step_sec, "values" FROM spill WHERE ${where} ORDER BY rank, host_id, subject_kind, subject_id, metric, source) TO '${target}' (${SERIES_FILE_OPTIONS})`,
+          );
+        } catch (error) {
+          throw cannotSpill(file, error);
+        }
         const counted = await spill.connection.runAndReadAll(
           `SELECT count(*)::DOUBLE, coalesce(sum(octet_length("values")), 0)::DOUBLE / 8, count(DISTINCT host_id) FILTER (WHERE host_id <> '')::DOUBLE FROM spill WHERE ${where}`,
         );
@@ -281,7 +286,13 @@ export class CollectedSeries {
   }
 
   private async openSpill(): Promise<Spill> {
-    const dir = await mkdtemp(join(this.options.tempRoot ?? tmpdir(), 'fleetlens-series-'));
+    const root = this.options.tempRoot ?? tmpdir();
+    let dir: string;
+    try {
+      dir = await mkdtemp(join(root, 'fleetlens-series-'));
+    } catch (error) {
+      throw cannotSpill(root, error);
+    }
     let instance: DuckDBInstance | undefined;
     try {
       // NOTE: a database file, not :memory:, so DuckDB can evict the table's blocks to disk.
@@ -298,7 +309,7 @@ export class CollectedSeries {
     } catch (error) {
       instance?.closeSync();
       await rm(dir, { recursive: true, force: true });
-      throw error;
+      throw cannotSpill(dir, error);
     }
   }
 
@@ -312,12 +323,21 @@ export class CollectedSeries {
         spill.appender.appendDataChunk(chunkOf(rows));
         if (this.pending.length === 0 || atLeast === 0) spill.appender.flushSync();
       } catch (error) {
-        this.failure = error;
+        this.failure = cannotSpill(spill.dir, error);
         this.pending = [];
         return;
       }
     }
   }
+}
+
+/** One line naming the folder: the disk is full, or the folder is not writable. */
+function cannotSpill(dir: string, error: unknown): ConfigError {
+  const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+  return new ConfigError(
+    `cannot keep the collected series on disk past the memory budget (${reason}); free space there or point TMPDIR elsewhere`,
+    dir,
+  );
 }
 
 function chunkOf(rows: readonly Placed[]): DuckDBDataChunk {
@@ -345,11 +365,15 @@ function chunkOf(rows: readonly Placed[]): DuckDBDataChunk {
 
 function bySubjectMetricSource(a: MetricSeries, b: MetricSeries): number {
   return (
-    compare(a.subjectKind, b.subjectKind) ||
-    compare(a.subjectId, b.subjectId) ||
-    compare(a.metric, b.metric) ||
-    compare(a.source, b.source)
+    compareText(a.subjectKind, b.subjectKind) ||
+    compareText(a.subjectId, b.subjectId) ||
+    compareText(a.metric, b.metric) ||
+    compareText(a.source, b.source)
   );
 }
 
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * Strings by code unit. DuckDB orders VARCHAR by byte, which is the same order for the ASCII ids
+ * and names clouds give, so the in-memory and the spilled folder come out alike.
+ */
+export const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
