@@ -151,7 +151,13 @@ async function measuredAudit(
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     // Warnings (a call retried, a gap) reach stderr: a fault-free run should print none.
-    const result = await runAudit({ loaded, mode: 'live', log: createLogger('warn'), adapterOptions });
+    const result = await runAudit({
+      loaded,
+      mode: 'live',
+      log: createLogger('warn'),
+      adapterOptions,
+      ...seriesBudget(),
+    });
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const done = await mock.stop();
@@ -172,6 +178,27 @@ async function measuredAudit(
     await mock.stop().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * SERIES_BUDGET_MIB: the series a live audit holds before it spills them to disk (the default
+ * otherwise); "none" holds them all, as before the spill, for comparison.
+ */
+function seriesBudget(): { seriesSpill?: { budgetBytes: number } } {
+  const budget = process.env.SERIES_BUDGET_MIB;
+  if (budget === undefined) return {};
+  const budgetBytes = budget === 'none' ? Number.POSITIVE_INFINITY : Number(budget) * 1_048_576;
+  if (!(budgetBytes >= 0)) throw new Error(`SERIES_BUDGET_MIB: a number of MiB or "none", not ${budget}`);
+  return { seriesSpill: { budgetBytes } };
+}
+
+function seriesBudgetLine(): string {
+  const budget = process.env.SERIES_BUDGET_MIB;
+  return budget === undefined
+    ? '  series held up to the default budget (256 MiB), the rest spilled to disk'
+    : budget === 'none'
+      ? '  series all held in memory (SERIES_BUDGET_MIB=none)'
+      : `  series held up to ${budget} MiB (SERIES_BUDGET_MIB), the rest spilled to disk`;
 }
 
 function callLines(measured: Measured): string[] {
@@ -197,6 +224,7 @@ export async function mocksScale(peakRss: () => number): Promise<void> {
         .map(([id, n]) => `${id} ${n}`)
         .join(', ')}), 14 d × 5 min, collect + judge: ${measured.findings} findings`,
       `  wall ${measured.seconds.toFixed(1)} s (rate waits on a virtual clock; mocks enforce no rate)`,
+      seriesBudgetLine(),
       `  fleetlens CPU ${measured.cpuSec.toFixed(1)} s, peak RSS ${mib(measured.peakRssBytes)}`,
       `  mocks CPU ${mockWorkSec.toFixed(1)} s answering (+${measured.mockStartCpuSec.toFixed(1)} s start), peak RSS ${mib(measured.mock.maxRssBytes)}${awsCalls ? `; AWS GetMetricData ${awsCalls} calls` : ''}`,
       `  together ${mib(measured.peakRssBytes + measured.mock.maxRssBytes)} at most`,
