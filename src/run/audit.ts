@@ -74,9 +74,14 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const { config, file, locate } = options.loaded;
   validateRuleSettings(rules, { byId: config.rules, file, locate });
   if (options.input || options.fromArtifactsDir) return judgeAudit(options, Date.now(), options.input);
-  const collected = new CollectedSeries({ budgetBytes: DEFAULT_SPILL_BUDGET_BYTES, ...options.seriesSpill });
+  const window = options.window ?? windowFor(options);
+  const collected = new CollectedSeries({
+    budgetBytes: DEFAULT_SPILL_BUDGET_BYTES,
+    pointsPerSeries: Math.floor((window.toMs - window.fromMs) / (window.stepSec * 1000)) + 1,
+    ...options.seriesSpill,
+  });
   try {
-    return await judgeAudit(options, Date.now(), undefined, collected);
+    return await judgeAudit({ ...options, window }, Date.now(), undefined, collected);
   } finally {
     await collected.close();
   }

@@ -34,13 +34,27 @@ import type { ArtifactsWriter } from './artifacts-writer.ts';
 export const DEFAULT_SPILL_BUDGET_BYTES = 256 * 1_048_576;
 /** What a series costs beside its values (its object, strings and columns' header), for the budget. */
 const SERIES_OVERHEAD_BYTES = 512;
+/** Values waiting for their buckets, past which all are appended (however few each has). */
+const WAITING_BYTES = 32 * 1_048_576;
 /** Rows appended to DuckDB at once: a few hosts' series, a few MB of values. */
 const ROWS_PER_CHUNK = 64;
 /**
- * DuckDB's limit for the spill: past it the table's blocks and the COPY's sort go to the spill
- * folder. NOTE: the series writer measured 256 MB too little for a 2,000-host region's COPY.
+ * DuckDB's limit for the spill: past it the tables' blocks go to the spill's file. NOTE: a COPY
+ * that sorts a whole region (240 MB of values at 1,000 hosts) ran out of memory at 256 MB and
+ * the process peaked at 1.55 GB with 1 GB; and a region's rows filtered out of one table, part
+ * by part, cost a scan of all its values each (2,000 hosts: 78 s). So the spill keeps each run of
+ * units in a table of its own, written as a part file of its region.
  */
-const SPILL_MEMORY_LIMIT = '1GB';
+const SPILL_MEMORY_LIMIT = '256MB';
+/**
+ * The values a bucket of the spill is meant to hold, written as one part file of its region: what
+ * one COPY sorts. NOTE: a 64 MB part's sort failed to allocate its 63 MB at 256 MB; 16 MB did not.
+ */
+export const DEFAULT_PART_BYTES = 16 * 1_048_576;
+/** A unit's series, for sizing buckets before any came: about a host's (AWS asks 10 to 19). */
+const SERIES_PER_UNIT = 16;
+/** 14 days of 5-minute points, when the run does not say. */
+const DEFAULT_POINTS = 4_032;
 /** Series of a subject whose region the inventory does not give. */
 export const UNKNOWN_REGION = 'unknown-region';
 /** `host_id` of series no host owns (a group's, a volume attached to nothing): Parquet's empty string. */
@@ -109,6 +123,13 @@ interface Spill {
   dir: string;
   instance: DuckDBInstance;
   connection: DuckDBConnection;
+}
+
+/** A table of the spill holding a run of whole units of one region, written as one part file. */
+interface Bucket {
+  table: string;
+  regionIndex: number;
+  number: number;
   appender: DuckDBAppender;
 }
 
@@ -117,22 +138,36 @@ export interface CollectedSeriesOptions {
   budgetBytes: number;
   /** Where the spill's folder is made (default: the system's temporary folder). */
   tempRoot?: string;
+  /** The most points a series of the run has (the window ÷ its step): sizes the spill's buckets. */
+  pointsPerSeries?: number;
+  /** Values a bucket (a part file) is meant to hold (DEFAULT_PART_BYTES). */
+  partBytes?: number;
 }
 
 export class CollectedSeries {
   private readonly memory = new Map<ProviderId, Placed[]>();
-  private pending: Placed[] = [];
+  /** Rows of each bucket not yet appended (a chunk's worth, or its table still being made). */
+  private readonly waiting = new Map<string, Placed[]>();
+  private waitingBytes = 0;
+  private readonly ready = new Map<string, Bucket>();
+  /** The spill's statements, one after another. */
+  private statements: Promise<unknown> = Promise.resolve();
   private heldBytes = 0;
   private spill: Spill | undefined;
-  private opening: Promise<void> | undefined;
+  private opening: Promise<Spill> | undefined;
   private failure: unknown;
   private closed = false;
+  private readonly buckets = new Map<string, Promise<Bucket>>();
+  private readonly unitsPerBucket: number;
   private readonly counts = new Map<ProviderId, number>();
   private readonly metrics = new Map<ProviderId, Map<string, Set<MetricName>>>();
   private readonly regions: { provider: ProviderId; region: string }[] = [];
   private readonly regionIndex = new Map<string, number>();
 
-  constructor(private readonly options: CollectedSeriesOptions) {}
+  constructor(private readonly options: CollectedSeriesOptions) {
+    const unitBytes = SERIES_PER_UNIT * (options.pointsPerSeries ?? DEFAULT_POINTS) * 8;
+    this.unitsPerBucket = Math.max(1, Math.floor((options.partBytes ?? DEFAULT_PART_BYTES) / unitBytes));
+  }
 
   /** Whether the series went to disk: they are then read back from files, never held whole. */
   get spilled(): boolean {
@@ -174,9 +209,11 @@ export class CollectedSeries {
 
   /** Waits until every series handed over is in memory or on disk; throws what the spill failed with. */
   async settle(): Promise<void> {
-    await this.opening;
-    if (this.failure !== undefined) throw this.failure;
-    this.flush(0);
+    if (this.spilled) {
+      await this.opening!.catch(() => undefined);
+      await Promise.allSettled(this.buckets.values());
+      for (const key of this.waiting.keys()) this.flushBucket(key);
+    }
     if (this.failure !== undefined) throw this.failure;
   }
 
@@ -192,33 +229,37 @@ export class CollectedSeries {
   }
 
   /**
-   * Writes one cloud's spilled series into an artifacts folder, a Parquet file per region in the
-   * order a replay judges them (unit by unit; a host's series by subject, metric and source).
+   * Writes one cloud's spilled series into an artifacts folder in the order a replay judges them:
+   * per region, a Parquet file per bucket of whole units, in unit order (a host's series by subject,
+   * metric and source). Each COPY sorts one bucket, never a region, and reads no other's values.
    */
   async writeRegions(provider: ProviderId, writer: Pick<ArtifactsWriter, 'writeSeriesFile'>): Promise<void> {
     await this.settle();
     if (this.closed) throw new Error('the spill was closed before its series were written');
     const spill = this.spill!;
+    const buckets = await Promise.all(this.buckets.values());
     const own = [...this.regions.entries()].filter(([, entry]) => entry.provider === provider);
     // By name, not by which answer came first: the folder is the same from run to run.
     own.sort(([, a], [, b]) => compareText(a.region, b.region));
     for (const [index, entry] of own) {
-      await writer.writeSeriesFile(provider, entry.region, async (file) => {
-        const where = `region_index = ${index}`;
-        const target = file.replaceAll("'", "''");
-        try {
-          await spill.connection.run(
-            `COPY (SELECT host_id, subject_kind, subject_id, metric, unit, source, start_ms, step_sec, "values" FROM spill WHERE ${where} ORDER BY rank, host_id, subject_kind, subject_id, metric, source) TO '${target}' (${SERIES_FILE_OPTIONS})`,
+      const parts = buckets.filter((b) => b.regionIndex === index).sort((a, b) => a.number - b.number);
+      for (const bucket of parts) {
+        await writer.writeSeriesFile(provider, entry.region, async (file) => {
+          const target = file.replaceAll("'", "''");
+          try {
+            await spill.connection.run(
+              `COPY (SELECT host_id, subject_kind, subject_id, metric, unit, source, start_ms, step_sec, "values" FROM ${bucket.table} ORDER BY rank, host_id, subject_kind, subject_id, metric, source) TO '${target}' (${SERIES_FILE_OPTIONS})`,
+            );
+          } catch (error) {
+            throw cannotSpill(file, error);
+          }
+          const counted = await spill.connection.runAndReadAll(
+            `SELECT count(*)::DOUBLE, coalesce(sum(octet_length("values")), 0)::DOUBLE / 8, count(DISTINCT host_id) FILTER (WHERE host_id <> '')::DOUBLE FROM ${bucket.table}`,
           );
-        } catch (error) {
-          throw cannotSpill(file, error);
-        }
-        const counted = await spill.connection.runAndReadAll(
-          `SELECT count(*)::DOUBLE, coalesce(sum(octet_length("values")), 0)::DOUBLE / 8, count(DISTINCT host_id) FILTER (WHERE host_id <> '')::DOUBLE FROM spill WHERE ${where}`,
-        );
-        const [series, points, hosts] = counted.getRows()[0]!.map(Number);
-        return { series: series!, points: points!, hosts: hosts! };
-      });
+          const [series, points, hosts] = counted.getRows()[0]!.map(Number);
+          return { series: series!, points: points!, hosts: hosts! };
+        });
+      }
     }
   }
 
@@ -233,16 +274,19 @@ export class CollectedSeries {
 
   /** Frees DuckDB (and its memory) once the series files are written; the folder stays until close(). */
   async closeDatabase(): Promise<void> {
-    await this.opening?.catch(() => undefined);
-    this.pending = [];
+    await this.settle().catch(() => undefined);
+    this.waiting.clear();
     this.memory.clear();
     const spill = this.spill;
     if (!spill || this.closed) return;
     this.closed = true;
-    try {
-      spill.appender.closeSync();
-    } catch {
-      // NOTE: closed already by a failed flush; the connection and folder still go.
+    for (const bucket of await Promise.allSettled(this.buckets.values())) {
+      if (bucket.status !== 'fulfilled') continue;
+      try {
+        bucket.value.appender.closeSync();
+      } catch {
+        // NOTE: closed already by a failed flush; the connection and folder still go.
+      }
     }
     spill.connection.closeSync();
     spill.instance.closeSync();
@@ -265,22 +309,86 @@ export class CollectedSeries {
       if (this.heldBytes > this.options.budgetBytes) this.startSpill();
       return;
     }
-    this.pending.push(placed);
-    this.flush(ROWS_PER_CHUNK);
+    this.toBucket(placed);
   }
 
-  /** Moves what memory holds to the pending rows and opens the spill; rows wait until it is open. */
+  /** Moves what memory holds to the buckets' rows and opens the spill. */
   private startSpill(): void {
-    for (const held of this.memory.values()) this.pending.push(...held);
+    const held = [...this.memory.values()].flat();
     this.memory.clear();
     this.heldBytes = 0;
-    this.opening = this.openSpill().then(
+    this.opening = this.openSpill();
+    this.opening.then(
       (spill) => {
         this.spill = spill;
-        this.flush(0);
+        for (const key of this.waiting.keys()) this.bucketFor(spill, key);
       },
       (error: unknown) => {
-        this.failure = error;
+        this.failure ??= error;
+        this.waiting.clear();
+      },
+    );
+    for (const placed of held) this.toBucket(placed);
+  }
+
+  /**
+   * Adds a row to its bucket's waiting rows, appended once there are a chunk's worth; past
+   * WAITING_BYTES every bucket's are appended, so what waits stays bounded whatever the order.
+   */
+  private toBucket(placed: Placed): void {
+    if (this.failure !== undefined) return;
+    // What no host owns (rank -1) goes first in the first bucket, as it goes first in a held file.
+    const number = Math.floor(Math.max(0, placed.place.rank) / this.unitsPerBucket);
+    const key = `${placed.regionIndex}:${number}`;
+    const rows = this.waiting.get(key) ?? [];
+    this.waiting.set(key, rows);
+    rows.push(placed);
+    this.waitingBytes += placed.series.values.byteLength;
+    if (this.spill && !this.buckets.has(key)) this.bucketFor(this.spill, key);
+    if (rows.length >= ROWS_PER_CHUNK) this.flushBucket(key);
+    if (this.waitingBytes > WAITING_BYTES) for (const k of this.waiting.keys()) this.flushBucket(k);
+  }
+
+  /** Appends a bucket's waiting rows if its table is ready (else they wait for it). */
+  private flushBucket(key: string): void {
+    const bucket = this.ready.get(key);
+    const rows = this.waiting.get(key);
+    if (!bucket || !rows || rows.length === 0 || this.failure !== undefined) return;
+    this.waiting.delete(key);
+    for (const row of rows) this.waitingBytes -= row.series.values.byteLength;
+    try {
+      for (let at = 0; at < rows.length; at += ROWS_PER_CHUNK)
+        bucket.appender.appendDataChunk(chunkOf(rows.slice(at, at + ROWS_PER_CHUNK)));
+      bucket.appender.flushSync();
+    } catch (error) {
+      this.failure = cannotSpill(this.spill?.dir ?? '', error);
+      this.waiting.clear();
+    }
+  }
+
+  /** Starts the table of a bucket; its waiting rows are appended once it is there. */
+  private bucketFor(spill: Spill, key: string): void {
+    if (this.buckets.has(key)) return;
+    const [regionIndex, number] = key.split(':').map(Number) as [number, number];
+    const table = `bucket_${this.buckets.size}`;
+    // NOTE: one statement at a time on the connection: two CREATEs in flight at once fail with
+    // "Attempting to execute an unsuccessful or closed pending query result".
+    const created = this.statements.then(async (): Promise<Bucket> => {
+      const columns = COLUMNS.map(([name, type]) => `"${name}" ${type.toString()}`).join(', ');
+      await spill.connection.run(`CREATE TABLE ${table} (${columns})`);
+      const appender = await spill.connection.createAppender(table);
+      return { table, regionIndex, number, appender };
+    });
+    this.statements = created.catch(() => undefined);
+    this.buckets.set(key, created);
+    created.then(
+      (bucket) => {
+        this.ready.set(key, bucket);
+        this.flushBucket(key);
+      },
+      (error: unknown) => {
+        this.failure ??= cannotSpill(spill.dir, error);
+        this.waiting.clear();
       },
     );
   }
@@ -295,38 +403,18 @@ export class CollectedSeries {
     }
     let instance: DuckDBInstance | undefined;
     try {
-      // NOTE: a database file, not :memory:, so DuckDB can evict the table's blocks to disk.
+      // NOTE: a database file, not :memory:, so DuckDB can evict the tables' blocks to disk.
       instance = await DuckDBInstance.create(join(dir, 'spill.duckdb'), {
         memory_limit: SPILL_MEMORY_LIMIT,
         temp_directory: dir,
         threads: '1',
       });
       const connection = await instance.connect();
-      const columns = COLUMNS.map(([name, type]) => `"${name}" ${type.toString()}`).join(', ');
-      await connection.run(`CREATE TABLE spill (${columns})`);
-      const appender = await connection.createAppender('spill');
-      return { dir, instance, connection, appender };
+      return { dir, instance, connection };
     } catch (error) {
       instance?.closeSync();
       await rm(dir, { recursive: true, force: true });
       throw cannotSpill(dir, error);
-    }
-  }
-
-  /** Appends pending rows in chunks once there are at least `atLeast` (0: all of them). */
-  private flush(atLeast: number): void {
-    const spill = this.spill;
-    if (!spill || this.failure !== undefined) return;
-    while (this.pending.length > 0 && this.pending.length >= Math.max(1, atLeast)) {
-      const rows = this.pending.splice(0, ROWS_PER_CHUNK);
-      try {
-        spill.appender.appendDataChunk(chunkOf(rows));
-        if (this.pending.length === 0 || atLeast === 0) spill.appender.flushSync();
-      } catch (error) {
-        this.failure = cannotSpill(spill.dir, error);
-        this.pending = [];
-        return;
-      }
     }
   }
 }

@@ -47,20 +47,30 @@ function mixedFleet(): FleetBuilder {
   return b;
 }
 
-/** What a folder's series files hold, file by file, in file order. */
+/** What a folder's series files hold, region by region (a region's parts in file order). */
 async function folderSeries(dir: string) {
   const opened = await openArtifacts(dir);
   const files = opened.manifest.providers.flatMap((p) => p.seriesFiles);
-  const read = [];
+  const byRegion = new Map<string, { series: number; points: number; hosts: number; rows: unknown[][] }>();
   for (const entry of files) {
-    const rows = [];
+    const region = byRegion.get(entry.region) ?? { series: 0, points: 0, hosts: 0, rows: [] };
+    byRegion.set(entry.region, region);
+    region.series += entry.series;
+    region.points += entry.points;
+    region.hosts += entry.hosts;
     for await (const batch of readSeriesFile(join(dir, entry.file))) {
       for (const s of batch.series)
-        rows.push([batch.hostId, s.subjectId, s.metric, s.source, s.columns.startMs, [...s.columns.values]]);
+        region.rows.push([
+          batch.hostId,
+          s.subjectId,
+          s.metric,
+          s.source,
+          s.columns.startMs,
+          [...s.columns.values],
+        ]);
     }
-    read.push({ entry, rows });
   }
-  return read;
+  return { regions: [...byRegion], files: files.length };
 }
 
 /** Saves `builder`'s fleet with its series handed to a collection in `batches`, under `budget`. */
@@ -69,10 +79,16 @@ async function saveCollected(
   batches: readonly (readonly MetricSeries[])[],
   budgetBytes: number,
   dir: string,
+  partBytes?: number,
 ): Promise<boolean> {
   const artifacts: Artifacts = artifactsOf(builder);
   const p = artifacts.providers[0]!;
-  const collected = new CollectedSeries({ budgetBytes, tempRoot: root });
+  const collected = new CollectedSeries({
+    budgetBytes,
+    tempRoot: root,
+    pointsPerSeries: builder.points,
+    ...(partBytes ? { partBytes } : {}),
+  });
   try {
     const sink = collected.sink('aws', p);
     for (const batch of batches) sink(batch);
@@ -98,7 +114,8 @@ describe('collected series', () => {
     const expected = await folderSeries(reference);
     // Each host's series together, the units in the judging order (what no host owns first).
     const placeOf = seriesPlacement(builder);
-    for (const { rows } of expected) {
+    expect(expected.files).toBe(2);
+    for (const [, { rows }] of expected.regions) {
       const owners = rows.map(([hostId]) => hostId);
       const runs = owners.filter((owner, i) => i === 0 || owners[i - 1] !== owner);
       expect(new Set(runs).size).toBe(runs.length);
@@ -115,7 +132,9 @@ describe('collected series', () => {
         fc.shuffledSubarray(builder.series, { minLength: builder.series.length }),
         fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 6 }),
         fc.constantFrom(0, 40_000, Number.POSITIVE_INFINITY),
-        async (order, sizes, budget) => {
+        // A bucket of one unit (a part file each), of two, or of the whole region.
+        fc.constantFrom(1, 16 * builder.points * 8 * 2, undefined),
+        async (order, sizes, budget, partBytes) => {
           const batches: MetricSeries[][] = [];
           for (let at = 0, i = 0; at < order.length; i++) {
             const size = sizes[i % sizes.length]!;
@@ -123,13 +142,17 @@ describe('collected series', () => {
             at += size;
           }
           const dir = join(root, `run-${run++}`);
-          const spilled = await saveCollected(builder, batches, budget, dir);
+          const spilled = await saveCollected(builder, batches, budget, dir, partBytes);
           expect(spilled).toBe(budget !== Number.POSITIVE_INFINITY);
-          expect(await folderSeries(dir)).toEqual(expected);
+          const got = await folderSeries(dir);
+          expect(got.regions).toEqual(expected.regions);
+          // Held, a region is one file; spilled, one file per bucket of units that has series.
+          if (spilled && partBytes === 1) expect(got.files).toBeGreaterThan(expected.files);
+          if (!spilled || partBytes === undefined) expect(got.files).toBe(expected.files);
           await rm(dir, { recursive: true, force: true });
         },
       ),
-      { numRuns: 12 },
+      { numRuns: 16 },
     );
     // The spill's own folder goes with it.
     expect((await readdir(root)).filter((name) => name.startsWith('fleetlens-series-'))).toEqual([]);
