@@ -31,7 +31,7 @@ import { littleEndianBytes, SERIES_FILE_OPTIONS } from './artifacts-series.ts';
 import type { ArtifactsWriter } from './artifacts-writer.ts';
 
 /** What a run holds in memory before it spills: about 300 hosts' 14 days of 5-minute series. */
-export const DEFAULT_SPILL_BUDGET_BYTES = 256 * 1_048_576;
+export const DEFAULT_SPILL_BUDGET_BYTES = 64 * 1_048_576;
 /** What a series costs beside its values (its object, strings and columns' header), for the budget. */
 const SERIES_OVERHEAD_BYTES = 512;
 /** Values waiting for their buckets, past which all are appended (however few each has). */
@@ -152,6 +152,14 @@ export class CollectedSeries {
   private readonly ready = new Map<string, Bucket>();
   /** The spill's statements, one after another. */
   private statements: Promise<unknown> = Promise.resolve();
+  private readonly toCreate: {
+    key: string;
+    regionIndex: number;
+    number: number;
+    resolve: (bucket: Bucket) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private tables = 0;
   private heldBytes = 0;
   private spill: Spill | undefined;
   private opening: Promise<Spill> | undefined;
@@ -370,27 +378,37 @@ export class CollectedSeries {
   private bucketFor(spill: Spill, key: string): void {
     if (this.buckets.has(key)) return;
     const [regionIndex, number] = key.split(':').map(Number) as [number, number];
-    const table = `bucket_${this.buckets.size}`;
-    // NOTE: one statement at a time on the connection: two CREATEs in flight at once fail with
-    // "Attempting to execute an unsuccessful or closed pending query result".
-    const created = this.statements.then(async (): Promise<Bucket> => {
-      const columns = COLUMNS.map(([name, type]) => `"${name}" ${type.toString()}`).join(', ');
-      await spill.connection.run(`CREATE TABLE ${table} (${columns})`);
-      const appender = await spill.connection.createAppender(table);
-      return { table, regionIndex, number, appender };
+    let settle!: { resolve: (bucket: Bucket) => void; reject: (error: unknown) => void };
+    const created = new Promise<Bucket>((resolve, reject) => {
+      settle = { resolve, reject };
     });
-    this.statements = created.catch(() => undefined);
+    created.catch(() => undefined);
     this.buckets.set(key, created);
-    created.then(
-      (bucket) => {
+    this.toCreate.push({ key, regionIndex, number, ...settle });
+    // NOTE: one statement at a time on the connection (two in flight fail with "Attempting to
+    // execute an unsuccessful or closed pending query result"), and the buckets asked for while
+    // one is made are made together: one at a time lagged 600 MB of rows behind a busy loop.
+    this.statements = this.statements.then(() => this.createWaitingBuckets(spill));
+  }
+
+  private async createWaitingBuckets(spill: Spill): Promise<void> {
+    const batch = this.toCreate.splice(0).map((b) => ({ ...b, table: `bucket_${this.tables++}` }));
+    if (batch.length === 0) return;
+    try {
+      const columns = COLUMNS.map(([name, type]) => `"${name}" ${type.toString()}`).join(', ');
+      const creates = batch.map((b) => `CREATE TABLE ${b.table} (${columns});`).join(' ');
+      await spill.connection.run(`BEGIN TRANSACTION; ${creates} COMMIT;`);
+      for (const { key, table, regionIndex, number, resolve } of batch) {
+        const bucket = { table, regionIndex, number, appender: await spill.connection.createAppender(table) };
         this.ready.set(key, bucket);
+        resolve(bucket);
         this.flushBucket(key);
-      },
-      (error: unknown) => {
-        this.failure ??= cannotSpill(spill.dir, error);
-        this.waiting.clear();
-      },
-    );
+      }
+    } catch (error) {
+      this.failure ??= cannotSpill(spill.dir, error);
+      this.waiting.clear();
+      for (const b of batch) b.reject(error);
+    }
   }
 
   private async openSpill(): Promise<Spill> {
