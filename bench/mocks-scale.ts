@@ -16,6 +16,7 @@ import type { ProviderId } from '../src/model/index.ts';
 import { type Clock, realClock, virtualClock } from '../src/net/clock.ts';
 import { packagePath } from '../src/paths.ts';
 import { runAudit } from '../src/run/audit.ts';
+import { DEFAULT_SPILL_BUDGET_BYTES } from '../src/run/collected-series.ts';
 import type { MockFleetOptions } from './mock-fleet.ts';
 import type { MockProcessDone, MockProcessReady, MockProcessSwitched } from './mock-process.ts';
 
@@ -195,7 +196,7 @@ function seriesBudget(): { seriesSpill?: { budgetBytes: number } } {
 function seriesBudgetLine(): string {
   const budget = process.env.SERIES_BUDGET_MIB;
   return budget === undefined
-    ? '  series held up to the default budget (256 MiB), the rest spilled to disk'
+    ? `  series held up to the default budget (${mib(DEFAULT_SPILL_BUDGET_BYTES)}), the rest spilled to disk`
     : budget === 'none'
       ? '  series all held in memory (SERIES_BUDGET_MIB=none)'
       : `  series held up to ${budget} MiB (SERIES_BUDGET_MIB), the rest spilled to disk`;

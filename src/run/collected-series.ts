@@ -1,13 +1,14 @@
 // The series a live run collects, as the adapters hand them over (ctx.emitSeries): held in memory
 // up to a budget, and past it appended to a DuckDB file on disk, so collection memory stays flat
-// whatever the fleet. A run that spilled writes its series files from that table, sorted unit by
-// unit at COPY time (the answers come in any order), and is judged by reading them back one unit
-// at a time, as a replay is.
+// whatever the fleet. On disk each run of units (a bucket, about 16 MB of values) has a table of
+// its own; a run that spilled writes each bucket as a part file of its region, sorted by unit at
+// COPY time (the answers come in any order), and is judged by reading them back one unit at a
+// time, as a replay is.
 //
-//   const collected = new CollectedSeries({ budgetBytes: 256 * MiB });
+//   const collected = new CollectedSeries({ budgetBytes: 64 * MiB, pointsPerSeries: 4_033 });
 //   collected.sink('aws', inventory)(series);      // per answer, in any order, from any cloud
 //   await collected.settle();                      // everything appended, or the spill's error
-//   collected.spilled ? await collected.writeRegions(writer, 'aws') : collected.takeSeries('aws');
+//   collected.spilled ? await collected.writeRegions('aws', writer) : collected.takeSeries('aws');
 //   await collected.close();                       // removes the spill
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ import type { MetricName, MetricSeries, ProviderId, SubjectKind } from '../model
 import { littleEndianBytes, SERIES_FILE_OPTIONS } from './artifacts-series.ts';
 import type { ArtifactsWriter } from './artifacts-writer.ts';
 
-/** What a run holds in memory before it spills: about 300 hosts' 14 days of 5-minute series. */
+/** What a run holds in memory before it spills: about 120 hosts' 14 days of 5-minute series. */
 export const DEFAULT_SPILL_BUDGET_BYTES = 64 * 1_048_576;
 /** What a series costs beside its values (its object, strings and columns' header), for the budget. */
 const SERIES_OVERHEAD_BYTES = 512;

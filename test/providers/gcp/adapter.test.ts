@@ -144,6 +144,9 @@ describe('gcp adapter on a normal run, through the real clients', () => {
     expect(mean(pointsFromColumns(seriesOf(a, 'db-1', 'cpu.iowait')!))).toBeCloseTo(6, 0);
     expect(mean(pointsFromColumns(seriesOf(a, 'db-1', 'mem.used')!))).toBeCloseTo(80, 0);
     expect(seriesOf(a, 'batch-hot', 'cpu.steal')!.source).toContain('agent.googleapis.com');
+    // The hypervisor's stream comes after the agent's and drops what the agent gave: one steal.
+    const hot = a.hosts.find((h) => h.name === 'batch-hot')!;
+    expect(a.series.filter((s) => s.subjectId === hot.id && s.metric === 'cpu.steal')).toHaveLength(1);
     // E2 without an agent: steal from the hypervisor's scheduler wait (percent of the instance).
     const steal = seriesOf(a, 'web-1', 'cpu.steal')!;
     expect(steal.source).toContain('scheduler_wait_time');
