@@ -83,7 +83,11 @@ describe('GCP steal, series handed on per request', () => {
     const emitted: MetricSeries[] = [];
     const ctx: ProviderContext<GcpConfig> = {
       config: GcpConfig.parse({ projects: [PROJECT] }),
-      call: (_options, fn) => fn(new AbortController().signal),
+      // Straight through: no limits or retries to wait on, the answers' order is the fake's.
+      call: Object.assign(
+        <T>(_request: unknown, fn: (signal: AbortSignal) => Promise<T>) => fn(new AbortController().signal),
+        { stats: () => ({}) },
+      ),
       log: silentLogger,
       window: WINDOW,
       clock: realClock,
@@ -91,7 +95,7 @@ describe('GCP steal, series handed on per request', () => {
       scope: () => undefined,
       expectSeries: () => undefined,
       emitSeries: (series) => emitted.push(...series),
-    } as ProviderContext<GcpConfig>;
+    };
 
     const gaps = await fetchMetrics(ctx, clients, {
       hosts: [host(withAgent), host(withoutAgent)],
