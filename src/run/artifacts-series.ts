@@ -48,7 +48,8 @@ export interface HostSeriesBatch {
   series: ArtifactSeries[];
 }
 
-const COLUMNS: readonly [string, DuckDBType][] = [
+/** A series file's columns, in order (a collection's spill keeps the same, after two of its own). */
+export const COLUMNS: readonly [string, DuckDBType][] = [
   ['host_id', VARCHAR],
   ['subject_kind', VARCHAR],
   ['subject_id', VARCHAR],

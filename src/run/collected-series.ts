@@ -14,7 +14,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BLOB,
   blobValue,
   DOUBLE,
   type DuckDBAppender,
@@ -22,13 +21,12 @@ import {
   DuckDBDataChunk,
   DuckDBInstance,
   type DuckDBType,
-  VARCHAR,
 } from '@duckdb/node-api';
 import type { Inventory } from '../../providers/types.ts';
 import { fleetUnits } from '../analysis/judge-fleet.ts';
 import { ConfigError } from '../errors.ts';
 import type { MetricName, MetricSeries, ProviderId, SubjectKind } from '../model/index.ts';
-import { littleEndianBytes, SERIES_FILE_OPTIONS } from './artifacts-series.ts';
+import { COLUMNS as FILE_COLUMNS, littleEndianBytes, SERIES_FILE_OPTIONS } from './artifacts-series.ts';
 import type { ArtifactsWriter } from './artifacts-writer.ts';
 
 /** What a run holds in memory before it spills: about 120 hosts' 14 days of 5-minute series. */
@@ -106,19 +104,14 @@ interface Placed {
   series: MetricSeries;
 }
 
+/** A spill row: where it goes (its region, its unit's rank), then a series file's own columns. */
 const COLUMNS: readonly [string, DuckDBType][] = [
   ['region_index', DOUBLE],
   ['rank', DOUBLE],
-  ['host_id', VARCHAR],
-  ['subject_kind', VARCHAR],
-  ['subject_id', VARCHAR],
-  ['metric', VARCHAR],
-  ['unit', VARCHAR],
-  ['source', VARCHAR],
-  ['start_ms', DOUBLE],
-  ['step_sec', DOUBLE],
-  ['values', BLOB],
+  ...FILE_COLUMNS,
 ];
+/** What a part file keeps of a spill row. */
+const FILE_SELECT = FILE_COLUMNS.map(([name]) => `"${name}"`).join(', ');
 
 interface Spill {
   dir: string;
@@ -257,7 +250,7 @@ export class CollectedSeries {
           const target = file.replaceAll("'", "''");
           try {
             await spill.connection.run(
-              `COPY (SELECT host_id, subject_kind, subject_id, metric, unit, source, start_ms, step_sec, "values" FROM ${bucket.table} ORDER BY rank, host_id, subject_kind, subject_id, metric, source) TO '${target}' (${SERIES_FILE_OPTIONS})`,
+              `COPY (SELECT ${FILE_SELECT} FROM ${bucket.table} ORDER BY rank, host_id, subject_kind, subject_id, metric, source) TO '${target}' (${SERIES_FILE_OPTIONS})`,
             );
           } catch (error) {
             throw cannotSpill(file, error);
