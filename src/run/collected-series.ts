@@ -50,8 +50,11 @@ const SPILL_MEMORY_LIMIT = '256MB';
  * one COPY sorts. NOTE: a 64 MB part's sort failed to allocate its 63 MB at 256 MB; 16 MB did not.
  */
 export const DEFAULT_PART_BYTES = 16 * 1_048_576;
-/** A unit's series, for sizing buckets before any came: about a host's (AWS asks 10 to 19). */
-const SERIES_PER_UNIT = 16;
+/**
+ * A host's series, for sizing buckets before any came (AWS asks 10 to 19, and its volumes' 6 or 7
+ * each). A bucket that comes out bigger is still written in parts of PART_BYTES.
+ */
+const SERIES_PER_HOST = 16;
 /** 14 days of 5-minute points, when the run does not say. */
 const DEFAULT_POINTS = 4_032;
 /** Series of a subject whose region the inventory does not give. */
@@ -65,6 +68,11 @@ export interface SeriesPlace {
   region: string;
   /** The unit's position in the order a replay judges: what no host owns first (-1), then unit by unit. */
   rank: number;
+  /**
+   * The owner's place in that order, hosts of a unit by id: -1 for no host, then 0, 1, ... (a host
+   * the inventory does not list, last). Series sorted by it come unit by unit, a host's together.
+   */
+  position: number;
 }
 
 /**
@@ -78,13 +86,16 @@ export function seriesPlacement(
   const volumes = new Map(inventory.volumes.map((v) => [v.id, v]));
   const groupRegion = new Map(inventory.groups.map((g) => [g.id, g.region]));
   const unitRank = new Map<string, number>();
+  const position = new Map<string, number>();
   fleetUnits({ ...inventory, onHost: [] }).forEach((unit, rank) => {
     for (const host of unit.hosts) unitRank.set(host.id, rank);
+    for (const id of unit.hosts.map((h) => h.id).sort(compareText)) position.set(id, position.size);
   });
   const place = (hostId: string | null, region: string | undefined): SeriesPlace => ({
     hostId,
     region: region ?? UNKNOWN_REGION,
     rank: hostId === null ? -1 : (unitRank.get(hostId) ?? Number.MAX_SAFE_INTEGER),
+    position: hostId === null ? -1 : (position.get(hostId) ?? Number.MAX_SAFE_INTEGER),
   });
   return (s) => {
     if (s.subjectKind === 'host') return place(s.subjectId, hostRegion.get(s.subjectId));
@@ -104,10 +115,10 @@ interface Placed {
   series: MetricSeries;
 }
 
-/** A spill row: where it goes (its region, its unit's rank), then a series file's own columns. */
+/** A spill row: where it goes (its region, its owner's position), then a series file's own columns. */
 const COLUMNS: readonly [string, DuckDBType][] = [
   ['region_index', DOUBLE],
-  ['rank', DOUBLE],
+  ['position', DOUBLE],
   ...FILE_COLUMNS,
 ];
 /** What a part file keeps of a spill row. */
@@ -160,15 +171,15 @@ export class CollectedSeries {
   private failure: unknown;
   private closed = false;
   private readonly buckets = new Map<string, Promise<Bucket>>();
-  private readonly unitsPerBucket: number;
+  private readonly hostsPerBucket: number;
   private readonly counts = new Map<ProviderId, number>();
   private readonly metrics = new Map<ProviderId, Map<string, Set<MetricName>>>();
   private readonly regions: { provider: ProviderId; region: string }[] = [];
   private readonly regionIndex = new Map<string, number>();
 
   constructor(private readonly options: CollectedSeriesOptions) {
-    const unitBytes = SERIES_PER_UNIT * (options.pointsPerSeries ?? DEFAULT_POINTS) * 8;
-    this.unitsPerBucket = Math.max(1, Math.floor((options.partBytes ?? DEFAULT_PART_BYTES) / unitBytes));
+    const hostBytes = SERIES_PER_HOST * (options.pointsPerSeries ?? DEFAULT_POINTS) * 8;
+    this.hostsPerBucket = Math.max(1, Math.floor((options.partBytes ?? DEFAULT_PART_BYTES) / hostBytes));
   }
 
   /** Whether the series went to disk: they are then read back from files, never held whole. */
@@ -244,23 +255,34 @@ export class CollectedSeries {
     // By name, not by which answer came first: the folder is the same from run to run.
     own.sort(([, a], [, b]) => compareText(a.region, b.region));
     for (const [index, entry] of own) {
-      const parts = buckets.filter((b) => b.regionIndex === index).sort((a, b) => a.number - b.number);
-      for (const bucket of parts) {
-        await writer.writeSeriesFile(provider, entry.region, async (file) => {
-          const target = file.replaceAll("'", "''");
-          try {
-            await spill.connection.run(
-              `COPY (SELECT ${FILE_SELECT} FROM ${bucket.table} ORDER BY rank, host_id, subject_kind, subject_id, metric, source) TO '${target}' (${SERIES_FILE_OPTIONS})`,
+      const inRegion = buckets.filter((b) => b.regionIndex === index).sort((a, b) => a.number - b.number);
+      for (const bucket of inRegion) {
+        // A bucket bigger than its estimate (more series a host than assumed) is cut by host.
+        const sizes = await spill.connection.runAndReadAll(
+          `SELECT position, sum(octet_length("values"))::DOUBLE FROM ${bucket.table} GROUP BY position ORDER BY position`,
+        );
+        const parts = partsOf(
+          sizes.getRows().map(([at, bytes]) => [Number(at), Number(bytes)] as const),
+          this.options.partBytes ?? DEFAULT_PART_BYTES,
+        );
+        for (const [first, last] of parts) {
+          const where = `position BETWEEN ${first} AND ${last}`;
+          await writer.writeSeriesFile(provider, entry.region, async (file) => {
+            const target = file.replaceAll("'", "''");
+            try {
+              await spill.connection.run(
+                `COPY (SELECT ${FILE_SELECT} FROM ${bucket.table} WHERE ${where} ORDER BY position, subject_kind, subject_id, metric, source) TO '${target}' (${SERIES_FILE_OPTIONS})`,
+              );
+            } catch (error) {
+              throw cannotSpill(file, error);
+            }
+            const counted = await spill.connection.runAndReadAll(
+              `SELECT count(*)::DOUBLE, coalesce(sum(octet_length("values")), 0)::DOUBLE / 8, count(DISTINCT host_id) FILTER (WHERE host_id <> '')::DOUBLE FROM ${bucket.table} WHERE ${where}`,
             );
-          } catch (error) {
-            throw cannotSpill(file, error);
-          }
-          const counted = await spill.connection.runAndReadAll(
-            `SELECT count(*)::DOUBLE, coalesce(sum(octet_length("values")), 0)::DOUBLE / 8, count(DISTINCT host_id) FILTER (WHERE host_id <> '')::DOUBLE FROM ${bucket.table}`,
-          );
-          const [series, points, hosts] = counted.getRows()[0]!.map(Number);
-          return { series: series!, points: points!, hosts: hosts! };
-        });
+            const [series, points, hosts] = counted.getRows()[0]!.map(Number);
+            return { series: series!, points: points!, hosts: hosts! };
+          });
+        }
       }
     }
   }
@@ -339,8 +361,8 @@ export class CollectedSeries {
    */
   private toBucket(placed: Placed): void {
     if (this.failure !== undefined) return;
-    // What no host owns (rank -1) goes first in the first bucket, as it goes first in a held file.
-    const number = Math.floor(Math.max(0, placed.place.rank) / this.unitsPerBucket);
+    // What no host owns (position -1) goes first in the first bucket, as it goes first in a held file.
+    const number = Math.floor(Math.max(0, placed.place.position) / this.hostsPerBucket);
     const key = `${placed.regionIndex}:${number}`;
     const rows = this.waiting.get(key) ?? [];
     this.waiting.set(key, rows);
@@ -431,6 +453,29 @@ export class CollectedSeries {
   }
 }
 
+/**
+ * Runs of owners (first and last position) holding at most `partBytes` of values each, from each
+ * position's bytes in order; an owner bigger than that is a run of its own.
+ */
+export function partsOf(
+  sizes: readonly (readonly [number, number])[],
+  partBytes: number,
+): [number, number][] {
+  const parts: [number, number][] = [];
+  let bytes = 0;
+  for (const [at, size] of sizes) {
+    const open = parts[parts.length - 1];
+    if (open && bytes + size <= partBytes) {
+      open[1] = at;
+      bytes += size;
+    } else {
+      parts.push([at, at]);
+      bytes = size;
+    }
+  }
+  return parts;
+}
+
 /** One line naming the folder: the disk is full, or the folder is not writable. */
 function cannotSpill(dir: string, error: unknown): ConfigError {
   const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
@@ -447,7 +492,7 @@ function chunkOf(rows: readonly Placed[]): DuckDBDataChunk {
   );
   const columns: unknown[][] = [
     rows.map((r) => r.regionIndex),
-    rows.map((r) => r.place.rank),
+    rows.map((r) => r.place.position),
     rows.map((r) => r.place.hostId ?? NO_HOST),
     rows.map((r) => r.series.subjectKind),
     rows.map((r) => r.series.subjectId),
