@@ -258,6 +258,10 @@ async function collectInput(options: AuditOptions, collected: CollectedSeries): 
     return auditInputOf(artifacts);
   }
   const dir = saveTo ?? (await collected.scratchFolder());
+  options.log.info(
+    { series: artifacts.providers.reduce((n, p) => n + collected.received(p.provider), 0) },
+    'series past the memory budget were kept on disk; judging them from files, unit by unit',
+  );
   const path = await saveArtifacts(dir, artifacts, collected);
   await collected.closeDatabase();
   if (saveTo) options.log.info({ path }, 'artifacts saved');
