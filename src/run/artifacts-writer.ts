@@ -1,6 +1,7 @@
-// Writes an artifacts folder (manifest version 3): inventory per cloud (JSON), series per cloud and region (Parquet),
-// and manifest.json last. Everything goes to a staging folder beside DIR, which takes DIR's place
-// only once complete: a reader sees the old folder or the new one, never half of one.
+// Writes an artifacts folder (manifest version 3): inventory per cloud (JSON), series per cloud
+// and region (Parquet: one file, or parts of whole units when a live audit spilled past its memory
+// budget), and manifest.json last. Everything goes to a staging folder beside DIR, which takes
+// DIR's place only once complete: a reader sees the old folder or the new one, never half of one.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
