@@ -33,11 +33,7 @@ import {
   saveArtifacts,
 } from './artifacts.ts';
 import { collectProvider } from './collect.ts';
-import {
-  CollectedSeries,
-  type CollectedSeriesOptions,
-  DEFAULT_SPILL_BUDGET_BYTES,
-} from './collected-series.ts';
+import { CollectedSeries, type CollectedSeriesOptions, spillBudgetBytes } from './collected-series.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
 import { fetchOnHostPrometheus, judgeOnHostPrometheus } from './onhost-prometheus.ts';
 import type { ProgressEvent } from './progress.ts';
@@ -63,7 +59,8 @@ export interface AuditOptions {
   /** The run's id (a sharded run's `--run-id`); a fresh one by default. */
   runId?: string;
   /**
-   * How much of the collected series is held in memory (default DEFAULT_SPILL_BUDGET_BYTES) and
+   * How much of the collected series is held in memory (default FLEETLENS_SERIES_MEMORY_MIB, else
+   * DEFAULT_SPILL_BUDGET_BYTES) and
    * where the rest goes: past the budget they are written to disk and judged from files, unit by
    * unit. Tests set a budget of 0 to take that path at any size.
    */
@@ -76,7 +73,7 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   if (options.input || options.fromArtifactsDir) return judgeAudit(options, Date.now(), options.input);
   const window = options.window ?? windowFor(options);
   const collected = new CollectedSeries({
-    budgetBytes: DEFAULT_SPILL_BUDGET_BYTES,
+    budgetBytes: spillBudgetBytes(),
     pointsPerSeries: Math.floor((window.toMs - window.fromMs) / (window.stepSec * 1000)) + 1,
     ...options.seriesSpill,
   });

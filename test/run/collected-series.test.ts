@@ -12,7 +12,13 @@ import type { MetricSeries } from '../../src/model/index.ts';
 import { type Artifacts, saveArtifacts } from '../../src/run/artifacts.ts';
 import { openArtifacts } from '../../src/run/artifacts-reader.ts';
 import { readSeriesFile } from '../../src/run/artifacts-series.ts';
-import { CollectedSeries, seriesPlacement } from '../../src/run/collected-series.ts';
+import {
+  CollectedSeries,
+  DEFAULT_SPILL_BUDGET_BYTES,
+  SPILL_BUDGET_ENV,
+  seriesPlacement,
+  spillBudgetBytes,
+} from '../../src/run/collected-series.ts';
 import { artifactsOf } from '../helpers/artifacts-builder.ts';
 import { type FleetBuilder, fleet } from '../helpers/fleet-builder.ts';
 
@@ -173,6 +179,28 @@ describe('collected series', () => {
       expect(line).not.toMatch(/\n/);
     } finally {
       await collected.close();
+    }
+  });
+
+  it('take their budget from FLEETLENS_SERIES_MEMORY_MIB, and refuse one that is not a number of MiB', () => {
+    expect(spillBudgetBytes({})).toBe(DEFAULT_SPILL_BUDGET_BYTES);
+    expect(spillBudgetBytes({ [SPILL_BUDGET_ENV]: '' })).toBe(DEFAULT_SPILL_BUDGET_BYTES);
+    expect(spillBudgetBytes({ [SPILL_BUDGET_ENV]: '0' })).toBe(0);
+    expect(spillBudgetBytes({ [SPILL_BUDGET_ENV]: ' 512 ' })).toBe(512 * 1_048_576);
+    expect(spillBudgetBytes({ [SPILL_BUDGET_ENV]: '1.5' })).toBe(1.5 * 1_048_576);
+    for (const bad of ['-1', '1GB', 'lots', 'NaN', 'Infinity', '1e3']) {
+      const error = (() => {
+        try {
+          spillBudgetBytes({ [SPILL_BUDGET_ENV]: bad });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error, bad).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).describe()).toBe(
+        `FLEETLENS_SERIES_MEMORY_MIB: expected a number of MiB of series to hold in memory (0 writes them all to disk), not ${JSON.stringify(bad)}`,
+      );
     }
   });
 });
