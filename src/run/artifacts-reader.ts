@@ -14,6 +14,7 @@ import {
   type ArtifactSeries,
   countSeriesBySubject,
   type HostSeriesBatch,
+  pointsInWindow,
   readSeriesFile,
 } from './artifacts-series.ts';
 
@@ -52,9 +53,7 @@ export async function openArtifacts(dir: string): Promise<OpenedArtifacts> {
     manifest,
     inventories,
     seriesByHost() {
-      // The most points a series can have: the window at its step, both ends counted.
-      const { fromMs, toMs, stepSec } = manifest.window;
-      const pointsPerSeries = Math.floor((toMs - fromMs) / (stepSec * 1000)) + 1;
+      const pointsPerSeries = pointsInWindow(manifest.window);
       const files = manifest.providers.flatMap((p) =>
         p.seriesFiles.map(
           (entry) =>

@@ -97,6 +97,11 @@ export function readMemoryLimitBytes(pointsPerSeries: number, baseBytes = READ_M
   return Math.max(baseBytes, 3 * chunkBytes);
 }
 
+/** The most points a series of `window` can have: the window at its step, both ends counted. */
+export function pointsInWindow(window: { fromMs: number; toMs: number; stepSec: number }): number {
+  return Math.floor((window.toMs - window.fromMs) / (window.stepSec * 1000)) + 1;
+}
+
 export interface ReadSeriesOptions {
   /** The most points a series of the file can have (the window ÷ its step), which sizes the reader. */
   pointsPerSeries?: number;

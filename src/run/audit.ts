@@ -32,6 +32,7 @@ import {
   type ProviderArtifacts,
   saveArtifacts,
 } from './artifacts.ts';
+import { pointsInWindow } from './artifacts-series.ts';
 import { collectProvider } from './collect.ts';
 import { CollectedSeries, type CollectedSeriesOptions, spillBudgetBytes } from './collected-series.ts';
 import { analyzeOnHostDir, isoOrNull, type OnHostResult, onHostEntry } from './onhost.ts';
@@ -60,9 +61,8 @@ export interface AuditOptions {
   runId?: string;
   /**
    * How much of the collected series is held in memory (default FLEETLENS_SERIES_MEMORY_MIB, else
-   * DEFAULT_SPILL_BUDGET_BYTES) and
-   * where the rest goes: past the budget they are written to disk and judged from files, unit by
-   * unit. Tests set a budget of 0 to take that path at any size.
+   * DEFAULT_SPILL_BUDGET_BYTES) and where the rest goes: past the budget they are written to disk
+   * and judged from files, unit by unit. Tests set a budget of 0 to take that path at any size.
    */
   seriesSpill?: Partial<CollectedSeriesOptions>;
 }
@@ -74,11 +74,11 @@ export async function runAudit(options: AuditOptions): Promise<AnalysisResult> {
   const window = options.window ?? windowFor(options);
   const collected = new CollectedSeries({
     budgetBytes: spillBudgetBytes(),
-    pointsPerSeries: Math.floor((window.toMs - window.fromMs) / (window.stepSec * 1000)) + 1,
+    pointsPerSeries: pointsInWindow(window),
     ...options.seriesSpill,
   });
   try {
-    return await judgeAudit({ ...options, window }, Date.now(), undefined, collected);
+    return await judgeAudit(options, Date.now(), undefined, { collected, window });
   } finally {
     await collected.close();
   }
@@ -88,7 +88,7 @@ async function judgeAudit(
   options: AuditOptions,
   startedMs: number,
   given: AuditInput | undefined,
-  collected?: CollectedSeries,
+  live?: { collected: CollectedSeries; window: MetricWindow },
 ): Promise<AnalysisResult> {
   const { config, file, locate } = options.loaded;
   // A folder replay leaves the series on disk and reads them one unit at a time.
@@ -96,7 +96,7 @@ async function judgeAudit(
     given ??
     (options.fromArtifactsDir
       ? await openAuditInput(options.fromArtifactsDir)
-      : await collectInput(options, collected!));
+      : await collectInput(options, live!.collected, live!.window));
   const { artifacts } = input;
 
   const catalog = new Map<string, InstanceType>(bundledCatalogs().map((t) => [t.name, t]));
@@ -245,8 +245,12 @@ export function windowFor(options: Pick<AuditOptions, 'loaded' | 'since' | 'now'
  * past it they are on disk, written to the artifacts folder (the one asked for, or one of the
  * spill's own) and read back one unit at a time, so the judging holds one unit's series too.
  */
-async function collectInput(options: AuditOptions, collected: CollectedSeries): Promise<AuditInput> {
-  const artifacts = await collect(options, options.window ?? windowFor(options), collected);
+async function collectInput(
+  options: AuditOptions,
+  collected: CollectedSeries,
+  window: MetricWindow,
+): Promise<AuditInput> {
+  const artifacts = await collect(options, window, collected);
   await collected.settle();
   const saveTo = options.saveArtifactsDir;
   if (!collected.spilled) {
